@@ -1,0 +1,166 @@
+/**
+ * Every error this pack throws is an X402Error with a stable `code`. Messages are short; structured
+ * facts go in `details`. Nothing secret (keys, signatures) is ever put in either.
+ */
+export type X402ErrorCode =
+  | 'INVALID_KEY'
+  | 'INVALID_CONFIG'
+  | 'AUTH_FAILED'
+  | 'PAYMENT_REQUIRED'
+  | 'QUOTE_REJECTED'
+  | 'TOP_UP_FAILED'
+  | 'TOP_UP_AMBIGUOUS'
+  | 'BUDGET_EXCEEDED'
+  | 'NETWORK_ERROR'
+  | 'PROTOCOL_ERROR'
+  | 'HTTP_ERROR'
+  | 'RATE_LIMITED'
+  | 'STORE_ERROR';
+
+export interface X402ErrorOptions {
+  status?: number;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class X402Error extends Error {
+  override name = 'X402Error';
+  readonly code: X402ErrorCode;
+  readonly status: number | undefined;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: X402ErrorCode, message: string, options: X402ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details ?? {};
+  }
+
+  toJSON() {
+    return { name: this.name, code: this.code, message: this.message, status: this.status, details: this.details };
+  }
+}
+
+/** A private key or signer that cannot be used. The offending value is never echoed. */
+export class InvalidKeyError extends X402Error {
+  override name = 'InvalidKeyError';
+  constructor(reason: string) {
+    super('INVALID_KEY', `Invalid wallet key: ${reason}`);
+  }
+}
+
+export class ConfigError extends X402Error {
+  override name = 'ConfigError';
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('INVALID_CONFIG', message, { details });
+  }
+}
+
+/** The server refused our credentials (401 / 403), e.g. an expired or reused Sign-In-With-X. */
+export class AuthError extends X402Error {
+  override name = 'AuthError';
+  constructor(message: string, options: X402ErrorOptions & { serverCode?: string } = {}) {
+    super('AUTH_FAILED', message, { ...options, details: { ...options.details, serverCode: options.serverCode } });
+  }
+  get serverCode(): string | undefined {
+    return this.details.serverCode as string | undefined;
+  }
+}
+
+export interface TopUpHint {
+  currentBalanceUsd?: number;
+  minimumBalanceUsd?: number;
+  suggestedTopUpUsd?: number;
+  minimumTopUpUsd?: number;
+  receiverWallet?: string;
+  network?: string;
+}
+
+/** A 402 that we could not (or were not allowed to) resolve by paying. Carries Venice's top-up hint. */
+export class PaymentRequiredError extends X402Error {
+  override name = 'PaymentRequiredError';
+  readonly topUp: TopUpHint;
+  constructor(message: string, options: X402ErrorOptions & { topUp?: TopUpHint } = {}) {
+    super('PAYMENT_REQUIRED', message, { status: 402, ...options });
+    this.topUp = options.topUp ?? {};
+  }
+}
+
+/** A payment quote that the signing policy refuses. Raised before anything is signed. */
+export class QuoteRejectedError extends X402Error {
+  override name = 'QuoteRejectedError';
+  readonly reason: string;
+  constructor(reason: QuoteRejectionReason, message: string, details?: Record<string, unknown>) {
+    super('QUOTE_REJECTED', message, { details: { reason, ...details } });
+    this.reason = reason;
+  }
+}
+
+export type QuoteRejectionReason =
+  | 'no_acceptable_option'
+  | 'network'
+  | 'asset'
+  | 'payee'
+  | 'payee_changed'
+  | 'amount'
+  | 'timeout'
+  | 'scheme'
+  | 'malformed';
+
+export class TopUpError extends X402Error {
+  override name = 'TopUpError';
+  constructor(message: string, options: X402ErrorOptions & { ambiguous?: boolean; serverCode?: string } = {}) {
+    super(options.ambiguous ? 'TOP_UP_AMBIGUOUS' : 'TOP_UP_FAILED', message, {
+      ...options,
+      details: { ...options.details, serverCode: options.serverCode },
+    });
+  }
+}
+
+/** The budget policy refused a call. Thrown before any network I/O. */
+export class BudgetExceededError extends X402Error {
+  override name = 'BudgetExceededError';
+  constructor(message: string, details: Record<string, unknown>) {
+    super('BUDGET_EXCEEDED', message, { details });
+  }
+  get limit(): string | undefined {
+    return this.details.limit as string | undefined;
+  }
+  get scope(): string | undefined {
+    return this.details.scope as string | undefined;
+  }
+}
+
+/** The transport failed (connection refused, reset, timeout). */
+export class NetworkError extends X402Error {
+  override name = 'NetworkError';
+  constructor(message: string, options: X402ErrorOptions = {}) {
+    super('NETWORK_ERROR', message, { retryable: true, ...options });
+  }
+}
+
+/** The server sent something we cannot parse or that violates the protocol. */
+export class ProtocolError extends X402Error {
+  override name = 'ProtocolError';
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('PROTOCOL_ERROR', message, { details });
+  }
+}
+
+/** A non-OK HTTP answer that has no more specific class. */
+export class HttpError extends X402Error {
+  override name = 'HttpError';
+  constructor(status: number, message: string, details?: Record<string, unknown>) {
+    super('HTTP_ERROR', message, { status, retryable: status >= 500 || status === 429, details });
+  }
+}
+
+export class StoreError extends X402Error {
+  override name = 'StoreError';
+  constructor(message: string, options: X402ErrorOptions = {}) {
+    super('STORE_ERROR', message, options);
+  }
+}

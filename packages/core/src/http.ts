@@ -1,0 +1,55 @@
+import { NetworkError } from './errors.js';
+
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** fetch with transport failures turned into NetworkError (never leaking request headers). */
+export async function send(fetchImpl: FetchLike, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetchImpl(url, init);
+  } catch (error) {
+    if ((error as Error)?.name === 'AbortError') throw error;
+    throw new NetworkError(`Request to ${new URL(url).pathname} failed: ${(error as Error)?.message ?? 'unknown'}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Reads a body as JSON; returns undefined when it is empty or not JSON. */
+export async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text().catch(() => '');
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server's message from any of Venice's error shapes, trimmed. */
+export function errorText(body: unknown, fallback: string): string {
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, any>;
+    const candidate = typeof b.message === 'string' ? b.message : b.error;
+    if (typeof candidate === 'string') return candidate.slice(0, 300);
+    if (candidate && typeof candidate.message === 'string') return candidate.message.slice(0, 300);
+  }
+  return fallback;
+}
+
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });

@@ -1,0 +1,14 @@
+export * from './constants.js';
+export * from './errors.js';
+export { errorText, type FetchLike, joinUrl, readJson, send, sleep } from './http.js';
+export * from './money.js';
+export { type Signer, type SignerSource, toSigner } from './signer.js';
+export { createSignInFactory, findSiwxChallenge, type SignInOptions, type SiwxChallengeInfo } from './siwx.js';
+export type { VeniceTransaction } from './venice/schemas.js';
+export type { Balance, TopUpResult, TransactionsPage } from './venice/wallet-api.js';
+export { createWallet, type Wallet, type WalletOptions } from './wallet.js';
+export * from './x402/codec.js';
+export * from './x402/networks.js';
+export * from './x402/quote.js';
+export * from './x402/schemas.js';
+export { type PaymentShape, type SignedPayment, signPayment } from './x402/sign.js';

@@ -1,0 +1,49 @@
+import { type Address, getAddress, type Hex, isAddress, isHex, type TypedDataDefinition } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { InvalidKeyError } from './errors.js';
+
+/**
+ * The minimum a wallet needs: an address, EIP-191 `signMessage` and EIP-712 `signTypedData`.
+ * A viem `Account`, a browser wallet adapter, a smart wallet or a KMS client all fit.
+ */
+export interface Signer {
+  readonly address: Address;
+  signMessage(args: { message: string }): Promise<Hex>;
+  signTypedData(args: TypedDataDefinition | Record<string, any>): Promise<Hex>;
+}
+
+export type SignerSource = { privateKey: string } | { account: Signer };
+
+/** Builds a signer. The key never leaves the closure of the viem account and is never echoed in errors. */
+export function toSigner(source: SignerSource): Signer {
+  if ('privateKey' in source) {
+    const key = source.privateKey;
+    if (typeof key !== 'string') throw new InvalidKeyError('expected a 0x-prefixed 32-byte hex string');
+    const hex = (key.startsWith('0x') ? key : `0x${key}`) as Hex;
+    if (!isHex(hex) || hex.length !== 66) throw new InvalidKeyError('expected a 0x-prefixed 32-byte hex string');
+    try {
+      const account = privateKeyToAccount(hex);
+      return {
+        address: account.address,
+        signMessage: ({ message }) => account.signMessage({ message }),
+        signTypedData: (args) => account.signTypedData(args as TypedDataDefinition),
+      };
+    } catch {
+      throw new InvalidKeyError('not a valid secp256k1 private key');
+    }
+  }
+  const account = source.account as Partial<Signer> | undefined;
+  if (!account || typeof account !== 'object') throw new InvalidKeyError('account must be an object');
+  if (typeof account.address !== 'string' || !isAddress(account.address, { strict: false })) {
+    throw new InvalidKeyError('account.address must be an EVM address');
+  }
+  if (typeof account.signMessage !== 'function' || typeof account.signTypedData !== 'function') {
+    throw new InvalidKeyError('account must implement signMessage and signTypedData');
+  }
+  const address = getAddress(account.address);
+  return {
+    address,
+    signMessage: (args) => account.signMessage!.call(account, args),
+    signTypedData: (args) => account.signTypedData!.call(account, args),
+  };
+}

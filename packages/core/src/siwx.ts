@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { createSiweMessage } from 'viem/siwe';
+import { BASE_CHAIN_ID, DEFAULT_BASE_URL, HEADERS } from './constants.js';
+import { ConfigError } from './errors.js';
+import type { Signer } from './signer.js';
+import { siwxInfoSchema } from './x402/schemas.js';
+
+export interface SignInOptions {
+  /** EIP-4361 domain. Default: the host of the API base URL (`api.venice.ai`). */
+  domain?: string;
+  /** EIP-4361 URI. Default: the origin of the API (Venice does not validate it). */
+  uri?: string;
+  statement?: string;
+  /** Lifetime written as Expiration Time. Venice caps any header at 5 minutes of age. Default 300. */
+  ttlSeconds?: number;
+  /** `SIGN-IN-WITH-X` (canonical, default) or the legacy `X-Sign-In-With-X`. Venice accepts both. */
+  headerName?: typeof HEADERS.signIn | typeof HEADERS.signInLegacy;
+  /** How many headers to keep signed ahead of need. Default 2 for private keys, 0 for external signers. */
+  presign?: number;
+}
+
+export interface SiwxChallengeInfo {
+  domain: string;
+  uri?: string;
+  statement?: string;
+}
+
+/** Entries older than this are thrown away unused: far inside the server's 5-minute age cap, even with skew. */
+const POOL_MAX_AGE_MS = 60_000;
+
+export interface SignInFactory {
+  readonly headerName: string;
+  /** A fresh single-use header value. */
+  signIn(resourceUrl?: string): Promise<string>;
+  /** Honour a server challenge (`siwxChallenge.info` / `extensions["sign-in-with-x"].info`). */
+  applyChallenge(info: SiwxChallengeInfo): void;
+}
+
+export function createSignInFactory(
+  signer: Signer,
+  baseURL: string = DEFAULT_BASE_URL,
+  options: SignInOptions & { defaultPresign?: number } = {},
+): SignInFactory {
+  const ttlSeconds = options.ttlSeconds ?? 300;
+  if (!Number.isFinite(ttlSeconds) || ttlSeconds < 10 || ttlSeconds > 600) {
+    throw new ConfigError('signIn.ttlSeconds must be between 10 and 600');
+  }
+  const base = new URL(baseURL);
+  let domain = options.domain ?? base.host;
+  let uri = options.uri ?? base.origin;
+  let statement = options.statement ?? 'Sign in to Venice AI';
+  const presign = Math.max(0, Math.min(16, options.presign ?? options.defaultPresign ?? 0));
+  const pool: { value: string; at: number }[] = [];
+  let refilling = false;
+
+  async function sign(d: string, u: string): Promise<string> {
+    const issuedAt = new Date();
+    const message = createSiweMessage({
+      address: signer.address,
+      chainId: BASE_CHAIN_ID,
+      domain: d,
+      uri: u,
+      version: '1',
+      nonce: randomBytes(8).toString('hex'),
+      issuedAt,
+      expirationTime: new Date(issuedAt.getTime() + ttlSeconds * 1000),
+      statement,
+    });
+    const signature = await signer.signMessage({ message });
+    const json = JSON.stringify({
+      address: signer.address,
+      message,
+      signature,
+      timestamp: issuedAt.getTime(),
+      chainId: BASE_CHAIN_ID,
+    });
+    return Buffer.from(json, 'utf8').toString('base64');
+  }
+
+  function refill() {
+    if (refilling || pool.length >= presign) return;
+    refilling = true;
+    const d = domain;
+    const u = uri;
+    setImmediate(async () => {
+      try {
+        while (pool.length < presign && d === domain && u === uri)
+          pool.push({ value: await sign(d, u), at: Date.now() });
+      } catch {
+        // A failed pre-sign is not an error: the next request signs inline and reports any failure itself.
+      } finally {
+        refilling = false;
+      }
+    });
+  }
+
+  return {
+    headerName: options.headerName ?? HEADERS.signIn,
+    async signIn(resourceUrl) {
+      let d = domain;
+      let u = uri;
+      if (resourceUrl) {
+        const target = new URL(resourceUrl);
+        if (target.host !== base.host && options.domain === undefined) {
+          d = target.host;
+          u = target.origin;
+        }
+      }
+      if (presign > 0 && d === domain && u === uri) {
+        const now = Date.now();
+        while (pool.length > 0) {
+          const entry = pool.shift()!;
+          if (now - entry.at < POOL_MAX_AGE_MS) {
+            refill();
+            return entry.value;
+          }
+        }
+        refill();
+      }
+      return sign(d, u);
+    },
+    applyChallenge(info) {
+      const parsed = siwxInfoSchema.safeParse(info);
+      if (!parsed.success) return;
+      const next = parsed.data;
+      // Only follow a challenge for the host we talk to: a hostile server must not obtain a header
+      // signed for another service's domain (it could replay it there once).
+      if (!sameSite(next.domain, base.hostname)) return;
+      if (next.domain === domain && (next.uri ?? uri) === uri) return;
+      domain = next.domain;
+      if (next.uri) uri = next.uri;
+      if (next.statement) statement = next.statement;
+      pool.length = 0;
+    },
+  };
+}
+
+/** Finds a Sign-In-With-X challenge in a 401/402 body or a decoded PAYMENT-REQUIRED object. */
+export function findSiwxChallenge(body: unknown): SiwxChallengeInfo | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, any>;
+  const info = b.siwxChallenge?.info ?? b.extensions?.['sign-in-with-x']?.info;
+  const parsed = siwxInfoSchema.safeParse(info);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function sameSite(challengeDomain: string, hostname: string): boolean {
+  const a = challengeDomain.replace(/:\d+$/, '').toLowerCase();
+  const b = hostname.toLowerCase();
+  return a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+}

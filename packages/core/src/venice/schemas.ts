@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+const unwrap = <T extends z.ZodType>(inner: T) =>
+  z.union([
+    z
+      .object({ data: inner })
+      .loose()
+      .transform((v) => v.data as z.infer<T>),
+    inner,
+  ]);
+
+export const balanceSchema = unwrap(
+  z
+    .object({
+      walletAddress: z.string().optional(),
+      balanceUsd: z.number().finite(),
+      canConsume: z.boolean(),
+      minimumTopUpUsd: z.number().finite().default(5),
+      suggestedTopUpUsd: z.number().finite().default(10),
+      diemBalanceUsd: z.number().finite().optional(),
+    })
+    .loose(),
+);
+
+export const transactionSchema = z.object({
+  id: z.string(),
+  amount: z.number().finite(),
+  balanceAfter: z.number().finite(),
+  type: z.string(),
+  createdAt: z.string(),
+  requestId: z.string().nullable(),
+  modelId: z.string().nullable(),
+});
+
+export type VeniceTransaction = z.infer<typeof transactionSchema>;
+
+export const transactionsSchema = unwrap(
+  z
+    .object({
+      walletAddress: z.string().optional(),
+      currentBalance: z.number().finite().optional(),
+      transactions: z.array(transactionSchema),
+      pagination: z.object({ limit: z.number(), offset: z.number(), hasMore: z.boolean() }).loose(),
+    })
+    .loose(),
+);
+
+export const topUpSuccessSchema = unwrap(
+  z
+    .object({
+      walletAddress: z.string().optional(),
+      amountCredited: z.number().finite(),
+      newBalance: z.number().finite(),
+      paymentId: z.string().optional(),
+    })
+    .loose(),
+);

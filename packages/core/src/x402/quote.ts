@@ -1,0 +1,148 @@
+import { isAddress } from 'viem';
+import { BASE_NETWORK, BASE_USDC } from '../constants.js';
+import { QuoteRejectedError } from '../errors.js';
+import { formatUsd, type Micros, parseBaseUnits } from '../money.js';
+import { evmChainId, normalizeNetwork } from './networks.js';
+import type { PaymentRequired, RawPaymentRequirements } from './schemas.js';
+
+/** What the wallet will sign for. Everything else is refused before a signature exists. */
+export interface SigningPolicy {
+  /** CAIP-2 networks (aliases such as `base` accepted). Default: Base mainnet. */
+  networks: string[];
+  /** Token contracts. Default: Base USDC. */
+  assets: string[];
+  /** Allowed recipients. Empty = any (Venice top-ups still pin the first payTo seen). */
+  payees: string[];
+  /** Refuse authorizations valid for longer than this. Default 900 s. */
+  maxTimeoutSeconds: number;
+  /** Refuse any single payment above this many micro-USD. */
+  maxAmountMicros?: Micros;
+}
+
+export const defaultSigningPolicy: SigningPolicy = {
+  networks: [BASE_NETWORK],
+  assets: [BASE_USDC],
+  payees: [],
+  maxTimeoutSeconds: 900,
+};
+
+/** Persists trust-on-first-use payee pins (the budget store implements it; a Map works for one process). */
+export interface PayeePins {
+  getPin(key: string): Promise<string | undefined>;
+  /** Stores `payee` unless a pin exists; returns the pin in force afterwards. */
+  setPinIfAbsent(key: string, payee: string): Promise<string>;
+}
+
+export function memoryPayeePins(): PayeePins {
+  const pins = new Map<string, string>();
+  return {
+    async getPin(key) {
+      return pins.get(key);
+    },
+    async setPinIfAbsent(key, payee) {
+      if (!pins.has(key)) pins.set(key, payee.toLowerCase());
+      return pins.get(key)!;
+    },
+  };
+}
+
+/** A requirement that passed policy: amounts parsed, network normalised. */
+export interface AcceptedRequirement {
+  raw: RawPaymentRequirements;
+  network: string;
+  chainId: number;
+  asset: `0x${string}`;
+  payTo: `0x${string}`;
+  /** The quoted amount in micro-USD (v2 `amount` or v1 `maxAmountRequired`). */
+  amountMicros: Micros;
+  maxTimeoutSeconds: number;
+  extra: { name: string; version: string } & Record<string, unknown>;
+}
+
+const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+function rejectionOf(req: RawPaymentRequirements, policy: SigningPolicy): QuoteRejectedError | AcceptedRequirement {
+  if (req.scheme !== 'exact') return new QuoteRejectedError('scheme', `Unsupported scheme "${req.scheme}"`);
+  const network = normalizeNetwork(req.network);
+  const chainId = evmChainId(network);
+  if (chainId === undefined || !policy.networks.some((n) => normalizeNetwork(n) === network)) {
+    return new QuoteRejectedError('network', `Network ${req.network} is not allowed`, { network: req.network });
+  }
+  if (!isAddress(req.asset, { strict: false }) || !policy.assets.some((a) => eq(a, req.asset))) {
+    return new QuoteRejectedError('asset', `Asset ${req.asset} is not allowed`, { asset: req.asset });
+  }
+  if (!isAddress(req.payTo, { strict: false })) {
+    return new QuoteRejectedError('payee', 'payTo is not an EVM address', { payTo: String(req.payTo).slice(0, 64) });
+  }
+  if (policy.payees.length > 0 && !policy.payees.some((p) => eq(p, req.payTo))) {
+    return new QuoteRejectedError('payee', `Payee ${req.payTo} is not on the allow-list`, { payTo: req.payTo });
+  }
+  let amountMicros: Micros;
+  try {
+    amountMicros = parseBaseUnits(req.amount ?? req.maxAmountRequired);
+  } catch {
+    return new QuoteRejectedError('malformed', 'Quoted amount is not a base-unit integer');
+  }
+  if (policy.maxAmountMicros !== undefined && amountMicros > policy.maxAmountMicros) {
+    return new QuoteRejectedError(
+      'amount',
+      `Quoted $${formatUsd(amountMicros)} exceeds the $${formatUsd(policy.maxAmountMicros)} cap`,
+      { amountMicros: amountMicros.toString(), capMicros: policy.maxAmountMicros.toString() },
+    );
+  }
+  const timeout = req.maxTimeoutSeconds ?? 60;
+  if (timeout <= 0 || timeout > policy.maxTimeoutSeconds) {
+    return new QuoteRejectedError('timeout', `Validity of ${timeout}s exceeds the ${policy.maxTimeoutSeconds}s cap`, {
+      maxTimeoutSeconds: timeout,
+    });
+  }
+  const method = req.extra?.assetTransferMethod;
+  if (method !== undefined && method !== 'eip3009') {
+    return new QuoteRejectedError('scheme', `Only EIP-3009 transfers are signed, not ${String(method).slice(0, 32)}`);
+  }
+  const name = req.extra?.name;
+  const version = req.extra?.version;
+  if (typeof name !== 'string' || typeof version !== 'string') {
+    return new QuoteRejectedError('malformed', 'Quote lacks the EIP-712 domain (extra.name / extra.version)');
+  }
+  return {
+    raw: req,
+    network,
+    chainId,
+    asset: req.asset as `0x${string}`,
+    payTo: req.payTo as `0x${string}`,
+    amountMicros,
+    maxTimeoutSeconds: timeout,
+    extra: { ...req.extra, name, version },
+  };
+}
+
+/**
+ * Picks the first quote option the policy allows. Throws QuoteRejectedError listing why each option
+ * was refused. Pure: no signing, no I/O.
+ */
+export function selectRequirement(quote: PaymentRequired, policy: SigningPolicy): AcceptedRequirement {
+  const refusals: QuoteRejectedError[] = [];
+  for (const option of quote.accepts) {
+    const result = rejectionOf(option, policy);
+    if (!(result instanceof QuoteRejectedError)) return result;
+    refusals.push(result);
+  }
+  if (refusals.length === 1) throw refusals[0]!;
+  throw new QuoteRejectedError('no_acceptable_option', 'No payment option in the quote is allowed by the policy', {
+    refusals: refusals.map((r) => ({ reason: r.reason, message: r.message })),
+  });
+}
+
+/** Trust-on-first-use: the first payee seen for `key` is pinned; a different one later is refused. */
+export async function enforcePayeePin(pins: PayeePins, key: string, req: AcceptedRequirement, policy: SigningPolicy) {
+  // An explicit allow-list overrides pinning: the user has said who may be paid.
+  if (policy.payees.some((p) => eq(p, req.payTo))) return;
+  const pinned = await pins.setPinIfAbsent(key, req.payTo);
+  if (!eq(pinned, req.payTo)) {
+    throw new QuoteRejectedError('payee_changed', `Payee changed from the pinned ${pinned} to ${req.payTo}`, {
+      pinned,
+      payTo: req.payTo,
+    });
+  }
+}

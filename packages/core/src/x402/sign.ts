@@ -1,0 +1,81 @@
+import type { Signer } from '../signer.js';
+import { encodePaymentPayload } from './codec.js';
+import { shortNetworkName } from './networks.js';
+import type { AcceptedRequirement } from './quote.js';
+import type { PaymentPayload } from './schemas.js';
+
+/**
+ * `v2`: the x402 v2 PaymentPayload (`accepted` + `payload`), canonical, sent as PAYMENT-SIGNATURE.
+ * `hybrid`: the v1 layout stamped x402Version 2 that Venice's official client sends as X-402-Payment.
+ * `v1`: the x402 v1 layout for v1 pay-per-call servers, sent as X-PAYMENT.
+ */
+export type PaymentShape = 'v2' | 'hybrid' | 'v1';
+
+export interface SignedPayment {
+  payload: PaymentPayload;
+  /** base64 JSON, ready for the header. */
+  header: string;
+  headerName: 'PAYMENT-SIGNATURE' | 'X-402-Payment' | 'X-PAYMENT';
+  amountMicros: bigint;
+  /** EIP-3009 authorization nonce: identifies this payment for dedupe and reconciliation. */
+  nonce: string;
+  payTo: string;
+}
+
+let schemeModule: Promise<typeof import('@x402/evm/exact/client')> | undefined;
+// Loaded on first payment only: keeps the cold import of the paid fetch small.
+const loadScheme = () => (schemeModule ??= import('@x402/evm/exact/client'));
+
+/**
+ * Signs an EIP-3009 TransferWithAuthorization for an already-validated requirement with `@x402/evm`.
+ * `amountMicros` overrides the quoted amount (a top-up pays the chosen amount, not the advertised minimum).
+ */
+export async function signPayment(
+  signer: Signer,
+  req: AcceptedRequirement,
+  options: { shape?: PaymentShape; amountMicros?: bigint; resource?: unknown } = {},
+): Promise<SignedPayment> {
+  const shape = options.shape ?? 'v2';
+  const amountMicros = options.amountMicros ?? req.amountMicros;
+  const { ExactEvmScheme } = await loadScheme();
+  const { assetTransferMethod: _ignored, ...extra } = req.extra;
+  const requirements = {
+    scheme: 'exact',
+    network: req.network as `${string}:${string}`,
+    amount: amountMicros.toString(),
+    asset: req.asset,
+    payTo: req.payTo,
+    maxTimeoutSeconds: req.maxTimeoutSeconds,
+    extra,
+  };
+  const scheme = new ExactEvmScheme({
+    address: signer.address,
+    signTypedData: (args) => signer.signTypedData(args),
+  });
+  const result = await scheme.createPaymentPayload(2, requirements);
+  const inner = result.payload as PaymentPayload['payload'];
+  let payload: PaymentPayload;
+  if (shape === 'v2') {
+    payload = {
+      x402Version: 2,
+      ...(options.resource === undefined ? {} : { resource: options.resource }),
+      accepted: requirements,
+      payload: inner,
+    };
+  } else {
+    payload = {
+      x402Version: shape === 'hybrid' ? 2 : 1,
+      scheme: 'exact',
+      network: shortNetworkName(req.network),
+      payload: inner,
+    };
+  }
+  return {
+    payload,
+    header: encodePaymentPayload(payload),
+    headerName: shape === 'v2' ? 'PAYMENT-SIGNATURE' : shape === 'hybrid' ? 'X-402-Payment' : 'X-PAYMENT',
+    amountMicros,
+    nonce: inner.authorization.nonce,
+    payTo: req.payTo,
+  };
+}

@@ -1,0 +1,123 @@
+import { ParsedMessage } from '@spruceid/siwe-parser';
+import { verifyMessage } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { describe, expect, it } from 'vitest';
+import { createWallet, InvalidKeyError } from '../src/index.js';
+
+/** Decodes a header value with an implementation independent of ours: the siwe parser + viem. */
+async function verifyIndependently(header: string) {
+  const json = JSON.parse(Buffer.from(header, 'base64').toString('utf8'));
+  const parsed = new ParsedMessage(json.message);
+  const valid = await verifyMessage({ address: json.address, message: json.message, signature: json.signature });
+  return { json, parsed, valid };
+}
+
+describe('Sign-In-With-X', () => {
+  it('produces a header the siwe parser and viem verify: domain, chain, nonce, expiry, signature', async () => {
+    const key = generatePrivateKey();
+    const wallet = createWallet({ privateKey: key });
+    const before = Date.now();
+    const { json, parsed, valid } = await verifyIndependently(await wallet.signIn());
+    expect(valid).toBe(true);
+    expect(json.address).toBe(privateKeyToAccount(key).address);
+    expect(json.chainId).toBe(8453);
+    expect(parsed.domain).toBe('api.venice.ai');
+    expect(parsed.uri).toBe('https://api.venice.ai');
+    expect(parsed.chainId).toBe(8453);
+    expect(parsed.version).toBe('1');
+    expect(parsed.statement).toBe('Sign in to Venice AI');
+    expect(parsed.nonce).toMatch(/^[0-9a-f]{16}$/);
+    const issued = Date.parse(parsed.issuedAt!);
+    expect(issued).toBeGreaterThanOrEqual(before - 1);
+    expect(json.timestamp).toBe(issued);
+    const ttl = Date.parse(parsed.expirationTime!) - issued;
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(300_000);
+  });
+
+  it('never reuses a nonce, including headers served from the pre-signed pool', async () => {
+    const wallet = createWallet({ privateKey: generatePrivateKey() }, { signIn: { presign: 4 } });
+    const nonces = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const { parsed, valid } = await verifyIndependently(await wallet.signIn());
+      expect(valid).toBe(true);
+      nonces.add(parsed.nonce);
+      if (i % 5 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(nonces.size).toBe(40);
+  });
+
+  it('signs for the host it talks to, port included, and honours configuration', async () => {
+    const wallet = createWallet(
+      { privateKey: generatePrivateKey() },
+      {
+        baseURL: 'http://127.0.0.1:8787/api/v1',
+        signIn: { statement: 'hi', ttlSeconds: 120, headerName: 'X-Sign-In-With-X' },
+      },
+    );
+    expect(wallet.signInHeaderName).toBe('X-Sign-In-With-X');
+    const { parsed } = await verifyIndependently(await wallet.signIn());
+    expect(parsed.domain).toBe('127.0.0.1:8787');
+    expect(parsed.statement).toBe('hi');
+    expect(Date.parse(parsed.expirationTime!) - Date.parse(parsed.issuedAt!)).toBe(120_000);
+  });
+
+  it('follows a same-site challenge but never signs for a foreign domain a server names', async () => {
+    const wallet = createWallet({ privateKey: generatePrivateKey() }, { signIn: { presign: 0 } });
+    wallet.applySignInChallenge({ domain: 'evil.example', uri: 'https://evil.example' });
+    expect((await verifyIndependently(await wallet.signIn())).parsed.domain).toBe('api.venice.ai');
+    wallet.applySignInChallenge({ domain: 'venice.ai', uri: 'https://api.venice.ai/api/v1/chat/completions' });
+    const { parsed } = await verifyIndependently(await wallet.signIn());
+    expect(parsed.domain).toBe('venice.ai');
+    expect(parsed.uri).toBe('https://api.venice.ai/api/v1/chat/completions');
+  });
+});
+
+describe('signers', () => {
+  it('accepts a viem Account and a custom signer object', async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const fromAccount = createWallet({ account });
+    expect(fromAccount.address).toBe(account.address);
+    expect((await verifyIndependently(await fromAccount.signIn())).valid).toBe(true);
+
+    let calls = 0;
+    const custom = {
+      address: account.address.toLowerCase() as `0x${string}`,
+      signMessage: async (args: { message: string }) => {
+        calls++;
+        return account.signMessage(args);
+      },
+      signTypedData: async (args: any) => account.signTypedData(args),
+    };
+    const fromCustom = createWallet({ account: custom });
+    expect(fromCustom.address).toBe(account.address);
+    expect((await verifyIndependently(await fromCustom.signIn())).valid).toBe(true);
+    expect(calls).toBe(1); // external signers are not pre-signed against (no surprise prompts)
+  });
+
+  it('rejects invalid keys with a typed error that never echoes the key', () => {
+    const bad = ['0x1234', `0x${'zz'.repeat(32)}`, `0x${'00'.repeat(32)}`, 42 as any];
+    for (const privateKey of bad) {
+      let error: unknown;
+      try {
+        createWallet({ privateKey });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidKeyError);
+      const text = `${(error as Error).message} ${JSON.stringify(error)} ${(error as Error).stack}`;
+      if (typeof privateKey === 'string' && privateKey.length > 6) expect(text).not.toContain(privateKey.slice(2, 20));
+    }
+    expect(() => createWallet({ account: { address: '0x1' } as any })).toThrow(InvalidKeyError);
+  });
+
+  it('does not expose the key through JSON or inspect', async () => {
+    const key = generatePrivateKey();
+    const wallet = createWallet({ privateKey: key });
+    const { inspect } = await import('node:util');
+    const hex = key.slice(2);
+    expect(JSON.stringify(wallet)).not.toContain(hex);
+    expect(inspect(wallet, { depth: 10, showHidden: true })).not.toContain(hex);
+    expect(inspect(wallet.signer, { depth: 10, showHidden: true })).not.toContain(hex);
+  });
+});
