@@ -1,0 +1,62 @@
+export type FaultKind =
+  | 'rate_limit' // 429 with Retry-After
+  | 'server_error' // 500 / 503
+  | 'reset' // destroy the socket before answering
+  | 'slow_stream' // delay between SSE chunks
+  | 'cut_stream' // end an SSE stream mid-way (no usage chunk, no [DONE])
+  | 'always_402' // answer every call with a payment-required
+  | 'hostile_quote'; // pay-per-call quotes the client must refuse
+
+export type HostileQuote = 'payTo' | 'asset' | 'network' | 'amount' | 'validity';
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** Path suffix the rule applies to (`/chat/completions`, `/x402/top-up`) or `*`. Default `*`. */
+  route?: string;
+  /** Probability per matching request (0–1). */
+  rate?: number;
+  /** Apply to the first `count` matching requests only. */
+  count?: number;
+  status?: 500 | 502 | 503;
+  retryAfterSeconds?: number;
+  delayMs?: number;
+  cutAfterChunks?: number;
+  hostile?: HostileQuote;
+}
+
+/** Decides which fault (if any) hits a request. Deterministic for a given seed. */
+export class FaultInjector {
+  private rules: { rule: FaultRule; hits: number }[] = [];
+  private state: number;
+  constructor(rules: FaultRule[] = [], seed = 42) {
+    this.state = seed >>> 0 || 1;
+    this.set(rules);
+  }
+
+  set(rules: FaultRule[]) {
+    this.rules = rules.map((rule) => ({ rule, hits: 0 }));
+  }
+
+  private random(): number {
+    // xorshift32: reproducible fault schedules for a given seed.
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x >>> 0;
+    return this.state / 0x1_0000_0000;
+  }
+
+  pick(path: string, kinds?: FaultKind[]): FaultRule | undefined {
+    for (const entry of this.rules) {
+      const { rule } = entry;
+      if (kinds && !kinds.includes(rule.kind)) continue;
+      if (rule.route && rule.route !== '*' && !path.endsWith(rule.route)) continue;
+      if (rule.count !== undefined && entry.hits >= rule.count) continue;
+      if (rule.rate !== undefined && this.random() >= rule.rate) continue;
+      entry.hits++;
+      return rule;
+    }
+    return undefined;
+  }
+}

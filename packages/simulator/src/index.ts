@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { BASE_USDC, usdToMicros } from '@venice-x402/core';
+import { type Address, getAddress } from 'viem';
+import { mnemonicToAccount } from 'viem/accounts';
+import type { AnvilChain } from './chain/anvil.js';
+import { FaultInjector, type FaultRule } from './faults.js';
+import { Ledger } from './ledger.js';
+import { buildCatalogue, type PriceOverrides } from './models.js';
+import { anvilSettler, ledgerSettler, type Settler } from './payments.js';
+import { createSimulatorServer, listen, type SimulatorStats } from './server.js';
+import { createSiwxVerifier } from './siwx-verify.js';
+
+export type { FaultKind, FaultRule, HostileQuote } from './faults.js';
+export type { LedgerRow, PaygPayment } from './ledger.js';
+export { Ledger } from './ledger.js';
+export { DEFAULT_MODELS, type PriceOverrides, type SimModel } from './models.js';
+export type { SimulatorStats } from './server.js';
+
+export interface SimulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** `ledger` (default): EIP-3009 signatures verified, USDC simulated. `anvil`: real FiatToken v2.2 on a local chain. */
+  chain?: 'ledger' | 'anvil';
+  /** `venice` (default): Venice's SIWX + prepaid balance API. `payg`: an x402 v2 pay-per-call gateway. */
+  mode?: 'venice' | 'payg';
+  prices?: PriceOverrides;
+  faults?: FaultRule[];
+  /** Seed for fault sampling. */
+  seed?: number;
+  /** Send X-Balance-Remaining on paid 200s (the real service may not). Default true. */
+  balanceHeader?: boolean;
+  /** Extra Sign-In-With-X domains to accept besides api.venice.ai, venice.ai and the served host. */
+  allowedDomains?: string[];
+  /** Bearer API keys and their starting balance in USD. */
+  apiKeys?: Record<string, number>;
+  /** Per-wallet in-flight limit. Default 5, as Venice enforces. */
+  concurrencyLimit?: number;
+  now?: () => number;
+}
+
+export interface Simulator {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** Venice mode: `<url>/api/v1`. Pay-per-call mode: `<url>/v1`. */
+  baseURL: string;
+  mode: 'venice' | 'payg';
+  /** Receiver of top-ups and per-call payments. */
+  payTo: Address;
+  /** The USDC contract (Base USDC address in both chain modes). */
+  usdc: Address;
+  /** Gives `address` test USDC to pay with (minted on-chain in anvil mode). */
+  fund(address: string, usd: number): Promise<void>;
+  /** Credits Venice balance directly, as a manual TOP_UP row. */
+  credit(address: string, usd: number): void;
+  usdcBalance(address: string): Promise<bigint>;
+  ledger: Ledger;
+  stats: SimulatorStats;
+  chain?: AnvilChain;
+  setFaults(rules: FaultRule[]): void;
+  stop(): Promise<void>;
+}
+
+const PAY_TO_MNEMONIC = 'test test test test test test test test test test test junk';
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const now = options.now ?? Date.now;
+  const mode = options.mode ?? 'venice';
+  const host = options.host ?? '127.0.0.1';
+  const ledger = new Ledger(now);
+  const faults = new FaultInjector(options.faults, options.seed);
+  const payTo = mnemonicToAccount(PAY_TO_MNEMONIC, { addressIndex: 1 }).address;
+  const usdc = getAddress(BASE_USDC);
+  let chain: AnvilChain | undefined;
+  let settler: Settler;
+  if (options.chain === 'anvil') {
+    const [{ startAnvil }, { installUsdc }] = await Promise.all([
+      import('./chain/anvil.js'),
+      import('./chain/usdc.js'),
+    ]);
+    chain = await startAnvil();
+    try {
+      await installUsdc(chain, usdc);
+      settler = await anvilSettler(chain, usdc);
+    } catch (error) {
+      await chain.stop();
+      throw error;
+    }
+  } else {
+    settler = ledgerSettler();
+  }
+  const apiKeys = new Map<string, string>();
+  for (const [key, usd] of Object.entries(options.apiKeys ?? {})) {
+    const hash = createHash('sha256').update(key).digest('hex');
+    const id = `key:${hash.slice(0, 16)}`;
+    apiKeys.set(hash, id);
+    ledger.credit(id, usdToMicros(usd));
+  }
+  const stats: SimulatorStats = { requests: 0, byRoute: {}, paidCalls: 0, maxInFlight: 0, topUps: 0, rejected: {} };
+  const domains = ['api.venice.ai', 'venice.ai', 'localhost', host, ...(options.allowedDomains ?? [])];
+  const server = createSimulatorServer({
+    mode,
+    models: buildCatalogue(options.prices),
+    ledger,
+    settler,
+    faults,
+    verifySiwx: createSiwxVerifier({ allowedDomains: domains, now }),
+    payTo,
+    asset: usdc,
+    apiKeys,
+    balanceHeader: options.balanceHeader ?? true,
+    concurrencyLimit: options.concurrencyLimit ?? 5,
+    stats,
+    now,
+  });
+  let port: number;
+  try {
+    port = await listen(server, options.port ?? 0, host);
+  } catch (error) {
+    await chain?.stop();
+    throw error;
+  }
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    baseURL: mode === 'payg' ? `${url}/v1` : `${url}/api/v1`,
+    mode,
+    payTo,
+    usdc,
+    fund: (address, usd) => settler.fund(getAddress(address), usdToMicros(usd)),
+    credit: (address, usd) => void ledger.credit(address, usdToMicros(usd)),
+    usdcBalance: (address) => settler.usdcBalance(getAddress(address)),
+    ledger,
+    stats,
+    chain,
+    setFaults: (rules) => faults.set(rules),
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await chain?.stop();
+    },
+  };
+}

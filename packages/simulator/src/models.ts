@@ -1,0 +1,124 @@
+/** The simulator's model catalogue, in Venice's `GET /models` shape. Prices are USD per unit (see venice-wire §8). */
+export interface SimPricing {
+  input?: number;
+  output?: number;
+  generation?: number;
+  per_audio_second?: number;
+}
+
+export interface SimModel {
+  id: string;
+  type: 'text' | 'embedding' | 'image' | 'tts' | 'asr';
+  pricing: SimPricing;
+  contextTokens?: number;
+  maxCompletionTokens?: number;
+  embeddingDimensions?: number;
+  supportsFunctionCalling?: boolean;
+}
+
+export const DEFAULT_MODELS: SimModel[] = [
+  {
+    id: 'venice-uncensored',
+    type: 'text',
+    pricing: { input: 0.2, output: 0.9 },
+    contextTokens: 32_768,
+    maxCompletionTokens: 8_192,
+  },
+  {
+    id: 'llama-3.3-70b',
+    type: 'text',
+    pricing: { input: 0.7, output: 2.8 },
+    contextTokens: 65_536,
+    maxCompletionTokens: 8_192,
+    supportsFunctionCalling: true,
+  },
+  {
+    id: 'qwen3-4b',
+    type: 'text',
+    pricing: { input: 0.05, output: 0.15 },
+    contextTokens: 32_768,
+    maxCompletionTokens: 4_096,
+    supportsFunctionCalling: true,
+  },
+  { id: 'text-embedding-bge-m3', type: 'embedding', pricing: { input: 0.15, output: 0.6 }, embeddingDimensions: 64 },
+  { id: 'venice-sd35', type: 'image', pricing: { generation: 0.01 } },
+  { id: 'tts-kokoro', type: 'tts', pricing: { input: 3.5 } },
+  { id: 'nvidia/parakeet-tdt-0.6b-v3', type: 'asr', pricing: { per_audio_second: 0.0001 } },
+];
+
+export type PriceOverrides = Record<string, Partial<SimPricing>>;
+
+export function buildCatalogue(overrides: PriceOverrides = {}): Map<string, SimModel> {
+  const map = new Map<string, SimModel>();
+  for (const m of DEFAULT_MODELS) map.set(m.id, { ...m, pricing: { ...m.pricing, ...overrides[m.id] } });
+  return map;
+}
+
+const price = (usd: number | undefined) => (usd === undefined ? undefined : { usd, diem: usd });
+
+export function modelToJson(m: SimModel) {
+  const p = m.pricing;
+  const pricing =
+    m.type === 'image'
+      ? { generation: price(p.generation) }
+      : m.type === 'asr'
+        ? { per_audio_second: price(p.per_audio_second) }
+        : m.type === 'tts'
+          ? { input: price(p.input) }
+          : { input: price(p.input), output: price(p.output ?? 0) };
+  const spec: Record<string, unknown> = {
+    name: m.id,
+    privacy: 'private',
+    offline: false,
+    beta: false,
+    traits: [],
+    pricing,
+  };
+  if (m.type === 'text') {
+    Object.assign(spec, {
+      availableContextTokens: m.contextTokens,
+      maxCompletionTokens: m.maxCompletionTokens,
+      capabilities: {
+        optimizedForCode: false,
+        quantization: 'fp8',
+        supportsFunctionCalling: m.supportsFunctionCalling ?? false,
+        supportsAudioInput: false,
+        supportsReasoning: false,
+        supportsReasoningEffort: false,
+        supportsResponseSchema: true,
+        supportsMultipleImages: false,
+        supportsVision: false,
+        supportsVideoInput: false,
+        supportsWebSearch: true,
+        supportsLogProbs: false,
+        supportsTeeAttestation: false,
+        supportsE2EE: false,
+        supportsXSearch: false,
+      },
+    });
+  }
+  if (m.type === 'embedding') {
+    Object.assign(spec, {
+      embeddingDimensions: m.embeddingDimensions,
+      maxInputTokens: 8192,
+      supportsCustomDimensions: true,
+    });
+  }
+  return {
+    id: m.id,
+    object: 'model',
+    owned_by: 'venice.ai',
+    type: m.type,
+    created: 1_727_966_436,
+    ...(m.type === 'text' ? { context_length: m.contextTokens } : {}),
+    model_spec: spec,
+  };
+}
+
+/** Per-1M-token price × tokens, in micro-USD, rounded up: what the server bills. */
+export function tokenCostMicros(tokens: number, usdPerMillion = 0): bigint {
+  return BigInt(Math.ceil(tokens * usdPerMillion));
+}
+
+/** The server's token count: ≈ 4 characters per token. */
+export const countTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));

@@ -1,0 +1,213 @@
+import { type Address, getAddress, type Hex, isAddress, keccak256, toHex, verifyTypedData } from 'viem';
+import type { AnvilChain } from './chain/anvil.js';
+
+export const TRANSFER_WITH_AUTHORIZATION = {
+  TransferWithAuthorization: [
+    { name: 'from', type: 'address' },
+    { name: 'to', type: 'address' },
+    { name: 'value', type: 'uint256' },
+    { name: 'validAfter', type: 'uint256' },
+    { name: 'validBefore', type: 'uint256' },
+    { name: 'nonce', type: 'bytes32' },
+  ],
+} as const;
+
+export interface Authorization {
+  from: Address;
+  to: Address;
+  value: bigint;
+  validAfter: bigint;
+  validBefore: bigint;
+  nonce: Hex;
+}
+
+export interface DecodedPayment {
+  layout: 'v2' | 'hybrid' | 'v1';
+  scheme: string;
+  network: string;
+  asset?: string;
+  authorization: Authorization;
+  signature: Hex;
+}
+
+export interface PaymentProblem {
+  status: number;
+  code: string;
+  message: string;
+}
+
+const problem = (status: number, code: string, message: string): PaymentProblem => ({ status, code, message });
+
+/** Decodes any of the three accepted payload layouts (x402 v2, Venice's hybrid, x402 v1). */
+export function decodePayment(header: string): DecodedPayment | PaymentProblem {
+  let body: any;
+  try {
+    body = JSON.parse(Buffer.from(header.trim(), 'base64').toString('utf8'));
+  } catch {
+    return problem(400, 'INVALID_PAYMENT_FORMAT', 'Payment header is not base64 JSON');
+  }
+  const inner = body?.payload;
+  const a = inner?.authorization;
+  if (!a || typeof inner.signature !== 'string')
+    return problem(400, 'INVALID_PAYMENT_FORMAT', 'Payment payload is incomplete');
+  const accepted = body.accepted;
+  const layout = accepted ? 'v2' : body.x402Version === 1 ? 'v1' : 'hybrid';
+  try {
+    if (!isAddress(a.from, { strict: false }) || !isAddress(a.to, { strict: false })) throw new Error('address');
+    if (!/^0x[0-9a-fA-F]{64}$/.test(a.nonce)) throw new Error('nonce');
+    return {
+      layout,
+      scheme: String(accepted?.scheme ?? body.scheme ?? ''),
+      network: String(accepted?.network ?? body.network ?? ''),
+      asset: accepted?.asset,
+      authorization: {
+        from: getAddress(a.from),
+        to: getAddress(a.to),
+        value: BigInt(a.value),
+        validAfter: BigInt(a.validAfter),
+        validBefore: BigInt(a.validBefore),
+        nonce: a.nonce,
+      },
+      signature: inner.signature,
+    };
+  } catch {
+    return problem(400, 'INVALID_PAYMENT_FORMAT', 'Payment authorization fields are malformed');
+  }
+}
+
+export interface PaymentExpectation {
+  payTo: Address;
+  asset: Address;
+  minMicros: bigint;
+  maxMicros: bigint;
+  nowSeconds: number;
+}
+
+const BASE_NETWORKS = new Set(['base', 'eip155:8453']);
+
+/** Checks a decoded payment against what the server asked for, including the EIP-712 signature. */
+export async function verifyPayment(
+  p: DecodedPayment,
+  expect: PaymentExpectation,
+): Promise<PaymentProblem | undefined> {
+  if (p.scheme !== 'exact') return problem(400, 'UNSUPPORTED_SCHEME', 'Only the exact scheme is supported');
+  if (!BASE_NETWORKS.has(p.network.toLowerCase()))
+    return problem(400, 'UNSUPPORTED_NETWORK', `Network ${p.network} is not supported`);
+  if (p.asset && p.asset.toLowerCase() !== expect.asset.toLowerCase())
+    return problem(400, 'UNSUPPORTED_TOKEN', 'Only USDC is accepted');
+  const auth = p.authorization;
+  if (auth.to.toLowerCase() !== expect.payTo.toLowerCase())
+    return problem(400, 'INVALID_PAYMENT_RECIPIENT', 'Payment is not addressed to the receiver');
+  if (auth.value < expect.minMicros) return problem(400, 'AMOUNT_TOO_LOW', 'Payment amount is below the minimum');
+  if (auth.value > expect.maxMicros) return problem(400, 'AMOUNT_TOO_HIGH', 'Payment amount is above the maximum');
+  if (auth.validAfter > BigInt(expect.nowSeconds) || auth.validBefore <= BigInt(expect.nowSeconds)) {
+    return problem(400, 'INVALID_PAYMENT', 'Payment authorization is outside its validity window');
+  }
+  let valid = false;
+  try {
+    valid = await verifyTypedData({
+      address: auth.from,
+      domain: { name: 'USD Coin', version: '2', chainId: 8453, verifyingContract: expect.asset },
+      types: TRANSFER_WITH_AUTHORIZATION,
+      primaryType: 'TransferWithAuthorization',
+      message: auth,
+      signature: p.signature,
+    });
+  } catch {
+    valid = false;
+  }
+  if (!valid) return problem(400, 'INVALID_PAYMENT_PAYER', 'Payment signature does not match the payer');
+  return undefined;
+}
+
+/** Moves the USDC of a verified payment: simulated balances (ledger mode) or a real transfer on anvil. */
+export interface Settler {
+  fund(address: Address, micros: bigint): Promise<void>;
+  usdcBalance(address: Address): Promise<bigint>;
+  settle(p: DecodedPayment, asset: Address): Promise<{ transaction: Hex } | PaymentProblem>;
+}
+
+export function ledgerSettler(): Settler {
+  const balances = new Map<string, bigint>();
+  const usedNonces = new Set<string>();
+  const get = (a: string) => balances.get(a.toLowerCase()) ?? 0n;
+  return {
+    async fund(address, micros) {
+      balances.set(address.toLowerCase(), get(address) + micros);
+    },
+    async usdcBalance(address) {
+      return get(address);
+    },
+    async settle(p) {
+      const { from, to, value, nonce } = p.authorization;
+      const key = `${from.toLowerCase()}:${nonce}`;
+      if (usedNonces.has(key)) return problem(402, 'SETTLEMENT_FAILED', 'Authorization nonce already used');
+      if (get(from) < value) return problem(400, 'PAYMENT_VERIFICATION_FAILED', 'Payer has insufficient USDC');
+      usedNonces.add(key);
+      balances.set(from.toLowerCase(), get(from) - value);
+      balances.set(to.toLowerCase(), get(to) + value);
+      return { transaction: keccak256(toHex(`sim:${key}`)) };
+    },
+  };
+}
+
+export async function anvilSettler(chain: AnvilChain, usdc: Address): Promise<Settler> {
+  const [{ ExactEvmScheme }, { toFacilitatorEvmSigner }, usdcModule] = await Promise.all([
+    import('@x402/evm/exact/facilitator'),
+    import('@x402/evm'),
+    import('./chain/usdc.js'),
+  ]);
+  const signer = toFacilitatorEvmSigner({ ...(chain.client as any), address: chain.operator.address });
+  const facilitator = new ExactEvmScheme(signer);
+  // One settlement at a time: the operator account's transaction nonces must not race.
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    async fund(address, micros) {
+      await usdcModule.mintUsdc(chain, usdc, address, micros);
+    },
+    usdcBalance: (address) => usdcModule.usdcBalance(chain, usdc, address),
+    settle(p) {
+      const a = p.authorization;
+      const requirements = {
+        scheme: 'exact',
+        network: 'eip155:8453' as const,
+        amount: a.value.toString(),
+        asset: usdc,
+        payTo: a.to,
+        maxTimeoutSeconds: 3600,
+        extra: { name: 'USD Coin', version: '2' },
+      };
+      const payload = {
+        x402Version: 2,
+        accepted: requirements,
+        payload: {
+          signature: p.signature,
+          authorization: {
+            from: a.from,
+            to: a.to,
+            value: a.value.toString(),
+            validAfter: a.validAfter.toString(),
+            validBefore: a.validBefore.toString(),
+            nonce: a.nonce,
+          },
+        },
+      };
+      const run = async () => {
+        try {
+          const result = await facilitator.settle(payload as any, requirements as any);
+          if (!result.success || !result.transaction) {
+            const reason = result.errorReason ?? 'settlement failed';
+            const code = /insufficient/i.test(reason) ? 'PAYMENT_VERIFICATION_FAILED' : 'SETTLEMENT_FAILED';
+            return problem(code === 'SETTLEMENT_FAILED' ? 402 : 400, code, reason);
+          }
+          return { transaction: result.transaction as Hex };
+        } catch (error) {
+          return problem(402, 'SETTLEMENT_FAILED', (error as Error).message.slice(0, 200));
+        }
+      };
+      const next = queue.then(run, run);
+      queue = next;
+      return next;
+    },
+  };
+}

@@ -1,0 +1,564 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BASE_USDC, formatUsd } from '@venice-x402/core';
+import { type Address, getAddress } from 'viem';
+import type { FaultInjector, FaultRule, HostileQuote } from './faults.js';
+import type { Ledger } from './ledger.js';
+import { countTokens, modelToJson, type SimModel, tokenCostMicros } from './models.js';
+import { type DecodedPayment, decodePayment, type PaymentProblem, type Settler, verifyPayment } from './payments.js';
+import { type ChallengeContext, caseA, caseB, topUpDiscovery } from './routes/challenges.js';
+import {
+  chatJson,
+  chatStream,
+  embeddings,
+  HttpFailure,
+  images,
+  type JsonAnswer,
+  speech,
+  transcription,
+} from './routes/inference.js';
+import type { createSiwxVerifier } from './siwx-verify.js';
+
+export interface ServerDeps {
+  mode: 'venice' | 'payg';
+  models: Map<string, SimModel>;
+  ledger: Ledger;
+  settler: Settler;
+  faults: FaultInjector;
+  verifySiwx: ReturnType<typeof createSiwxVerifier>;
+  payTo: Address;
+  asset: Address;
+  apiKeys: Map<string, string>; // sha256(key) → account id
+  balanceHeader: boolean;
+  concurrencyLimit: number;
+  stats: SimulatorStats;
+  now: () => number;
+}
+
+export interface SimulatorStats {
+  requests: number;
+  byRoute: Record<string, number>;
+  /** Inference calls answered 200 and billed. */
+  paidCalls: number;
+  /** Most requests one wallet had in flight at once. */
+  maxInFlight: number;
+  topUps: number;
+  rejected: Record<string, number>;
+}
+
+const MAX_BODY = 35 * 1024 * 1024;
+const INFERENCE = new Set([
+  '/chat/completions',
+  '/embeddings',
+  '/images/generations',
+  '/audio/speech',
+  '/audio/transcriptions',
+]);
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) reject(new HttpFailure(413, { code: 'PAYLOAD_TOO_LARGE', error: 'Payload too large' }));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
+const header = (req: IncomingMessage, name: string) => {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+};
+const paymentHeader = (req: IncomingMessage) =>
+  header(req, 'payment-signature') ?? header(req, 'x-402-payment') ?? header(req, 'x-payment');
+
+export function createSimulatorServer(deps: ServerDeps): Server {
+  const inFlight = new Map<string, number>();
+  const topUpsInProgress = new Map<string, Promise<unknown>>();
+  const topUpsDone = new Map<string, { status: number; body: unknown; headers: Record<string, string> }>();
+
+  function challengeContext(req: IncomingMessage, path: string): ChallengeContext {
+    const host = header(req, 'host') ?? 'localhost';
+    return { payTo: deps.payTo, asset: deps.asset, domain: host, resourceUrl: `http://${host}/api/v1${path}` };
+  }
+
+  function hostile(quote: any, kind: HostileQuote | undefined) {
+    const first = quote.accepts[0];
+    if (kind === 'payTo') first.payTo = '0x000000000000000000000000000000000000dEaD';
+    if (kind === 'asset') first.asset = '0x1111111111111111111111111111111111111111';
+    if (kind === 'network') first.network = 'eip155:1';
+    if (kind === 'amount') first.amount = '1000000000000';
+    if (kind === 'validity') first.maxTimeoutSeconds = 31_536_000;
+    return quote;
+  }
+
+  function applyGenericFault(rule: FaultRule | undefined, res: ServerResponse): boolean {
+    if (!rule) return false;
+    if (rule.kind === 'rate_limit') {
+      json(
+        res,
+        429,
+        { error: 'The model is currently overloaded. Please try again later.' },
+        { 'retry-after': String(rule.retryAfterSeconds ?? 1) },
+      );
+      return true;
+    }
+    if (rule.kind === 'server_error') {
+      json(res, rule.status ?? 500, { error: 'Inference failed', code: 'INFERENCE_FAILED' });
+      return true;
+    }
+    if (rule.kind === 'reset') {
+      res.socket?.destroy();
+      return true;
+    }
+    return false;
+  }
+
+  async function answerInference(
+    path: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: Buffer,
+    account: string,
+    isWallet: boolean,
+    fault: FaultRule | undefined,
+  ) {
+    let answer: JsonAnswer | undefined;
+    const body = () => {
+      try {
+        return JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new HttpFailure(400, { error: 'Invalid JSON body' });
+      }
+    };
+    if (path === '/chat/completions') {
+      const parsed = body();
+      if (parsed?.stream) {
+        const billed = await chatStream(deps.models, parsed, res, fault, {});
+        const collected = deps.ledger.charge(account, billed.costMicros, billed.requestId, billed.model);
+        if (!billed.cut) deps.stats.paidCalls++;
+        void collected;
+        return;
+      }
+      answer = chatJson(deps.models, parsed);
+    } else if (path === '/embeddings') answer = embeddings(deps.models, body());
+    else if (path === '/images/generations') answer = images(deps.models, body());
+    else if (path === '/audio/speech') answer = speech(deps.models, body());
+    else if (path === '/audio/transcriptions') {
+      const form = await new Request('http://sim/', {
+        method: 'POST',
+        headers: req.headers as any,
+        body: new Uint8Array(raw),
+      })
+        .formData()
+        .catch(() => {
+          throw new HttpFailure(400, { error: 'Expected multipart/form-data' });
+        });
+      answer = await transcription(deps.models, form);
+    }
+    if (!answer) throw new HttpFailure(404, { error: 'Not found' });
+    const collected = deps.ledger.charge(account, answer.costMicros, answer.requestId, answer.model);
+    deps.stats.paidCalls++;
+    const headers: Record<string, string> = { 'x-request-id': answer.requestId };
+    if (isWallet && deps.balanceHeader) headers['x-balance-remaining'] = formatUsd(deps.ledger.balance(account));
+    void collected;
+    if (answer.raw) {
+      res.writeHead(200, { 'content-type': answer.contentType ?? 'application/octet-stream', ...headers });
+      res.end(answer.raw);
+    } else json(res, 200, answer.body, headers);
+  }
+
+  async function handleVenice(path: string, req: IncomingMessage, res: ServerResponse) {
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && path.startsWith('/models')) {
+      const type = new URL(req.url ?? '/', 'http://x').searchParams.get('type') ?? 'text';
+      const list = [...deps.models.values()].filter((m) => type === 'all' || m.type === type).map(modelToJson);
+      return json(res, 200, { object: 'list', type, data: list });
+    }
+    if (path === '/x402/top-up' && method === 'POST') return topUp(req, res, path);
+    const walletRoute = /^\/x402\/(balance|transactions)\/([^/?]+)$/.exec(path);
+    if (walletRoute && method === 'GET') return walletRead(req, res, path, walletRoute[1]!, walletRoute[2]!);
+    if (!INFERENCE.has(path) || method !== 'POST') return json(res, 404, { error: 'Not found' });
+
+    if (paymentHeader(req)) {
+      return json(res, 400, {
+        error: 'Payment headers are only accepted on /x402/top-up',
+        code: 'PAYMENT_HEADER_NOT_ACCEPTED',
+      });
+    }
+    const ctx = challengeContext(req, path);
+    const siwx = header(req, 'sign-in-with-x') ?? header(req, 'x-sign-in-with-x');
+    let account: string;
+    let isWallet = false;
+    if (siwx) {
+      const result = await deps.verifySiwx(siwx);
+      if (!result.ok) {
+        deps.stats.rejected[result.code] = (deps.stats.rejected[result.code] ?? 0) + 1;
+        return json(res, 401, { error: result.error, code: result.code });
+      }
+      account = result.address.toLowerCase();
+      isWallet = true;
+    } else {
+      const auth = header(req, 'authorization');
+      if (!auth) {
+        const a = caseA(ctx);
+        return json(res, 402, a.body, { 'payment-required': b64(a.header) });
+      }
+      const key = auth.replace(/^Bearer\s+/i, '');
+      const id = deps.apiKeys.get(createHash('sha256').update(key).digest('hex'));
+      if (!id) return json(res, 401, { error: 'Authentication failed' });
+      account = id;
+    }
+    const fault = deps.faults.pick(path);
+    const balance = deps.ledger.balance(account);
+    if (fault?.kind === 'always_402' || (isWallet && balance < 100_000n)) {
+      if (!isWallet) return json(res, 402, { error: 'Insufficient USD or Diem balance to complete request' });
+      const b = caseB(ctx, Number(balance) / 1e6);
+      return json(res, 402, b.body, { 'payment-required': b64(b.header) });
+    }
+    if (!isWallet && balance <= 0n)
+      return json(res, 402, { error: 'Insufficient USD or Diem balance to complete request' });
+    const current = inFlight.get(account) ?? 0;
+    if (isWallet && current >= deps.concurrencyLimit) {
+      deps.stats.rejected.X402_CONCURRENCY_LIMIT = (deps.stats.rejected.X402_CONCURRENCY_LIMIT ?? 0) + 1;
+      return json(res, 429, { error: 'Too many concurrent requests', code: 'X402_CONCURRENCY_LIMIT' });
+    }
+    inFlight.set(account, current + 1);
+    deps.stats.maxInFlight = Math.max(deps.stats.maxInFlight, current + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      inFlight.set(account, (inFlight.get(account) ?? 1) - 1);
+    };
+    res.once('close', release);
+    try {
+      const raw = await readBody(req);
+      if (applyGenericFault(fault, res)) return;
+      await answerInference(path, req, res, raw, account, isWallet, fault);
+    } finally {
+      if (res.writableEnded || res.destroyed) release();
+    }
+  }
+
+  async function walletRead(req: IncomingMessage, res: ServerResponse, path: string, kind: string, wallet: string) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(wallet))
+      return json(res, 400, { error: 'Invalid wallet address', details: { _errors: ['Invalid address'] } });
+    const siwx = header(req, 'sign-in-with-x') ?? header(req, 'x-sign-in-with-x');
+    if (!siwx) {
+      const a = caseA(challengeContext(req, path), false);
+      return json(res, 402, a.body, { 'payment-required': b64(a.header) });
+    }
+    const result = await deps.verifySiwx(siwx);
+    if (!result.ok) return json(res, 401, { error: 'Invalid Sign-in-with-x signature' });
+    if (result.address.toLowerCase() !== wallet.toLowerCase()) {
+      return json(res, 403, { error: `You can only access ${kind} for your own wallet` });
+    }
+    const account = wallet.toLowerCase();
+    const usd = (m: bigint) => Number(m) / 1e6;
+    if (kind === 'balance') {
+      const balance = deps.ledger.balance(account);
+      return json(res, 200, {
+        success: true,
+        data: {
+          walletAddress: account,
+          balanceUsd: usd(balance),
+          canConsume: balance >= 100_000n,
+          minimumTopUpUsd: 5,
+          suggestedTopUpUsd: 10,
+        },
+      });
+    }
+    const qs = new URL(req.url ?? '/', 'http://x').searchParams;
+    const limit = Number(qs.get('limit') ?? 50);
+    const offset = Number(qs.get('offset') ?? 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100 || !Number.isInteger(offset) || offset < 0) {
+      return json(res, 400, { error: 'Invalid pagination', details: { _errors: ['limit 1-100, offset >= 0'] } });
+    }
+    const all = deps.ledger.transactions(account);
+    const page = all.slice(offset, offset + limit).map((r) => ({
+      id: r.id,
+      amount: usd(r.amountMicros),
+      balanceAfter: usd(r.balanceAfterMicros),
+      type: r.type,
+      createdAt: r.createdAt,
+      requestId: r.requestId,
+      modelId: r.modelId,
+    }));
+    return json(res, 200, {
+      success: true,
+      data: {
+        walletAddress: account,
+        currentBalance: usd(deps.ledger.balance(account)),
+        transactions: page,
+        pagination: { limit, offset, hasMore: offset + limit < all.length },
+      },
+    });
+  }
+
+  async function topUp(req: IncomingMessage, res: ServerResponse, path: string) {
+    await readBody(req);
+    const fault = deps.faults.pick(path);
+    if (applyGenericFault(fault, res)) return;
+    const headerValue = paymentHeader(req);
+    if (!headerValue) {
+      const doc =
+        fault?.kind === 'hostile_quote'
+          ? hostile(topUpDiscovery(challengeContext(req, path)), fault.hostile)
+          : topUpDiscovery(challengeContext(req, path));
+      return json(res, 402, doc, { 'payment-required': b64(doc) });
+    }
+    const decoded = decodePayment(headerValue);
+    if ('status' in decoded) return json(res, decoded.status, { error: decoded.code, message: decoded.message });
+    const key = `${decoded.authorization.from.toLowerCase()}:${decoded.authorization.nonce}`;
+    const done = topUpsDone.get(key);
+    if (done) return json(res, done.status, done.body, done.headers); // one authorization credits once
+    if (topUpsInProgress.has(key))
+      return json(res, 409, { error: 'PAYMENT_IN_PROGRESS', message: 'This payment is being settled' });
+    const work = settleTopUp(decoded);
+    topUpsInProgress.set(key, work);
+    try {
+      const outcome = await work;
+      if (outcome.status === 200) topUpsDone.set(key, outcome);
+      return json(res, outcome.status, outcome.body, outcome.headers);
+    } finally {
+      topUpsInProgress.delete(key);
+    }
+  }
+
+  async function settleTopUp(
+    p: DecodedPayment,
+  ): Promise<{ status: number; body: unknown; headers: Record<string, string> }> {
+    const fail = (e: PaymentProblem) => ({
+      status: e.status,
+      body: { error: e.code, message: e.message },
+      headers: {},
+    });
+    const problem = await verifyPayment(p, {
+      payTo: deps.payTo,
+      asset: deps.asset,
+      minMicros: 5_000_000n,
+      maxMicros: 10_000_000_000n,
+      nowSeconds: Math.floor(deps.now() / 1000),
+    });
+    if (problem) return fail(problem);
+    const settled = await deps.settler.settle(p, deps.asset);
+    if ('status' in settled) return fail(settled);
+    const payer = p.authorization.from;
+    deps.ledger.credit(payer, p.authorization.value);
+    deps.stats.topUps++;
+    const receipt = { success: true, network: 'eip155:8453', payer, transaction: settled.transaction };
+    return {
+      status: 200,
+      headers: { 'payment-response': b64(receipt) },
+      body: {
+        success: true,
+        data: {
+          walletAddress: payer.toLowerCase(),
+          amountCredited: Number(p.authorization.value) / 1e6,
+          newBalance: Number(deps.ledger.balance(payer)) / 1e6,
+          paymentId: `x402-${p.authorization.nonce.slice(2, 18)}`,
+        },
+      },
+    };
+  }
+
+  // ---- pay-per-call gateway (seed 004 shape) ----
+  function paygQuoteMicros(body: any): { micros: bigint; model: string } {
+    const model = String(body?.model ?? '');
+    const m = deps.models.get(model);
+    const pricing = m?.type === 'text' ? m.pricing : { input: 1, output: 5 };
+    const text = JSON.stringify(body?.messages ?? '') + (typeof body?.system === 'string' ? body.system : '');
+    const maxTokens = Number(body?.max_tokens ?? body?.max_completion_tokens ?? 64);
+    const micros =
+      tokenCostMicros(countTokens(text), pricing.input) + tokenCostMicros(Math.min(maxTokens, 64), pricing.output);
+    return { micros: micros > 0n ? micros : 1n, model };
+  }
+
+  async function handlePayg(path: string, req: IncomingMessage, res: ServerResponse) {
+    if (req.method === 'GET' && path === '/v1/models') {
+      return json(res, 200, {
+        object: 'list',
+        data: [...deps.models.values()].filter((m) => m.type === 'text').map((m) => ({ id: m.id, object: 'model' })),
+      });
+    }
+    if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/v1/messages'))
+      return json(res, 404, { error: 'Not found' });
+    const raw = await readBody(req);
+    let body: any;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return json(res, 400, { error: 'Invalid JSON body' });
+    }
+    const fault = deps.faults.pick(path);
+    const quote = paygQuoteMicros(body);
+    const host = header(req, 'host') ?? 'localhost';
+    const required = () => {
+      const doc = {
+        x402Version: 2,
+        error: 'Payment required',
+        resource: { url: `http://${host}${path}`, description: 'Pay-per-call inference', mimeType: 'application/json' },
+        accepts: [
+          {
+            scheme: 'exact',
+            network: 'eip155:8453',
+            amount: quote.micros.toString(),
+            asset: deps.asset,
+            payTo: deps.payTo,
+            maxTimeoutSeconds: 60,
+            extra: { name: 'USD Coin', version: '2' },
+          },
+        ],
+      };
+      return fault?.kind === 'hostile_quote' ? hostile(doc, fault.hostile) : doc;
+    };
+    const payment = paymentHeader(req);
+    if (!payment || fault?.kind === 'always_402') {
+      const doc = required();
+      return json(res, 402, doc, { 'payment-required': b64(doc) });
+    }
+    if (applyGenericFault(fault, res)) return;
+    const decoded = decodePayment(payment);
+    const reject = (message: string) => {
+      const doc = { ...required(), error: message };
+      return json(res, 402, doc, { 'payment-required': b64(doc) });
+    };
+    if ('status' in decoded) return reject(decoded.message);
+    const problem = await verifyPayment(decoded, {
+      payTo: deps.payTo,
+      asset: deps.asset,
+      minMicros: quote.micros,
+      maxMicros: quote.micros,
+      nowSeconds: Math.floor(deps.now() / 1000),
+    });
+    if (problem) return reject(problem.message);
+    const settled = await deps.settler.settle(decoded, deps.asset);
+    if ('status' in settled) return reject(settled.message);
+    deps.ledger.paygPayments.push({
+      payer: decoded.authorization.from,
+      amountMicros: decoded.authorization.value,
+      route: path,
+      nonce: decoded.authorization.nonce,
+      transaction: settled.transaction,
+      createdAt: new Date(deps.now()).toISOString(),
+    });
+    deps.stats.paidCalls++;
+    const receipt = b64({
+      success: true,
+      network: 'eip155:8453',
+      payer: decoded.authorization.from,
+      transaction: settled.transaction,
+    });
+    if (path === '/v1/chat/completions') {
+      if (body.stream) {
+        await chatStream(
+          deps.models,
+          { ...body, model: deps.models.has(body.model) ? body.model : 'llama-3.3-70b' },
+          res,
+          fault,
+          { 'payment-response': receipt },
+        );
+        return;
+      }
+      const answer = chatJson(deps.models, {
+        ...body,
+        model: deps.models.has(body.model) ? body.model : 'llama-3.3-70b',
+      });
+      return json(res, 200, answer.body, { 'payment-response': receipt });
+    }
+    return anthropicMessage(body, res, receipt);
+  }
+
+  function anthropicMessage(body: any, res: ServerResponse, receipt: string) {
+    const last = Array.isArray(body.messages) ? body.messages.at(-1) : undefined;
+    const prompt = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? '');
+    const text = `Simulated reply to "${prompt.slice(0, 48)}": paid per call.`;
+    const id = `msg_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+    const usage = { input_tokens: countTokens(JSON.stringify(body.messages ?? '')), output_tokens: countTokens(text) };
+    const model = String(body.model ?? 'claude-haiku-4-5');
+    if (!body.stream) {
+      return json(
+        res,
+        200,
+        {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [{ type: 'text', text }],
+          stop_reason: 'end_turn',
+          stop_sequence: null,
+          usage,
+        },
+        { 'payment-response': receipt },
+      );
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'payment-response': receipt });
+    const ev = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    ev('message_start', {
+      type: 'message_start',
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: usage.input_tokens, output_tokens: 0 },
+      },
+    });
+    ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    for (const piece of text.match(/.{1,12}/g) ?? [])
+      ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
+    ev('content_block_stop', { type: 'content_block_stop', index: 0 });
+    ev('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: usage.output_tokens },
+    });
+    ev('message_stop', { type: 'message_stop' });
+    res.end();
+  }
+
+  return createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    deps.stats.requests++;
+    try {
+      if (deps.mode === 'payg') {
+        deps.stats.byRoute[url.pathname] = (deps.stats.byRoute[url.pathname] ?? 0) + 1;
+        return await handlePayg(url.pathname, req, res);
+      }
+      if (!url.pathname.startsWith('/api/v1/')) return json(res, 404, { error: 'Not found' });
+      const path = url.pathname.slice('/api/v1'.length);
+      deps.stats.byRoute[path] = (deps.stats.byRoute[path] ?? 0) + 1;
+      await handleVenice(path, req, res);
+    } catch (error) {
+      if (error instanceof HttpFailure) return json(res, error.status, error.body);
+      json(res, 500, { error: 'Internal simulator error', message: (error as Error).message?.slice(0, 200) });
+    }
+  });
+}
+
+export async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+export { BASE_USDC, getAddress };

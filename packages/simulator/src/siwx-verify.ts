@@ -1,0 +1,120 @@
+import { getAddress, isAddress, verifyMessage } from 'viem';
+import { createSiweMessage, parseSiweMessage } from 'viem/siwe';
+
+export interface SiwxOk {
+  ok: true;
+  address: `0x${string}`;
+}
+export interface SiwxFail {
+  ok: false;
+  code: string;
+  error: string;
+}
+
+export interface SiwxVerifierOptions {
+  /** Domains accepted after stripping scheme and port. */
+  allowedDomains: string[];
+  now?: () => number;
+}
+
+const AGE_CAP_MS = 5 * 60_000;
+const SKEW_MS = 30_000;
+const NONCE_MEMORY_MS = 330_000;
+
+const fail = (reason: string, error: string): SiwxFail => ({ ok: false, code: `X402_SIGN_IN_${reason}`, error });
+
+/** Verifies Sign-In-With-X headers as Venice does (venice-wire §1): real EIP-191 recovery, single-use nonces. */
+export function createSiwxVerifier(options: SiwxVerifierOptions) {
+  const now = options.now ?? Date.now;
+  const allowed = new Set(options.allowedDomains.map((d) => d.toLowerCase()));
+  const used = new Map<string, number>(); // `${address}:${nonce}` → expiry
+  let lastSweep = 0;
+
+  function sweep(t: number) {
+    if (t - lastSweep < 10_000) return;
+    lastSweep = t;
+    for (const [k, exp] of used) if (exp < t) used.delete(k);
+  }
+
+  return async function verify(header: string): Promise<SiwxOk | SiwxFail> {
+    let payload: Record<string, any>;
+    try {
+      payload = JSON.parse(Buffer.from(header.trim(), 'base64').toString('utf8'));
+      if (!payload || typeof payload !== 'object') throw new Error('not an object');
+    } catch {
+      return fail('PARSE_ERROR', 'Sign-in-with-X header is not base64 JSON');
+    }
+    if (typeof payload.address !== 'string' || typeof payload.signature !== 'string') {
+      return fail('INVALID_PAYLOAD', 'Sign-in-with-X payload is missing address, message or signature');
+    }
+    let message = payload.message;
+    if (message === undefined && typeof payload.domain === 'string') {
+      // Structured form: rebuild the text the client must have signed.
+      try {
+        message = createSiweMessage({
+          address: getAddress(payload.address),
+          chainId: Number(String(payload.chainId ?? '').replace(/^eip155:/, '')),
+          domain: payload.domain,
+          uri: payload.uri,
+          version: '1',
+          nonce: payload.nonce,
+          issuedAt: new Date(payload.issuedAt),
+          expirationTime: payload.expirationTime ? new Date(payload.expirationTime) : undefined,
+          notBefore: payload.notBefore ? new Date(payload.notBefore) : undefined,
+          statement: payload.statement,
+        });
+      } catch {
+        return fail('INVALID_MESSAGE', 'Sign-in-with-X structured fields are invalid');
+      }
+    }
+    if (typeof message !== 'string') return fail('INVALID_PAYLOAD', 'Sign-in-with-X payload is missing the message');
+    if (!isAddress(payload.address, { strict: false }))
+      return fail('INVALID_WALLET', 'Sign-in-with-X authentication failed');
+    const fields = parseSiweMessage(message);
+    if (!fields.address || !fields.domain) return fail('INVALID_MESSAGE', 'Sign-in-with-X message cannot be parsed');
+    if (!fields.nonce) return fail('MISSING_NONCE', 'Sign-in-with-X message has no nonce');
+    if (!fields.issuedAt) return fail('INVALID_MESSAGE', 'Sign-in-with-X message has no Issued At');
+    if (fields.address.toLowerCase() !== payload.address.toLowerCase()) {
+      return fail('ADDRESS_MISMATCH', 'Sign-in-with-X address does not match the message');
+    }
+    if (payload.chainId !== undefined) {
+      const m = /^(?:eip155:)?(\d+)$/.exec(String(payload.chainId));
+      if (!m) return fail('INVALID_CHAIN_ID', 'Sign-in-with-X authentication failed');
+      if (Number(m[1]) !== (fields.chainId ?? 1))
+        return fail('CHAIN_MISMATCH', 'Sign-in-with-X chainId disagrees with the message');
+    }
+    if ((fields.chainId ?? 1) !== 8453) return fail('UNSUPPORTED_CHAIN', 'Sign-in-with-X chain must be Base (8453)');
+    const domain = fields.domain
+      .replace(/^[a-z]+:\/\//i, '')
+      .replace(/[:/].*$/, '')
+      .toLowerCase();
+    if (!allowed.has(domain)) return fail('DOMAIN_MISMATCH', `Sign-in-with-X domain ${domain} is not allowed`);
+    const t = now();
+    const issued = fields.issuedAt.getTime();
+    if (payload.timestamp !== undefined && Math.abs(Number(payload.timestamp) - issued) > SKEW_MS) {
+      return fail('TIMESTAMP_MISMATCH', 'Sign-in-with-X timestamp is more than 30 s from Issued At');
+    }
+    if (issued - t > SKEW_MS) return fail('FUTURE_TIMESTAMP', 'Sign-in-with-X Issued At is in the future');
+    if (t - issued > AGE_CAP_MS || (fields.expirationTime && fields.expirationTime.getTime() < t)) {
+      return fail('EXPIRED', 'Sign-in-with-X message has expired');
+    }
+    if (fields.notBefore && fields.notBefore.getTime() > t)
+      return fail('NOT_BEFORE', 'Sign-in-with-X message is not valid yet');
+    let valid = false;
+    try {
+      valid = await verifyMessage({
+        address: getAddress(payload.address),
+        message,
+        signature: payload.signature as `0x${string}`,
+      });
+    } catch {
+      valid = false;
+    }
+    if (!valid) return fail('INVALID_SIGNATURE', 'Sign-in-with-X signature does not verify');
+    const key = `${payload.address.toLowerCase()}:${fields.nonce}`;
+    sweep(t);
+    if (used.has(key)) return fail('NONCE_REUSED', 'Sign-in-with-X nonce has already been used');
+    used.set(key, t + NONCE_MEMORY_MS);
+    return { ok: true, address: getAddress(payload.address) };
+  };
+}
