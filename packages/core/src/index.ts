@@ -1,3 +1,31 @@
+export {
+  type Budget,
+  type BudgetEvents,
+  type BudgetOptions,
+  type BudgetReport,
+  type ChargeDetails,
+  type ChargeEvent,
+  createBudget,
+  PolicyDeniedError,
+  type Reservation,
+  type ReserveRequest,
+  type TopUpEvent,
+} from './budget/budget.js';
+export { createEstimator, type Estimate, type Estimator, type ModelPricing, parseModels } from './budget/estimator.js';
+export { type FileStoreOptions, fileStore } from './budget/file-store.js';
+export { globMatch } from './budget/glob.js';
+export { memoryStore } from './budget/memory-store.js';
+export {
+  type BudgetPolicy,
+  type BudgetPolicyInput,
+  budgetPolicySchema,
+  loadPolicyFile,
+  parsePolicy,
+} from './budget/policy.js';
+export { type ReconcileReport, reconcile } from './budget/reconcile.js';
+export { type RedisLike, redisStore } from './budget/redis-store.js';
+export type { BudgetStore, CounterLimit, TopUpClaim, UsageRow } from './budget/store.js';
+export { scopeChain, windowId } from './budget/windows.js';
 export * from './constants.js';
 export * from './errors.js';
 export { errorText, type FetchLike, joinUrl, readJson, send, sleep } from './http.js';

@@ -1,0 +1,468 @@
+import { randomUUID } from 'node:crypto';
+import { BudgetExceededError, PaymentRequiredError, X402Error } from '../errors.js';
+import { formatUsd, type Micros, microsToUsd, usdToMicros } from '../money.js';
+import type { PayeePins, SigningPolicy } from '../x402/quote.js';
+import { allowedBy } from './glob.js';
+import { memoryStore } from './memory-store.js';
+import {
+  type BudgetPolicy,
+  type BudgetPolicyInput,
+  GLOBAL_SCOPE,
+  type LimitsMicros,
+  limitsToMicros,
+  parsePolicy,
+  signingPolicyOf,
+  WINDOWS,
+  type WindowName,
+} from './policy.js';
+import type { BudgetStore, CounterLimit, UsageRow } from './store.js';
+import { dayOf, scopeChain, windowId } from './windows.js';
+
+/** A policy refusal that is not about money: a denied model or route. */
+export class PolicyDeniedError extends X402Error {
+  override name = 'PolicyDeniedError';
+  constructor(message: string, details: Record<string, unknown>) {
+    super('BUDGET_EXCEEDED', message, { details });
+  }
+}
+
+export interface ReserveRequest {
+  /** Worst-case cost in micro-USD (see the estimator). */
+  estimateMicros: Micros;
+  scope?: string | readonly string[];
+  model?: string;
+  route?: string;
+}
+
+export interface Reservation {
+  readonly id: string;
+  readonly amountMicros: Micros;
+  readonly scopes: string[];
+  readonly keys: string[];
+  readonly model: string;
+  readonly route: string;
+  readonly at: number;
+}
+
+export interface ChargeDetails {
+  requestId?: string;
+  model?: string;
+  /** Where the actual cost came from. */
+  source?: 'cost' | 'usage' | 'payment' | 'balance' | 'estimate' | 'partial';
+  balanceRemainingMicros?: Micros;
+  paymentTx?: string;
+  note?: string;
+}
+
+export interface ChargeEvent {
+  requestId?: string;
+  model: string;
+  route: string;
+  scopes: string[];
+  costUsd: number;
+  costMicros: Micros;
+  estimateMicros: Micros;
+  source: NonNullable<ChargeDetails['source']>;
+  balanceRemainingUsd?: number;
+  paymentTx?: string;
+  ambiguous: boolean;
+  note?: string;
+}
+
+export interface TopUpEvent {
+  amountUsd: number;
+  transaction?: string;
+  newBalanceUsd?: number;
+}
+
+export interface WarningEvent {
+  scope: string;
+  window: WindowName;
+  spentUsd: number;
+  limitUsd: number;
+}
+
+export interface RefusedEvent {
+  reason: string;
+  scope?: string;
+  window?: string;
+  model?: string;
+  route?: string;
+  estimateUsd?: number;
+}
+
+export interface BudgetEvents {
+  charge: ChargeEvent;
+  topup: TopUpEvent;
+  warning: WarningEvent;
+  exceeded: RefusedEvent;
+  refused: RefusedEvent;
+}
+
+export interface BudgetOptions {
+  store?: BudgetStore;
+  /** Injectable clock (ms since epoch) for tests. */
+  now?: () => number;
+}
+
+export interface ReportRow {
+  key: string;
+  spentUsd: number;
+  spentMicros: Micros;
+  calls: number;
+}
+
+export interface WindowStatus {
+  scope: string;
+  window: WindowName;
+  id: string;
+  spentUsd: number;
+  reservedUsd: number;
+  limitUsd: number;
+  remainingUsd: number;
+}
+
+export interface BudgetReport {
+  by: 'scope' | 'model' | 'day';
+  rows: ReportRow[];
+  totalUsd: number;
+  windows: WindowStatus[];
+}
+
+type Listener<T> = (event: T) => void;
+
+export interface Budget {
+  readonly policy: BudgetPolicy;
+  readonly store: BudgetStore;
+  readonly signingPolicy: SigningPolicy;
+  readonly payeePins: PayeePins;
+  /** Checks policy and reserves the estimate in every window of every scope in the chain, atomically. */
+  reserve(request: ReserveRequest): Promise<Reservation>;
+  commit(reservation: Reservation, actualMicros: Micros, details?: ChargeDetails): Promise<void>;
+  release(reservation: Reservation): Promise<void>;
+  /** A payment went out and no answer came back: keep the estimate counted and flag it for reconciliation. */
+  markAmbiguous(reservation: Reservation, details?: ChargeDetails): Promise<void>;
+  /**
+   * Bounded, single-flight auto top-up. Runs `perform` at most once for all concurrent callers (and,
+   * with a shared store, across processes). Returns `performed` or `skipped` (someone else topped up
+   * after `startedAt`: just retry). Throws PaymentRequiredError when policy forbids it.
+   */
+  topUpGate(startedAt: number, perform: (amountUsd: number) => Promise<TopUpEvent>): Promise<'performed' | 'skipped'>;
+  /** What remains for a scope chain right now: the tightest window. */
+  remaining(scope?: string | readonly string[]): Promise<number | undefined>;
+  report(query?: { by?: 'scope' | 'model' | 'day' }): Promise<BudgetReport>;
+  on<K extends keyof BudgetEvents>(event: K, listener: Listener<BudgetEvents[K]>): () => void;
+  close(): Promise<void>;
+}
+
+const WINDOW_FIELD: Record<WindowName, keyof LimitsMicros> = {
+  hourly: 'hourly',
+  daily: 'daily',
+  monthly: 'monthly',
+  total: 'total',
+};
+
+export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {}, options: BudgetOptions = {}): Budget {
+  const policy = parsePolicy(policyInput);
+  const store = options.store ?? memoryStore();
+  const now = options.now ?? Date.now;
+  const globalLimits = limitsToMicros(policy.limits);
+  const scopeLimits = new Map(Object.entries(policy.scopes).map(([k, v]) => [k, limitsToMicros(v)]));
+  const ttlMs = policy.reservationTtlSeconds * 1000;
+  const listeners = new Map<string, Set<Listener<any>>>();
+  const warned = new Set<string>();
+  const signingPolicy = signingPolicyOf(policy);
+  let inFlightTopUp: Promise<'performed' | 'skipped'> | undefined;
+
+  const limitsFor = (scope: string) => (scope === GLOBAL_SCOPE ? globalLimits : scopeLimits.get(scope));
+
+  function emit<K extends keyof BudgetEvents>(event: K, payload: BudgetEvents[K]) {
+    for (const fn of listeners.get(event) ?? []) {
+      try {
+        fn(payload);
+      } catch {
+        // A listener's failure must never break a paid call.
+      }
+    }
+  }
+
+  function countersFor(scopes: string[], t: number): CounterLimit[] {
+    const out: CounterLimit[] = [];
+    for (const scope of scopes) {
+      const limits = limitsFor(scope);
+      for (const w of WINDOWS) {
+        const limit = limits?.[WINDOW_FIELD[w]];
+        // Unlimited windows are still tracked for the global scope so reports have totals.
+        if (limit !== undefined) out.push({ key: `${scope}|${windowId(w, t)}`, limit });
+      }
+    }
+    return out;
+  }
+
+  function refuse(event: RefusedEvent, error: X402Error): never {
+    emit('refused', event);
+    if (error instanceof BudgetExceededError) emit('exceeded', event);
+    throw error;
+  }
+
+  async function checkWarnings(keys: string[], t: number) {
+    if (listeners.get('warning')?.size === undefined || listeners.get('warning')!.size === 0) return;
+    const state = await store.counters(keys, t);
+    for (const key of keys) {
+      const [scope, wid] = key.split('|') as [string, string];
+      const window = WINDOWS.find((w) => windowId(w, t) === wid);
+      const limit = window && limitsFor(scope)?.[WINDOW_FIELD[window]];
+      if (!window || !limit) continue;
+      const c = state.get(key)!;
+      if (!warned.has(key) && Number(c.spent) >= Number(limit) * policy.warnAt) {
+        warned.add(key);
+        emit('warning', { scope, window, spentUsd: microsToUsd(c.spent), limitUsd: microsToUsd(limit) });
+      }
+    }
+  }
+
+  const budget: Budget = {
+    policy,
+    store,
+    signingPolicy,
+    payeePins: { getPin: (k) => store.getPin(k), setPinIfAbsent: (k, v) => store.setPinIfAbsent(k, v) },
+
+    async reserve(request) {
+      const t = now();
+      const scopes = scopeChain(request.scope);
+      const model = request.model ?? 'unknown';
+      const route = request.route ?? 'unknown';
+      const amount = request.estimateMicros;
+      const base = { model, route, estimateUsd: microsToUsd(amount) };
+      if (request.model && !allowedBy(policy.models, request.model)) {
+        refuse(
+          { ...base, reason: 'model' },
+          new PolicyDeniedError(`Model ${request.model} is not allowed by the budget policy`, { model }),
+        );
+      }
+      if (request.route && !allowedBy(policy.routes, request.route)) {
+        refuse(
+          { ...base, reason: 'route' },
+          new PolicyDeniedError(`Route ${request.route} is not allowed by the budget policy`, { route }),
+        );
+      }
+      for (const scope of scopes) {
+        const cap = limitsFor(scope)?.perRequest;
+        if (cap !== undefined && amount > cap) {
+          refuse(
+            { ...base, reason: 'perRequest', scope },
+            new BudgetExceededError(
+              `Estimated $${formatUsd(amount)} exceeds the $${formatUsd(cap)} per-request limit of ${scope}`,
+              {
+                limit: 'perRequest',
+                scope,
+                estimateUsd: microsToUsd(amount),
+                limitUsd: microsToUsd(cap),
+              },
+            ),
+          );
+        }
+      }
+      const counters = countersFor(scopes, t);
+      const id = randomUUID();
+      const result = await store.reserve({ id, amount, counters, expiresAt: t + ttlMs, now: t });
+      if (!result.ok) {
+        const [scope, wid] = result.key.split('|') as [string, string];
+        const window = WINDOWS.find((w) => windowId(w, t) === wid) ?? 'total';
+        refuse(
+          { ...base, reason: window, scope, window },
+          new BudgetExceededError(
+            `Budget exceeded: ${scope} ${window} limit $${formatUsd(result.limit, 2)} (used $${formatUsd(result.used)}, this call up to $${formatUsd(amount)})`,
+            {
+              limit: window,
+              scope,
+              usedUsd: microsToUsd(result.used),
+              limitUsd: microsToUsd(result.limit),
+              estimateUsd: microsToUsd(amount),
+            },
+          ),
+        );
+      }
+      return { id, amountMicros: amount, scopes, keys: counters.map((c) => c.key), model, route, at: t };
+    },
+
+    async commit(reservation, actualMicros, details = {}) {
+      const t = now();
+      const actual = actualMicros < 0n ? 0n : actualMicros;
+      await store.commit({
+        id: reservation.id,
+        actual,
+        keys: reservation.keys,
+        usage: { scopes: reservation.scopes, model: details.model ?? reservation.model, day: dayOf(reservation.at) },
+        requestId: details.requestId,
+        now: t,
+      });
+      emit('charge', {
+        requestId: details.requestId,
+        model: details.model ?? reservation.model,
+        route: reservation.route,
+        scopes: reservation.scopes,
+        costUsd: microsToUsd(actual),
+        costMicros: actual,
+        estimateMicros: reservation.amountMicros,
+        source: details.source ?? 'estimate',
+        balanceRemainingUsd:
+          details.balanceRemainingMicros === undefined ? undefined : microsToUsd(details.balanceRemainingMicros),
+        paymentTx: details.paymentTx,
+        ambiguous: false,
+        note: details.note,
+      });
+      await checkWarnings(reservation.keys, t);
+    },
+
+    async release(reservation) {
+      await store.release(reservation.id, now());
+    },
+
+    async markAmbiguous(reservation, details = {}) {
+      const t = now();
+      await store.commit({
+        id: reservation.id,
+        actual: reservation.amountMicros,
+        keys: reservation.keys,
+        usage: { scopes: reservation.scopes, model: details.model ?? reservation.model, day: dayOf(reservation.at) },
+        requestId: details.requestId ?? `ambiguous:${reservation.id}`,
+        ambiguous: true,
+        now: t,
+      });
+      emit('charge', {
+        requestId: details.requestId,
+        model: details.model ?? reservation.model,
+        route: reservation.route,
+        scopes: reservation.scopes,
+        costUsd: microsToUsd(reservation.amountMicros),
+        costMicros: reservation.amountMicros,
+        estimateMicros: reservation.amountMicros,
+        source: 'estimate',
+        paymentTx: details.paymentTx,
+        ambiguous: true,
+        note: details.note ?? 'outcome unknown: counted at the estimate until reconciled',
+      });
+    },
+
+    topUpGate(startedAt, perform) {
+      if (!policy.topUp.auto) {
+        return Promise.reject(new PaymentRequiredError('Balance too low and auto top-up is off in the budget policy'));
+      }
+      inFlightTopUp ??= (async () => {
+        const owner = randomUUID();
+        const amountUsd = policy.topUp.amountUsd;
+        for (;;) {
+          const t = now();
+          const claim = await store.claimTopUp({
+            owner,
+            now: t,
+            day: dayOf(t),
+            amount: usdToMicros(amountUsd),
+            startedAt,
+            maxCount: policy.topUp.maxCount,
+            maxPerDay: usdToMicros(policy.topUp.maxPerDayUsd),
+            minIntervalMs: policy.topUp.minIntervalSeconds * 1000,
+            lockTtlMs: 120_000,
+          });
+          if (claim.status === 'done-by-other') return 'skipped' as const;
+          if (claim.status === 'busy') {
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
+          if (claim.status === 'refused') {
+            const event = { reason: `topUp.${claim.reason}`, estimateUsd: amountUsd };
+            emit('refused', event);
+            emit('exceeded', event);
+            throw new PaymentRequiredError(`Auto top-up refused by policy (${claim.reason})`, {
+              details: { limit: `topUp.${claim.reason}` },
+            });
+          }
+          let ok = false;
+          try {
+            const result = await perform(amountUsd);
+            ok = true;
+            emit('topup', result);
+            return 'performed' as const;
+          } finally {
+            await store.finishTopUp(owner, ok, now());
+          }
+        }
+      })().finally(() => {
+        inFlightTopUp = undefined;
+      });
+      return inFlightTopUp;
+    },
+
+    async remaining(scope) {
+      const t = now();
+      const counters = countersFor(scopeChain(scope), t);
+      if (counters.length === 0) return undefined;
+      const state = await store.counters(
+        counters.map((c) => c.key),
+        t,
+      );
+      let min: bigint | undefined;
+      for (const c of counters) {
+        const s = state.get(c.key)!;
+        const left = c.limit - s.spent - s.reserved;
+        if (min === undefined || left < min) min = left;
+      }
+      return min === undefined ? undefined : microsToUsd(min < 0n ? 0n : min);
+    },
+
+    async report(query = {}) {
+      const by = query.by ?? 'scope';
+      const t = now();
+      const usage: UsageRow[] = await store.usage();
+      const rows = new Map<string, ReportRow>();
+      let total = 0n;
+      for (const u of usage) {
+        if (by !== 'scope' && u.scope !== GLOBAL_SCOPE) continue; // every call is in global exactly once
+        if (u.scope === GLOBAL_SCOPE) total += u.micros;
+        const key = by === 'scope' ? u.scope : by === 'model' ? u.model : u.day;
+        const row = rows.get(key) ?? { key, spentUsd: 0, spentMicros: 0n, calls: 0 };
+        row.spentMicros += u.micros;
+        row.calls += u.calls;
+        row.spentUsd = microsToUsd(row.spentMicros);
+        rows.set(key, row);
+      }
+      const scopes = [GLOBAL_SCOPE, ...scopeLimits.keys()];
+      const counters = countersFor(scopes, t);
+      const state = await store.counters(
+        counters.map((c) => c.key),
+        t,
+      );
+      const windows: WindowStatus[] = counters.map((c) => {
+        const [scope, id] = c.key.split('|') as [string, string];
+        const s = state.get(c.key)!;
+        const left = c.limit - s.spent - s.reserved;
+        return {
+          scope,
+          window: WINDOWS.find((w) => windowId(w, t) === id)!,
+          id,
+          spentUsd: microsToUsd(s.spent),
+          reservedUsd: microsToUsd(s.reserved),
+          limitUsd: microsToUsd(c.limit),
+          remainingUsd: microsToUsd(left < 0n ? 0n : left),
+        };
+      });
+      return {
+        by,
+        rows: [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
+        totalUsd: microsToUsd(total),
+        windows,
+      };
+    },
+
+    on(event, listener) {
+      const set = listeners.get(event) ?? new Set();
+      set.add(listener);
+      listeners.set(event, set);
+      return () => set.delete(listener);
+    },
+
+    close: () => store.close(),
+  };
+  return budget;
+}

@@ -1,0 +1,162 @@
+import { DEFAULT_BASE_URL } from '../constants.js';
+import { type FetchLike, joinUrl } from '../http.js';
+import { type Micros, usdToMicros } from '../money.js';
+
+export interface ModelPricing {
+  id: string;
+  type: string;
+  /** USD per 1M tokens (text, embedding) or per 1M characters (tts). */
+  input?: number;
+  output?: number;
+  /** USD per image. */
+  image?: number;
+  /** USD per audio second. */
+  perAudioSecond?: number;
+  maxCompletionTokens?: number;
+}
+
+export interface EstimateInput {
+  /** API path relative to the base URL, e.g. `/chat/completions`. */
+  route: string;
+  /** Parsed JSON body, or for multipart the byte size of the upload. */
+  body?: unknown;
+  bodyBytes?: number;
+}
+
+export interface Estimate {
+  micros: Micros;
+  model?: string;
+  /** `priced` when derived from /models, `default` when the policy's defaultEstimateUsd was used. */
+  basis: 'priced' | 'default';
+}
+
+export interface Estimator {
+  /** Worst-case cost of one call. Never throws: unknown calls get the default estimate. */
+  estimate(input: EstimateInput): Promise<Estimate>;
+  pricing(model: string): Promise<ModelPricing | undefined>;
+  refresh(): Promise<void>;
+}
+
+/** Conservative: ≈ 3 characters per token (English averages ~4; code and other scripts run denser). */
+export const tokensOf = (chars: number) => Math.ceil(chars / 3);
+const DEFAULT_MAX_COMPLETION = 4096;
+const WEB_SEARCH_USD = 0.01;
+
+export function parseModels(json: any): ModelPricing[] {
+  const out: ModelPricing[] = [];
+  for (const m of Array.isArray(json?.data) ? json.data : []) {
+    const p = m?.model_spec?.pricing ?? {};
+    const num = (v: any) => (typeof v?.usd === 'number' && Number.isFinite(v.usd) ? v.usd : undefined);
+    const resolutions = p.resolutions
+      ? Object.values(p.resolutions)
+          .map(num)
+          .filter((v): v is number => v !== undefined)
+      : [];
+    out.push({
+      id: String(m.id),
+      type: String(m.type ?? 'text'),
+      input: num(p.input),
+      output: num(p.output),
+      image: num(p.generation) ?? (resolutions.length ? Math.max(...resolutions) : undefined),
+      perAudioSecond: num(p.per_audio_second),
+      maxCompletionTokens: m?.model_spec?.maxCompletionTokens,
+    });
+  }
+  return out;
+}
+
+const perMillion = (units: number, usdPerMillion: number | undefined) =>
+  usdToMicros((units * (usdPerMillion ?? 0)) / 1e6, 'ceil');
+
+/**
+ * Worst-case cost from Venice's `GET /models` pricing (cached for `ttlMs`): chat = input tokens + the
+ * completion cap; embeddings = input tokens; images per image; speech per character; transcription per
+ * (estimated) audio second. Anything it cannot price gets `defaultEstimateUsd`.
+ */
+export function createEstimator(options: {
+  baseURL?: string;
+  fetch?: FetchLike;
+  defaultEstimateUsd: number;
+  ttlMs?: number;
+  /** Pricing given up front (skips the /models fetch for these ids). */
+  models?: ModelPricing[];
+}): Estimator {
+  const fetchImpl = options.fetch ?? fetch;
+  const ttl = options.ttlMs ?? 10 * 60_000;
+  let table = new Map<string, ModelPricing>((options.models ?? []).map((m) => [m.id, m]));
+  let loadedAt = options.models ? Date.now() : 0;
+  let loading: Promise<void> | undefined;
+  const fallback: Estimate = { micros: usdToMicros(options.defaultEstimateUsd, 'ceil'), basis: 'default' };
+
+  async function load() {
+    const res = await fetchImpl(joinUrl(options.baseURL ?? DEFAULT_BASE_URL, 'models?type=all'));
+    if (!res.ok) throw new Error(`models ${res.status}`);
+    const next = new Map(table);
+    for (const m of parseModels(await res.json())) next.set(m.id, m);
+    table = next;
+    loadedAt = Date.now();
+  }
+
+  async function pricing(model: string): Promise<ModelPricing | undefined> {
+    const id = model.split(':')[0]!; // strip Venice model feature suffixes
+    if (!table.has(id) || Date.now() - loadedAt > ttl) {
+      loading ??= load()
+        .catch(() => {
+          // Pricing unavailable: estimates fall back to the default until the next attempt.
+          loadedAt = Date.now() - ttl + 30_000;
+        })
+        .finally(() => {
+          loading = undefined;
+        });
+      await loading;
+    }
+    return table.get(id);
+  }
+
+  return {
+    pricing,
+    refresh: async () => {
+      loadedAt = 0;
+      await load();
+    },
+    async estimate({ route, body, bodyBytes }) {
+      const b = (body ?? {}) as Record<string, any>;
+      const model = typeof b.model === 'string' ? b.model : undefined;
+      if (!model) return fallback;
+      const p = await pricing(model);
+      if (!p) return { ...fallback, model };
+      const path = route.replace(/\/+$/, '');
+      let micros: Micros | undefined;
+      if (path.endsWith('/chat/completions') || path.endsWith('/responses') || path.endsWith('/messages')) {
+        const inputChars =
+          JSON.stringify(b.messages ?? b.input ?? '').length +
+          JSON.stringify(b.tools ?? '').length +
+          String(b.system ?? '').length;
+        const cap = Number(
+          b.max_completion_tokens ??
+            b.max_tokens ??
+            b.max_output_tokens ??
+            p.maxCompletionTokens ??
+            DEFAULT_MAX_COMPLETION,
+        );
+        const n = Math.max(1, Number(b.n ?? 1));
+        micros = perMillion(tokensOf(inputChars), p.input) + perMillion(cap * n, p.output);
+        const search = b.venice_parameters?.enable_web_search ?? /enable_web_search=(on|auto)/.exec(model)?.[1];
+        if (search === 'on' || search === 'auto') micros += usdToMicros(WEB_SEARCH_USD);
+      } else if (path.endsWith('/embeddings')) {
+        const inputs = Array.isArray(b.input) ? b.input : [b.input ?? ''];
+        const chars = inputs.reduce((s: number, x: unknown) => s + String(x).length, 0);
+        micros = perMillion(tokensOf(chars), p.input);
+      } else if (path.endsWith('/images/generations') || path.endsWith('/image/generate')) {
+        micros = usdToMicros((p.image ?? 0) * Math.max(1, Number(b.n ?? b.variants ?? 1)), 'ceil');
+      } else if (path.endsWith('/audio/speech')) {
+        micros = perMillion(String(b.input ?? '').length, p.input);
+      } else if (path.endsWith('/audio/transcriptions')) {
+        // Bytes → seconds at a low 32 kbit/s, so compressed audio is not underestimated.
+        micros = usdToMicros(Math.ceil((bodyBytes ?? 0) / 4000) * (p.perAudioSecond ?? 0), 'ceil');
+      }
+      if (micros === undefined) return { ...fallback, model };
+      return { micros, model, basis: 'priced' };
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { BudgetState } from './state.js';
+import type { BudgetStore } from './store.js';
+
+/** Single-process store (the default). Fast: no I/O, no locks. */
+export function memoryStore(): BudgetStore {
+  const s = new BudgetState();
+  return {
+    reserve: async (args) => s.reserve(args),
+    commit: async (args) => s.commit(args),
+    release: async (id) => s.release(id),
+    counters: async (keys, now) => s.read(keys, now),
+    usage: async () => s.usageRows(),
+    requests: async () => new Map(s.requests),
+    claimTopUp: async (args) => s.claimTopUp(args),
+    finishTopUp: async (owner, ok, now) => s.finishTopUp(owner, ok, now),
+    getPin: async (key) => s.pins.get(key),
+    setPinIfAbsent: async (key, value) => s.setPinIfAbsent(key, value),
+    close: async () => {},
+  };
+}

@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto';
+import { StoreError } from '../errors.js';
+import type { BudgetStore, CounterState, RequestRecord, UsageRow } from './store.js';
+
+/** Anything that can send a raw Redis command: an ioredis client (`call`) or a node-redis client (`sendCommand`). */
+export type RedisLike =
+  | { call(command: string, ...args: (string | number)[]): Promise<unknown> }
+  | { sendCommand(args: string[]): Promise<unknown> };
+
+// Keys (all under the prefix): spent / reserved (hash: counter key → micros), res (hash: id → "amount|key,key"),
+// exp (zset: id by expiry), usage (hash), req (hash: request id → "micros|ambiguous"), pins (hash), topup (hash).
+
+const SWEEP = `
+local expired = redis.call('ZRANGEBYSCORE', P..'exp', '-inf', now)
+for _, id in ipairs(expired) do
+  local r = redis.call('HGET', P..'res', id)
+  if r then
+    local sep = string.find(r, '|', 1, true)
+    local amount = tonumber(string.sub(r, 1, sep - 1))
+    for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', P..'reserved', key, -amount) end
+    redis.call('HDEL', P..'res', id)
+  end
+  redis.call('ZREM', P..'exp', id)
+end
+`;
+
+const RESERVE = `
+local P = ARGV[1]; local id = ARGV[2]; local amount = tonumber(ARGV[3]); local exp = ARGV[4]; local now = ARGV[5]
+local n = tonumber(ARGV[6])
+${SWEEP}
+for i = 0, n - 1 do
+  local key = ARGV[7 + i * 2]; local limit = tonumber(ARGV[8 + i * 2])
+  local used = tonumber(redis.call('HGET', P..'spent', key) or '0') + tonumber(redis.call('HGET', P..'reserved', key) or '0')
+  if used + amount > limit then return {0, key, tostring(used), tostring(limit)} end
+end
+local keys = {}
+for i = 0, n - 1 do
+  local key = ARGV[7 + i * 2]
+  redis.call('HINCRBY', P..'reserved', key, amount)
+  keys[#keys + 1] = key
+end
+redis.call('HSET', P..'res', id, amount..'|'..table.concat(keys, ','))
+redis.call('ZADD', P..'exp', exp, id)
+return {1}
+`;
+
+const COMMIT = `
+local P = ARGV[1]; local id = ARGV[2]; local actual = tonumber(ARGV[3])
+local r = redis.call('HGET', P..'res', id)
+if r then
+  local sep = string.find(r, '|', 1, true)
+  local amount = tonumber(string.sub(r, 1, sep - 1))
+  for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', P..'reserved', key, -amount) end
+  redis.call('HDEL', P..'res', id)
+  redis.call('ZREM', P..'exp', id)
+end
+local nk = tonumber(ARGV[4])
+for i = 1, nk do redis.call('HINCRBY', P..'spent', ARGV[4 + i], actual) end
+local base = 5 + nk
+local nu = tonumber(ARGV[base])
+for i = 1, nu do
+  redis.call('HINCRBY', P..'usage', ARGV[base + i], actual)
+  redis.call('HINCRBY', P..'calls', ARGV[base + i], 1)
+end
+local q = ARGV[base + nu + 1]
+if q ~= '' then
+  local prev = redis.call('HGET', P..'req', q)
+  local micros = actual; local amb = ARGV[base + nu + 2]
+  if prev then
+    local sep = string.find(prev, '|', 1, true)
+    micros = micros + tonumber(string.sub(prev, 1, sep - 1))
+    if string.sub(prev, sep + 1) == '1' then amb = '1' end
+  end
+  redis.call('HSET', P..'req', q, micros..'|'..amb)
+end
+return 1
+`;
+
+const RELEASE = `
+local P = ARGV[1]; local id = ARGV[2]
+local r = redis.call('HGET', P..'res', id)
+if not r then return 0 end
+local sep = string.find(r, '|', 1, true)
+local amount = tonumber(string.sub(r, 1, sep - 1))
+for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', P..'reserved', key, -amount) end
+redis.call('HDEL', P..'res', id)
+redis.call('ZREM', P..'exp', id)
+return 1
+`;
+
+const COUNTERS = `
+local P = ARGV[1]; local now = ARGV[2]
+${SWEEP}
+local out = {}
+for i = 3, #ARGV do
+  out[#out + 1] = redis.call('HGET', P..'spent', ARGV[i]) or '0'
+  out[#out + 1] = redis.call('HGET', P..'reserved', ARGV[i]) or '0'
+end
+return out
+`;
+
+const CLAIM_TOP_UP = `
+local P = ARGV[1]; local owner = ARGV[2]; local now = tonumber(ARGV[3]); local day = ARGV[4]; local amount = tonumber(ARGV[5])
+local startedAt = tonumber(ARGV[6]); local maxCount = tonumber(ARGV[7]); local maxPerDay = tonumber(ARGV[8])
+local minInterval = tonumber(ARGV[9]); local ttl = tonumber(ARGV[10])
+local lastAt = tonumber(redis.call('HGET', P..'topup', 'lastAt') or '0')
+local lockUntil = tonumber(redis.call('HGET', P..'topup', 'lockUntil') or '0')
+local locked = lockUntil > now
+if lastAt > startedAt and not locked then return 'done-by-other' end
+if locked then return 'busy' end
+local count = tonumber(redis.call('HGET', P..'topup', 'count') or '0')
+if count >= maxCount then return 'refused:maxCount' end
+local today = tonumber(redis.call('HGET', P..'topup', 'day:'..day) or '0')
+if today + amount > maxPerDay then return 'refused:maxPerDay' end
+if lastAt > 0 and now - lastAt < minInterval then return 'refused:minInterval' end
+redis.call('HINCRBY', P..'topup', 'count', 1)
+redis.call('HINCRBY', P..'topup', 'day:'..day, amount)
+redis.call('HSET', P..'topup', 'lastAt', now, 'lockUntil', now + ttl, 'owner', owner)
+return 'claimed'
+`;
+
+const FINISH_TOP_UP = `
+local P = ARGV[1]; local owner = ARGV[2]; local ok = ARGV[3]; local now = ARGV[4]
+if redis.call('HGET', P..'topup', 'owner') ~= owner then return 0 end
+redis.call('HSET', P..'topup', 'lockUntil', 0, 'owner', '')
+if ok == '1' then redis.call('HSET', P..'topup', 'lastAt', now) end
+return 1
+`;
+
+const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
+
+/**
+ * Shared budget in Redis: every operation is one atomic Lua script, so any number of processes and
+ * machines can reserve against the same limits. Reservations expire by TTL, so a dead process frees
+ * its holds. Pass a connected ioredis or node-redis client; the store never closes it.
+ */
+export function redisStore({
+  client,
+  prefix = 'venice-x402:budget',
+}: {
+  client: RedisLike;
+  prefix?: string;
+}): BudgetStore {
+  const P = `${prefix}:`;
+  const send: (args: string[]) => Promise<unknown> =
+    'call' in client && typeof client.call === 'function'
+      ? (args) => (client as any).call(...args)
+      : 'sendCommand' in client && typeof client.sendCommand === 'function'
+        ? (args) => (client as any).sendCommand(args)
+        : () => {
+            throw new StoreError('redisStore needs an ioredis or node-redis client');
+          };
+
+  async function script(source: string, args: (string | number | bigint)[]): Promise<any> {
+    const argv = args.map(String);
+    try {
+      return await send(['EVALSHA', sha1(source), '0', ...argv]);
+    } catch (error) {
+      if (!/NOSCRIPT/i.test(String((error as Error)?.message)))
+        throw new StoreError('Redis budget operation failed', { cause: error, retryable: true });
+      try {
+        return await send(['EVAL', source, '0', ...argv]);
+      } catch (inner) {
+        throw new StoreError('Redis budget operation failed', { cause: inner, retryable: true });
+      }
+    }
+  }
+
+  const str = (v: unknown) => (Buffer.isBuffer(v) ? v.toString() : String(v));
+
+  return {
+    async reserve(args) {
+      const flat: (string | bigint)[] = [];
+      for (const c of args.counters) flat.push(c.key, c.limit);
+      const r = await script(RESERVE, [
+        P,
+        args.id,
+        args.amount,
+        args.expiresAt,
+        args.now,
+        args.counters.length,
+        ...flat,
+      ]);
+      if (Number(r[0]) === 1) return { ok: true };
+      return { ok: false, key: str(r[1]), used: BigInt(str(r[2])), limit: BigInt(str(r[3])) };
+    },
+    async commit(args) {
+      const usage = args.usage.scopes.map((scope) => `${scope}|${args.usage.model}|${args.usage.day}`);
+      await script(COMMIT, [
+        P,
+        args.id,
+        args.actual,
+        args.keys.length,
+        ...args.keys,
+        usage.length,
+        ...usage,
+        args.requestId ?? '',
+        args.ambiguous ? '1' : '0',
+      ]);
+    },
+    async release(id) {
+      await script(RELEASE, [P, id]);
+    },
+    async counters(keys, now) {
+      const r: unknown[] = await script(COUNTERS, [P, now, ...keys]);
+      const out = new Map<string, CounterState>();
+      keys.forEach((key, i) => out.set(key, { spent: BigInt(str(r[i * 2])), reserved: BigInt(str(r[i * 2 + 1])) }));
+      return out;
+    },
+    async usage() {
+      const [micros, calls] = (await Promise.all([
+        send(['HGETALL', `${P}usage`]),
+        send(['HGETALL', `${P}calls`]),
+      ])) as unknown[];
+      const m = pairs(micros);
+      const c = pairs(calls);
+      const rows: UsageRow[] = [];
+      for (const [field, value] of m) {
+        const [scope, model, day] = field.split('|') as [string, string, string];
+        rows.push({ scope, model, day, micros: BigInt(value), calls: Number(c.get(field) ?? 0) });
+      }
+      return rows;
+    },
+    async requests() {
+      const out = new Map<string, RequestRecord>();
+      for (const [id, value] of pairs(await send(['HGETALL', `${P}req`]))) {
+        const [micros, amb] = value.split('|');
+        out.set(id, { micros: BigInt(micros!), ambiguous: amb === '1' });
+      }
+      return out;
+    },
+    async claimTopUp(a) {
+      const r = str(
+        await script(CLAIM_TOP_UP, [
+          P,
+          a.owner,
+          a.now,
+          a.day,
+          a.amount,
+          a.startedAt,
+          a.maxCount,
+          a.maxPerDay,
+          a.minIntervalMs,
+          a.lockTtlMs,
+        ]),
+      );
+      if (r.startsWith('refused:'))
+        return { status: 'refused', reason: r.slice(8) as 'maxCount' | 'maxPerDay' | 'minInterval' };
+      return { status: r as 'claimed' | 'done-by-other' | 'busy' };
+    },
+    async finishTopUp(owner, ok, now) {
+      await script(FINISH_TOP_UP, [P, owner, ok ? '1' : '0', now]);
+    },
+    async getPin(key) {
+      const v = await send(['HGET', `${P}pins`, key]);
+      return v == null ? undefined : str(v);
+    },
+    async setPinIfAbsent(key, value) {
+      await send(['HSETNX', `${P}pins`, key, value.toLowerCase()]);
+      return str(await send(['HGET', `${P}pins`, key]));
+    },
+    async close() {},
+  };
+}
+
+/** HGETALL comes back as a flat array (ioredis `call`, RESP2) or an object/Map (node-redis, RESP3). */
+function pairs(reply: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  const s = (v: unknown) => (Buffer.isBuffer(v) ? v.toString() : String(v));
+  if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) out.set(s(reply[i]), s(reply[i + 1]));
+  else if (reply instanceof Map) for (const [k, v] of reply) out.set(s(k), s(v));
+  else if (reply && typeof reply === 'object') for (const [k, v] of Object.entries(reply)) out.set(k, s(v));
+  return out;
+}
