@@ -355,7 +355,10 @@ describe('auto top-up gate', () => {
       { now: () => t },
     );
     let performed = 0;
-    const perform = async () => ({ amountUsd: (++performed, 10) });
+    const perform = async () => {
+      performed++;
+      return { amountUsd: 10 };
+    };
     for (let i = 0; i < 5; i++) {
       t += 1000;
       await budget.topUpGate(t - 1, perform).catch((e) => expect(e).toBeInstanceOf(PaymentRequiredError));

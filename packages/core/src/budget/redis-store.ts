@@ -204,7 +204,9 @@ export function redisStore({
     async counters(keys, now) {
       const r: unknown[] = await script(COUNTERS, [P, now, ...keys]);
       const out = new Map<string, CounterState>();
-      keys.forEach((key, i) => out.set(key, { spent: BigInt(str(r[i * 2])), reserved: BigInt(str(r[i * 2 + 1])) }));
+      keys.forEach((key, i) => {
+        out.set(key, { spent: BigInt(str(r[i * 2])), reserved: BigInt(str(r[i * 2 + 1])) });
+      });
       return out;
     },
     async usage() {
