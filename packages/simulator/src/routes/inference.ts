@@ -223,6 +223,7 @@ export async function chatStream(
   for (const frame of frames) {
     if (sent >= cutAfter || res.destroyed) {
       const produced = Math.min(sent, plan.pieces.length || completionTokensOf(plan));
+      await new Promise((r) => setTimeout(r, 10)); // let the frames written so far reach the client
       res.destroy();
       return {
         requestId: plan.requestId,

@@ -1,0 +1,59 @@
+import {
+  type AcceptedRequirement,
+  type PaymentRequired,
+  ProtocolError,
+  readPaymentRequired,
+  type SignedPayment,
+  type Signer,
+  type SigningPolicy,
+  selectRequirement,
+  signPayment,
+} from '@venice-x402/core';
+
+/** A Venice balance 402 (case B) or credentials 402 (case A) rather than a pay-per-call quote. */
+export function isVeniceChallenge(body: unknown): boolean {
+  if (!body || typeof body !== 'object') return false;
+  const b = body as Record<string, unknown>;
+  return b.code === 'PAYMENT_REQUIRED' || 'authOptions' in b || 'siwxChallenge' in b || 'topUpInstructions' in b;
+}
+
+/** Reads the quote of a pay-per-call 402 (v2 header or v1 body). Throws ProtocolError when malformed or absent. */
+export function readQuote(response: Response, body: unknown): PaymentRequired {
+  const quote = readPaymentRequired(response.headers.get('PAYMENT-REQUIRED'), body);
+  if (!quote || quote.accepts.length === 0) throw new ProtocolError('402 carries no x402 payment requirements');
+  return quote;
+}
+
+/** Validates the quote against the signing policy. Throws QuoteRejectedError; nothing is signed here. */
+export function chooseRequirement(quote: PaymentRequired, policy: SigningPolicy): AcceptedRequirement {
+  return selectRequirement(quote, policy);
+}
+
+/** Signs an accepted requirement in the layout the quote's protocol version expects. */
+export function signFor(
+  signer: Signer,
+  quote: PaymentRequired,
+  requirement: AcceptedRequirement,
+): Promise<SignedPayment> {
+  return signPayment(signer, requirement, { shape: quote.x402Version >= 2 ? 'v2' : 'v1', resource: quote.resource });
+}
+
+/** Remembers the last accepted quote per (origin, route, model) so the next call can pay up front. */
+export class QuoteCache {
+  private readonly entries = new Map<string, { quote: PaymentRequired; at: number }>();
+  constructor(private readonly ttlMs = 60_000) {}
+  key(url: URL, model: string | undefined) {
+    return `${url.origin}${url.pathname}|${model ?? ''}`;
+  }
+  get(key: string): PaymentRequired | undefined {
+    const e = this.entries.get(key);
+    if (!e || Date.now() - e.at > this.ttlMs) return undefined;
+    return e.quote;
+  }
+  set(key: string, quote: PaymentRequired) {
+    this.entries.set(key, { quote, at: Date.now() });
+  }
+  delete(key: string) {
+    this.entries.delete(key);
+  }
+}
