@@ -378,7 +378,7 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
       const micros = pricing
         ? tokenMicros(promptTokens, pricing.input) + tokenMicros(outcome.streamedTokens, pricing.output)
         : held.amountMicros;
-      cost = { micros: Math.min(micros, held.amountMicros), source: 'partial' };
+      cost = { micros: micros > held.amountMicros ? held.amountMicros : micros, source: 'partial' };
     }
     await budget.commit(held, cost.micros, {
       requestId: outcome.requestId,
