@@ -172,9 +172,14 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   const listeners = new Map<string, Set<Listener<any>>>();
   const warned = new Set<string>();
   const signingPolicy = signingPolicyOf(policy);
+  // Reservation ids: unique across processes sharing a store, without a UUID per call.
+  const idPrefix = `${randomUUID().slice(0, 13)}-`;
+  let idSeq = 0;
   let inFlightTopUp: Promise<'performed' | 'skipped'> | undefined;
 
   const limitsFor = (scope: string) => (scope === GLOBAL_SCOPE ? globalLimits : scopeLimits.get(scope));
+
+  const listening = (event: keyof BudgetEvents) => (listeners.get(event)?.size ?? 0) > 0;
 
   function emit<K extends keyof BudgetEvents>(event: K, payload: BudgetEvents[K]) {
     for (const fn of listeners.get(event) ?? []) {
@@ -186,13 +191,33 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     }
   }
 
+  // Counter keys change only when the hour does: cache them per scope chain (the hot path of every call).
+  let counterCache = new Map<string, CounterLimit[]>();
+  let counterCacheHour = Number.NaN;
   function countersFor(scopes: string[], t: number): CounterLimit[] {
+    const hour = Math.floor(t / 3_600_000);
+    if (hour !== counterCacheHour) {
+      counterCache = new Map();
+      counterCacheHour = hour;
+    }
+    const cacheKey = scopes.join('/');
+    let cached = counterCache.get(cacheKey);
+    if (!cached) {
+      cached = buildCounters(scopes, t);
+      keysOf.set(cached, cached.map((c) => c.key));
+      if (counterCache.size < 10_000) counterCache.set(cacheKey, cached);
+    }
+    return cached;
+  }
+  const keysOf = new WeakMap<CounterLimit[], string[]>();
+
+  function buildCounters(scopes: string[], t: number): CounterLimit[] {
     const out: CounterLimit[] = [];
     for (const scope of scopes) {
       const limits = limitsFor(scope);
+      if (!limits) continue;
       for (const w of WINDOWS) {
-        const limit = limits?.[WINDOW_FIELD[w]];
-        // Unlimited windows are still tracked for the global scope so reports have totals.
+        const limit = limits[WINDOW_FIELD[w]];
         if (limit !== undefined) out.push({ key: `${scope}|${windowId(w, t)}`, limit });
       }
     }
@@ -206,7 +231,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   }
 
   async function checkWarnings(keys: string[], t: number) {
-    if (listeners.get('warning')?.size === undefined || listeners.get('warning')!.size === 0) return;
+    if (!listening('warning')) return;
     const state = await store.counters(keys, t);
     for (const key of keys) {
       const [scope, wid] = key.split('|') as [string, string];
@@ -233,7 +258,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
       const model = request.model ?? 'unknown';
       const route = request.route ?? 'unknown';
       const amount = request.estimateMicros;
-      const base = { model, route, estimateUsd: microsToUsd(amount) };
+      const base = () => ({ model, route, estimateUsd: microsToUsd(amount) });
       if (request.model && !allowedBy(policy.models, request.model)) {
         refuse(
           { ...base, reason: 'model' },
@@ -250,7 +275,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         const cap = limitsFor(scope)?.perRequest;
         if (cap !== undefined && amount > cap) {
           refuse(
-            { ...base, reason: 'perRequest', scope },
+            { ...base(), reason: 'perRequest', scope },
             new BudgetExceededError(
               `Estimated $${formatUsd(amount)} exceeds the $${formatUsd(cap)} per-request limit of ${scope}`,
               {
@@ -264,13 +289,13 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         }
       }
       const counters = countersFor(scopes, t);
-      const id = randomUUID();
+      const id = `${idPrefix}${++idSeq}`;
       const result = await store.reserve({ id, amount, counters, expiresAt: t + ttlMs, now: t });
       if (!result.ok) {
         const [scope, wid] = result.key.split('|') as [string, string];
         const window = WINDOWS.find((w) => windowId(w, t) === wid) ?? 'total';
         refuse(
-          { ...base, reason: window, scope, window },
+          { ...base(), reason: window, scope, window },
           new BudgetExceededError(
             `Budget exceeded: ${scope} ${window} limit $${formatUsd(result.limit, 2)} (used $${formatUsd(result.used)}, this call up to $${formatUsd(amount)})`,
             {
@@ -283,7 +308,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
           ),
         );
       }
-      return { id, amountMicros: amount, scopes, keys: counters.map((c) => c.key), model, route, at: t };
+      return { id, amountMicros: amount, scopes, keys: keysOf.get(counters) ?? counters.map((c) => c.key), model, route, at: t };
     },
 
     async commit(reservation, actualMicros, details = {}) {
@@ -297,6 +322,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         requestId: details.requestId,
         now: t,
       });
+      if (!listening('charge') && !listening('warning')) return;
       emit('charge', {
         requestId: details.requestId,
         model: details.model ?? reservation.model,

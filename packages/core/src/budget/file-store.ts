@@ -68,14 +68,9 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
       case 'x':
         state.release(e.id);
         break;
-      case 'tc': {
-        const t = state.topUp;
-        t.count++;
-        t.perDay.set(e.day, (t.perDay.get(e.day) ?? 0n) + BigInt(e.a));
-        t.lastAt = e.t;
-        t.lock = { owner: e.owner, until: e.until };
+      case 'tc':
+        state.applyClaim(e.owner, e.day, Number(e.a), e.t, e.until);
         break;
-      }
       case 'tf':
         state.finishTopUp(e.owner, e.ok, e.t);
         break;
@@ -83,7 +78,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         state.setPinIfAbsent(e.key, e.value);
         break;
       case 'snap':
-        state = restore(e);
+        state = BudgetState.restore(e.state);
         break;
     }
   }
@@ -136,7 +131,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
   function compact() {
     const tmp = `${path}.compact`;
     const out = openSync(tmp, 'w');
-    const line = Buffer.from(`${JSON.stringify(snapshot(state))}\n`);
+    const line = Buffer.from(`${JSON.stringify({ op: 'snap', state: state.snapshot() })}\n`);
     writeSync(out, line);
     fdatasyncSync(out);
     closeSync(out);
@@ -204,7 +199,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
       }),
     counters: (keys, now) => op(() => state.read(keys, now)),
     usage: () => op(() => state.usageRows()),
-    requests: () => op(() => new Map(state.requests)),
+    requests: () => op(() => state.requestRecords()),
     claimTopUp: (args) =>
       op(() => {
         const result = state.claimTopUp(args);
@@ -248,40 +243,3 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
   return Object.assign(store, { ready: opened, compact: () => op(compact) });
 }
 
-const s = (v: bigint) => v.toString();
-
-function snapshot(state: BudgetState): Entry {
-  return {
-    op: 'snap',
-    counters: [...state.counters].map(([k, c]) => [k, s(c.spent), s(c.reserved)]),
-    reservations: [...state.reservations].map(([id, r]) => [id, s(r.amount), r.keys, r.expiresAt]),
-    usage: [...state.usage.values()].map((u) => [u.scope, u.model, u.day, s(u.micros), u.calls]),
-    requests: [...state.requests].map(([id, r]) => [id, s(r.micros), r.ambiguous]),
-    pins: [...state.pins],
-    topUp: {
-      count: state.topUp.count,
-      lastAt: state.topUp.lastAt,
-      perDay: [...state.topUp.perDay].map(([d, v]) => [d, s(v)]),
-      lock: state.topUp.lock,
-    },
-  };
-}
-
-function restore(e: Entry): BudgetState {
-  const st = new BudgetState();
-  for (const [k, spent, reserved] of e.counters)
-    st.counters.set(k, { spent: BigInt(spent), reserved: BigInt(reserved) });
-  for (const [id, a, keys, exp] of e.reservations) st.reservations.set(id, { amount: BigInt(a), keys, expiresAt: exp });
-  for (const [scope, model, day, micros, calls] of e.usage)
-    st.usage.set(`${scope}|${model}|${day}`, { scope, model, day, micros: BigInt(micros), calls });
-  for (const [id, micros, ambiguous] of e.requests) st.requests.set(id, { micros: BigInt(micros), ambiguous });
-  for (const [k, v] of e.pins) st.pins.set(k, v);
-  st.topUp = {
-    count: e.topUp.count,
-    lastAt: e.topUp.lastAt,
-    perDay: new Map(e.topUp.perDay.map(([d, v]: [string, string]) => [d, BigInt(v)])),
-    lock: e.topUp.lock ?? undefined,
-  };
-  st.resetExpiry();
-  return st;
-}

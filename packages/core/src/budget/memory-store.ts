@@ -10,7 +10,7 @@ export function memoryStore(): BudgetStore {
     release: async (id) => s.release(id),
     counters: async (keys, now) => s.read(keys, now),
     usage: async () => s.usageRows(),
-    requests: async () => new Map(s.requests),
+    requests: async () => s.requestRecords(),
     claimTopUp: async (args) => s.claimTopUp(args),
     finishTopUp: async (owner, ok, now) => s.finishTopUp(owner, ok, now),
     getPin: async (key) => s.pins.get(key),

@@ -10,33 +10,37 @@ import type {
 } from './store.js';
 
 interface Reservation {
-  amount: bigint;
+  amount: number;
   keys: string[];
   expiresAt: number;
+}
+
+interface Counter {
+  spent: number;
+  reserved: number;
 }
 
 /**
  * The budget's books as plain synchronous state. The memory store uses it directly; the file store
  * replays its journal into it. Reservations past their TTL are swept so a dead holder frees its budget.
+ *
+ * Inside, micro-USD are JS numbers (exact integers up to $9 billion) — BigInt arithmetic allocates and
+ * would halve the hot path's throughput. The store interface stays bigint.
  */
 export class BudgetState {
-  readonly counters = new Map<string, CounterState>();
+  readonly counters = new Map<string, Counter>();
   readonly reservations = new Map<string, Reservation>();
-  readonly usage = new Map<string, UsageRow>();
-  readonly requests = new Map<string, RequestRecord>();
+  /** day → model → scope → row */
+  readonly usage = new Map<string, Map<string, Map<string, { micros: number; calls: number }>>>();
+  readonly requests = new Map<string, { micros: number; ambiguous: boolean }>();
   readonly pins = new Map<string, string>();
-  topUp = {
-    count: 0,
-    lastAt: 0,
-    perDay: new Map<string, bigint>(),
-    lock: undefined as { owner: string; until: number } | undefined,
-  };
+  topUp = { count: 0, lastAt: 0, perDay: new Map<string, number>(), lock: undefined as { owner: string; until: number } | undefined };
   private nextExpiry = Number.POSITIVE_INFINITY;
 
-  private counter(key: string): CounterState {
+  private counter(key: string): Counter {
     let c = this.counters.get(key);
     if (!c) {
-      c = { spent: 0n, reserved: 0n };
+      c = { spent: 0, reserved: 0 };
       this.counters.set(key, c);
     }
     return c;
@@ -64,17 +68,18 @@ export class BudgetState {
 
   reserve(args: ReserveArgs): ReserveResult {
     this.sweep(args.now);
+    const amount = Number(args.amount);
     for (const { key, limit } of args.counters) {
       const c = this.counters.get(key);
-      const used = c ? c.spent + c.reserved : 0n;
-      if (used + args.amount > limit) return { ok: false, key, used, limit };
+      const used = c ? c.spent + c.reserved : 0;
+      if (BigInt(used + amount) > limit) return { ok: false, key, used: BigInt(used), limit };
     }
     const keys: string[] = [];
     for (const { key } of args.counters) {
-      this.counter(key).reserved += args.amount;
+      this.counter(key).reserved += amount;
       keys.push(key);
     }
-    this.reservations.set(args.id, { amount: args.amount, keys, expiresAt: args.expiresAt });
+    this.reservations.set(args.id, { amount, keys, expiresAt: args.expiresAt });
     if (args.expiresAt < this.nextExpiry) this.nextExpiry = args.expiresAt;
     return { ok: true };
   }
@@ -83,19 +88,24 @@ export class BudgetState {
   commit(args: CommitArgs) {
     const r = this.reservations.get(args.id);
     if (r) this.drop(args.id, r);
-    for (const key of args.keys) this.counter(key).spent += args.actual;
+    const actual = Number(args.actual);
+    for (const key of args.keys) this.counter(key).spent += actual;
+    const { day, model } = args.usage;
+    let byModel = this.usage.get(day);
+    if (!byModel) this.usage.set(day, (byModel = new Map()));
+    let byScope = byModel.get(model);
+    if (!byScope) byModel.set(model, (byScope = new Map()));
     for (const scope of args.usage.scopes) {
-      const k = `${scope}|${args.usage.model}|${args.usage.day}`;
-      const row = this.usage.get(k);
+      const row = byScope.get(scope);
       if (row) {
-        row.micros += args.actual;
+        row.micros += actual;
         row.calls++;
-      } else this.usage.set(k, { scope, model: args.usage.model, day: args.usage.day, micros: args.actual, calls: 1 });
+      } else byScope.set(scope, { micros: actual, calls: 1 });
     }
     if (args.requestId) {
       const prev = this.requests.get(args.requestId);
       this.requests.set(args.requestId, {
-        micros: (prev?.micros ?? 0n) + args.actual,
+        micros: (prev?.micros ?? 0) + actual,
         ambiguous: Boolean(args.ambiguous || prev?.ambiguous),
       });
     }
@@ -111,7 +121,7 @@ export class BudgetState {
     const out = new Map<string, CounterState>();
     for (const key of keys) {
       const c = this.counters.get(key);
-      out.set(key, { spent: c?.spent ?? 0n, reserved: c?.reserved ?? 0n });
+      out.set(key, { spent: BigInt(c?.spent ?? 0), reserved: BigInt(c?.reserved ?? 0) });
     }
     return out;
   }
@@ -121,13 +131,18 @@ export class BudgetState {
     if (t.lastAt > a.startedAt && !(t.lock && t.lock.until > a.now)) return { status: 'done-by-other' };
     if (t.lock && t.lock.until > a.now) return { status: 'busy' };
     if (t.count >= a.maxCount) return { status: 'refused', reason: 'maxCount' };
-    if ((t.perDay.get(a.day) ?? 0n) + a.amount > a.maxPerDay) return { status: 'refused', reason: 'maxPerDay' };
+    if (BigInt(t.perDay.get(a.day) ?? 0) + a.amount > a.maxPerDay) return { status: 'refused', reason: 'maxPerDay' };
     if (t.lastAt > 0 && a.now - t.lastAt < a.minIntervalMs) return { status: 'refused', reason: 'minInterval' };
-    t.count++;
-    t.perDay.set(a.day, (t.perDay.get(a.day) ?? 0n) + a.amount);
-    t.lastAt = a.now;
-    t.lock = { owner: a.owner, until: a.now + a.lockTtlMs };
+    this.applyClaim(a.owner, a.day, Number(a.amount), a.now, a.now + a.lockTtlMs);
     return { status: 'claimed' };
+  }
+
+  applyClaim(owner: string, day: string, amount: number, now: number, until: number) {
+    const t = this.topUp;
+    t.count++;
+    t.perDay.set(day, (t.perDay.get(day) ?? 0) + amount);
+    t.lastAt = now;
+    t.lock = { owner, until };
   }
 
   finishTopUp(owner: string, ok: boolean, now: number) {
@@ -142,6 +157,54 @@ export class BudgetState {
   }
 
   usageRows(): UsageRow[] {
-    return [...this.usage.values()].map((r) => ({ ...r }));
+    const rows: UsageRow[] = [];
+    for (const [day, byModel] of this.usage) {
+      for (const [model, byScope] of byModel) {
+        for (const [scope, r] of byScope) rows.push({ scope, model, day, micros: BigInt(r.micros), calls: r.calls });
+      }
+    }
+    return rows;
+  }
+
+  requestRecords(): Map<string, RequestRecord> {
+    const out = new Map<string, RequestRecord>();
+    for (const [id, r] of this.requests) out.set(id, { micros: BigInt(r.micros), ambiguous: r.ambiguous });
+    return out;
+  }
+
+  /** A plain-JSON image of the state (file store compaction). */
+  snapshot() {
+    return {
+      counters: [...this.counters].map(([k, c]) => [k, c.spent, c.reserved]),
+      reservations: [...this.reservations].map(([id, r]) => [id, r.amount, r.keys, r.expiresAt]),
+      usage: this.usageRows().map((u) => [u.scope, u.model, u.day, Number(u.micros), u.calls]),
+      requests: [...this.requests].map(([id, r]) => [id, r.micros, r.ambiguous]),
+      pins: [...this.pins],
+      topUp: { count: this.topUp.count, lastAt: this.topUp.lastAt, perDay: [...this.topUp.perDay], lock: this.topUp.lock },
+    };
+  }
+
+  static restore(e: ReturnType<BudgetState['snapshot']>): BudgetState {
+    const st = new BudgetState();
+    for (const [k, spent, reserved] of e.counters as [string, number, number][]) st.counters.set(k, { spent, reserved });
+    for (const [id, amount, keys, expiresAt] of e.reservations as [string, number, string[], number][]) {
+      st.reservations.set(id, { amount, keys, expiresAt });
+    }
+    for (const [scope, model, day, micros, calls] of e.usage as [string, string, string, number, number][]) {
+      st.commitUsage(day, model, scope, micros, calls);
+    }
+    for (const [id, micros, ambiguous] of e.requests as [string, number, boolean][]) st.requests.set(id, { micros, ambiguous });
+    for (const [k, v] of e.pins as [string, string][]) st.pins.set(k, v);
+    st.topUp = { count: e.topUp.count, lastAt: e.topUp.lastAt, perDay: new Map(e.topUp.perDay as [string, number][]), lock: e.topUp.lock ?? undefined };
+    st.resetExpiry();
+    return st;
+  }
+
+  private commitUsage(day: string, model: string, scope: string, micros: number, calls: number) {
+    let byModel = this.usage.get(day);
+    if (!byModel) this.usage.set(day, (byModel = new Map()));
+    let byScope = byModel.get(model);
+    if (!byScope) byModel.set(model, (byScope = new Map()));
+    byScope.set(scope, { micros, calls });
   }
 }

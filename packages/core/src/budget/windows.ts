@@ -3,16 +3,44 @@ import type { WindowName } from './policy.js';
 /** UTC window ids: `h:2026-11-23T20`, `d:2026-11-23`, `m:2026-11`, `t`. */
 export function windowId(window: WindowName, now: number): string {
   if (window === 'total') return 't';
-  const iso = new Date(now).toISOString();
-  if (window === 'hourly') return `h:${iso.slice(0, 13)}`;
+  const iso = isoHour(now);
+  if (window === 'hourly') return `h:${iso}`;
   if (window === 'daily') return `d:${iso.slice(0, 10)}`;
   return `m:${iso.slice(0, 7)}`;
 }
 
-export const dayOf = (now: number) => new Date(now).toISOString().slice(0, 10);
+// Formatting dates dominates the in-memory hot path: remember the current hour's string.
+let cachedHour = Number.NaN;
+let cachedIso = '';
+function isoHour(now: number): string {
+  const hour = Math.floor(now / 3_600_000);
+  if (hour !== cachedHour) {
+    cachedHour = hour;
+    cachedIso = new Date(hour * 3_600_000).toISOString().slice(0, 13);
+  }
+  return cachedIso;
+}
+
+export const dayOf = (now: number) => isoHour(now).slice(0, 10);
 
 /** Splits a scope (`team:research/agent:planner` or an array) into its chain, global first. */
+const GLOBAL_ONLY = ['global'];
+const chains = new Map<string, string[]>();
+
 export function scopeChain(scope: string | readonly string[] | undefined): string[] {
+  if (scope === undefined) return GLOBAL_ONLY;
+  if (typeof scope === 'string') {
+    let chain = chains.get(scope);
+    if (!chain) {
+      chain = buildChain(scope);
+      if (chains.size < 10_000) chains.set(scope, chain);
+    }
+    return chain;
+  }
+  return buildChain(scope);
+}
+
+function buildChain(scope: string | readonly string[]): string[] {
   const parts = scope === undefined ? [] : typeof scope === 'string' ? scope.split('/') : [...scope];
   const chain = ['global'];
   for (const p of parts.map((s) => s.trim()).filter(Boolean)) if (!chain.includes(p)) chain.push(p);
