@@ -47,11 +47,15 @@ async function benchBudget() {
   const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
   out(`| memory | ${fmt(await budgetPairs(memoryStore(), 1, 2))} | ${fmt(await budgetPairs(memoryStore(), 64, 2))} |`);
   const dir = mkdtempSync(join(tmpdir(), 'vx402-bench-'));
-  out(`| file (fsync per commit) | ${fmt(await budgetPairs(fileStore(join(dir, 'a.jsonl')), 1, 2))} | ${fmt(await budgetPairs(fileStore(join(dir, 'b.jsonl')), 64, 2))} |`);
+  out(
+    `| file (fsync per commit) | ${fmt(await budgetPairs(fileStore(join(dir, 'a.jsonl')), 1, 2))} | ${fmt(await budgetPairs(fileStore(join(dir, 'b.jsonl')), 64, 2))} |`,
+  );
   if (redisServerAvailable()) {
     const server = await startRedisServer();
     const client = new Redis(server.url);
-    out(`| Redis (loopback, ioredis) | ${fmt(await budgetPairs(redisStore({ client, prefix: 'b1' }), 1, 2))} | ${fmt(await budgetPairs(redisStore({ client, prefix: 'b2' }), 64, 2))} |`);
+    out(
+      `| Redis (loopback, ioredis) | ${fmt(await budgetPairs(redisStore({ client, prefix: 'b1' }), 1, 2))} | ${fmt(await budgetPairs(redisStore({ client, prefix: 'b2' }), 64, 2))} |`,
+    );
     client.disconnect();
     await server.stop();
   } else out('| Redis | not measured: redis-server missing | |');
@@ -63,14 +67,21 @@ async function benchPaidCall() {
   const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL: sim.baseURL });
   sim.credit(wallet.address, 1000);
   const paid = createX402Fetch({ wallet, budget: createBudget({ limits: { dailyUsd: 1000 } }) });
-  const body = JSON.stringify({ model: 'qwen3-4b', messages: [{ role: 'user', content: 'benchmark me' }], max_tokens: 8 });
+  const body = JSON.stringify({
+    model: 'qwen3-4b',
+    messages: [{ role: 'user', content: 'benchmark me' }],
+    max_tokens: 8,
+  });
   const init = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const url = `${sim.baseURL}/chat/completions`;
   // The floor: a bare fetch with a header signed up front (no signing, no budget on the timed path).
   const bare = async () => {
     const header = await wallet.signIn();
     const t = performance.now();
-    const res = await fetch(url, { ...init(), headers: { 'content-type': 'application/json', 'SIGN-IN-WITH-X': header } });
+    const res = await fetch(url, {
+      ...init(),
+      headers: { 'content-type': 'application/json', 'SIGN-IN-WITH-X': header },
+    });
     await res.json();
     return performance.now() - t;
   };
@@ -94,7 +105,9 @@ async function benchPaidCall() {
   out('| client | median | ratio to bare |');
   out('|---|---|---|');
   out(`| bare fetch (pre-signed SIWX header) | ${mb.toFixed(3)} ms | 1.00 |`);
-  out(`| createX402Fetch (sign-in, estimate, reserve, settle, commit) | ${mp.toFixed(3)} ms | ${(mp / mb).toFixed(2)} |`);
+  out(
+    `| createX402Fetch (sign-in, estimate, reserve, settle, commit) | ${mp.toFixed(3)} ms | ${(mp / mb).toFixed(2)} |`,
+  );
   out('');
   out('1,000 alternating calls after 200 warm-up calls, same process, same server. `venice-x402-client@0.2.0` is not');
   out('measured here yet (it is installed on demand by the comparison benchmark of the benchmarks issue).');
@@ -107,23 +120,32 @@ function benchColdImport() {
   for (let i = 0; i < 7; i++) {
     const r = spawnSync(
       process.execPath,
-      ['--input-type=module', '-e', "const t=performance.now();await import('@venice-x402/fetch');console.log(performance.now()-t)"],
+      [
+        '--input-type=module',
+        '-e',
+        "const t=performance.now();await import('@venice-x402/fetch');console.log(performance.now()-t)",
+      ],
       { cwd: new URL('.', import.meta.url).pathname, encoding: 'utf8' },
     );
     runs.push(Number(r.stdout.trim()));
   }
   out('## Cold import of @venice-x402/fetch');
   out('');
-  out(`median ${median(runs).toFixed(1)} ms over 7 fresh processes (built \`dist/\`, plain node; signing and payment code`);
+  out(
+    `median ${median(runs).toFixed(1)} ms over 7 fresh processes (built \`dist/\`, plain node; signing and payment code`,
+  );
   out('from `@x402/evm` load lazily on the first payment).');
   out('');
 }
 
 out('# Benchmarks');
 out('');
-out(`Command: \`pnpm bench -- --write\` · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
+out(
+  `Command: \`pnpm bench -- --write\` · ${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+);
 out('');
 await benchBudget();
 await benchPaidCall();
 benchColdImport();
-if (process.argv.includes('--write')) writeFileSync(new URL('./BENCHMARKS.md', import.meta.url), `${lines.join('\n')}\n`);
+if (process.argv.includes('--write'))
+  writeFileSync(new URL('./BENCHMARKS.md', import.meta.url), `${lines.join('\n')}\n`);

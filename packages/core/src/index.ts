@@ -18,9 +18,9 @@ export { memoryStore } from './budget/memory-store.js';
 export {
   type BudgetPolicy,
   type BudgetPolicyInput,
-  budgetPolicySchema,
   loadPolicyFile,
   parsePolicy,
+  policySchemas,
 } from './budget/policy.js';
 export { type ReconcileReport, reconcile } from './budget/reconcile.js';
 export { type RedisLike, redisStore } from './budget/redis-store.js';

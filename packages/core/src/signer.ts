@@ -1,6 +1,6 @@
-import { type Address, getAddress, type Hex, isAddress, isHex, type TypedDataDefinition } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import type { Address, Hex, TypedDataDefinition } from 'viem';
 import { InvalidKeyError } from './errors.js';
+import { isHexAddress, viem, viemAccounts } from './lazy.js';
 
 /**
  * The minimum a wallet needs: an address, EIP-191 `signMessage` and EIP-712 `signTypedData`.
@@ -20,9 +20,9 @@ export function toSigner(source: SignerSource): Signer {
     const key = source.privateKey;
     if (typeof key !== 'string') throw new InvalidKeyError('expected a 0x-prefixed 32-byte hex string');
     const hex = (key.startsWith('0x') ? key : `0x${key}`) as Hex;
-    if (!isHex(hex) || hex.length !== 66) throw new InvalidKeyError('expected a 0x-prefixed 32-byte hex string');
+    if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new InvalidKeyError('expected a 0x-prefixed 32-byte hex string');
     try {
-      const account = privateKeyToAccount(hex);
+      const account = viemAccounts().privateKeyToAccount(hex);
       return {
         address: account.address,
         signMessage: ({ message }) => account.signMessage({ message }),
@@ -34,13 +34,13 @@ export function toSigner(source: SignerSource): Signer {
   }
   const account = source.account as Partial<Signer> | undefined;
   if (!account || typeof account !== 'object') throw new InvalidKeyError('account must be an object');
-  if (typeof account.address !== 'string' || !isAddress(account.address, { strict: false })) {
+  if (!isHexAddress(account.address)) {
     throw new InvalidKeyError('account.address must be an EVM address');
   }
   if (typeof account.signMessage !== 'function' || typeof account.signTypedData !== 'function') {
     throw new InvalidKeyError('account must implement signMessage and signTypedData');
   }
-  const address = getAddress(account.address);
+  const address = viem().getAddress(account.address);
   return {
     address,
     signMessage: (args) => account.signMessage!.call(account, args),

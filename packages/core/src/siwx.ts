@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createSiweMessage } from 'viem/siwe';
 import { BASE_CHAIN_ID, DEFAULT_BASE_URL, HEADERS } from './constants.js';
 import { ConfigError } from './errors.js';
+import { viemSiwe } from './lazy.js';
 import type { Signer } from './signer.js';
-import { siwxInfoSchema } from './x402/schemas.js';
+import { x402Schemas } from './x402/schemas.js';
 
 export interface SignInOptions {
   /** EIP-4361 domain. Default: the host of the API base URL (`api.venice.ai`). */
@@ -55,7 +55,7 @@ export function createSignInFactory(
 
   async function sign(d: string, u: string): Promise<string> {
     const issuedAt = new Date();
-    const message = createSiweMessage({
+    const message = viemSiwe().createSiweMessage({
       address: signer.address,
       chainId: BASE_CHAIN_ID,
       domain: d,
@@ -120,7 +120,7 @@ export function createSignInFactory(
       return sign(d, u);
     },
     applyChallenge(info) {
-      const parsed = siwxInfoSchema.safeParse(info);
+      const parsed = x402Schemas().siwxInfoSchema.safeParse(info);
       if (!parsed.success) return;
       const next = parsed.data;
       // Only follow a challenge for the host we talk to: a hostile server must not obtain a header
@@ -140,7 +140,7 @@ export function findSiwxChallenge(body: unknown): SiwxChallengeInfo | undefined 
   if (!body || typeof body !== 'object') return undefined;
   const b = body as Record<string, any>;
   const info = b.siwxChallenge?.info ?? b.extensions?.['sign-in-with-x']?.info;
-  const parsed = siwxInfoSchema.safeParse(info);
+  const parsed = x402Schemas().siwxInfoSchema.safeParse(info);
   return parsed.success ? parsed.data : undefined;
 }
 

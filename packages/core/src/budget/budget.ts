@@ -204,7 +204,10 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     let cached = counterCache.get(cacheKey);
     if (!cached) {
       cached = buildCounters(scopes, t);
-      keysOf.set(cached, cached.map((c) => c.key));
+      keysOf.set(
+        cached,
+        cached.map((c) => c.key),
+      );
       if (counterCache.size < 10_000) counterCache.set(cacheKey, cached);
     }
     return cached;
@@ -308,7 +311,15 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
           ),
         );
       }
-      return { id, amountMicros: amount, scopes, keys: keysOf.get(counters) ?? counters.map((c) => c.key), model, route, at: t };
+      return {
+        id,
+        amountMicros: amount,
+        scopes,
+        keys: keysOf.get(counters) ?? counters.map((c) => c.key),
+        model,
+        route,
+        at: t,
+      };
     },
 
     async commit(reservation, actualMicros, details = {}) {

@@ -242,4 +242,3 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
   const opened = op(() => undefined);
   return Object.assign(store, { ready: opened, compact: () => op(compact) });
 }
-

@@ -1,63 +1,81 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { BASE_NETWORK, BASE_USDC } from '../constants.js';
 import { ConfigError } from '../errors.js';
+import { lazy, zod } from '../lazy.js';
 import { type Micros, usdToMicros } from '../money.js';
 import type { SigningPolicy } from '../x402/quote.js';
 
-const usd = z.number().finite().nonnegative();
+function build() {
+  const { z } = zod();
+  const usd = z.number().finite().nonnegative();
 
-const limitsSchema = z
-  .object({
-    perRequestUsd: usd.optional(),
-    hourlyUsd: usd.optional(),
-    dailyUsd: usd.optional(),
-    monthlyUsd: usd.optional(),
-    totalUsd: usd.optional(),
-  })
-  .strict();
+  const limitsSchema = z
+    .object({
+      perRequestUsd: usd.optional(),
+      hourlyUsd: usd.optional(),
+      dailyUsd: usd.optional(),
+      monthlyUsd: usd.optional(),
+      totalUsd: usd.optional(),
+    })
+    .strict();
 
-const globsSchema = z.object({ allow: z.array(z.string()).optional(), deny: z.array(z.string()).optional() }).strict();
+  const globsSchema = z
+    .object({ allow: z.array(z.string()).optional(), deny: z.array(z.string()).optional() })
+    .strict();
 
-/** The budget policy, as users write it (USD, JSON-serialisable). */
-export const budgetPolicySchema = z
-  .object({
-    limits: limitsSchema.default({}),
-    /** Limits per scope id (`agent:planner`, `team:research`). A call charges every scope in its chain. */
-    scopes: z.record(z.string().min(1), limitsSchema).default({}),
-    models: globsSchema.default({}),
-    routes: globsSchema.default({}),
-    signing: z
-      .object({
-        networks: z.array(z.string()).default([BASE_NETWORK]),
-        assets: z.array(z.string()).default([BASE_USDC]),
-        payees: z.array(z.string()).default([]),
-        maxTimeoutSeconds: z.number().int().positive().max(86_400).default(900),
-        /** No single x402 payment (pay-per-call) above this. Default $1. */
-        maxPaymentUsd: usd.default(1),
-      })
-      .strict()
-      .default({ networks: [BASE_NETWORK], assets: [BASE_USDC], payees: [], maxTimeoutSeconds: 900, maxPaymentUsd: 1 }),
-    topUp: z
-      .object({
-        auto: z.boolean().default(false),
-        amountUsd: z.number().min(5).max(10_000).default(10),
-        maxPerDayUsd: usd.default(50),
-        maxCount: z.number().int().nonnegative().default(10),
-        minIntervalSeconds: z.number().nonnegative().default(60),
-      })
-      .strict()
-      .default({ auto: false, amountUsd: 10, maxPerDayUsd: 50, maxCount: 10, minIntervalSeconds: 60 }),
-    reservationTtlSeconds: z.number().positive().max(86_400).default(600),
-    /** Estimate for calls whose price cannot be derived (unknown route or model). */
-    defaultEstimateUsd: usd.default(0.05),
-    /** Emit `warning` when a window reaches this fraction of its limit. */
-    warnAt: z.number().min(0).max(1).default(0.8),
-  })
-  .strict();
+  /** The budget policy, as users write it (USD, JSON-serialisable). */
+  const budgetPolicySchema = z
+    .object({
+      limits: limitsSchema.default({}),
+      /** Limits per scope id (`agent:planner`, `team:research`). A call charges every scope in its chain. */
+      scopes: z.record(z.string().min(1), limitsSchema).default({}),
+      models: globsSchema.default({}),
+      routes: globsSchema.default({}),
+      signing: z
+        .object({
+          networks: z.array(z.string()).default([BASE_NETWORK]),
+          assets: z.array(z.string()).default([BASE_USDC]),
+          payees: z.array(z.string()).default([]),
+          maxTimeoutSeconds: z.number().int().positive().max(86_400).default(900),
+          /** No single x402 payment (pay-per-call) above this. Default $1. */
+          maxPaymentUsd: usd.default(1),
+        })
+        .strict()
+        .default({
+          networks: [BASE_NETWORK],
+          assets: [BASE_USDC],
+          payees: [],
+          maxTimeoutSeconds: 900,
+          maxPaymentUsd: 1,
+        }),
+      topUp: z
+        .object({
+          auto: z.boolean().default(false),
+          amountUsd: z.number().min(5).max(10_000).default(10),
+          maxPerDayUsd: usd.default(50),
+          maxCount: z.number().int().nonnegative().default(10),
+          minIntervalSeconds: z.number().nonnegative().default(60),
+        })
+        .strict()
+        .default({ auto: false, amountUsd: 10, maxPerDayUsd: 50, maxCount: 10, minIntervalSeconds: 60 }),
+      reservationTtlSeconds: z.number().positive().max(86_400).default(600),
+      /** Estimate for calls whose price cannot be derived (unknown route or model). */
+      defaultEstimateUsd: usd.default(0.05),
+      /** Emit `warning` when a window reaches this fraction of its limit. */
+      warnAt: z.number().min(0).max(1).default(0.8),
+    })
+    .strict();
+  return { budgetPolicySchema, limitsSchema };
+}
 
-export type BudgetPolicyInput = z.input<typeof budgetPolicySchema>;
-export type BudgetPolicy = z.output<typeof budgetPolicySchema>;
+/** The policy schema (zod), built on first use. */
+export const policySchemas = lazy(build);
+
+type Schemas = ReturnType<typeof build>;
+export type BudgetPolicyInput = z.input<Schemas['budgetPolicySchema']>;
+export type BudgetPolicy = z.output<Schemas['budgetPolicySchema']>;
+type Limits = z.infer<Schemas['limitsSchema']>;
 
 export type WindowName = 'hourly' | 'daily' | 'monthly' | 'total';
 export const WINDOWS: WindowName[] = ['hourly', 'daily', 'monthly', 'total'];
@@ -73,7 +91,7 @@ export interface LimitsMicros {
 export const GLOBAL_SCOPE = 'global';
 
 export function parsePolicy(input: unknown): BudgetPolicy {
-  const result = budgetPolicySchema.safeParse(input ?? {});
+  const result = policySchemas().budgetPolicySchema.safeParse(input ?? {});
   if (!result.success) {
     throw new ConfigError('Invalid budget policy', {
       issues: result.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
@@ -98,7 +116,7 @@ export function loadPolicyFile(path: string): BudgetPolicy {
   }
 }
 
-export function limitsToMicros(limits: z.infer<typeof limitsSchema>): LimitsMicros {
+export function limitsToMicros(limits: Limits): LimitsMicros {
   const m = (v: number | undefined) => (v === undefined ? undefined : usdToMicros(v));
   return {
     perRequest: m(limits.perRequestUsd),

@@ -34,7 +34,12 @@ export class BudgetState {
   readonly usage = new Map<string, Map<string, Map<string, { micros: number; calls: number }>>>();
   readonly requests = new Map<string, { micros: number; ambiguous: boolean }>();
   readonly pins = new Map<string, string>();
-  topUp = { count: 0, lastAt: 0, perDay: new Map<string, number>(), lock: undefined as { owner: string; until: number } | undefined };
+  topUp = {
+    count: 0,
+    lastAt: 0,
+    perDay: new Map<string, number>(),
+    lock: undefined as { owner: string; until: number } | undefined,
+  };
   private nextExpiry = Number.POSITIVE_INFINITY;
 
   private counter(key: string): Counter {
@@ -180,22 +185,34 @@ export class BudgetState {
       usage: this.usageRows().map((u) => [u.scope, u.model, u.day, Number(u.micros), u.calls]),
       requests: [...this.requests].map(([id, r]) => [id, r.micros, r.ambiguous]),
       pins: [...this.pins],
-      topUp: { count: this.topUp.count, lastAt: this.topUp.lastAt, perDay: [...this.topUp.perDay], lock: this.topUp.lock },
+      topUp: {
+        count: this.topUp.count,
+        lastAt: this.topUp.lastAt,
+        perDay: [...this.topUp.perDay],
+        lock: this.topUp.lock,
+      },
     };
   }
 
   static restore(e: ReturnType<BudgetState['snapshot']>): BudgetState {
     const st = new BudgetState();
-    for (const [k, spent, reserved] of e.counters as [string, number, number][]) st.counters.set(k, { spent, reserved });
+    for (const [k, spent, reserved] of e.counters as [string, number, number][])
+      st.counters.set(k, { spent, reserved });
     for (const [id, amount, keys, expiresAt] of e.reservations as [string, number, string[], number][]) {
       st.reservations.set(id, { amount, keys, expiresAt });
     }
     for (const [scope, model, day, micros, calls] of e.usage as [string, string, string, number, number][]) {
       st.commitUsage(day, model, scope, micros, calls);
     }
-    for (const [id, micros, ambiguous] of e.requests as [string, number, boolean][]) st.requests.set(id, { micros, ambiguous });
+    for (const [id, micros, ambiguous] of e.requests as [string, number, boolean][])
+      st.requests.set(id, { micros, ambiguous });
     for (const [k, v] of e.pins as [string, string][]) st.pins.set(k, v);
-    st.topUp = { count: e.topUp.count, lastAt: e.topUp.lastAt, perDay: new Map(e.topUp.perDay as [string, number][]), lock: e.topUp.lock ?? undefined };
+    st.topUp = {
+      count: e.topUp.count,
+      lastAt: e.topUp.lastAt,
+      perDay: new Map(e.topUp.perDay as [string, number][]),
+      lock: e.topUp.lock ?? undefined,
+    };
     st.resetExpiry();
     return st;
   }

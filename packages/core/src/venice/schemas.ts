@@ -1,57 +1,66 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazy, zod } from '../lazy.js';
 
-const unwrap = <T extends z.ZodType>(inner: T) =>
-  z.union([
+function build() {
+  const { z } = zod();
+  const unwrap = <T extends z.ZodType>(inner: T) =>
+    z.union([
+      z
+        .object({ data: inner })
+        .loose()
+        .transform((v) => v.data as z.infer<T>),
+      inner,
+    ]);
+
+  const balanceSchema = unwrap(
     z
-      .object({ data: inner })
-      .loose()
-      .transform((v) => v.data as z.infer<T>),
-    inner,
-  ]);
+      .object({
+        walletAddress: z.string().optional(),
+        balanceUsd: z.number().finite(),
+        canConsume: z.boolean(),
+        minimumTopUpUsd: z.number().finite().default(5),
+        suggestedTopUpUsd: z.number().finite().default(10),
+        diemBalanceUsd: z.number().finite().optional(),
+      })
+      .loose(),
+  );
 
-export const balanceSchema = unwrap(
-  z
-    .object({
-      walletAddress: z.string().optional(),
-      balanceUsd: z.number().finite(),
-      canConsume: z.boolean(),
-      minimumTopUpUsd: z.number().finite().default(5),
-      suggestedTopUpUsd: z.number().finite().default(10),
-      diemBalanceUsd: z.number().finite().optional(),
-    })
-    .loose(),
-);
+  const transactionSchema = z.object({
+    id: z.string(),
+    amount: z.number().finite(),
+    balanceAfter: z.number().finite(),
+    type: z.string(),
+    createdAt: z.string(),
+    requestId: z.string().nullable(),
+    modelId: z.string().nullable(),
+  });
 
-export const transactionSchema = z.object({
-  id: z.string(),
-  amount: z.number().finite(),
-  balanceAfter: z.number().finite(),
-  type: z.string(),
-  createdAt: z.string(),
-  requestId: z.string().nullable(),
-  modelId: z.string().nullable(),
-});
+  const transactionsSchema = unwrap(
+    z
+      .object({
+        walletAddress: z.string().optional(),
+        currentBalance: z.number().finite().optional(),
+        transactions: z.array(transactionSchema),
+        pagination: z.object({ limit: z.number(), offset: z.number(), hasMore: z.boolean() }).loose(),
+      })
+      .loose(),
+  );
 
-export type VeniceTransaction = z.infer<typeof transactionSchema>;
+  const topUpSuccessSchema = unwrap(
+    z
+      .object({
+        walletAddress: z.string().optional(),
+        amountCredited: z.number().finite(),
+        newBalance: z.number().finite(),
+        paymentId: z.string().optional(),
+      })
+      .loose(),
+  );
+  return { balanceSchema, transactionSchema, transactionsSchema, topUpSuccessSchema };
+}
 
-export const transactionsSchema = unwrap(
-  z
-    .object({
-      walletAddress: z.string().optional(),
-      currentBalance: z.number().finite().optional(),
-      transactions: z.array(transactionSchema),
-      pagination: z.object({ limit: z.number(), offset: z.number(), hasMore: z.boolean() }).loose(),
-    })
-    .loose(),
-);
+/** Venice wallet API schemas, built on first use. */
+export const veniceSchemas = lazy(build);
+type Schemas = ReturnType<typeof build>;
 
-export const topUpSuccessSchema = unwrap(
-  z
-    .object({
-      walletAddress: z.string().optional(),
-      amountCredited: z.number().finite(),
-      newBalance: z.number().finite(),
-      paymentId: z.string().optional(),
-    })
-    .loose(),
-);
+export type VeniceTransaction = z.infer<Schemas['transactionSchema']>;

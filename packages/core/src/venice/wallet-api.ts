@@ -8,7 +8,7 @@ import { findSiwxChallenge } from '../siwx.js';
 import { decodePaymentResponse, parseWith, readPaymentRequired } from '../x402/codec.js';
 import { enforcePayeePin, type PayeePins, type SigningPolicy, selectRequirement } from '../x402/quote.js';
 import { type PaymentShape, signPayment } from '../x402/sign.js';
-import { balanceSchema, topUpSuccessSchema, transactionsSchema, type VeniceTransaction } from './schemas.js';
+import { type VeniceTransaction, veniceSchemas } from './schemas.js';
 
 export interface Balance {
   walletAddress?: string;
@@ -75,7 +75,7 @@ async function walletGet(ctx: WalletApiContext, path: string): Promise<unknown> 
 
 export async function getBalance(ctx: WalletApiContext): Promise<Balance> {
   const body = await walletGet(ctx, `x402/balance/${ctx.signer.address}`);
-  return parseWith(balanceSchema, body, 'Balance response') as Balance;
+  return parseWith(veniceSchemas().balanceSchema, body, 'Balance response') as Balance;
 }
 
 export async function getTransactions(
@@ -87,7 +87,7 @@ export async function getTransactions(
   if (offset !== undefined) qs.set('offset', String(offset));
   const q = qs.size ? `?${qs}` : '';
   const body = await walletGet(ctx, `x402/transactions/${ctx.signer.address}${q}`);
-  const page = parseWith(transactionsSchema, body, 'Transactions response');
+  const page = parseWith(veniceSchemas().transactionsSchema, body, 'Transactions response');
   return { transactions: page.transactions, hasMore: page.pagination.hasMore, currentBalanceUsd: page.currentBalance };
 }
 
@@ -163,7 +163,7 @@ export async function topUp(ctx: WalletApiContext, amountUsd: number): Promise<T
     }
     const body = await readJson(response);
     if (response.ok) {
-      const data = parseWith(topUpSuccessSchema, body, 'Top-up response');
+      const data = parseWith(veniceSchemas().topUpSuccessSchema, body, 'Top-up response');
       let settlement: ReturnType<typeof decodePaymentResponse>;
       try {
         settlement = decodePaymentResponse(response.headers.get('PAYMENT-RESPONSE'));

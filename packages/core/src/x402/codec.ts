@@ -1,12 +1,6 @@
 import type { z } from 'zod';
 import { ProtocolError } from '../errors.js';
-import {
-  type PaymentPayload,
-  type PaymentRequired,
-  paymentRequiredSchema,
-  type SettleResponse,
-  settleResponseSchema,
-} from './schemas.js';
+import { type PaymentPayload, type PaymentRequired, type SettleResponse, x402Schemas } from './schemas.js';
 
 const MAX_HEADER_CHARS = 64 * 1024;
 
@@ -48,15 +42,19 @@ export function readPaymentRequired(header: string | null | undefined, body: unk
   let headerError: ProtocolError | undefined;
   if (header) {
     try {
-      return parseWith(paymentRequiredSchema, decodeBase64Json(header, 'PAYMENT-REQUIRED header'), 'PAYMENT-REQUIRED');
+      return parseWith(
+        x402Schemas().paymentRequiredSchema,
+        decodeBase64Json(header, 'PAYMENT-REQUIRED header'),
+        'PAYMENT-REQUIRED',
+      );
     } catch (error) {
       headerError = error as ProtocolError;
     }
   }
   if (body && typeof body === 'object' && 'x402Version' in body && 'accepts' in body) {
-    const parsed = paymentRequiredSchema.safeParse(body);
+    const parsed = x402Schemas().paymentRequiredSchema.safeParse(body);
     if (parsed.success && parsed.data.accepts.length > 0) return parsed.data;
-    if (!headerError) parseWith(paymentRequiredSchema, body, '402 body');
+    if (!headerError) parseWith(x402Schemas().paymentRequiredSchema, body, '402 body');
   }
   if (headerError) throw headerError;
   return undefined;
@@ -73,5 +71,9 @@ export function encodePaymentPayload(value: PaymentPayload): string {
 /** Decodes `PAYMENT-RESPONSE`. Returns undefined for an absent header; throws ProtocolError when malformed. */
 export function decodePaymentResponse(header: string | null | undefined): SettleResponse | undefined {
   if (!header) return undefined;
-  return parseWith(settleResponseSchema, decodeBase64Json(header, 'PAYMENT-RESPONSE header'), 'PAYMENT-RESPONSE');
+  return parseWith(
+    x402Schemas().settleResponseSchema,
+    decodeBase64Json(header, 'PAYMENT-RESPONSE header'),
+    'PAYMENT-RESPONSE',
+  );
 }

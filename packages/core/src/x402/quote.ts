@@ -1,6 +1,6 @@
-import { isAddress } from 'viem';
 import { BASE_NETWORK, BASE_USDC } from '../constants.js';
 import { QuoteRejectedError } from '../errors.js';
+import { isHexAddress } from '../lazy.js';
 import { formatUsd, type Micros, parseBaseUnits } from '../money.js';
 import { evmChainId, normalizeNetwork } from './networks.js';
 import type { PaymentRequired, RawPaymentRequirements } from './schemas.js';
@@ -68,10 +68,10 @@ function rejectionOf(req: RawPaymentRequirements, policy: SigningPolicy): QuoteR
   if (chainId === undefined || !policy.networks.some((n) => normalizeNetwork(n) === network)) {
     return new QuoteRejectedError('network', `Network ${req.network} is not allowed`, { network: req.network });
   }
-  if (!isAddress(req.asset, { strict: false }) || !policy.assets.some((a) => eq(a, req.asset))) {
+  if (!isHexAddress(req.asset) || !policy.assets.some((a) => eq(a, req.asset))) {
     return new QuoteRejectedError('asset', `Asset ${req.asset} is not allowed`, { asset: req.asset });
   }
-  if (!isAddress(req.payTo, { strict: false })) {
+  if (!isHexAddress(req.payTo)) {
     return new QuoteRejectedError('payee', 'payTo is not an EVM address', { payTo: String(req.payTo).slice(0, 64) });
   }
   if (policy.payees.length > 0 && !policy.payees.some((p) => eq(p, req.payTo))) {

@@ -1,93 +1,110 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazy, zod } from '../lazy.js';
 
-/** One payment option of a 402 quote. Accepts v2 (`amount`) and v1 (`maxAmountRequired`) naming. */
-export const paymentRequirementsSchema = z
-  .object({
-    scheme: z.string(),
-    network: z.string(),
-    amount: z.string().optional(),
-    maxAmountRequired: z.string().optional(),
-    asset: z.string(),
-    payTo: z.string(),
-    maxTimeoutSeconds: z.number().int().nonnegative().optional(),
-    resource: z.string().optional(),
-    description: z.string().optional(),
-    mimeType: z.string().optional(),
-    extra: z.record(z.string(), z.unknown()).optional(),
-  })
-  .loose()
-  .refine((r) => r.amount !== undefined || r.maxAmountRequired !== undefined, {
-    message: 'amount (v2) or maxAmountRequired (v1) is required',
+function build() {
+  const { z } = zod();
+  /** One payment option of a 402 quote. Accepts v2 (`amount`) and v1 (`maxAmountRequired`) naming. */
+  const paymentRequirementsSchema = z
+    .object({
+      scheme: z.string(),
+      network: z.string(),
+      amount: z.string().optional(),
+      maxAmountRequired: z.string().optional(),
+      asset: z.string(),
+      payTo: z.string(),
+      maxTimeoutSeconds: z.number().int().nonnegative().optional(),
+      resource: z.string().optional(),
+      description: z.string().optional(),
+      mimeType: z.string().optional(),
+      extra: z.record(z.string(), z.unknown()).optional(),
+    })
+    .loose()
+    .refine((r) => r.amount !== undefined || r.maxAmountRequired !== undefined, {
+      message: 'amount (v2) or maxAmountRequired (v1) is required',
+    });
+
+  const paymentRequiredSchema = z
+    .object({
+      x402Version: z.number().int(),
+      error: z.string().optional(),
+      resource: z.union([z.object({ url: z.string() }).loose(), z.string()]).optional(),
+      accepts: z.array(paymentRequirementsSchema),
+      extensions: z.record(z.string(), z.unknown()).optional(),
+    })
+    .loose();
+
+  const authorizationSchema = z.object({
+    from: z.string(),
+    to: z.string(),
+    value: z.string(),
+    validAfter: z.string(),
+    validBefore: z.string(),
+    nonce: z.string(),
   });
 
-export type RawPaymentRequirements = z.infer<typeof paymentRequirementsSchema>;
+  const exactEvmPayloadSchema = z.object({ signature: z.string(), authorization: authorizationSchema });
 
-export const paymentRequiredSchema = z
-  .object({
-    x402Version: z.number().int(),
-    error: z.string().optional(),
-    resource: z.union([z.object({ url: z.string() }).loose(), z.string()]).optional(),
-    accepts: z.array(paymentRequirementsSchema),
-    extensions: z.record(z.string(), z.unknown()).optional(),
-  })
-  .loose();
+  /** x402 v2 PaymentPayload: `accepted` echoes the chosen requirements. */
+  const paymentPayloadV2Schema = z
+    .object({
+      x402Version: z.literal(2),
+      resource: z.unknown().optional(),
+      accepted: paymentRequirementsSchema,
+      payload: exactEvmPayloadSchema,
+      extensions: z.record(z.string(), z.unknown()).optional(),
+    })
+    .loose();
 
-export type PaymentRequired = z.infer<typeof paymentRequiredSchema>;
+  /** The v1 layout (`scheme` + `network` at top level); Venice's official client sends it stamped x402Version 2. */
+  const paymentPayloadV1Schema = z
+    .object({
+      x402Version: z.number().int(),
+      scheme: z.string(),
+      network: z.string(),
+      payload: exactEvmPayloadSchema,
+    })
+    .loose();
 
-export const authorizationSchema = z.object({
-  from: z.string(),
-  to: z.string(),
-  value: z.string(),
-  validAfter: z.string(),
-  validBefore: z.string(),
-  nonce: z.string(),
-});
+  const paymentPayloadSchema = z.union([paymentPayloadV2Schema, paymentPayloadV1Schema]);
 
-export const exactEvmPayloadSchema = z.object({ signature: z.string(), authorization: authorizationSchema });
+  const settleResponseSchema = z
+    .object({
+      success: z.boolean(),
+      transaction: z.string().optional(),
+      network: z.string().optional(),
+      payer: z.string().optional(),
+      errorReason: z.string().optional(),
+    })
+    .loose();
 
-/** x402 v2 PaymentPayload: `accepted` echoes the chosen requirements. */
-export const paymentPayloadV2Schema = z
-  .object({
-    x402Version: z.literal(2),
-    resource: z.unknown().optional(),
-    accepted: paymentRequirementsSchema,
-    payload: exactEvmPayloadSchema,
-    extensions: z.record(z.string(), z.unknown()).optional(),
-  })
-  .loose();
+  /** `siwxChallenge.info` in a Venice 402 body, or `extensions["sign-in-with-x"].info` in a header. */
+  const siwxInfoSchema = z
+    .object({
+      domain: z.string().min(1).max(253),
+      uri: z.string().max(2048).optional(),
+      statement: z.string().max(512).optional(),
+      version: z.string().optional(),
+      nonce: z.string().optional(),
+    })
+    .loose();
+  return {
+    paymentRequirementsSchema,
+    paymentRequiredSchema,
+    authorizationSchema,
+    exactEvmPayloadSchema,
+    paymentPayloadV2Schema,
+    paymentPayloadV1Schema,
+    paymentPayloadSchema,
+    settleResponseSchema,
+    siwxInfoSchema,
+  };
+}
 
-/** The v1 layout (`scheme` + `network` at top level); Venice's official client sends it stamped x402Version 2. */
-export const paymentPayloadV1Schema = z
-  .object({
-    x402Version: z.number().int(),
-    scheme: z.string(),
-    network: z.string(),
-    payload: exactEvmPayloadSchema,
-  })
-  .loose();
+/** The x402 zod schemas, built on first use. */
+export const x402Schemas = lazy(build);
+type Schemas = ReturnType<typeof build>;
 
-export const paymentPayloadSchema = z.union([paymentPayloadV2Schema, paymentPayloadV1Schema]);
-export type PaymentPayload = z.infer<typeof paymentPayloadSchema>;
-
-export const settleResponseSchema = z
-  .object({
-    success: z.boolean(),
-    transaction: z.string().optional(),
-    network: z.string().optional(),
-    payer: z.string().optional(),
-    errorReason: z.string().optional(),
-  })
-  .loose();
-
-export type SettleResponse = z.infer<typeof settleResponseSchema>;
-
-/** `siwxChallenge.info` in a Venice 402 body, or `extensions["sign-in-with-x"].info` in a header. */
-export const siwxInfoSchema = z
-  .object({
-    domain: z.string().min(1).max(253),
-    uri: z.string().max(2048).optional(),
-    statement: z.string().max(512).optional(),
-    version: z.string().optional(),
-    nonce: z.string().optional(),
-  })
-  .loose();
+export type RawPaymentRequirements = z.infer<Schemas['paymentRequirementsSchema']>;
+export type PaymentRequired = z.infer<Schemas['paymentRequiredSchema']>;
+export type PaymentPayload = z.infer<Schemas['paymentPayloadSchema']>;
+export type SettleResponse = z.infer<Schemas['settleResponseSchema']>;
