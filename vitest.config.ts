@@ -9,6 +9,7 @@ export default defineConfig({
       '@venice-x402/core': src('core'),
       '@venice-x402/fetch': src('fetch'),
       '@venice-x402/simulator': src('simulator'),
+      '@venice-x402/ai-sdk': src('ai-sdk'),
     },
   },
   test: {

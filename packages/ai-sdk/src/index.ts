@@ -1,0 +1,16 @@
+export { VeniceChatLanguageModel, VeniceEmbeddingModel, VeniceImageModel } from './venice-chat-language-model.js';
+export {
+  type VeniceChatModelId,
+  type VeniceChatProviderOptions,
+  type VeniceEmbeddingModelId,
+  type VeniceImageModelId,
+  type VeniceParameters,
+  type VeniceSpeechModelId,
+  type VeniceTranscriptionModelId,
+  veniceParametersSchema,
+} from './venice-chat-options.js';
+export type { VeniceCallMetadata } from './venice-metadata.js';
+export { createVenice, type VeniceProvider, type VeniceProviderSettings, venice } from './venice-provider.js';
+export { VeniceSpeechModel } from './venice-speech-model.js';
+export { VeniceTranscriptionModel } from './venice-transcription-model.js';
+export { VERSION } from './version.js';
