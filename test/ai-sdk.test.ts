@@ -23,10 +23,11 @@ function walletProvider(policy: Parameters<typeof createBudget>[0] = {}, scope?:
 }
 
 // The same suite runs against both major versions of the AI SDK.
-for (const [name, ai] of [
+const versions: [string, typeof ai6][] = [
   ['ai@6', ai6],
-  ['ai@7', ai7],
-] as const) {
+  ['ai@7', ai7 as unknown as typeof ai6], // same call shapes; typed as one to keep the suite shared
+];
+for (const [name, ai] of versions) {
   const anyAi = ai as any;
   const generateSpeech = anyAi.generateSpeech ?? anyAi.experimental_generateSpeech;
   const transcribe = anyAi.transcribe ?? anyAi.experimental_transcribe;
