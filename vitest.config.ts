@@ -10,6 +10,7 @@ export default defineConfig({
       '@venice-x402/fetch': src('fetch'),
       '@venice-x402/simulator': src('simulator'),
       '@venice-x402/ai-sdk': src('ai-sdk'),
+      '@venice-x402/langchain': src('langchain'),
     },
   },
   test: {

@@ -1,41 +1,9 @@
-import { z } from 'zod';
+import type { VeniceParameters } from '@venice-x402/core';
 
-/** Venice's `venice_parameters` (venice-wire §9.1), in camelCase for `providerOptions.venice.veniceParameters`. */
-export const veniceParametersSchema = z
-  .object({
-    characterSlug: z.string().min(1).optional(),
-    stripThinkingResponse: z.boolean().optional(),
-    disableThinking: z.boolean().optional(),
-    enableE2ee: z.boolean().optional(),
-    enableWebSearch: z.enum(['off', 'auto', 'on']).optional(),
-    enableWebScraping: z.boolean().optional(),
-    enableWebCitations: z.boolean().optional(),
-    includeSearchResultsInStream: z.boolean().optional(),
-    returnSearchResultsAsDocuments: z.boolean().optional(),
-    includeVeniceSystemPrompt: z.boolean().optional(),
-    enableXSearch: z.boolean().optional(),
-  })
-  .strict();
-
-export type VeniceParameters = z.infer<typeof veniceParametersSchema>;
+export { toVeniceParameters, type VeniceParameters, veniceParametersSchema } from '@venice-x402/core';
 
 export interface VeniceChatProviderOptions {
   veniceParameters?: VeniceParameters;
-}
-
-const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/** Validated camelCase options → the snake_case object Venice expects. Throws on unknown keys or bad values. */
-export function toVeniceParameters(value: unknown): Record<string, unknown> {
-  const result = veniceParametersSchema.safeParse(value);
-  if (!result.success) {
-    const issues = result.error.issues.map(
-      (i) => `${i.path.join('.') || (i as { keys?: string[] }).keys?.join(', ') || '(root)'}: ${i.message}`,
-    );
-    throw new TypeError(`Invalid providerOptions.venice.veniceParameters — ${issues.join('; ')}`);
-  }
-  const parsed = result.data;
-  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [snake(k), v]));
 }
 
 /** Text models in the Venice catalogue at the time of writing; any string is accepted. */

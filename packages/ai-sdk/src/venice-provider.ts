@@ -3,15 +3,14 @@ import {
   type ImageModelV3,
   InvalidArgumentError,
   type LanguageModelV3,
-  LoadAPIKeyError,
   NoSuchModelError,
   type ProviderV3,
   type SpeechModelV3,
   type TranscriptionModelV3,
 } from '@ai-sdk/provider';
-import { type FetchFunction, withoutTrailingSlash, withUserAgentSuffix } from '@ai-sdk/provider-utils';
-import { type Budget, createBudget, createWallet, DEFAULT_BASE_URL, type Wallet } from '@venice-x402/core';
-import { createX402Fetch } from '@venice-x402/fetch';
+import { type FetchFunction, withUserAgentSuffix } from '@ai-sdk/provider-utils';
+import type { Budget, Wallet } from '@venice-x402/core';
+import { createLazyVeniceFetch, type VeniceCredentials } from '@venice-x402/fetch';
 import { VeniceChatLanguageModel, VeniceEmbeddingModel, VeniceImageModel } from './venice-chat-language-model.js';
 import {
   toVeniceParameters,
@@ -27,22 +26,8 @@ import { VeniceSpeechModel } from './venice-speech-model.js';
 import { VeniceTranscriptionModel } from './venice-transcription-model.js';
 import { VERSION } from './version.js';
 
-export interface VeniceProviderSettings {
-  /** 0x private key of the paying wallet. Default: `VENICE_WALLET_KEY`. */
-  privateKey?: string;
-  /** A wallet from `createWallet()` (any signer: viem account, browser wallet, KMS). */
-  wallet?: Wallet;
-  /** Venice API key instead of a wallet. Default: `VENICE_API_KEY` when no wallet key is set. */
-  apiKey?: string;
-  /** The spending policy shared with other providers and agents. Default: an unlimited, tracked budget. */
-  budget?: Budget;
-  /** Default: `VENICE_BASE_URL` or `https://api.venice.ai/api/v1`. */
-  baseURL?: string;
+export interface VeniceProviderSettings extends VeniceCredentials {
   headers?: Record<string, string>;
-  /** Transport under the paid fetch (tests, proxies). */
-  fetch?: FetchFunction;
-  /** Budget scope chain for this provider's calls, e.g. `agent:planner`. */
-  scope?: string | readonly string[];
 }
 
 export interface VeniceProvider extends ProviderV3 {
@@ -69,31 +54,12 @@ export interface VeniceProvider extends ProviderV3 {
  * Credentials are read when the first call is made, so a missing key fails that call, not the import.
  */
 export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvider {
-  const budget = settings.budget ?? createBudget();
-  let resolved: { wallet?: Wallet; fetch: typeof fetch; baseURL: string } | undefined;
-
-  const resolve = () => {
-    if (resolved) return resolved;
-    const baseURL = withoutTrailingSlash(settings.baseURL ?? process.env.VENICE_BASE_URL ?? DEFAULT_BASE_URL)!;
-    const explicit = settings.privateKey || settings.wallet || settings.apiKey;
-    const privateKey = settings.privateKey ?? (explicit ? undefined : process.env.VENICE_WALLET_KEY);
-    const apiKey = settings.apiKey ?? (explicit || privateKey ? undefined : process.env.VENICE_API_KEY);
-    const wallet = settings.wallet ?? (privateKey ? createWallet({ privateKey }, { baseURL }) : undefined);
-    if (!wallet && !apiKey) {
-      throw new LoadAPIKeyError({
-        message:
-          'Venice credentials are missing: pass privateKey, wallet or apiKey, or set VENICE_WALLET_KEY or VENICE_API_KEY.',
-      });
-    }
-    const paid = createX402Fetch({ wallet, apiKey, budget, baseURL, fetch: settings.fetch, scope: settings.scope });
-    resolved = { wallet, fetch: paid, baseURL };
-    return resolved;
-  };
-
-  const baseURLNow = () => resolve().baseURL;
-  const paidFetch: FetchFunction = (input, init) => resolve().fetch(input as RequestInfo, init);
-  const headers = () => withUserAgentSuffix(settings.headers ?? {}, `venice-x402/ai-sdk/${VERSION}`);
-  const url = ({ path }: { path: string }) => `${baseURLNow()}${path}`;
+  const { headers: extraHeaders, ...credentials } = settings;
+  const paid = createLazyVeniceFetch(credentials);
+  const budget = paid.budget;
+  const paidFetch = paid.fetch as FetchFunction;
+  const headers = () => withUserAgentSuffix(extraHeaders ?? {}, `venice-x402/ai-sdk/${VERSION}`);
+  const url = ({ path }: { path: string }) => `${paid.baseURL}${path}`;
   const common = { provider: 'venice', url, headers, fetch: paidFetch };
   const remaining = () => budget.remaining(settings.scope);
 
@@ -132,7 +98,7 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
     });
   const image = (modelId: string) =>
     new VeniceImageModel(modelId, { ...common, provider: 'venice.image', errorStructure: veniceErrorStructure });
-  const media = { provider: 'venice', url: (path: string) => `${baseURLNow()}${path}`, headers, fetch: paidFetch };
+  const media = { provider: 'venice', url: (path: string) => `${paid.baseURL}${path}`, headers, fetch: paidFetch };
   const speech = (modelId: string) => new VeniceSpeechModel(modelId, { ...media, provider: 'venice.speech' });
   const transcription = (modelId: string) =>
     new VeniceTranscriptionModel(modelId, { ...media, provider: 'venice.transcription' });
@@ -161,7 +127,7 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
     transcriptionModel: transcription,
   });
   Object.defineProperty(provider, 'budget', { value: budget, enumerable: false });
-  Object.defineProperty(provider, 'wallet', { get: () => resolve().wallet, enumerable: false });
+  Object.defineProperty(provider, 'wallet', { get: () => paid.wallet(), enumerable: false });
   return provider;
 }
 

@@ -32,6 +32,7 @@ export { errorText, type FetchLike, joinUrl, readJson, send, sleep } from './htt
 export * from './money.js';
 export { type Signer, type SignerSource, toSigner } from './signer.js';
 export { createSignInFactory, findSiwxChallenge, type SignInOptions, type SiwxChallengeInfo } from './siwx.js';
+export { toVeniceParameters, type VeniceParameters, veniceParametersSchema } from './venice/parameters.js';
 export type { VeniceTransaction } from './venice/schemas.js';
 export type { Balance, TopUpResult, TransactionsPage } from './venice/wallet-api.js';
 export { createWallet, type Wallet, type WalletOptions } from './wallet.js';

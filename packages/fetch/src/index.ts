@@ -1,2 +1,3 @@
 export { createX402Fetch, OUTCOME_HEADERS, type X402FetchOptions } from './create-x402-fetch.js';
+export { createLazyVeniceFetch, type LazyVeniceFetch, type VeniceCredentials } from './lazy-venice-fetch.js';
 export { isPaidRoute } from './routes.js';

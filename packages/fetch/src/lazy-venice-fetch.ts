@@ -1,0 +1,81 @@
+import {
+  type Budget,
+  ConfigError,
+  createBudget,
+  createWallet,
+  DEFAULT_BASE_URL,
+  type FetchLike,
+  type Wallet,
+} from '@venice-x402/core';
+import { createX402Fetch } from './create-x402-fetch.js';
+
+/** How adapters take credentials: one of a private key, a wallet or an API key (or the environment). */
+export interface VeniceCredentials {
+  /** 0x private key of the paying wallet. Default: `VENICE_WALLET_KEY`. */
+  privateKey?: string;
+  /** A wallet from `createWallet()` (any signer: viem account, browser wallet, KMS). */
+  wallet?: Wallet;
+  /** Venice API key instead of a wallet. Default: `VENICE_API_KEY` when no wallet key is set. */
+  apiKey?: string;
+  /** The spending policy. Default: an unlimited, tracked budget. */
+  budget?: Budget;
+  /** Default: `VENICE_BASE_URL` or `https://api.venice.ai/api/v1`. */
+  baseURL?: string;
+  /** Budget scope chain, e.g. `agent:planner`. */
+  scope?: string | readonly string[];
+  /** Transport under the paid fetch (tests, proxies). */
+  fetch?: FetchLike;
+}
+
+export interface LazyVeniceFetch {
+  readonly baseURL: string;
+  readonly budget: Budget;
+  /** The paid fetch. Credentials are resolved on its first call: a missing key fails that call, not construction. */
+  fetch: typeof fetch;
+  /** The paying wallet (undefined in API-key mode); resolves credentials. */
+  wallet(): Wallet | undefined;
+}
+
+/**
+ * The paid fetch as adapters need it: credentials from arguments or the environment, read lazily, held
+ * only in this closure.
+ */
+export function createLazyVeniceFetch(credentials: VeniceCredentials = {}): LazyVeniceFetch {
+  // Read at first use, like the credentials: a default instance may be created before the env is set.
+  const baseURL = () => (credentials.baseURL ?? process.env.VENICE_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const budget = credentials.budget ?? createBudget();
+  let resolved: { fetch: typeof fetch; wallet?: Wallet } | undefined;
+  const resolve = () => {
+    if (resolved) return resolved;
+    const explicit = credentials.privateKey || credentials.wallet || credentials.apiKey;
+    const privateKey = credentials.privateKey ?? (explicit ? undefined : process.env.VENICE_WALLET_KEY);
+    const apiKey = credentials.apiKey ?? (explicit || privateKey ? undefined : process.env.VENICE_API_KEY);
+    const wallet =
+      credentials.wallet ?? (privateKey ? createWallet({ privateKey }, { baseURL: baseURL() }) : undefined);
+    if (!wallet && !apiKey) {
+      throw new ConfigError(
+        'Venice credentials are missing: pass privateKey, wallet or apiKey, or set VENICE_WALLET_KEY or VENICE_API_KEY',
+      );
+    }
+    resolved = {
+      wallet,
+      fetch: createX402Fetch({
+        wallet,
+        apiKey,
+        budget,
+        baseURL: baseURL(),
+        scope: credentials.scope,
+        fetch: credentials.fetch,
+      }),
+    };
+    return resolved;
+  };
+  return {
+    get baseURL() {
+      return baseURL();
+    },
+    budget,
+    fetch: (input, init) => resolve().fetch(input, init),
+    wallet: () => resolve().wallet,
+  };
+}

@@ -1,0 +1,3 @@
+export { ChatVeniceX402, type ChatVeniceX402CallOptions, type ChatVeniceX402Fields } from './chat-models.js';
+export { VeniceX402Embeddings, type VeniceX402EmbeddingsFields } from './embeddings.js';
+export type { CallOutcome, VeniceCredentials } from './paid-client.js';
