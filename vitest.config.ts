@@ -11,6 +11,7 @@ export default defineConfig({
       '@venice-x402/simulator': src('simulator'),
       '@venice-x402/ai-sdk': src('ai-sdk'),
       '@venice-x402/langchain': src('langchain'),
+      '@venice-x402/cli': src('cli'),
     },
   },
   test: {

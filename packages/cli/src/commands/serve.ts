@@ -1,0 +1,33 @@
+import { startSimulator } from '@venice-x402/simulator';
+import type { GlobalOptions } from '../context.js';
+
+/** Runs the offline simulator until interrupted. */
+export async function serve(
+  opts: GlobalOptions,
+  args: { port?: string; chain?: string; mode?: string; 'no-balance-header'?: boolean },
+) {
+  const sim = await startSimulator({
+    port: Number(args.port ?? 8787),
+    chain: args.chain === 'anvil' ? 'anvil' : 'ledger',
+    mode: args.mode === 'payg' ? 'payg' : 'venice',
+    balanceHeader: !args['no-balance-header'],
+  });
+  const info = {
+    baseURL: sim.baseURL,
+    mode: sim.mode,
+    chain: sim.chain ? { rpcUrl: sim.chain.rpcUrl, chainId: 8453, usdc: sim.usdc } : undefined,
+    payTo: sim.payTo,
+  };
+  if (opts.json) process.stdout.write(`${JSON.stringify(info)}\n`);
+  else {
+    process.stdout.write(`venice-x402 simulator (${sim.mode}${sim.chain ? ', anvil' : ''}) at ${sim.baseURL}\n`);
+    if (sim.chain) process.stdout.write(`anvil RPC ${sim.chain.rpcUrl} · chain 8453 · USDC ${sim.usdc}\n`);
+    process.stdout.write(`export VENICE_BASE_URL=${sim.baseURL}\nCtrl-C to stop.\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await sim.stop();
+}

@@ -1,0 +1,57 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  type Budget,
+  createBudget,
+  createWallet,
+  DEFAULT_BASE_URL,
+  fileStore,
+  loadPolicyFile,
+  type Wallet,
+} from '@venice-x402/core';
+import { UsageError } from './output.js';
+
+export interface GlobalOptions {
+  json: boolean;
+  baseURL: string;
+  keyFile?: string;
+  policy?: string;
+  budgetFile: string;
+  scope?: string;
+  yes: boolean;
+}
+
+/**
+ * The wallet key comes from VENICE_WALLET_KEY or --key-file, never from argv (argv is visible to every
+ * process on the machine and lands in shell history).
+ */
+export function loadWallet(opts: GlobalOptions): Wallet {
+  let key = process.env.VENICE_WALLET_KEY;
+  if (opts.keyFile) {
+    try {
+      key = readFileSync(opts.keyFile, 'utf8').trim();
+    } catch {
+      throw new UsageError(`Cannot read the key file ${opts.keyFile}`);
+    }
+  }
+  if (!key) throw new UsageError('No wallet key: set VENICE_WALLET_KEY or pass --key-file <path>');
+  return createWallet({ privateKey: key }, { baseURL: opts.baseURL });
+}
+
+export function defaultBudgetFile(): string {
+  return process.env.VENICE_BUDGET_FILE ?? join(homedir(), '.venice-x402', 'budget.jsonl');
+}
+
+/** The budget shared by every CLI command: a file store, so `spend` sees what `chat` spent. */
+export function loadBudget(opts: GlobalOptions): Budget {
+  const policy = opts.policy ? loadPolicyFile(opts.policy) : {};
+  mkdirSync(dirname(opts.budgetFile), { recursive: true });
+  return createBudget(policy, { store: fileStore(opts.budgetFile) });
+}
+
+export function budgetFileExists(opts: GlobalOptions) {
+  return existsSync(opts.budgetFile);
+}
+
+export const defaultBaseURL = () => process.env.VENICE_BASE_URL ?? DEFAULT_BASE_URL;
