@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import type { VeniceTransaction } from '@venice-x402/core';
 import { type GlobalOptions, loadBudget, loadWallet } from '../context.js';
 import { print, spin, table, UsageError, usd } from '../output.js';
 
@@ -17,7 +18,7 @@ export async function balance(opts: GlobalOptions) {
 
 export async function transactions(opts: GlobalOptions, args: { limit?: string; offset?: string; all?: boolean }) {
   const wallet = loadWallet(opts);
-  let rows;
+  let rows: VeniceTransaction[];
   let hasMore = false;
   if (args.all) {
     rows = [];
