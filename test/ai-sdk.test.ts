@@ -118,7 +118,7 @@ for (const [name, ai] of versions) {
     it('embed and embedMany (batched) with cost metadata', async () => {
       const { venice, wallet } = walletProvider();
       const one = await ai.embed({ model: venice.embedding('text-embedding-bge-m3'), value: 'a cat on a mat' });
-      expect(one.embedding).toHaveLength(64);
+      expect(one.embedding).toHaveLength(256);
       const many = await ai.embedMany({
         model: venice.embedding('text-embedding-bge-m3'),
         values: Array.from({ length: 3000 }, (_, i) => `doc ${i}`),

@@ -84,7 +84,11 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
   const apiKey = options.apiKey;
   const estimator =
     options.estimator ??
-    createEstimator({ baseURL: base?.href, fetch: baseFetch, defaultEstimateUsd: budget.policy.defaultEstimateUsd });
+    createEstimator({
+      baseURL: mode === 'payg' ? (base ? base.href : null) : base?.href,
+      fetch: baseFetch,
+      defaultEstimateUsd: budget.policy.defaultEstimateUsd,
+    });
   const maxRetries = options.maxRetries ?? 3;
   const maxDelay = options.maxRetryDelayMs ?? 10_000;
   const admission =
@@ -108,8 +112,12 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
     let reservation: Reservation | undefined;
     if (paid) {
       const estimate = await estimator.estimate({ route, body: json, bodyBytes: bodyBytes?.length });
+      // Pay-per-call: nothing above the signing cap is ever signed, so the cap is the true worst case.
+      const payCap = budget.signingPolicy.maxAmountMicros;
+      const capped =
+        mode === 'payg' && payCap !== undefined && (estimate.basis === 'default' || estimate.micros > payCap);
       reservation = await budget.reserve({
-        estimateMicros: estimate.micros,
+        estimateMicros: capped ? payCap! : estimate.micros,
         scope: options.scope,
         model: estimate.model ?? model,
         route,

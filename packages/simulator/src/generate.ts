@@ -58,10 +58,19 @@ export function sampleFromSchema(schema: any, key = 'value', depth = 0): unknown
   }
 }
 
+const STOPWORDS = new Set(
+  'a an and are as at be by can do does for from has how in is it its of on once or so that the then this to was what when which who why will with'.split(
+    ' ',
+  ),
+);
+
+/** Crude stemming so "pays", "paying" and "paid" meet. */
+const stem = (w: string) => w.replace(/(ing|ed|es|s)$/, '');
+
 /** Bag-of-words vectors hashed into `dims` buckets, L2-normalised: texts sharing words are close. */
 export function embed(text: string, dims: number): number[] {
   const v = new Array<number>(dims).fill(0);
-  const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  const words = (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => !STOPWORDS.has(w)).map(stem);
   for (const w of words) {
     const h = createHash('sha256').update(w).digest();
     v[h.readUInt32BE(0) % dims]! += 1;

@@ -40,7 +40,7 @@ export const DEFAULT_MODELS: SimModel[] = [
     maxCompletionTokens: 4_096,
     supportsFunctionCalling: true,
   },
-  { id: 'text-embedding-bge-m3', type: 'embedding', pricing: { input: 0.15, output: 0.6 }, embeddingDimensions: 64 },
+  { id: 'text-embedding-bge-m3', type: 'embedding', pricing: { input: 0.15, output: 0.6 }, embeddingDimensions: 256 },
   { id: 'venice-sd35', type: 'image', pricing: { generation: 0.01 } },
   { id: 'tts-kokoro', type: 'tts', pricing: { input: 3.5 } },
   { id: 'nvidia/parakeet-tdt-0.6b-v3', type: 'asr', pricing: { per_audio_second: 0.0001 } },

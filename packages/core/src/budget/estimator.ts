@@ -74,7 +74,8 @@ const perMillion = (units: number, usdPerMillion: number | undefined) =>
  * (estimated) audio second. Anything it cannot price gets `defaultEstimateUsd`.
  */
 export function createEstimator(options: {
-  baseURL?: string;
+  /** Where `GET /models` lives. `null`: never fetch pricing (pay-per-call servers have no Venice catalogue). */
+  baseURL?: string | null;
   fetch?: FetchLike;
   defaultEstimateUsd: number;
   ttlMs?: number;
@@ -99,7 +100,7 @@ export function createEstimator(options: {
 
   async function pricing(model: string): Promise<ModelPricing | undefined> {
     const id = model.split(':')[0]!; // strip Venice model feature suffixes
-    if (!table.has(id) || Date.now() - loadedAt > ttl) {
+    if (options.baseURL !== null && (!table.has(id) || Date.now() - loadedAt > ttl)) {
       loading ??= load()
         .catch(() => {
           // Pricing unavailable: estimates fall back to the default until the next attempt.
