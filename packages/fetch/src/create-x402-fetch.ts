@@ -112,10 +112,10 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
     let reservation: Reservation | undefined;
     if (paid) {
       const estimate = await estimator.estimate({ route, body: json, bodyBytes: bodyBytes?.length });
-      // Pay-per-call: nothing above the signing cap is ever signed, so the cap is the true worst case.
+      // Pay-per-call: nothing above the signing cap is ever signed, so no hold needs to exceed it. (A quote
+      // above the hold is re-reserved at its exact amount before anything is signed.)
       const payCap = budget.signingPolicy.maxAmountMicros;
-      const capped =
-        mode === 'payg' && payCap !== undefined && (estimate.basis === 'default' || estimate.micros > payCap);
+      const capped = mode === 'payg' && payCap !== undefined && estimate.micros > payCap;
       reservation = await budget.reserve({
         estimateMicros: capped ? payCap! : estimate.micros,
         scope: options.scope,

@@ -50,7 +50,7 @@ export interface SseOutcome extends BodyFacts {
   done: boolean;
   /** The stream errored or was cancelled before it finished. */
   cut: boolean;
-  /** Tokens seen in content / tool-call deltas (≈ 1 per frame, or chars / 4 when larger). */
+  /** Content / tool-call frames seen: servers stream about one token per frame, which is what a cut stream bills. */
   streamedTokens: number;
   /** An in-band error frame (`data: {"error": …}`). */
   error?: string;
@@ -107,7 +107,7 @@ export function tapSse(
       (typeof delta?.text === 'string' ? delta.text : '') +
       (typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : '') +
       (delta?.tool_calls?.map?.((c: any) => c?.function?.arguments ?? '').join('') ?? '');
-    if (text) state.streamedTokens += Math.max(1, Math.ceil(text.length / 4));
+    if (text) state.streamedTokens += 1;
   };
 
   const scan = (chunk: Uint8Array) => {
