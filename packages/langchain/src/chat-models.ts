@@ -89,7 +89,10 @@ export class ChatVeniceX402 extends ChatOpenAICompletions<ChatVeniceX402CallOpti
     return { ...super.getLsParams(options), ls_provider: 'venice' };
   }
 
-  override invocationParams(options?: this['ParsedCallOptions'], extra?: { streaming?: boolean }) {
+  override invocationParams(
+    options?: this['ParsedCallOptions'],
+    extra?: { streaming?: boolean },
+  ): ReturnType<ChatOpenAICompletions['invocationParams']> {
     const params = super.invocationParams(options, extra) as ReturnType<ChatOpenAICompletions['invocationParams']> &
       Record<string, unknown>;
     const merged = { ...this.veniceParameters, ...options?.veniceParameters };

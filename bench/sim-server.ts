@@ -1,0 +1,13 @@
+/** The benchmark's server in its own process, as a real API would be: credits CREDIT_ADDRESS and prints its URLs. */
+import { startSimulator } from '@venice-x402/simulator';
+
+const sim = await startSimulator({ chain: 'ledger', mode: process.env.SIM_MODE === 'payg' ? 'payg' : 'venice' });
+for (const address of (process.env.CREDIT_ADDRESSES ?? '').split(',').filter(Boolean)) {
+  sim.credit(address, 1000);
+  await sim.fund(address, 1000);
+}
+process.stdout.write(`${JSON.stringify({ url: sim.url, baseURL: sim.baseURL, payTo: sim.payTo })}\n`);
+process.on('SIGTERM', async () => {
+  await sim.stop();
+  process.exit(0);
+});
