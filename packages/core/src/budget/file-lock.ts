@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { StoreError } from '../errors.js';
 
 function alive(pid: number): boolean {
@@ -16,14 +16,17 @@ function alive(pid: number): boolean {
  */
 export async function withFileLock<T>(lockPath: string, fn: () => T, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  const mine = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   let spins = 0;
   for (;;) {
     try {
-      const fd = openSync(lockPath, 'wx');
+      // Write the pid to a private file, then hard-link it into place: link() is atomic and fails if the lock
+      // exists, so a lock file always names its holder (a process killed mid-acquire leaves no empty lock).
+      writeFileSync(mine, String(process.pid));
       try {
-        writeSync(fd, String(process.pid));
+        linkSync(mine, lockPath);
       } finally {
-        closeSync(fd);
+        unlinkSync(mine);
       }
       break;
     } catch (error) {
@@ -36,8 +39,9 @@ export async function withFileLock<T>(lockPath: string, fn: () => T, timeoutMs =
         continue; // released between our open and read
       }
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && !alive(holder)) {
+        // Re-read right before breaking it, so a lock just taken by a live process is not the one removed.
         try {
-          unlinkSync(lockPath);
+          if (Number(readFileSync(lockPath, 'utf8')) === holder) unlinkSync(lockPath);
         } catch {}
         continue;
       }
