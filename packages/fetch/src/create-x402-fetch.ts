@@ -12,6 +12,9 @@ import {
   NetworkError,
   type PaymentRequired,
   PaymentRequiredError,
+  readJson,
+  sleep,
+  errorText,
   type Reservation,
   type TopUpHint,
   type Wallet,
@@ -195,7 +198,7 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
         // No answer. Venice bills only what it answers, so a fresh attempt is safe; a payment is re-sent as is.
         if (attempt < maxRetries) {
           try {
-            await sleep(retryBackoff(attempt), signal);
+            await sleep(retryBackoff(attempt), signal ?? undefined);
           } catch (abort) {
             return fail(abort, paymentSent);
           }
@@ -209,7 +212,7 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
 
       // 5. Payment required.
       if (response.status === 402) {
-        const body = await readBody(response);
+        const body = await readJson(response);
         release?.();
         if (venice && (mode === 'venice' || isVeniceChallenge(body))) {
           const challenge = findSiwxChallenge(body);
@@ -263,7 +266,7 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
 
       // 6. Sign-in expired or nonce reused: re-sign once.
       if (response.status === 401 && venice && wallet && !resignedForAuth) {
-        const body = await readBody(response);
+        const body = await readJson(response);
         release?.();
         const challenge = findSiwxChallenge(body);
         if (challenge) wallet.applySignInChallenge(challenge);
@@ -280,7 +283,7 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
         await response.body?.cancel().catch(() => {});
         release?.();
         try {
-          await sleep(delay, signal);
+          await sleep(delay, signal ?? undefined);
         } catch (abort) {
           return fail(abort, paymentSent);
         }
@@ -447,20 +450,7 @@ function parseJson(bytes: Uint8Array | undefined, contentType: string | null): a
   }
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text().catch(() => '');
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-function errorText(body: unknown, fallback: string): string {
-  const b = body as Record<string, any> | undefined;
-  const v = b?.message ?? b?.error;
-  return typeof v === 'string' ? v.slice(0, 200) : typeof v?.message === 'string' ? v.message.slice(0, 200) : fallback;
-}
 
 function topUpHint(body: unknown): TopUpHint {
   const b = (body ?? {}) as Record<string, any>;
@@ -478,17 +468,3 @@ function topUpHint(body: unknown): TopUpHint {
 
 const retryBackoff = (attempt: number) => 100 * 2 ** attempt + Math.random() * 50;
 
-function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}

@@ -10,21 +10,25 @@ export type RedisLike =
 // Keys (all under the prefix): spent / reserved (hash: counter key → micros), res (hash: id → "amount|key,key"),
 // exp (zset: id by expiry), usage (hash), req (hash: request id → "micros|ambiguous"), pins (hash), topup (hash).
 
-const SWEEP = `
-local expired = redis.call('ZRANGEBYSCORE', P..'exp', '-inf', now)
-for _, id in ipairs(expired) do
+/** Frees a reservation's hold on every counter it touched. Shared by every script below. */
+const DROP = `
+local function drop(P, id)
   local r = redis.call('HGET', P..'res', id)
-  if r then
-    local sep = string.find(r, '|', 1, true)
-    local amount = tonumber(string.sub(r, 1, sep - 1))
-    for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', P..'reserved', key, -amount) end
-    redis.call('HDEL', P..'res', id)
-  end
+  if not r then return false end
+  local sep = string.find(r, '|', 1, true)
+  local amount = tonumber(string.sub(r, 1, sep - 1))
+  for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', P..'reserved', key, -amount) end
+  redis.call('HDEL', P..'res', id)
   redis.call('ZREM', P..'exp', id)
+  return true
 end
 `;
 
-const RESERVE = `
+const SWEEP = `
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', P..'exp', '-inf', now)) do drop(P, id) end
+`;
+
+const RESERVE = `${DROP}
 local P = ARGV[1]; local id = ARGV[2]; local amount = tonumber(ARGV[3]); local exp = ARGV[4]; local now = ARGV[5]
 local n = tonumber(ARGV[6])
 ${SWEEP}
@@ -44,16 +48,9 @@ redis.call('ZADD', P..'exp', exp, id)
 return {1}
 `;
 
-const COMMIT = `
+const COMMIT = `${DROP}
 local P = ARGV[1]; local id = ARGV[2]; local actual = tonumber(ARGV[3])
-local r = redis.call('HGET', P..'res', id)
-if r then
-  local sep = string.find(r, '|', 1, true)
-  local amount = tonumber(string.sub(r, 1, sep - 1))
-  for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', P..'reserved', key, -amount) end
-  redis.call('HDEL', P..'res', id)
-  redis.call('ZREM', P..'exp', id)
-end
+drop(P, id)
 local nk = tonumber(ARGV[4])
 for i = 1, nk do redis.call('HINCRBY', P..'spent', ARGV[4 + i], actual) end
 local base = 5 + nk
@@ -76,19 +73,13 @@ end
 return 1
 `;
 
-const RELEASE = `
+const RELEASE = `${DROP}
 local P = ARGV[1]; local id = ARGV[2]
-local r = redis.call('HGET', P..'res', id)
-if not r then return 0 end
-local sep = string.find(r, '|', 1, true)
-local amount = tonumber(string.sub(r, 1, sep - 1))
-for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', P..'reserved', key, -amount) end
-redis.call('HDEL', P..'res', id)
-redis.call('ZREM', P..'exp', id)
-return 1
+if drop(P, id) then return 1 end
+return 0
 `;
 
-const COUNTERS = `
+const COUNTERS = `${DROP}
 local P = ARGV[1]; local now = ARGV[2]
 ${SWEEP}
 local out = {}
