@@ -69,6 +69,7 @@ describe('venice-x402 CLI (real binary against the simulator)', () => {
   it('topup without --yes and without a terminal refuses to sign (exit 6)', async () => {
     const out = await run(['topup', '5']);
     expect(out.code).toBe(6);
+    expect(out.stderr).toMatch(/to\s+0x[0-9a-fA-F]{40} \(pinned receiver\)/); // the quote is shown before asking
     expect(out.stderr).toMatch(/--yes/);
   });
 

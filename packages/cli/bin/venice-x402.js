@@ -1,12 +1,13 @@
 #!/usr/bin/env node
+// Published: runs the built CLI. In a checkout of the repository (tsconfig.json beside src/) it runs the
+// TypeScript sources through tsx, so a stale dist/ can never shadow the code being worked on.
 import { spawnSync } from 'node:child_process';
-// Runs the built CLI; inside this repository (no dist yet) it runs the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const dist = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-if (existsSync(dist)) {
-  await import(dist);
+const checkout = existsSync(fileURLToPath(new URL('../tsconfig.json', import.meta.url)));
+if (!checkout) {
+  await import(new URL('../dist/main.js', import.meta.url).href);
 } else {
   const src = fileURLToPath(new URL('../src/main.ts', import.meta.url));
   const tsx = import.meta.resolve('tsx');

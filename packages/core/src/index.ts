@@ -34,7 +34,7 @@ export { type Signer, type SignerSource, toSigner } from './signer.js';
 export { createSignInFactory, findSiwxChallenge, type SignInOptions, type SiwxChallengeInfo } from './siwx.js';
 export { toVeniceParameters, type VeniceParameters, veniceParametersSchema } from './venice/parameters.js';
 export type { VeniceTransaction } from './venice/schemas.js';
-export type { Balance, TopUpResult, TransactionsPage } from './venice/wallet-api.js';
+export type { Balance, TopUpQuote, TopUpResult, TransactionsPage } from './venice/wallet-api.js';
 export { createWallet, type Wallet, type WalletOptions } from './wallet.js';
 export * from './x402/codec.js';
 export * from './x402/networks.js';

@@ -10,9 +10,11 @@ import {
   getBalance,
   getTransactions,
   iterateTransactions,
+  type TopUpQuote,
   type TopUpResult,
   type TransactionsPage,
   topUp,
+  topUpQuote,
   type WalletApiContext,
 } from './venice/wallet-api.js';
 import { defaultSigningPolicy, memoryPayeePins, type PayeePins, type SigningPolicy } from './x402/quote.js';
@@ -44,6 +46,8 @@ export interface Wallet {
   applySignInChallenge(info: SiwxChallengeInfo): void;
   balance(): Promise<Balance>;
   topUp(amountUsd: number): Promise<TopUpResult>;
+  /** What a top-up would pay (receiver, network, asset, minimum), validated by the policy. Signs nothing. */
+  topUpQuote(): Promise<TopUpQuote>;
   transactions(page?: { limit?: number; offset?: number }): Promise<TransactionsPage>;
   /** Every transaction, newest first, across all pages. */
   allTransactions(pageSize?: number): AsyncGenerator<VeniceTransaction>;
@@ -97,6 +101,7 @@ function build(
     applySignInChallenge: (info) => signIn.applyChallenge(info),
     balance: () => getBalance(ctx),
     topUp: (amountUsd) => topUp(ctx, amountUsd),
+    topUpQuote: () => topUpQuote(ctx),
     transactions: (page) => getTransactions(ctx, page),
     allTransactions: (pageSize) => iterateTransactions(ctx, pageSize),
     withPolicy: (policy, pins) => build(signer, baseURL, signIn, options, policy, pins),

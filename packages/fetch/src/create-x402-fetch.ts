@@ -5,6 +5,7 @@ import {
   createEstimator,
   decodePaymentResponse,
   type Estimator,
+  errorText,
   type FetchLike,
   findSiwxChallenge,
   formatUsd,
@@ -12,10 +13,9 @@ import {
   NetworkError,
   type PaymentRequired,
   PaymentRequiredError,
+  type Reservation,
   readJson,
   sleep,
-  errorText,
-  type Reservation,
   type TopUpHint,
   type Wallet,
 } from '@venice-x402/core';
@@ -450,8 +450,6 @@ function parseJson(bytes: Uint8Array | undefined, contentType: string | null): a
   }
 }
 
-
-
 function topUpHint(body: unknown): TopUpHint {
   const b = (body ?? {}) as Record<string, any>;
   const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -467,4 +465,3 @@ function topUpHint(body: unknown): TopUpHint {
 }
 
 const retryBackoff = (attempt: number) => 100 * 2 ** attempt + Math.random() * 50;
-

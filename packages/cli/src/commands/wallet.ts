@@ -64,9 +64,17 @@ export async function topup(opts: GlobalOptions, amountArg: string | undefined) 
   const budget = loadBudget(opts);
   const { maxAmountMicros: _cap, ...signing } = budget.signingPolicy;
   const wallet = loadWallet(opts).withPolicy(signing, budget.payeePins);
+  const quote = await spin('fetching the quote', wallet.topUpQuote(), !opts.json);
   if (!opts.yes) {
     process.stderr.write(
-      `Top up $${amount.toFixed(2)} USDC on Base from ${wallet.address} to Venice (${opts.baseURL}).\n`,
+      [
+        `Top up $${amount.toFixed(2)} to Venice (${opts.baseURL})`,
+        `  from      ${wallet.address}`,
+        `  to        ${quote.payTo}${quote.pinned ? ' (pinned receiver)' : ' (first top-up: this receiver will be pinned)'}`,
+        `  token     USDC ${quote.asset} on ${quote.network}`,
+        `  minimum   $${quote.minimumUsd.toFixed(2)} · authorization valid ${quote.maxTimeoutSeconds} s`,
+        '',
+      ].join('\n'),
     );
     if (!(await confirm('Sign and send this payment? [y/N] '))) {
       process.stderr.write(process.stdin.isTTY ? 'Cancelled.\n' : 'Not a terminal: pass --yes to confirm.\n');

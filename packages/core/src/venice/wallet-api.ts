@@ -104,6 +104,64 @@ export async function* iterateTransactions(ctx: WalletApiContext, pageSize = 100
 
 const RESEND_DELAYS_MS = [250, 750, 1500, 3000];
 
+/** What a top-up would pay, as validated by the signing policy, before anything is signed. */
+export interface TopUpQuote {
+  payTo: string;
+  network: string;
+  asset: string;
+  minimumUsd: number;
+  maxTimeoutSeconds: number;
+  /** The receiver matches the trust-on-first-use pin (false: first top-up, it will be pinned). */
+  pinned: boolean;
+}
+
+/** Discovery 402 → the Base USDC option the policy allows. Throws QuoteRejectedError / ProtocolError / TopUpError. */
+async function discoverTopUp(ctx: WalletApiContext) {
+  const base = ctx.baseURL ?? DEFAULT_BASE_URL;
+  const url = joinUrl(base, 'x402/top-up');
+  const discovery = await send(ctx.fetch ?? fetch, url, { method: 'POST' });
+  const body = await readJson(discovery);
+  if (discovery.status !== 402) {
+    throw new TopUpError(errorText(body, `Top-up discovery answered ${discovery.status}, expected 402`), {
+      status: discovery.status,
+      retryable: discovery.status >= 500 || discovery.status === 429,
+    });
+  }
+  const quote = readPaymentRequired(discovery.headers.get('PAYMENT-REQUIRED'), body);
+  if (!quote) throw new ProtocolError('Top-up 402 carries no payment requirements');
+  // A top-up's size is bounded by the caller's amount and the $10,000 maximum, not the per-payment cap.
+  const { maxAmountMicros: _cap, ...policyWithoutCap } = ctx.signingPolicy;
+  const req = selectRequirement(quote, policyWithoutCap);
+  if (req.amountMicros > TOP_UP_MAX_MICROS) {
+    throw new QuoteRejectedError('amount', 'Advertised minimum exceeds the $10,000 top-up maximum');
+  }
+  return { req, url, pinKey: `venice-top-up:${new URL(base).host}` };
+}
+
+/** Previews a top-up: the validated quote, and whether its receiver is the pinned one. Signs nothing, pins nothing. */
+export async function topUpQuote(ctx: WalletApiContext): Promise<TopUpQuote> {
+  const { req, pinKey } = await discoverTopUp(ctx);
+  const pin = await ctx.payeePins.getPin(pinKey);
+  if (
+    pin &&
+    pin.toLowerCase() !== req.payTo.toLowerCase() &&
+    !ctx.signingPolicy.payees.some((p) => p.toLowerCase() === req.payTo.toLowerCase())
+  ) {
+    throw new QuoteRejectedError('payee_changed', `Payee changed from the pinned ${pin} to ${req.payTo}`, {
+      pinned: pin,
+      payTo: req.payTo,
+    });
+  }
+  return {
+    payTo: req.payTo,
+    network: req.network,
+    asset: req.asset,
+    minimumUsd: microsToUsd(req.amountMicros),
+    maxTimeoutSeconds: req.maxTimeoutSeconds,
+    pinned: Boolean(pin),
+  };
+}
+
 /**
  * x402 top-up: discovery 402 → pick Base USDC → validate the quote → sign one EIP-3009 payment →
  * settle. A 409 or an unanswered settlement re-sends the *same* signed payment (credited at most once);
@@ -119,31 +177,14 @@ export async function topUp(ctx: WalletApiContext, amountUsd: number): Promise<T
       capMicros: ctx.signingPolicy.maxAmountMicros.toString(),
     });
   }
-  const base = ctx.baseURL ?? DEFAULT_BASE_URL;
-  const url = joinUrl(base, 'x402/top-up');
-  const fetchImpl = ctx.fetch ?? fetch;
-
-  const discovery = await send(fetchImpl, url, { method: 'POST' });
-  const discoveryBody = await readJson(discovery);
-  if (discovery.status !== 402) {
-    throw new TopUpError(errorText(discoveryBody, `Top-up discovery answered ${discovery.status}, expected 402`), {
-      status: discovery.status,
-      retryable: discovery.status >= 500 || discovery.status === 429,
-    });
-  }
-  const quote = readPaymentRequired(discovery.headers.get('PAYMENT-REQUIRED'), discoveryBody);
-  if (!quote) throw new ProtocolError('Top-up 402 carries no payment requirements');
-  const { maxAmountMicros: _cap, ...policyWithoutCap } = ctx.signingPolicy;
-  const req = selectRequirement(quote, policyWithoutCap);
+  const { req, url, pinKey } = await discoverTopUp(ctx);
   if (amountMicros < req.amountMicros) {
     throw new QuoteRejectedError('amount', `Top-up below the server minimum of $${formatUsd(req.amountMicros, 2)}`, {
       minimumMicros: req.amountMicros.toString(),
     });
   }
-  if (req.amountMicros > TOP_UP_MAX_MICROS) {
-    throw new QuoteRejectedError('amount', 'Advertised minimum exceeds the $10,000 top-up maximum');
-  }
-  await enforcePayeePin(ctx.payeePins, `venice-top-up:${new URL(base).host}`, req, ctx.signingPolicy);
+  const fetchImpl = ctx.fetch ?? fetch;
+  await enforcePayeePin(ctx.payeePins, pinKey, req, ctx.signingPolicy);
 
   const payment = await signPayment(ctx.signer, req, {
     shape: ctx.paymentShape ?? 'v2',
