@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BASE_USDC, formatUsd } from '@venice-x402/core';
-import { type Address, getAddress } from 'viem';
+import { formatUsd } from '@venice-x402/core';
+import type { Address } from 'viem';
 import type { FaultInjector, FaultRule, HostileQuote } from './faults.js';
 import type { Ledger } from './ledger.js';
 import { countTokens, modelToJson, type SimModel, tokenCostMicros } from './models.js';
@@ -147,9 +147,8 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       const parsed = body();
       if (parsed?.stream) {
         const billed = await chatStream(deps.models, parsed, res, fault, {});
-        const collected = deps.ledger.charge(account, billed.costMicros, billed.requestId, billed.model);
+        deps.ledger.charge(account, billed.costMicros, billed.requestId, billed.model);
         if (!billed.cut) deps.stats.paidCalls++;
-        void collected;
         return;
       }
       answer = chatJson(deps.models, parsed);
@@ -169,11 +168,10 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       answer = await transcription(deps.models, form);
     }
     if (!answer) throw new HttpFailure(404, { error: 'Not found' });
-    const collected = deps.ledger.charge(account, answer.costMicros, answer.requestId, answer.model);
+    deps.ledger.charge(account, answer.costMicros, answer.requestId, answer.model);
     deps.stats.paidCalls++;
     const headers: Record<string, string> = { 'x-request-id': answer.requestId };
     if (isWallet && deps.balanceHeader) headers['x-balance-remaining'] = formatUsd(deps.ledger.balance(account));
-    void collected;
     if (answer.raw) {
       res.writeHead(200, { 'content-type': answer.contentType ?? 'application/octet-stream', ...headers });
       res.end(answer.raw);
@@ -560,5 +558,3 @@ export async function listen(server: Server, port: number, host: string): Promis
   });
   return (server.address() as AddressInfo).port;
 }
-
-export { BASE_USDC, getAddress };

@@ -2,11 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
-  type Address,
   type Chain,
   createTestClient,
-  createWalletClient,
-  type Hex,
   http,
   type LocalAccount,
   type PublicActions,
@@ -98,6 +95,3 @@ export async function startAnvil(): Promise<AnvilChain> {
     },
   };
 }
-
-export type { Address, Hex };
-export { createWalletClient };
