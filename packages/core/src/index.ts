@@ -4,6 +4,7 @@ export {
   type BudgetOptions,
   type BudgetReport,
   type ChargeDetails,
+  type CommitOutcome,
   type ChargeEvent,
   createBudget,
   PolicyDeniedError,

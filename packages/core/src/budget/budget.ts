@@ -99,6 +99,11 @@ export interface BudgetEvents {
   refused: RefusedEvent;
 }
 
+export interface CommitOutcome {
+  /** USD left in the tightest window of the reservation's scope chain; undefined when no limit applies. */
+  remainingUsd?: number;
+}
+
 export interface BudgetOptions {
   store?: BudgetStore;
   /** Injectable clock (ms since epoch) for tests. */
@@ -138,8 +143,11 @@ export interface Budget {
   readonly payeePins: PayeePins;
   /** Checks policy and reserves the estimate in every window of every scope in the chain, atomically. */
   reserve(request: ReserveRequest): Promise<Reservation>;
-  commit(reservation: Reservation, actualMicros: Micros, details?: ChargeDetails): Promise<void>;
+  /** Settles a reservation at its actual cost; answers what is left for its scope chain (tightest window). */
+  commit(reservation: Reservation, actualMicros: Micros, details?: ChargeDetails): Promise<CommitOutcome>;
   release(reservation: Reservation): Promise<void>;
+  /** Keeps a running call's hold alive for another TTL (the TTL is for holds of dead processes only). */
+  renew(reservation: Reservation): Promise<void>;
   /** A payment went out and no answer came back: keep the estimate counted and flag it for reconciliation. */
   markAmbiguous(reservation: Reservation, details?: ChargeDetails): Promise<void>;
   /**
@@ -249,6 +257,19 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     }
   }
 
+  async function remainingFor(scopes: string[], t: number): Promise<number | undefined> {
+    const counters = countersFor(scopes, t);
+    if (counters.length === 0) return undefined;
+    const state = await store.counters(keysOf.get(counters) ?? counters.map((c) => c.key), t);
+    let min: bigint | undefined;
+    for (const c of counters) {
+      const s = state.get(c.key)!;
+      const left = c.limit - s.spent - s.reserved;
+      if (min === undefined || left < min) min = left;
+    }
+    return min === undefined ? undefined : microsToUsd(min < 0n ? 0n : min);
+  }
+
   const budget: Budget = {
     policy,
     store,
@@ -333,7 +354,8 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         requestId: details.requestId,
         now: t,
       });
-      if (!listening('charge') && !listening('warning')) return;
+      const outcome = { remainingUsd: await remainingFor(reservation.scopes, t) };
+      if (!listening('charge') && !listening('warning')) return outcome;
       emit('charge', {
         requestId: details.requestId,
         model: details.model ?? reservation.model,
@@ -350,10 +372,16 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         note: details.note,
       });
       await checkWarnings(reservation.keys, t);
+      return outcome;
     },
 
     async release(reservation) {
       await store.release(reservation.id, now());
+    },
+
+    async renew(reservation) {
+      const t = now();
+      await store.renew(reservation.id, t + ttlMs, t);
     },
 
     async markAmbiguous(reservation, details = {}) {
@@ -431,22 +459,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
       return inFlightTopUp;
     },
 
-    async remaining(scope) {
-      const t = now();
-      const counters = countersFor(scopeChain(scope), t);
-      if (counters.length === 0) return undefined;
-      const state = await store.counters(
-        counters.map((c) => c.key),
-        t,
-      );
-      let min: bigint | undefined;
-      for (const c of counters) {
-        const s = state.get(c.key)!;
-        const left = c.limit - s.spent - s.reserved;
-        if (min === undefined || left < min) min = left;
-      }
-      return min === undefined ? undefined : microsToUsd(min < 0n ? 0n : min);
-    },
+    remaining: (scope) => remainingFor(scopeChain(scope), now()),
 
     async report(query = {}) {
       const by = query.by ?? 'scope';

@@ -68,6 +68,9 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
       case 'x':
         state.release(e.id);
         break;
+      case 'n':
+        state.renew(e.id, e.e);
+        break;
       case 'tc':
         state.applyClaim(e.owner, e.day, Number(e.a), e.t, e.until);
         break;
@@ -196,6 +199,12 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         if (!state.reservations.has(id)) return;
         state.release(id);
         append({ op: 'x', id }, false);
+      }),
+    renew: (id, expiresAt) =>
+      op(() => {
+        if (!state.renew(id, expiresAt)) return false;
+        append({ op: 'n', id, e: expiresAt }, false);
+        return true;
       }),
     counters: (keys, now) => op(() => state.read(keys, now)),
     usage: () => op(() => state.usageRows()),

@@ -79,6 +79,13 @@ if drop(P, id) then return 1 end
 return 0
 `;
 
+const RENEW = `
+local P = ARGV[1]; local id = ARGV[2]
+if redis.call('HEXISTS', P..'res', id) == 0 then return 0 end
+redis.call('ZADD', P..'exp', ARGV[3], id)
+return 1
+`;
+
 const COUNTERS = `${DROP}
 local P = ARGV[1]; local now = ARGV[2]
 ${SWEEP}
@@ -191,6 +198,9 @@ export function redisStore({
     },
     async release(id) {
       await script(RELEASE, [P, id]);
+    },
+    async renew(id, expiresAt) {
+      return Number(await script(RENEW, [P, id, expiresAt])) === 1;
     },
     async counters(keys, now) {
       const r: unknown[] = await script(COUNTERS, [P, now, ...keys]);

@@ -116,6 +116,13 @@ export class BudgetState {
     }
   }
 
+  renew(id: string, expiresAt: number): boolean {
+    const r = this.reservations.get(id);
+    if (!r) return false;
+    r.expiresAt = expiresAt;
+    return true;
+  }
+
   release(id: string) {
     const r = this.reservations.get(id);
     if (r) this.drop(id, r);

@@ -76,6 +76,8 @@ export interface BudgetStore {
   reserve(args: ReserveArgs): Promise<ReserveResult>;
   commit(args: CommitArgs): Promise<void>;
   release(id: string, now: number): Promise<void>;
+  /** Extends a live reservation's expiry (a call still running keeps its hold). False when it is gone. */
+  renew(id: string, expiresAt: number, now: number): Promise<boolean>;
   counters(keys: string[], now: number): Promise<Map<string, CounterState>>;
   usage(): Promise<UsageRow[]>;
   requests(): Promise<Map<string, RequestRecord>>;
