@@ -15,7 +15,9 @@ export type X402ErrorCode =
   | 'PROTOCOL_ERROR'
   | 'HTTP_ERROR'
   | 'RATE_LIMITED'
-  | 'STORE_ERROR';
+  | 'STORE_ERROR'
+  | 'RESERVATION_SETTLED'
+  | 'TIMEOUT';
 
 export interface X402ErrorOptions {
   status?: number;
@@ -162,5 +164,23 @@ export class StoreError extends X402Error {
   override name = 'StoreError';
   constructor(message: string, options: X402ErrorOptions = {}) {
     super('STORE_ERROR', message, options);
+  }
+}
+
+/** A reservation was committed or released a second time. Nothing changed. */
+export class ReservationSettledError extends X402Error {
+  override name = 'ReservationSettledError';
+  constructor(id: string, attempted: 'commit' | 'release' | 'markAmbiguous') {
+    super('RESERVATION_SETTLED', `Reservation ${id} was already settled; this ${attempted} changed nothing`, {
+      details: { reservation: id, attempted },
+    });
+  }
+}
+
+/** A call, or a stream that stopped sending, ran past its time limit. */
+export class TimeoutError extends X402Error {
+  override name = 'TimeoutError';
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('TIMEOUT', message, { retryable: true, details });
   }
 }

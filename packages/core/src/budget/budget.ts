@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { BudgetExceededError, PaymentRequiredError, X402Error } from '../errors.js';
+import {
+  BudgetExceededError,
+  ConfigError,
+  PaymentRequiredError,
+  ReservationSettledError,
+  StoreError,
+  X402Error,
+} from '../errors.js';
 import { formatUsd, type Micros, microsToUsd, usdToMicros } from '../money.js';
 import type { PayeePins, SigningPolicy } from '../x402/quote.js';
 import { allowedBy } from './glob.js';
@@ -15,7 +22,8 @@ import {
   WINDOWS,
   type WindowName,
 } from './policy.js';
-import type { BudgetStore, CounterLimit, UsageRow } from './store.js';
+import { CommitJournal } from './commit-journal.js';
+import type { BudgetStore, CommitArgs, CounterLimit, UsageRow } from './store.js';
 import { dayOf, scopeChain, windowId } from './windows.js';
 
 /** A policy refusal that is not about money: a denied model or route. */
@@ -91,8 +99,19 @@ export interface RefusedEvent {
   estimateUsd?: number;
 }
 
+export interface StoreDownEvent {
+  error: string;
+  /** Commits waiting in the local journal. */
+  pending: number;
+  /** Whether the journal is a file (survives a crash) or memory only. */
+  durable: boolean;
+}
+
 export interface BudgetEvents {
   charge: ChargeEvent;
+  /** The store failed: commits go to the local journal, new reservations are refused until it answers. */
+  'store-down': StoreDownEvent;
+  'store-restored': { replayed: number };
   topup: TopUpEvent;
   warning: WarningEvent;
   exceeded: RefusedEvent;
@@ -106,6 +125,11 @@ export interface CommitOutcome {
 
 export interface BudgetOptions {
   store?: BudgetStore;
+  /**
+   * Where commits wait while the store is unreachable (JSONL, fsynced, replayed on the next start).
+   * Default: in memory — an outage loses nothing, a crash during an outage loses the waiting commits.
+   */
+  journalPath?: string;
   /** Injectable clock (ms since epoch) for tests. */
   now?: () => number;
 }
@@ -163,6 +187,8 @@ export interface Budget {
   close(): Promise<void>;
 }
 
+const MAX_RESERVATION = 10n ** 15n; // $1bn in micro-USD
+
 const WINDOW_FIELD: Record<WindowName, keyof LimitsMicros> = {
   hourly: 'hourly',
   daily: 'daily',
@@ -184,6 +210,15 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   const idPrefix = `${randomUUID().slice(0, 13)}-`;
   let idSeq = 0;
   let inFlightTopUp: Promise<'performed' | 'skipped'> | undefined;
+
+  // Venice model ids take feature suffixes (`venice-uncensored:enable_web_search=off`): a rule about the model
+  // must hold whatever suffix is added, so the base id is checked too (a deny on either refuses).
+  const modelAllowed = (model: string) => {
+    const baseId = model.split(':')[0]!;
+    const { allow, deny } = policy.models;
+    if (!allowedBy({ deny }, model) || !allowedBy({ deny }, baseId)) return false;
+    return allowedBy({ allow }, model) || allowedBy({ allow }, baseId);
+  };
 
   const limitsFor = (scope: string) => (scope === GLOBAL_SCOPE ? globalLimits : scopeLimits.get(scope));
 
@@ -257,6 +292,70 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     }
   }
 
+  const journal = new CommitJournal(options.journalPath);
+  let down = false;
+  let replayTimer: ReturnType<typeof setInterval> | undefined;
+
+  function storeDown(error: unknown) {
+    const wasDown = down;
+    down = true;
+    if (!wasDown)
+      emit('store-down', {
+        error: (error as Error)?.message?.slice(0, 200) ?? 'unknown',
+        pending: journal.size,
+        durable: journal.durable,
+      });
+    if (journal.size > 0 && !replayTimer) {
+      replayTimer = setInterval(() => void replayJournal().catch(() => {}), 1000);
+      replayTimer.unref?.();
+    }
+  }
+
+  /** Replays journaled commits; refuses (fail closed) while any remain unwritten. */
+  async function replayJournal() {
+    let replayed: number;
+    try {
+      replayed = await journal.drain(store);
+    } catch (error) {
+      storeDown(error);
+      throw new StoreError(
+        `The budget store is unavailable and ${journal.size} paid call(s) wait in the local journal: no new call is allowed until they are written`,
+        { cause: error, retryable: true, details: { pending: journal.size } },
+      );
+    }
+    if (journal.size === 0) {
+      clearInterval(replayTimer);
+      replayTimer = undefined;
+      if (down) {
+        down = false;
+        emit('store-restored', { replayed });
+      }
+    }
+  }
+
+  /** Writes a settlement; a store failure sends it to the local journal instead of losing a paid answer. */
+  async function settle(kind: 'commit' | 'markAmbiguous', reservation: Reservation, args: CommitArgs) {
+    if (journal.size > 0) await replayJournal().catch(() => {});
+    if (journal.size === 0) {
+      let applied: boolean;
+      try {
+        applied = await store.commit(args);
+      } catch (error) {
+        journal.add(args);
+        storeDown(error);
+        return false;
+      }
+      if (!applied) throw new ReservationSettledError(reservation.id, kind);
+      if (down) {
+        down = false;
+        emit('store-restored', { replayed: 0 });
+      }
+      return true;
+    }
+    journal.add(args); // keep order behind earlier unwritten commits
+    return false;
+  }
+
   async function remainingFor(scopes: string[], t: number): Promise<number | undefined> {
     const counters = countersFor(scopes, t);
     if (counters.length === 0) return undefined;
@@ -277,13 +376,19 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     payeePins: { getPin: (k) => store.getPin(k), setPinIfAbsent: (k, v) => store.setPinIfAbsent(k, v) },
 
     async reserve(request) {
+      if (journal.size > 0) await replayJournal();
       const t = now();
       const scopes = scopeChain(request.scope);
       const model = request.model ?? 'unknown';
       const route = request.route ?? 'unknown';
       const amount = request.estimateMicros;
+      if (typeof amount !== 'bigint' || amount < 0n || amount > MAX_RESERVATION) {
+        throw new ConfigError('A reservation must be a non-negative integer amount of micro-USD below $1bn', {
+          estimate: String(amount),
+        });
+      }
       const base = () => ({ model, route, estimateUsd: microsToUsd(amount) });
-      if (request.model && !allowedBy(policy.models, request.model)) {
+      if (request.model && !modelAllowed(request.model)) {
         refuse(
           { ...base, reason: 'model' },
           new PolicyDeniedError(`Model ${request.model} is not allowed by the budget policy`, { model }),
@@ -314,7 +419,18 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
       }
       const counters = countersFor(scopes, t);
       const id = `${idPrefix}${++idSeq}`;
-      const result = await store.reserve({ id, amount, counters, expiresAt: t + ttlMs, now: t });
+      let result: Awaited<ReturnType<BudgetStore['reserve']>>;
+      try {
+        result = await store.reserve({ id, amount, counters, expiresAt: t + ttlMs, now: t });
+      } catch (error) {
+        storeDown(error);
+        throw error instanceof StoreError
+          ? error
+          : new StoreError('The budget store did not answer: no new call is allowed until it does', {
+              cause: error,
+              retryable: true,
+            });
+      }
       if (!result.ok) {
         const [scope, wid] = result.key.split('|') as [string, string];
         const window = WINDOWS.find((w) => windowId(w, t) === wid) ?? 'total';
@@ -346,7 +462,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     async commit(reservation, actualMicros, details = {}) {
       const t = now();
       const actual = actualMicros < 0n ? 0n : actualMicros;
-      await store.commit({
+      const written = await settle('commit', reservation, {
         id: reservation.id,
         actual,
         keys: reservation.keys,
@@ -354,7 +470,9 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         requestId: details.requestId,
         now: t,
       });
-      const outcome = { remainingUsd: await remainingFor(reservation.scopes, t) };
+      const outcome = {
+        remainingUsd: written ? await remainingFor(reservation.scopes, t).catch(() => undefined) : undefined,
+      };
       if (!listening('charge') && !listening('warning')) return outcome;
       emit('charge', {
         requestId: details.requestId,
@@ -371,12 +489,19 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         ambiguous: false,
         note: details.note,
       });
-      await checkWarnings(reservation.keys, t);
+      await checkWarnings(reservation.keys, t).catch(() => {});
       return outcome;
     },
 
     async release(reservation) {
-      await store.release(reservation.id, now());
+      let released: boolean;
+      try {
+        released = await store.release(reservation.id, now());
+      } catch (error) {
+        storeDown(error);
+        return; // the hold lapses with its TTL
+      }
+      if (!released) throw new ReservationSettledError(reservation.id, 'release');
     },
 
     async renew(reservation) {
@@ -386,7 +511,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
 
     async markAmbiguous(reservation, details = {}) {
       const t = now();
-      await store.commit({
+      await settle('markAmbiguous', reservation, {
         id: reservation.id,
         actual: reservation.amountMicros,
         keys: reservation.keys,
@@ -512,7 +637,10 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
       return () => set.delete(listener);
     },
 
-    close: () => store.close(),
+    close: async () => {
+      clearInterval(replayTimer);
+      await store.close();
+    },
   };
   return budget;
 }

@@ -178,7 +178,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
       }),
     commit: (args: CommitArgs) =>
       op(() => {
-        state.commit(args);
+        if (!state.commit(args)) return false;
         append(
           {
             op: 'c',
@@ -193,12 +193,13 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
           true,
         );
         if (offset > compactAt) compact();
+        return true;
       }),
     release: (id) =>
       op(() => {
-        if (!state.reservations.has(id)) return;
-        state.release(id);
+        if (!state.release(id)) return false;
         append({ op: 'x', id }, false);
+        return true;
       }),
     renew: (id, expiresAt) =>
       op(() => {

@@ -8,7 +8,8 @@ import type { SigningPolicy } from '../x402/quote.js';
 
 function build() {
   const { z } = zod();
-  const usd = z.number().finite().nonnegative();
+  // $1bn is far beyond any agent budget and keeps micro-USD exact in JS numbers.
+  const usd = z.number().finite().nonnegative().max(MAX_USD, 'must be at most $1,000,000,000');
 
   const limitsSchema = z
     .object({
@@ -89,15 +90,40 @@ export interface LimitsMicros {
 }
 
 export const GLOBAL_SCOPE = 'global';
+const MAX_USD = 1e9;
 
 export function parsePolicy(input: unknown): BudgetPolicy {
-  const result = policySchemas().budgetPolicySchema.safeParse(input ?? {});
-  if (!result.success) {
-    throw new ConfigError('Invalid budget policy', {
-      issues: result.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-    });
+  const { budgetPolicySchema, limitsSchema } = policySchemas();
+  const raw = (input ?? {}) as Record<string, unknown>;
+  // Scope names are data: `__proto__` or `constructor` must be a scope like any other, so the record is
+  // validated entry by entry into a null-prototype object (a plain record would drop or alias them).
+  const rawScopes = typeof raw === 'object' && raw.scopes && typeof raw.scopes === 'object' ? raw.scopes : {};
+  const result = budgetPolicySchema.safeParse(typeof raw === 'object' ? { ...raw, scopes: {} } : raw);
+  const issues = result.success ? [] : [...result.error.issues];
+  const scopes: Record<string, Limits> = Object.create(null);
+  for (const [name, limits] of Object.entries(rawScopes)) {
+    const scope = limitsSchema.safeParse(limits);
+    if (!name) issues.push({ code: 'custom', path: ['scopes'], message: 'a scope name is empty' } as any);
+    if (scope.success) scopes[name] = scope.data;
+    else for (const i of scope.error.issues) issues.push({ ...i, path: ['scopes', name, ...i.path] });
   }
-  return result.data;
+  if (!result.success || issues.length > 0) {
+    throw new ConfigError('Invalid budget policy', { issues: issues.slice(0, 10).map(describeIssue) });
+  }
+  return { ...result.data, scopes };
+}
+
+/**
+ * One validation problem, without echoing what the user typed: an unknown field name may be a pasted secret,
+ * so it is reported by position and count only. Scope names are the user's own labels and stay.
+ */
+function describeIssue(issue: { code: string; path: PropertyKey[]; message: string; keys?: string[] }): string {
+  const where = issue.path.map(String).join('.') || '(root)';
+  if (issue.code === 'unrecognized_keys') {
+    const n = issue.keys?.length ?? 1;
+    return `${where}: ${n} unknown field${n === 1 ? '' : 's'}`;
+  }
+  return `${where}: ${issue.message}`;
 }
 
 /** Reads a policy from a JSON file. */

@@ -24,8 +24,11 @@ local function drop(P, id)
 end
 `;
 
+// An expired hold is remembered in 'gone' so its late commit is still accepted, once.
 const SWEEP = `
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', P..'exp', '-inf', now)) do drop(P, id) end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', P..'exp', '-inf', now)) do
+  if drop(P, id) then redis.call('HSET', P..'gone', id, now) end
+end
 `;
 
 const RESERVE = `${DROP}
@@ -50,7 +53,7 @@ return {1}
 
 const COMMIT = `${DROP}
 local P = ARGV[1]; local id = ARGV[2]; local actual = tonumber(ARGV[3])
-drop(P, id)
+if not drop(P, id) and redis.call('HDEL', P..'gone', id) == 0 then return 0 end
 local nk = tonumber(ARGV[4])
 for i = 1, nk do redis.call('HINCRBY', P..'spent', ARGV[4 + i], actual) end
 local base = 5 + nk
@@ -75,7 +78,7 @@ return 1
 
 const RELEASE = `${DROP}
 local P = ARGV[1]; local id = ARGV[2]
-if drop(P, id) then return 1 end
+if drop(P, id) or redis.call('HDEL', P..'gone', id) == 1 then return 1 end
 return 0
 `;
 
@@ -184,7 +187,7 @@ export function redisStore({
     },
     async commit(args) {
       const usage = args.usage.scopes.map((scope) => `${scope}|${args.usage.model}|${args.usage.day}`);
-      await script(COMMIT, [
+      const applied = await script(COMMIT, [
         P,
         args.id,
         args.actual,
@@ -195,9 +198,10 @@ export function redisStore({
         args.requestId ?? '',
         args.ambiguous ? '1' : '0',
       ]);
+      return Number(applied) === 1;
     },
     async release(id) {
-      await script(RELEASE, [P, id]);
+      return Number(await script(RELEASE, [P, id])) === 1;
     },
     async renew(id, expiresAt) {
       return Number(await script(RENEW, [P, id, expiresAt])) === 1;

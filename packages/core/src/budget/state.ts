@@ -34,6 +34,8 @@ export class BudgetState {
   readonly usage = new Map<string, Map<string, Map<string, { micros: number; calls: number }>>>();
   readonly requests = new Map<string, { micros: number; ambiguous: boolean }>();
   readonly pins = new Map<string, string>();
+  /** Reservations whose hold expired unsettled (id → when): still committable once, then forgotten. */
+  readonly expired = new Map<string, number>();
   topUp = {
     count: 0,
     lastAt: 0,
@@ -60,8 +62,10 @@ export class BudgetState {
     if (now < this.nextExpiry) return;
     let next = Number.POSITIVE_INFINITY;
     for (const [id, r] of this.reservations) {
-      if (r.expiresAt <= now) this.drop(id, r);
-      else if (r.expiresAt < next) next = r.expiresAt;
+      if (r.expiresAt <= now) {
+        this.drop(id, r);
+        this.expired.set(id, now);
+      } else if (r.expiresAt < next) next = r.expiresAt;
     }
     this.nextExpiry = next;
   }
@@ -89,10 +93,14 @@ export class BudgetState {
     return { ok: true };
   }
 
-  /** Moves a reservation to spent at its actual cost. Works even if the reservation already expired. */
-  commit(args: CommitArgs) {
+  /**
+   * Moves a reservation to spent at its actual cost, once. Works when the hold already expired (the money was
+   * spent all the same); false for a reservation that is not live or expired: already settled.
+   */
+  commit(args: CommitArgs): boolean {
     const r = this.reservations.get(args.id);
     if (r) this.drop(args.id, r);
+    else if (!this.expired.delete(args.id)) return false;
     const actual = Number(args.actual);
     for (const key of args.keys) this.counter(key).spent += actual;
     const { day, model } = args.usage;
@@ -114,6 +122,7 @@ export class BudgetState {
         ambiguous: Boolean(args.ambiguous || prev?.ambiguous),
       });
     }
+    return true;
   }
 
   renew(id: string, expiresAt: number): boolean {
@@ -123,9 +132,12 @@ export class BudgetState {
     return true;
   }
 
-  release(id: string) {
+  /** Frees a hold once: false when the reservation was already settled. */
+  release(id: string): boolean {
     const r = this.reservations.get(id);
     if (r) this.drop(id, r);
+    else if (!this.expired.delete(id)) return false;
+    return true;
   }
 
   read(keys: string[], now: number): Map<string, CounterState> {
@@ -192,6 +204,7 @@ export class BudgetState {
       usage: this.usageRows().map((u) => [u.scope, u.model, u.day, Number(u.micros), u.calls]),
       requests: [...this.requests].map(([id, r]) => [id, r.micros, r.ambiguous]),
       pins: [...this.pins],
+      expired: [...this.expired],
       topUp: {
         count: this.topUp.count,
         lastAt: this.topUp.lastAt,
@@ -214,6 +227,7 @@ export class BudgetState {
     for (const [id, micros, ambiguous] of e.requests as [string, number, boolean][])
       st.requests.set(id, { micros, ambiguous });
     for (const [k, v] of e.pins as [string, string][]) st.pins.set(k, v);
+    for (const [id, at] of (e.expired ?? []) as [string, number][]) st.expired.set(id, at);
     st.topUp = {
       count: e.topUp.count,
       lastAt: e.topUp.lastAt,

@@ -74,8 +74,13 @@ export type TopUpClaim =
 
 export interface BudgetStore {
   reserve(args: ReserveArgs): Promise<ReserveResult>;
-  commit(args: CommitArgs): Promise<void>;
-  release(id: string, now: number): Promise<void>;
+  /**
+   * Settles a reservation at its actual cost. Each reservation settles exactly once: false (and nothing changes)
+   * when it was already committed or released. A reservation whose hold expired can still be committed.
+   */
+  commit(args: CommitArgs): Promise<boolean>;
+  /** Frees a hold. False (and nothing changes) when the reservation was already settled. */
+  release(id: string, now: number): Promise<boolean>;
   /** Extends a live reservation's expiry (a call still running keeps its hold). False when it is gone. */
   renew(id: string, expiresAt: number, now: number): Promise<boolean>;
   counters(keys: string[], now: number): Promise<Map<string, CounterState>>;

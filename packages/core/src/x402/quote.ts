@@ -118,16 +118,19 @@ function rejectionOf(req: RawPaymentRequirements, policy: SigningPolicy): QuoteR
 }
 
 /**
- * Picks the first quote option the policy allows. Throws QuoteRejectedError listing why each option
+ * Picks the cheapest quote option the policy allows. Throws QuoteRejectedError listing why each option
  * was refused. Pure: no signing, no I/O.
  */
 export function selectRequirement(quote: PaymentRequired, policy: SigningPolicy): AcceptedRequirement {
   const refusals: QuoteRejectedError[] = [];
+  let cheapest: AcceptedRequirement | undefined;
   for (const option of quote.accepts) {
     const result = rejectionOf(option, policy);
-    if (!(result instanceof QuoteRejectedError)) return result;
-    refusals.push(result);
+    if (result instanceof QuoteRejectedError) refusals.push(result);
+    else if (!cheapest || result.amountMicros < cheapest.amountMicros) cheapest = result;
   }
+  // A server may list a dear option first: always sign the cheapest one the policy accepts.
+  if (cheapest) return cheapest;
   if (refusals.length === 1) throw refusals[0]!;
   throw new QuoteRejectedError('no_acceptable_option', 'No payment option in the quote is allowed by the policy', {
     refusals: refusals.map((r) => ({ reason: r.reason, message: r.message })),
