@@ -9,6 +9,7 @@ import {
 } from '../errors.js';
 import { formatUsd, type Micros, microsToUsd, usdToMicros } from '../money.js';
 import type { PayeePins, SigningPolicy } from '../x402/quote.js';
+import { CommitJournal } from './commit-journal.js';
 import { allowedBy } from './glob.js';
 import { memoryStore } from './memory-store.js';
 import {
@@ -22,7 +23,6 @@ import {
   WINDOWS,
   type WindowName,
 } from './policy.js';
-import { CommitJournal } from './commit-journal.js';
 import type { BudgetStore, CommitArgs, CounterLimit, UsageRow } from './store.js';
 import { dayOf, scopeChain, windowId } from './windows.js';
 
