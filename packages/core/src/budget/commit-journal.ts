@@ -53,7 +53,7 @@ export class CommitJournal {
       try {
         while (this.pending.length > 0) {
           // false = already applied (the store took it before its answer was lost): done all the same.
-          await store.commit(this.pending[0]!);
+          await store.commit({ ...this.pending[0]!, replay: true });
           this.pending.shift();
           written++;
         }

@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { StoreError } from '../errors.js';
 
 function alive(pid: number): boolean {
@@ -10,19 +10,30 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Operations under the lock are short and synchronous: a lock older than this is abandoned, whoever it names. */
+const LEASE_MS = 10_000;
+
+/** Why a lock file may be broken: its holder is dead, or its lease ran out (pid reused, pid 1, garbage). */
+function stale(content: string, path: string): boolean {
+  const [pid, at] = content.trim().split(' ').map(Number);
+  if (Number.isInteger(pid) && pid! > 0 && pid !== process.pid && !alive(pid!)) return true;
+  const since = Number.isFinite(at) && at! > 0 ? at! : statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+  return since === undefined || Date.now() - since > LEASE_MS;
+}
+
 /**
- * A lock file (`O_EXCL` create) shared by processes on one machine. A lock left by a dead process
- * (SIGKILL) is detected by its pid and broken.
+ * A lock file shared by processes on one machine, holding `pid timestamp`. A lock left by a dead
+ * process (SIGKILL) is broken at once; any other lock past its lease (a reused pid, garbage) after 10 s.
  */
-export async function withFileLock<T>(lockPath: string, fn: () => T, timeoutMs = 10_000): Promise<T> {
+export async function withFileLock<T>(lockPath: string, fn: () => T, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   const mine = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   let spins = 0;
   for (;;) {
     try {
-      // Write the pid to a private file, then hard-link it into place: link() is atomic and fails if the lock
+      // Write the holder to a private file, then hard-link it into place: link() is atomic and fails if the lock
       // exists, so a lock file always names its holder (a process killed mid-acquire leaves no empty lock).
-      writeFileSync(mine, String(process.pid));
+      writeFileSync(mine, `${process.pid} ${Date.now()}`);
       try {
         linkSync(mine, lockPath);
       } finally {
@@ -32,16 +43,16 @@ export async function withFileLock<T>(lockPath: string, fn: () => T, timeoutMs =
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
         throw new StoreError('Cannot create the budget lock file', { cause: error });
-      let holder = Number.NaN;
+      let content: string;
       try {
-        holder = Number(readFileSync(lockPath, 'utf8'));
+        content = readFileSync(lockPath, 'utf8');
       } catch {
-        continue; // released between our open and read
+        continue; // released between our link and read
       }
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && !alive(holder)) {
+      if (stale(content, lockPath)) {
         // Re-read right before breaking it, so a lock just taken by a live process is not the one removed.
         try {
-          if (Number(readFileSync(lockPath, 'utf8')) === holder) unlinkSync(lockPath);
+          if (readFileSync(lockPath, 'utf8') === content) unlinkSync(lockPath);
         } catch {}
         continue;
       }

@@ -38,14 +38,21 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
     throw new StoreError(`Cannot open budget file ${path}`, { cause: error });
   }
   let state = new BudgetState();
+  /** Reservation ids in this journal: a line reserving one twice would leak a hold nobody settles. */
+  let seen = new Set<string>();
   let offset = 0;
   let ino = fstatSync(fd).ino;
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
 
-  function apply(e: Entry) {
+  /** Applies one journal line. Throws (naming why) for anything malformed: it is never half-applied. */
+  function apply(e: Entry, first: boolean) {
+    const why = invalidEntry(e, first);
+    if (why) throw new Error(why);
     switch (e.op) {
       case 'r':
+        if (seen.has(e.id)) throw new Error(`reservation ${e.id} is reserved twice`);
+        seen.add(e.id);
         state.reserve({
           id: e.id,
           amount: BigInt(e.a),
@@ -55,6 +62,8 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         });
         break;
       case 'c':
+        if (!state.reservations.has(e.id) && !state.expired.has(e.id))
+          throw new Error(`reservation ${e.id} is settled twice`);
         state.commit({
           id: e.id,
           actual: BigInt(e.a),
@@ -69,7 +78,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         state.release(e.id);
         break;
       case 'n':
-        state.renew(e.id, e.e);
+        state.renew(e.id, e.e, e.t ?? 0);
         break;
       case 'tc':
         state.applyClaim(e.owner, e.day, Number(e.a), e.t, e.until);
@@ -82,6 +91,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         break;
       case 'snap':
         state = BudgetState.restore(e.state);
+        seen = new Set(state.reservations.keys());
         break;
     }
   }
@@ -95,12 +105,14 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
       fd = openSync(path, 'a+');
       ino = fstatSync(fd).ino;
       state = new BudgetState();
+      seen = new Set();
       offset = 0;
     }
     const size = fstatSync(fd).size;
     if (size === offset) return;
     if (size < offset) {
       state = new BudgetState();
+      seen = new Set();
       offset = 0;
     }
     const buf = Buffer.alloc(size - offset);
@@ -109,19 +121,33 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
     for (let i = 0; i < buf.length; i++) {
       if (buf[i] !== 10) continue;
       const line = buf.toString('utf8', start, i);
-      start = i + 1;
-      if (!line) continue;
-      try {
-        apply(JSON.parse(line));
-      } catch {
-        // A corrupt line loses that one entry, never the store.
+      if (line) {
+        try {
+          apply(JSON.parse(line), offset + start === 0);
+        } catch (error) {
+          // Never applied, never skipped: a forged or corrupt line must not change the books silently.
+          const n = lineNumber(offset + start);
+          offset += start;
+          throw new StoreError(`Budget file ${path} line ${n} is invalid: ${(error as Error).message}`, {
+            details: { line: n },
+          });
+        }
       }
+      start = i + 1;
     }
     if (start < buf.length) {
       // Torn tail from a writer that died mid-line: drop it so the next append starts clean.
       ftruncateSync(fd, offset + start);
     }
     offset += start;
+  }
+
+  function lineNumber(at: number): number {
+    const before = Buffer.alloc(at);
+    readSync(fd, before, 0, at, 0);
+    let n = 1;
+    for (const b of before) if (b === 10) n++;
+    return n;
   }
 
   function append(e: Entry, durable: boolean) {
@@ -162,6 +188,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
     reserve: (args) =>
       op(() => {
         const result = state.reserve(args);
+        if (result.ok) seen.add(args.id);
         if (result.ok)
           append(
             {
@@ -201,10 +228,10 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         append({ op: 'x', id }, false);
         return true;
       }),
-    renew: (id, expiresAt) =>
+    renew: (id, expiresAt, now) =>
       op(() => {
-        if (!state.renew(id, expiresAt)) return false;
-        append({ op: 'n', id, e: expiresAt }, false);
+        if (!state.renew(id, expiresAt, now)) return false;
+        append({ op: 'n', id, e: expiresAt, t: now }, false);
         return true;
       }),
     counters: (keys, now) => op(() => state.read(keys, now)),
@@ -251,4 +278,51 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
   // Replay on open (under the lock, so a concurrent writer's torn line is not mistaken for ours).
   const opened = op(() => undefined);
   return Object.assign(store, { ready: opened, compact: () => op(compact) });
+}
+
+const isId = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 200;
+const isMicros = (v: unknown) => typeof v === 'string' && /^\d{1,18}$/.test(v);
+const isTime = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isKeys = (v: unknown) => Array.isArray(v) && v.every((k) => typeof k === 'string');
+const isRows = (v: unknown) => Array.isArray(v) && v.every(Array.isArray);
+
+/** Why a journal entry cannot be applied, or undefined when it is well formed. */
+function invalidEntry(e: Entry, first: boolean): string | undefined {
+  if (!e || typeof e !== 'object') return 'not an object';
+  switch (e.op) {
+    case 'r':
+      return isId(e.id) && isMicros(e.a) && isKeys(e.k) && isTime(e.e) && isTime(e.t) ? undefined : 'bad reservation';
+    case 'c': {
+      const u = e.u;
+      const usageOk = u && isKeys(u.scopes) && typeof u.model === 'string' && typeof u.day === 'string';
+      return isId(e.id) && isMicros(e.a) && isKeys(e.k) && usageOk && isTime(e.t) ? undefined : 'bad commit';
+    }
+    case 'x':
+      return isId(e.id) ? undefined : 'bad release';
+    case 'n':
+      return isId(e.id) && isTime(e.e) ? undefined : 'bad renewal';
+    case 'tc':
+      return isId(e.owner) && typeof e.day === 'string' && isMicros(e.a) && isTime(e.t) && isTime(e.until)
+        ? undefined
+        : 'bad top-up claim';
+    case 'tf':
+      return isId(e.owner) && typeof e.ok === 'boolean' && isTime(e.t) ? undefined : 'bad top-up finish';
+    case 'p':
+      return typeof e.key === 'string' && typeof e.value === 'string' ? undefined : 'bad payee pin';
+    case 'snap': {
+      // Only compaction writes a snapshot, and only as the first line of a fresh file.
+      if (!first) return 'a snapshot after the first line';
+      const st = e.state;
+      const ok =
+        st &&
+        ['counters', 'reservations', 'usage', 'requests', 'pins'].every((k) => isRows(st[k])) &&
+        st.topUp &&
+        isTime(st.topUp.count) &&
+        Array.isArray(st.topUp.perDay) &&
+        (st.counters as unknown[][]).every((c) => typeof c[0] === 'string' && isTime(c[1]) && isTime(c[2]));
+      return ok ? undefined : 'bad snapshot';
+    }
+    default:
+      return 'unknown operation';
+  }
 }

@@ -8,7 +8,7 @@ export function memoryStore(): BudgetStore {
     reserve: async (args) => s.reserve(args),
     commit: async (args) => s.commit(args),
     release: async (id) => s.release(id),
-    renew: async (id, expiresAt) => s.renew(id, expiresAt),
+    renew: async (id, expiresAt, now) => s.renew(id, expiresAt, now),
     counters: async (keys, now) => s.read(keys, now),
     usage: async () => s.usageRows(),
     requests: async () => s.requestRecords(),

@@ -53,11 +53,17 @@ return {1}
 
 const COMMIT = `${DROP}
 local P = ARGV[1]; local id = ARGV[2]; local actual = tonumber(ARGV[3])
-if not drop(P, id) and redis.call('HDEL', P..'gone', id) == 0 then return 0 end
 local nk = tonumber(ARGV[4])
-for i = 1, nk do redis.call('HINCRBY', P..'spent', ARGV[4 + i], actual) end
 local base = 5 + nk
 local nu = tonumber(ARGV[base])
+local replay = ARGV[base + nu + 3]; local settled = P..'settled:'..ARGV[base + nu + 4]
+if not drop(P, id) and redis.call('HDEL', P..'gone', id) == 0 then
+  -- Unknown id: settled already, unless a journal replay finds a store that lost it.
+  if replay ~= '1' or redis.call('SISMEMBER', settled, id) == 1 then return 0 end
+end
+redis.call('SADD', settled, id)
+redis.call('EXPIRE', settled, 259200)
+for i = 1, nk do redis.call('HINCRBY', P..'spent', ARGV[4 + i], actual) end
 for i = 1, nu do
   redis.call('HINCRBY', P..'usage', ARGV[base + i], actual)
   redis.call('HINCRBY', P..'calls', ARGV[base + i], 1)
@@ -84,7 +90,8 @@ return 0
 
 const RENEW = `
 local P = ARGV[1]; local id = ARGV[2]
-if redis.call('HEXISTS', P..'res', id) == 0 then return 0 end
+local at = redis.call('ZSCORE', P..'exp', id)
+if not at or tonumber(at) <= tonumber(ARGV[4]) then return 0 end
 redis.call('ZADD', P..'exp', ARGV[3], id)
 return 1
 `;
@@ -197,14 +204,16 @@ export function redisStore({
         ...usage,
         args.requestId ?? '',
         args.ambiguous ? '1' : '0',
+        args.replay ? '1' : '0',
+        args.usage.day,
       ]);
       return Number(applied) === 1;
     },
     async release(id) {
       return Number(await script(RELEASE, [P, id])) === 1;
     },
-    async renew(id, expiresAt) {
-      return Number(await script(RENEW, [P, id, expiresAt])) === 1;
+    async renew(id, expiresAt, now) {
+      return Number(await script(RENEW, [P, id, expiresAt, now])) === 1;
     },
     async counters(keys, now) {
       const r: unknown[] = await script(COUNTERS, [P, now, ...keys]);

@@ -58,8 +58,8 @@ export class BudgetState {
     this.nextExpiry = Number.NEGATIVE_INFINITY;
   }
 
-  sweep(now: number) {
-    if (now < this.nextExpiry) return;
+  sweep(now: number, force = false) {
+    if (now < this.nextExpiry && !force) return;
     let next = Number.POSITIVE_INFINITY;
     for (const [id, r] of this.reservations) {
       if (r.expiresAt <= now) {
@@ -100,7 +100,7 @@ export class BudgetState {
   commit(args: CommitArgs): boolean {
     const r = this.reservations.get(args.id);
     if (r) this.drop(args.id, r);
-    else if (!this.expired.delete(args.id)) return false;
+    else if (!this.expired.delete(args.id) && !args.replay) return false;
     const actual = Number(args.actual);
     for (const key of args.keys) this.counter(key).spent += actual;
     const { day, model } = args.usage;
@@ -125,9 +125,13 @@ export class BudgetState {
     return true;
   }
 
-  renew(id: string, expiresAt: number): boolean {
+  renew(id: string, expiresAt: number, now: number): boolean {
     const r = this.reservations.get(id);
     if (!r) return false;
+    if (r.expiresAt <= now) {
+      this.sweep(now, true); // too late: the hold already lapsed
+      return false;
+    }
     r.expiresAt = expiresAt;
     return true;
   }

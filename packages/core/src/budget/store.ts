@@ -32,6 +32,11 @@ export interface CommitArgs {
   requestId?: string;
   /** Payment sent, outcome unknown: counted, flagged for reconciliation. */
   ambiguous?: boolean;
+  /**
+   * Replayed from the local journal after an outage: the store may have lost the reservation (a wiped
+   * server), so an unknown id is applied unless the store knows it settled.
+   */
+  replay?: boolean;
   now: number;
 }
 

@@ -1,0 +1,214 @@
+/**
+ * Ways past the budget through its own API and stores (issues "Nothing signed goes unaccounted" items 3, 6, 11, 12
+ * and "Budget API hardening"). Each runs against every store: memory, file and a real redis-server.
+ */
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type BudgetStore,
+  ConfigError,
+  createBudget,
+  fileStore,
+  memoryStore,
+  PolicyDeniedError,
+  parsePolicy,
+  redisStore,
+} from '@venice-x402/core';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedisServer } from '../../../packages/core/test/helpers/redis-server.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-adv-'));
+let redis: RedisServer;
+let client: Redis;
+let prefixes = 0;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  client = new Redis(redis.url);
+});
+afterAll(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+const stores: [string, () => BudgetStore][] = [
+  ['memory', () => memoryStore()],
+  ['file', () => fileStore(join(tmp(), 'b.jsonl'))],
+  ['redis', () => redisStore({ client, prefix: `adv${++prefixes}` })],
+];
+
+describe.each(stores)('%s store', (_name, makeStore) => {
+  it('settles a reservation exactly once: a second commit or release is a typed error and changes nothing', async () => {
+    const budget = createBudget({ limits: { totalUsd: 1 } }, { store: makeStore() });
+    const r = await budget.reserve({ estimateMicros: 100_000n });
+    await budget.commit(r, 100_000n);
+    await expect(budget.commit(r, 100_000n)).rejects.toMatchObject({ code: 'RESERVATION_SETTLED' });
+    await expect(budget.release(r)).rejects.toMatchObject({ code: 'RESERVATION_SETTLED' });
+    await expect(budget.markAmbiguous(r)).rejects.toMatchObject({ code: 'RESERVATION_SETTLED' });
+    const released = await budget.reserve({ estimateMicros: 100_000n });
+    await budget.release(released);
+    await expect(budget.commit(released, 100_000n)).rejects.toMatchObject({ code: 'RESERVATION_SETTLED' });
+    expect((await budget.report()).totalUsd).toBe(0.1);
+    expect(await budget.remaining()).toBe(0.9);
+  });
+
+  it('treats __proto__, constructor and toString as ordinary scope and model names', async () => {
+    const names = ['__proto__', 'constructor', 'toString'];
+    const policy = JSON.parse(
+      `{"scopes": {${names.map((n) => `"${n}": {"totalUsd": 0}`).join(',')}}, "models": {"deny": ["constructor"]}}`,
+    );
+    const budget = createBudget(policy, { store: makeStore() });
+    for (const scope of names) {
+      await expect(budget.reserve({ estimateMicros: 1n, scope })).rejects.toMatchObject({
+        code: 'BUDGET_EXCEEDED',
+        details: { scope },
+      });
+    }
+    await expect(budget.reserve({ estimateMicros: 1n, model: 'constructor' })).rejects.toBeInstanceOf(
+      PolicyDeniedError,
+    );
+    const r = await budget.reserve({ estimateMicros: 5n, model: '__proto__' });
+    await budget.commit(r, 5n);
+    const byModel = await budget.report({ by: 'model' });
+    expect(byModel.rows).toEqual([{ key: '__proto__', spentUsd: 0.000005, spentMicros: 5n, calls: 1 }]);
+  });
+
+  it('keeps a renewed hold past its TTL; a swept hold cannot be renewed', async () => {
+    let t = Date.UTC(2026, 10, 24, 12);
+    const budget = createBudget(
+      { limits: { totalUsd: 0.1 }, reservationTtlSeconds: 10 },
+      { store: makeStore(), now: () => t },
+    );
+    const live = await budget.reserve({ estimateMicros: 100_000n });
+    for (let i = 0; i < 5; i++) {
+      t += 8_000;
+      await budget.renew(live);
+    }
+    await expect(budget.reserve({ estimateMicros: 1n })).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    t += 11_000; // not renewed: swept
+    await budget.renew(live);
+    const next = await budget.reserve({ estimateMicros: 100_000n });
+    await budget.release(next);
+    await budget.commit(live, 50_000n); // a late commit of an expired hold still counts, once
+    await expect(budget.commit(live, 50_000n)).rejects.toMatchObject({ code: 'RESERVATION_SETTLED' });
+    expect((await budget.report()).totalUsd).toBe(0.05);
+  });
+});
+
+describe('budget input', () => {
+  it('refuses negative, fractional-free but absurd estimates before they reach a store', async () => {
+    const budget = createBudget({ limits: { totalUsd: 0.1 } });
+    await expect(budget.reserve({ estimateMicros: -10_000_000n })).rejects.toBeInstanceOf(ConfigError);
+    await expect(budget.reserve({ estimateMicros: 10n ** 20n })).rejects.toBeInstanceOf(ConfigError);
+    await expect(budget.reserve({ estimateMicros: 0.5 as unknown as bigint })).rejects.toBeInstanceOf(ConfigError);
+    expect(await budget.remaining()).toBe(0.1);
+  });
+
+  it('denies feature-suffixed model ids by their base id', async () => {
+    const budget = createBudget({ models: { deny: ['*-uncensored', 'llama-*'] } });
+    for (const model of ['venice-uncensored:enable_web_search=off', 'llama-3.3-70b:strip_thinking_response=true'])
+      await expect(budget.reserve({ estimateMicros: 1n, model })).rejects.toBeInstanceOf(PolicyDeniedError);
+    const allowOnly = createBudget({ models: { allow: ['qwen3-4b'] } });
+    await allowOnly.reserve({ estimateMicros: 1n, model: 'qwen3-4b:enable_web_search=on' });
+  });
+
+  it('never echoes unknown policy field names and reports absurd limits as ConfigError', () => {
+    const secret = 'sk_live_4f3c2b1a0987654321';
+    const error = (() => {
+      try {
+        parsePolicy({ limits: { [secret]: 1 }, [secret]: true });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })()!;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(JSON.stringify(error.toJSON()) + error.message + String(error.stack)).not.toContain(secret);
+    expect(() => parsePolicy({ limits: { dailyUsd: 1e300 } })).toThrow(ConfigError);
+  });
+});
+
+describe('file store journal', () => {
+  const seed = async (path: string) => {
+    const store = fileStore(path);
+    const budget = createBudget({ limits: { totalUsd: 1 } }, { store });
+    await budget.commit(await budget.reserve({ estimateMicros: 300_000n }), 300_000n);
+    await store.close();
+    return readFileSync(path, 'utf8');
+  };
+  const forged = {
+    'a negative commit': (text: string) => {
+      const c = JSON.parse(text.split('\n').find((l) => l.includes('"op":"c"'))!);
+      return `${JSON.stringify({ ...c, id: 'forged', a: '-1000000000' })}\n`;
+    },
+    'an appended empty snapshot': () =>
+      `${JSON.stringify({ op: 'snap', state: { counters: [], reservations: [], usage: [], requests: [], pins: [], topUp: { count: 0, lastAt: 0, perDay: [] } } })}\n`,
+    'a duplicated reservation': (text: string) => `${text.split('\n').find((l) => l.includes('"op":"r"'))}\n`,
+    'a repeated commit': (text: string) => `${text.split('\n').find((l) => l.includes('"op":"c"'))}\n`,
+  };
+  for (const [what, line] of Object.entries(forged)) {
+    it(`refuses ${what} with a StoreError naming the line, never applying it`, async () => {
+      const path = join(tmp(), 'b.jsonl');
+      const text = await seed(path);
+      appendFileSync(path, line(text));
+      const budget = createBudget({ limits: { totalUsd: 1 } }, { store: fileStore(path) });
+      const error = await budget.report().catch((e) => e);
+      expect(error).toMatchObject({ code: 'STORE_ERROR', details: { line: text.split('\n').length } });
+      expect(error.message).toMatch(/line \d+/);
+      await expect(budget.reserve({ estimateMicros: 1n })).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    });
+  }
+
+  it('breaks a lock that names a live pid or holds garbage once its lease is over', async () => {
+    for (const holder of ['1', 'garbage', `${process.pid + 100000} ${Date.now() - 60_000}`]) {
+      const path = join(tmp(), 'b.jsonl');
+      writeFileSync(`${path}.lock`, holder);
+      const lock = `${path}.lock`;
+      // Backdate the lock file as a long-gone writer would have left it.
+      const { utimesSync } = await import('node:fs');
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(lock, old, old);
+      const budget = createBudget({}, { store: fileStore(path) });
+      const r = await budget.reserve({ estimateMicros: 1n });
+      await budget.commit(r, 1n);
+      expect((await budget.report()).totalUsd).toBe(0.000001);
+    }
+  });
+});
+
+describe('store outage at commit', () => {
+  it('keeps the paid commit in a durable journal, refuses new calls while down, replays when back', async () => {
+    const server = await startRedisServer();
+    const c = new Redis(server.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 });
+    await new Promise((res) => c.once('ready', res));
+    const journalPath = join(tmp(), 'journal.jsonl');
+    const budget = createBudget(
+      { limits: { totalUsd: 1 } },
+      { store: redisStore({ client: c, prefix: 'outage' }), journalPath },
+    );
+    const events: string[] = [];
+    budget.on('store-down', (e) => events.push(`down:${e.durable}`));
+    budget.on('store-restored', (e) => events.push(`restored:${e.replayed}`));
+    const r = await budget.reserve({ estimateMicros: 100_000n });
+    const port = server.port;
+    await server.stop(); // Redis dies between send and commit
+    await budget.commit(r, 50_000n, { requestId: 'paid-answer' }); // resolves: the paid answer is not thrown away
+    expect(readFileSync(journalPath, 'utf8')).toContain('paid-answer');
+    await expect(budget.reserve({ estimateMicros: 1n })).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    // Bring a server back on the same port (no persistence: only the journaled commit shows up there).
+    const { spawn } = await import('node:child_process');
+    const again = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '']);
+    try {
+      for (let i = 0; i < 100 && c.status !== 'ready'; i++) await new Promise((res) => setTimeout(res, 50));
+      const next = await budget.reserve({ estimateMicros: 1n });
+      await budget.release(next);
+      expect((await budget.store.requests()).get('paid-answer')?.micros).toBe(50_000n);
+      expect(events).toEqual(['down:true', 'restored:1']);
+      expect(readFileSync(journalPath, 'utf8')).toBe('');
+    } finally {
+      c.disconnect();
+      again.kill();
+    }
+  });
+});
