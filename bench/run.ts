@@ -239,6 +239,7 @@ async function benchPayg() {
       wallet,
       budget: createBudget({ signing: { payees: [sim.payTo] } }),
       mode: 'payg',
+      baseURL: sim.url,
       quoteCache,
     });
     const times: number[] = [];

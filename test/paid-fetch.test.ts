@@ -90,15 +90,34 @@ describe('paid fetch: Venice mode over the OpenAI SDK', () => {
     expect(res.headers.get(OUTCOME_HEADERS.requestId)).toBe(body.id);
   });
 
-  it('refuses over-budget calls before any request reaches the server', async () => {
-    const { client } = await setup({ limits: { perRequestUsd: 0.001 } });
+  it('refuses over-budget calls before any request reaches the server, and the SDK does not retry them', async () => {
+    const { fetch } = await setup({ limits: { perRequestUsd: 0.001 } });
+    let attempts = 0;
+    // The SDK's default retries: a refusal must say "budget", name the limit and never be retried.
+    const client = new OpenAI({
+      baseURL: sim.baseURL,
+      apiKey: 'unused',
+      fetch: (input, init) => {
+        attempts++;
+        return fetch(input, init);
+      },
+    });
     const before = sim.stats.byRoute['/chat/completions'] ?? 0;
     const error = await client.chat.completions
       .create({ model: 'llama-3.3-70b', messages: [{ role: 'user', content: 'x'.repeat(4000) }], max_tokens: 2000 })
       .catch((e) => e);
-    const cause = error instanceof BudgetExceededError ? error : error.cause;
-    expect(cause).toBeInstanceOf(BudgetExceededError);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error.status).toBe(402);
+    expect(error.message).toMatch(/per-request limit/);
+    expect(error.error).toMatchObject({ type: 'budget_exceeded', param: 'perRequest' });
+    expect(attempts).toBe(1);
     expect(sim.stats.byRoute['/chat/completions'] ?? 0).toBe(before);
+    // Plain fetch callers get the typed error.
+    const thrown = await fetch(`${sim.baseURL}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'llama-3.3-70b', messages: [{ role: 'user', content: 'x' }], max_tokens: 2000 }),
+    }).catch((e) => e);
+    expect(thrown).toBeInstanceOf(BudgetExceededError);
   });
 
   it('keeps 100 concurrent calls on one wallet within 5 in flight at the server', async () => {
@@ -168,7 +187,9 @@ describe('paid fetch: Venice mode over the OpenAI SDK', () => {
       { kind: 'reset', count: 1, route: '/embeddings' },
     ]);
     try {
-      const { client, budget, wallet } = await setup({ limits: { totalUsd: 1 } });
+      const { fetch, budget, wallet } = await setup({ limits: { totalUsd: 1 } });
+      // The SDK retries (one policy bounds the attempts: the paid fetch adds none under a Stainless SDK).
+      const client = new OpenAI({ baseURL: sim.baseURL, apiKey: 'unused', fetch, maxRetries: 4 });
       await client.chat.completions.create({
         model: 'qwen3-4b',
         messages: [{ role: 'user', content: 'a' }],
@@ -324,7 +345,7 @@ describe('paid fetch: pay-per-call gateway', () => {
     const wallet = createWallet({ privateKey: generatePrivateKey() });
     await sim.fund(wallet.address, 1);
     const budget = createBudget({ limits: { dailyUsd: 0.5 }, signing: { payees: [sim.payTo] } });
-    const fetch = createX402Fetch({ wallet, budget, mode: 'payg' });
+    const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
     const anthropic = new Anthropic({ baseURL: sim.url, apiKey: 'unused', fetch, maxRetries: 0 });
     const msg = await anthropic.messages.create({
       model: 'claude-haiku-4-5',
@@ -364,7 +385,7 @@ describe('paid fetch: pay-per-call gateway', () => {
           },
         });
         const budget = createBudget({ signing: { payees: [sim.payTo] } });
-        const fetch = createX402Fetch({ wallet, budget, mode: 'payg' });
+        const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
         const res = await fetch(`${sim.url}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -387,6 +408,7 @@ describe('paid fetch: pay-per-call gateway', () => {
       wallet,
       budget: createBudget({ signing: { payees: [sim.payTo] } }),
       mode: 'payg',
+      baseURL: sim.url,
       quoteCache: true,
     });
     const call = () =>

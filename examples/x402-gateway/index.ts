@@ -16,7 +16,7 @@ try {
   const anthropic = new Anthropic({
     baseURL: gateway,
     apiKey: 'unused',
-    fetch: createX402Fetch({ wallet: env.wallet, budget, mode: 'payg' }),
+    fetch: createX402Fetch({ wallet: env.wallet, budget, mode: 'payg', baseURL: gateway }),
     maxRetries: 0,
   });
 

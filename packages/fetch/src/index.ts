@@ -1,3 +1,4 @@
 export { createX402Fetch, OUTCOME_HEADERS, type X402FetchOptions } from './create-x402-fetch.js';
+export { clearDisputedPayee, disputedPayees } from './disputes.js';
 export { createLazyVeniceFetch, type LazyVeniceFetch, type VeniceCredentials } from './lazy-venice-fetch.js';
 export { isPaidRoute } from './routes.js';

@@ -25,6 +25,8 @@ export interface VeniceCredentials {
   scope?: string | readonly string[];
   /** Transport under the paid fetch (tests, proxies). */
   fetch?: FetchLike;
+  /** How budget refusals surface (see `X402FetchOptions.refusal`). */
+  refusal?: 'auto' | 'throw';
 }
 
 export interface LazyVeniceFetch {
@@ -66,6 +68,7 @@ export function createLazyVeniceFetch(credentials: VeniceCredentials = {}): Lazy
         baseURL: baseURL(),
         scope: credentials.scope,
         fetch: credentials.fetch,
+        refusal: credentials.refusal,
       }),
     };
     return resolved;

@@ -23,11 +23,33 @@ const OPEN = [
 export const isPaidRoute = (route: string) => PAID.some((re) => re.test(route));
 export const isOpenRoute = (route: string) => OPEN.some((re) => re.test(route));
 
+/**
+ * The route a server would most likely serve for a path: percent-decoded, `;params` dropped, repeated and
+ * trailing slashes collapsed, lower case. Used to classify and budget only — the URL sent is never changed —
+ * so `/Chat/Completions/`, `//chat/completions` or `/chat%2Fcompletions` cannot slip past the budget.
+ */
+export function normalizeRoute(path: string): string {
+  let p = path;
+  for (let i = 0; i < 3 && p.includes('%'); i++) {
+    try {
+      p = decodeURIComponent(p);
+    } catch {
+      break;
+    }
+  }
+  p = p
+    .replace(/;[^/]*/g, '')
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '')
+    .toLowerCase();
+  return p.startsWith('/') ? p || '/' : `/${p}`;
+}
+
 /** `https://api.venice.ai/api/v1/chat/completions?x` under base `…/api/v1` → `/chat/completions`; undefined when outside. */
-export function routeUnder(base: URL | undefined, url: URL): string | undefined {
-  if (!base) return url.pathname;
+export function routeUnder(base: URL, url: URL): string | undefined {
   if (url.origin !== base.origin) return undefined;
-  const prefix = base.pathname.replace(/\/+$/, '');
-  if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) return undefined;
-  return url.pathname.slice(prefix.length) || '/';
+  const prefix = normalizeRoute(base.pathname).replace(/^\/$/, '');
+  const path = normalizeRoute(url.pathname);
+  if (path !== prefix && !path.startsWith(`${prefix}/`)) return undefined;
+  return path.slice(prefix.length) || '/';
 }

@@ -1,4 +1,4 @@
-import { type Micros, parseUsdString, usdToMicros } from '@venice-x402/core';
+import { type Micros, parseUsdString, TimeoutError, usdToMicros } from '@venice-x402/core';
 
 export interface Usage {
   promptTokens?: number;
@@ -56,27 +56,94 @@ export interface SseOutcome extends BodyFacts {
   error?: string;
 }
 
+/** Watches a body passing through; `end` runs once, with `cut` when it did not finish normally. */
+interface Watcher {
+  chunk(bytes: Uint8Array): void;
+  end(cut: boolean, error?: unknown): void;
+}
+
 /**
- * Passes an SSE body through chunk by chunk — nothing is read ahead of the consumer (highWaterMark 0) —
- * while watching frames for usage, cost and the end marker. `onEnd` runs exactly once: at the end, on
- * an upstream error, or when the consumer cancels.
+ * Passes a body through chunk by chunk — nothing is read ahead of the consumer (highWaterMark 0) — while a
+ * watcher sees every chunk. A body that moves nothing for `idleMs` (a stalled server, or a consumer that
+ * never reads) is cut with a TimeoutError, so its in-flight slot and hold are freed.
+ */
+export function passThrough(
+  body: ReadableStream<Uint8Array>,
+  watcher: Watcher,
+  idleMs: number,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let finished = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let ctrl: ReadableStreamDefaultController<Uint8Array>;
+  const finish = (cut: boolean, error?: unknown) => {
+    clearTimeout(timer);
+    if (finished) return;
+    finished = true;
+    watcher.end(cut, error);
+  };
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const error = new TimeoutError(`The answer sent nothing for ${idleMs} ms: cut`);
+      finish(true, error);
+      reader.cancel(error).catch(() => {});
+      try {
+        ctrl.error(error);
+      } catch {}
+    }, idleMs);
+    timer.unref?.();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        ctrl = controller;
+        arm();
+      },
+      async pull(controller) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await reader.read();
+        } catch (error) {
+          finish(true, error);
+          controller.error(error);
+          return;
+        }
+        if (finished) return;
+        if (result.done) {
+          finish(false);
+          controller.close();
+          return;
+        }
+        try {
+          watcher.chunk(result.value);
+        } catch {
+          // Watching must never break the stream itself.
+        }
+        arm();
+        controller.enqueue(result.value);
+      },
+      cancel(reason) {
+        finish(true, reason);
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * An SSE body passed through while its frames are watched for usage, cost and the end marker. `onEnd`
+ * runs exactly once: at the end, on an upstream error, on an idle cut, or when the consumer cancels.
  */
 export function tapSse(
   body: ReadableStream<Uint8Array>,
   onEnd: (outcome: SseOutcome) => void,
+  idleMs = 120_000,
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
   const decoder = new TextDecoder();
   const state: SseOutcome = { done: false, cut: false, streamedTokens: 0 };
   let pending = '';
-  let finished = false;
-
-  const finish = (cut: boolean) => {
-    if (finished) return;
-    finished = true;
-    state.cut = cut && !state.done;
-    onEnd(state);
-  };
 
   const frame = (data: string) => {
     if (data === '[DONE]') {
@@ -100,54 +167,84 @@ export function tapSse(
     if (usage) state.usage = { ...state.usage, ...Object.fromEntries(Object.entries(usage).filter(([, v]) => v)) };
     const cost = num(json.cost?.usd);
     if (cost !== undefined) state.costMicros = usdToMicros(cost);
-    if (json.type === 'message_stop') state.done = true;
+    if (json.type === 'message_stop' || json.type === 'response.completed') state.done = true;
     const delta = json.choices?.[0]?.delta ?? json.delta;
     const text =
       (typeof delta?.content === 'string' ? delta.content : '') +
       (typeof delta?.text === 'string' ? delta.text : '') +
+      (typeof delta === 'string' ? delta : '') +
       (typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : '') +
       (delta?.tool_calls?.map?.((c: any) => c?.function?.arguments ?? '').join('') ?? '');
     if (text) state.streamedTokens += 1;
   };
 
-  const scan = (chunk: Uint8Array) => {
-    pending += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl).replace(/\r$/, '');
-      pending = pending.slice(nl + 1);
-      if (line.startsWith('data:')) frame(line.slice(5).trimStart());
-    }
-  };
-
-  return new ReadableStream<Uint8Array>(
+  return passThrough(
+    body,
     {
-      async pull(controller) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader.read();
-        } catch (error) {
-          finish(true);
-          controller.error(error);
-          return;
+      chunk(bytes) {
+        pending += decoder.decode(bytes, { stream: true });
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl).replace(/\r$/, '');
+          pending = pending.slice(nl + 1);
+          if (line.startsWith('data:')) frame(line.slice(5).trimStart());
         }
-        if (result.done) {
-          finish(!state.done);
-          controller.close();
-          return;
-        }
-        try {
-          scan(result.value);
-        } catch {
-          // Watching must never break the stream itself.
-        }
-        controller.enqueue(result.value);
       },
-      cancel(reason) {
-        finish(true);
-        return reader.cancel(reason);
+      end(cut) {
+        state.cut = cut && !state.done;
+        onEnd(state);
       },
     },
-    { highWaterMark: 0 },
+    idleMs,
   );
+}
+
+const TAIL_BYTES = 64 * 1024;
+
+/**
+ * A JSON body too large to buffer, passed through while its head and tail are kept: cost and usage sit at
+ * the end of an OpenAI-style body, the id at its start. Memory stays bounded whatever the body's size.
+ */
+export function tapLargeJson(
+  body: ReadableStream<Uint8Array>,
+  onEnd: (facts: BodyFacts, cut: boolean) => void,
+  idleMs: number,
+): ReadableStream<Uint8Array> {
+  let head = '';
+  let tail = Buffer.alloc(0);
+  return passThrough(
+    body,
+    {
+      chunk(bytes) {
+        if (head.length < 4096) head += Buffer.from(bytes.subarray(0, 4096)).toString('utf8');
+        tail = Buffer.concat([tail, bytes]);
+        if (tail.length > TAIL_BYTES) tail = tail.subarray(tail.length - TAIL_BYTES);
+      },
+      end(cut) {
+        onEnd(factsFromText(head, tail.toString('utf8')), cut);
+      },
+    },
+    idleMs,
+  );
+}
+
+/** Facts read with patterns from the head and tail of a JSON body that was never parsed whole. */
+function factsFromText(head: string, tail: string): BodyFacts {
+  const n = (re: RegExp, s: string) => {
+    const m = re.exec(s);
+    const v = m ? Number(m[1]) : Number.NaN;
+    return Number.isFinite(v) && v >= 0 ? v : undefined;
+  };
+  const costUsd = n(/"cost"\s*:\s*\{[^{}]*"usd"\s*:\s*([0-9.eE+-]+)/, tail);
+  const prompt = n(/"(?:prompt|input)_tokens"\s*:\s*(\d+)/, tail);
+  const completion = n(/"(?:completion|output)_tokens"\s*:\s*(\d+)/, tail);
+  return {
+    costMicros: costUsd === undefined ? undefined : usdToMicros(costUsd),
+    usage:
+      prompt === undefined && completion === undefined
+        ? undefined
+        : { promptTokens: prompt ?? 0, completionTokens: completion ?? 0 },
+    requestId: /^\s*\{\s*"id"\s*:\s*"([^"]{1,200})"/.exec(head)?.[1],
+    model: /"model"\s*:\s*"([^"]{1,200})"/.exec(head)?.[1],
+  };
 }

@@ -34,7 +34,8 @@ const num = (v: string | null) => (v == null || !Number.isFinite(Number(v)) ? un
  * `response_metadata`: outcomes by request id, from response headers (JSON) or charge events (streams).
  */
 export function createPaidClient(credentials: VeniceCredentials) {
-  const paid = createLazyVeniceFetch(credentials);
+  // LangChain unwraps and fails fast on our typed errors: keep refusals thrown.
+  const paid = createLazyVeniceFetch({ ...credentials, refusal: 'throw' });
   const outcomes = new Map<string, CallOutcome>();
   const waiters = new Map<string, (o: CallOutcome) => void>();
   const remember = (id: string, outcome: CallOutcome) => {

@@ -133,14 +133,13 @@ export function createEstimator(options: {
           JSON.stringify(b.messages ?? b.input ?? '').length +
           JSON.stringify(b.tools ?? '').length +
           String(b.system ?? '').length;
-        const cap = Number(
-          b.max_completion_tokens ??
-            b.max_tokens ??
-            b.max_output_tokens ??
-            p.maxCompletionTokens ??
-            DEFAULT_MAX_COMPLETION,
-        );
-        const n = Math.max(1, Number(b.n ?? 1));
+        // The server never produces more than the model's cap, and a nonsense cap (negative, NaN, a string)
+        // must never lower the hold: anything but a positive number means the model's own maximum.
+        const modelMax = p.maxCompletionTokens ?? DEFAULT_MAX_COMPLETION;
+        const asked = Number(b.max_completion_tokens ?? b.max_tokens ?? b.max_output_tokens ?? modelMax);
+        const cap = Number.isFinite(asked) && asked > 0 ? Math.min(Math.ceil(asked), modelMax) : modelMax;
+        const askedN = Number(b.n ?? 1);
+        const n = Number.isFinite(askedN) && askedN >= 1 ? Math.min(Math.ceil(askedN), 128) : 1;
         micros = perMillion(tokensOf(inputChars), p.input) + perMillion(cap * n, p.output);
         const search = b.venice_parameters?.enable_web_search ?? /enable_web_search=(on|auto)/.exec(model)?.[1];
         if (search === 'on' || search === 'auto') micros += usdToMicros(WEB_SEARCH_USD);
@@ -149,7 +148,8 @@ export function createEstimator(options: {
         const chars = inputs.reduce((s: number, x: unknown) => s + String(x).length, 0);
         micros = perMillion(tokensOf(chars), p.input);
       } else if (path.endsWith('/images/generations') || path.endsWith('/image/generate')) {
-        micros = usdToMicros((p.image ?? 0) * Math.max(1, Number(b.n ?? b.variants ?? 1)), 'ceil');
+        const images = Number(b.n ?? b.variants ?? 1);
+        micros = usdToMicros((p.image ?? 0) * (Number.isFinite(images) && images >= 1 ? Math.ceil(images) : 1), 'ceil');
       } else if (path.endsWith('/audio/speech')) {
         micros = perMillion(String(b.input ?? '').length, p.input);
       } else if (path.endsWith('/audio/transcriptions')) {
