@@ -1,4 +1,4 @@
-import type { Estimator, Micros, Reservation } from '@venice-x402/core';
+import { type Estimator, type Micros, type Reservation, usdToMicros } from '@venice-x402/core';
 import type { BodyFacts, SseOutcome } from './settle.js';
 
 export type CostSource = 'cost' | 'usage' | 'payment' | 'partial' | 'estimate';
@@ -28,9 +28,9 @@ export async function actualCost(
     };
   }
   if (pricing?.image !== undefined && body.images)
-    return { micros: BigInt(Math.ceil(pricing.image * 1e6)) * BigInt(body.images), source: 'usage' };
+    return { micros: usdToMicros(pricing.image, 'ceil') * BigInt(body.images), source: 'usage' };
   if (pricing?.perAudioSecond !== undefined && body.audioSeconds !== undefined) {
-    return { micros: BigInt(Math.ceil(body.audioSeconds * pricing.perAudioSecond * 1e6)), source: 'usage' };
+    return { micros: usdToMicros(body.audioSeconds * pricing.perAudioSecond, 'ceil'), source: 'usage' };
   }
   if (pricing?.input !== undefined && held.route.endsWith('/audio/speech') && typeof request?.input === 'string') {
     return { micros: tokenMicros(request.input.length, pricing.input), source: 'usage' };

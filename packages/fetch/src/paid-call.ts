@@ -54,7 +54,7 @@ export class PaidCall {
   /** Renews the hold a few times per TTL, so a long call or slow stream keeps it; the TTL is for dead processes. */
   private keepAlive() {
     if (this.renewTimer) return;
-    const every = Math.max(1000, Math.floor(this.ctx.reservationTtlMs / 3));
+    const every = Math.max(100, Math.floor(this.ctx.reservationTtlMs / 3));
     this.renewTimer = setInterval(() => {
       if (this.reservation) this.ctx.budget.renew(this.reservation).catch(() => {});
     }, every);
@@ -82,9 +82,13 @@ export class PaidCall {
   async setAsideSentPayment(note: string) {
     const held = this.reservation;
     this.reservation = undefined;
+    const payment = this.payment;
     this.paymentSent = false;
     this.payment = undefined;
-    if (held) await this.ctx.budget.markAmbiguous(held, { model: this.model, note }).catch(() => {});
+    if (held)
+      await this.ctx.budget
+        .markAmbiguous(held, { model: this.model, note, outstandingMicros: payment?.amountMicros })
+        .catch(() => {});
   }
 
   /** Nothing was charged: free the hold — unless a payment went out, which stays counted until reconciled. */
@@ -96,6 +100,7 @@ export class PaidCall {
         .markAmbiguous(held, {
           model: this.model,
           paymentTx: this.paymentTx,
+          outstandingMicros: this.payment?.amountMicros,
           note: note ?? 'payment sent, no paid answer: counted until reconciled',
         })
         .catch(() => {});

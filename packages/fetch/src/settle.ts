@@ -235,9 +235,11 @@ function factsFromText(head: string, tail: string): BodyFacts {
     const v = m ? Number(m[1]) : Number.NaN;
     return Number.isFinite(v) && v >= 0 ? v : undefined;
   };
-  const costUsd = n(/"cost"\s*:\s*\{[^{}]*"usd"\s*:\s*([0-9.eE+-]+)/, tail);
-  const prompt = n(/"(?:prompt|input)_tokens"\s*:\s*(\d+)/, tail);
-  const completion = n(/"(?:completion|output)_tokens"\s*:\s*(\d+)/, tail);
+  // Usage and cost close an OpenAI-style body; a short head may carry them too.
+  const pick = (re: RegExp) => n(re, tail) ?? n(re, head);
+  const costUsd = pick(/"cost"\s*:\s*\{[^{}]*"usd"\s*:\s*([0-9.eE+-]+)/);
+  const prompt = pick(/"(?:prompt|input)_tokens"\s*:\s*(\d+)/);
+  const completion = pick(/"(?:completion|output)_tokens"\s*:\s*(\d+)/);
   return {
     costMicros: costUsd === undefined ? undefined : usdToMicros(costUsd),
     usage:

@@ -53,6 +53,8 @@ export interface Reservation {
 }
 
 export interface ChargeDetails {
+  /** markAmbiguous only: what is outstanding (a signed payment's amount), when less than the hold. */
+  outstandingMicros?: Micros;
   requestId?: string;
   model?: string;
   /** Where the actual cost came from. */
@@ -511,9 +513,15 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
 
     async markAmbiguous(reservation, details = {}) {
       const t = now();
+      const outstanding =
+        details.outstandingMicros !== undefined &&
+        details.outstandingMicros >= 0n &&
+        details.outstandingMicros < reservation.amountMicros
+          ? details.outstandingMicros
+          : reservation.amountMicros;
       await settle('markAmbiguous', reservation, {
         id: reservation.id,
-        actual: reservation.amountMicros,
+        actual: outstanding,
         keys: reservation.keys,
         usage: { scopes: reservation.scopes, model: details.model ?? reservation.model, day: dayOf(reservation.at) },
         requestId: details.requestId ?? `ambiguous:${reservation.id}`,
@@ -525,8 +533,8 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         model: details.model ?? reservation.model,
         route: reservation.route,
         scopes: reservation.scopes,
-        costUsd: microsToUsd(reservation.amountMicros),
-        costMicros: reservation.amountMicros,
+        costUsd: microsToUsd(outstanding),
+        costMicros: outstanding,
         estimateMicros: reservation.amountMicros,
         source: 'estimate',
         paymentTx: details.paymentTx,
