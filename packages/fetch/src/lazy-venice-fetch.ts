@@ -25,6 +25,8 @@ export interface VeniceCredentials {
   scope?: string | readonly string[];
   /** Transport under the paid fetch (tests, proxies). */
   fetch?: FetchLike;
+  /** Retries the paid fetch adds for 429 / 5xx / resets. Default 0: the SDK above it retries. */
+  maxRetries?: number;
   /** How budget refusals surface (see `X402FetchOptions.refusal`). */
   refusal?: 'auto' | 'throw';
 }
@@ -69,6 +71,8 @@ export function createLazyVeniceFetch(credentials: VeniceCredentials = {}): Lazy
         scope: credentials.scope,
         fetch: credentials.fetch,
         refusal: credentials.refusal,
+        // Adapters run under SDKs that retry 429 / 5xx themselves: one retry policy (the SDK's) bounds the attempts.
+        maxRetries: credentials.maxRetries ?? 0,
       }),
     };
     return resolved;

@@ -29,13 +29,23 @@ export function chooseRequirement(quote: PaymentRequired, policy: SigningPolicy)
   return selectRequirement(quote, policy);
 }
 
+/**
+ * A pay-per-call authorization is valid for at most 5 minutes: long enough for a server that settles after
+ * answering a long generation, short enough that an unsettled one is soon provably dead.
+ */
+export const PAY_PER_CALL_VALIDITY_SECONDS = 300;
+
 /** Signs an accepted requirement in the layout the quote's protocol version expects. */
 export function signFor(
   signer: Signer,
   quote: PaymentRequired,
   requirement: AcceptedRequirement,
 ): Promise<SignedPayment> {
-  return signPayment(signer, requirement, { shape: quote.x402Version >= 2 ? 'v2' : 'v1', resource: quote.resource });
+  return signPayment(signer, requirement, {
+    shape: quote.x402Version >= 2 ? 'v2' : 'v1',
+    resource: quote.resource,
+    validForSeconds: PAY_PER_CALL_VALIDITY_SECONDS,
+  });
 }
 
 /** Remembers the last accepted quote per (origin, route, model) so the next call can pay up front. */

@@ -87,6 +87,7 @@ export function createEstimator(options: {
   let table = new Map<string, ModelPricing>((options.models ?? []).map((m) => [m.id, m]));
   let loadedAt = options.models ? Date.now() : 0;
   let loading: Promise<void> | undefined;
+  let triedAt = 0;
   const fallback: Estimate = { micros: usdToMicros(options.defaultEstimateUsd, 'ceil'), basis: 'default' };
 
   async function load() {
@@ -100,7 +101,11 @@ export function createEstimator(options: {
 
   async function pricing(model: string): Promise<ModelPricing | undefined> {
     const id = model.split(':')[0]!; // strip Venice model feature suffixes
-    if (options.baseURL !== null && (!table.has(id) || Date.now() - loadedAt > ttl)) {
+    const now = Date.now();
+    // Reload when stale, or for an unknown id at most every 30 s (a failing /models is not asked every call).
+    const stale = now - loadedAt > ttl;
+    if (options.baseURL !== null && (stale || (!table.has(id) && now - triedAt > 30_000))) {
+      triedAt = now;
       loading ??= load()
         .catch(() => {
           // Pricing unavailable: estimates fall back to the default until the next attempt.

@@ -33,7 +33,7 @@ const loadScheme = () => (schemeModule ??= import('@x402/evm/exact/client'));
 export async function signPayment(
   signer: Signer,
   req: AcceptedRequirement,
-  options: { shape?: PaymentShape; amountMicros?: bigint; resource?: unknown } = {},
+  options: { shape?: PaymentShape; amountMicros?: bigint; resource?: unknown; validForSeconds?: number } = {},
 ): Promise<SignedPayment> {
   const shape = options.shape ?? 'v2';
   const amountMicros = options.amountMicros ?? req.amountMicros;
@@ -52,7 +52,10 @@ export async function signPayment(
     address: signer.address,
     signTypedData: (args) => signer.signTypedData(args),
   });
-  const result = await scheme.createPaymentPayload(2, requirements);
+  // A shorter validity than the quote allows shortens the exposure of a signed payment; `accepted` still
+  // echoes the quote exactly, as servers match it.
+  const validFor = Math.min(req.maxTimeoutSeconds, options.validForSeconds ?? req.maxTimeoutSeconds);
+  const result = await scheme.createPaymentPayload(2, { ...requirements, maxTimeoutSeconds: validFor });
   const inner = result.payload as PaymentPayload['payload'];
   let payload: PaymentPayload;
   if (shape === 'v2') {
