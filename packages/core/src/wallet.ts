@@ -29,7 +29,11 @@ export interface WalletOptions {
   signingPolicy?: Partial<SigningPolicy>;
   /** Where trust-on-first-use payee pins live. A budget store supplies a shared one. */
   payeePins?: PayeePins;
-  /** Top-up header layout: `v2` (PAYMENT-SIGNATURE, default) or `hybrid` (X-402-Payment, as Venice's client). */
+  /**
+   * Top-up payload layout: `hybrid` (default: what Venice's own client sends, as X-402-Payment — accepted for any
+   * amount) or `v2` (an x402 v2 PaymentPayload as PAYMENT-SIGNATURE — stock v2 servers accept it only when the
+   * amount equals an advertised entry).
+   */
   paymentShape?: PaymentShape;
 }
 

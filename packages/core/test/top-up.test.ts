@@ -63,9 +63,21 @@ function countingWallet(options: Parameters<typeof createWallet>[1] = {}) {
 }
 
 describe('top-up', () => {
-  it('signs an EIP-3009 payment that verifies against the USDC domain and reads the receipt', async () => {
+  it('by default sends what Venice’s own client sends for any amount: the hybrid layout as X-402-Payment', async () => {
     discovery = { body: { x402Version: 2, accepts: [goodOption] } };
-    const { wallet, account } = countingWallet();
+    const { wallet } = countingWallet();
+    await wallet.topUp(10); // ≠ the advertised 5 USDC: a stock v2 server would refuse a v2 payload here
+    const sent = received.at(-1)!;
+    expect(sent['payment-signature']).toBeUndefined();
+    const payload = decodeBase64Json(sent['x-402-payment']!, 'sent') as any;
+    expect(Object.keys(payload).sort()).toEqual(['network', 'payload', 'scheme', 'x402Version']);
+    expect(payload).toMatchObject({ x402Version: 2, scheme: 'exact', network: 'base' });
+    expect(payload.payload.authorization.value).toBe('10000000');
+  });
+
+  it('signs an EIP-3009 payment that verifies against the USDC domain and reads the receipt (v2 layout)', async () => {
+    discovery = { body: { x402Version: 2, accepts: [goodOption] } };
+    const { wallet, account } = countingWallet({ paymentShape: 'v2' });
     const result = await wallet.topUp(10);
     expect(result).toMatchObject({ amountUsd: 10, newBalanceUsd: 10, paymentId: 'x402-1', transaction: '0xabc' });
     const sent = received.at(-1)!;

@@ -187,7 +187,9 @@ export async function topUp(ctx: WalletApiContext, amountUsd: number): Promise<T
   await enforcePayeePin(ctx.payeePins, pinKey, req, ctx.signingPolicy);
 
   const payment = await signPayment(ctx.signer, req, {
-    shape: ctx.paymentShape ?? 'v2',
+    // Venice's own client sends the hybrid layout, known to be accepted for any amount; stock x402 v2 matching
+    // would refuse a v2 payload whose amount differs from the advertised minimum (README: Wire choices).
+    shape: ctx.paymentShape ?? 'hybrid',
     amountMicros,
     resource: { url, description: 'Venice x402 top-up', mimeType: 'application/json' },
   });
