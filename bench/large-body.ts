@@ -33,7 +33,8 @@ const timer = setInterval(() => {
 const before = process.memoryUsage().rss;
 const res = await fetch(`${baseURL}/chat/completions`, { method: 'POST', body: '{"model":"qwen3-4b"}' });
 let bytes = 0;
-for await (const c of res.body!) bytes += c.length;
+const reader = res.body!.getReader();
+for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.length;
 await new Promise((r) => setTimeout(r, 50));
 clearInterval(timer);
 const report = await budget.report();
