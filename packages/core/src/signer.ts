@@ -1,6 +1,7 @@
 import type { Address, Hex, TypedDataDefinition } from 'viem';
 import { InvalidKeyError } from './errors.js';
 import { isHexAddress, viem, viemAccounts } from './lazy.js';
+import { createWorkerSigner } from './signing-worker.js';
 
 /**
  * The minimum a wallet needs: an address, EIP-191 `signMessage` and EIP-712 `signTypedData`.
@@ -14,8 +15,12 @@ export interface Signer {
 
 export type SignerSource = { privateKey: string } | { account: Signer };
 
-/** Builds a signer. The key never leaves the closure of the viem account and is never echoed in errors. */
-export function toSigner(source: SignerSource): Signer {
+/**
+ * Builds a signer. The key never leaves the closure of the viem account (and, for `offThread`, the signing
+ * thread's workerData) and is never echoed in errors. `offThread`: EIP-191 messages (every Sign-In-With-X) are
+ * signed in a worker thread, falling back to this thread if it is unavailable.
+ */
+export function toSigner(source: SignerSource, options: { offThread?: boolean } = {}): Signer {
   if ('privateKey' in source) {
     const key = source.privateKey;
     if (typeof key !== 'string') throw new InvalidKeyError('expected a 0x-prefixed 32-byte hex string');
@@ -23,9 +28,12 @@ export function toSigner(source: SignerSource): Signer {
     if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new InvalidKeyError('expected a 0x-prefixed 32-byte hex string');
     try {
       const account = viemAccounts().privateKeyToAccount(hex);
+      const thread = options.offThread ? createWorkerSigner(hex) : undefined;
+      const inline = (message: string) => account.signMessage({ message });
       return {
         address: account.address,
-        signMessage: ({ message }) => account.signMessage({ message }),
+        signMessage: ({ message }) =>
+          thread ? thread.signMessage(message).catch(() => inline(message)) : inline(message),
         signTypedData: (args) => account.signTypedData(args as TypedDataDefinition),
       };
     } catch {

@@ -27,6 +27,11 @@ export interface WalletOptions {
   signIn?: SignInOptions;
   /** What top-ups (and pay-per-call payments) may be signed for. A budget supplies its own. */
   signingPolicy?: Partial<SigningPolicy>;
+  /**
+   * Sign Sign-In-With-X messages of a private key in a worker thread, off the event loop. Default true.
+   * External signers (browser wallets, KMS, viem accounts) always sign where they are.
+   */
+  signOffThread?: boolean;
   /** Where trust-on-first-use payee pins live. A budget store supplies a shared one. */
   payeePins?: PayeePins;
   /**
@@ -60,7 +65,7 @@ export interface Wallet {
 }
 
 export function createWallet(source: SignerSource, options: WalletOptions = {}): Wallet {
-  const signer = toSigner(source);
+  const signer = toSigner(source, { offThread: options.signOffThread ?? true });
   const baseURL = (options.baseURL ?? process.env.VENICE_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   const signIn = createSignInFactory(signer, baseURL, {
     ...options.signIn,

@@ -1,0 +1,126 @@
+/**
+ * The client's own cost of one paid call, side by side in one run, against a server that verifies nothing
+ * (bench/canned-server.ts, its own process): latency per sequential call, and main-thread (event-loop)
+ * busy time per call from performance.eventLoopUtilization(); then 200 concurrent calls: throughput and p99
+ * event-loop delay. Run: pnpm build && node --import tsx bench/canned.ts [--no-official]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createBudget, createEstimator, createWallet } from '@venice-x402/core';
+import { createX402Fetch } from '@venice-x402/fetch';
+import { generatePrivateKey } from 'viem/accounts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const ROUNDS = Number(process.env.ROUNDS ?? 400);
+
+function serverProcess(): Promise<{ baseURL: string; url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'canned-server.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve) => {
+    child.stdout.once('data', (d) => resolve({ ...JSON.parse(String(d)), stop: () => child.kill('SIGTERM') }));
+  });
+}
+
+function official(): ((key: string, o: { apiUrl: string }) => typeof fetch) | undefined {
+  const dir = join(here, '.official-client');
+  if (process.argv.includes('--no-official') || !existsSync(join(dir, 'node_modules', 'venice-x402-client')))
+    return undefined;
+  return createRequire(join(dir, 'index.js'))('venice-x402-client').createAuthFetch;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const server = await serverProcess();
+const key = generatePrivateKey();
+const url = `${server.baseURL}/chat/completions`;
+const body = JSON.stringify({
+  model: 'qwen3-4b',
+  messages: [{ role: 'user', content: 'benchmark me' }],
+  max_tokens: 8,
+});
+const init = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body });
+const estimator = () =>
+  createEstimator({
+    baseURL: null,
+    defaultEstimateUsd: 0.05,
+    models: [{ id: 'qwen3-4b', type: 'text', input: 0.05, output: 0.15, maxCompletionTokens: 8192 }],
+  });
+const paid = (options: { signOffThread?: boolean; apiKey?: boolean }) =>
+  createX402Fetch({
+    wallet: options.apiKey
+      ? undefined
+      : createWallet({ privateKey: key }, { baseURL: server.baseURL, signOffThread: options.signOffThread }),
+    apiKey: options.apiKey ? 'sk-bench' : undefined,
+    baseURL: server.baseURL,
+    budget: createBudget({ limits: { dailyUsd: 1e6 } }),
+    estimator: estimator(),
+  });
+const createAuthFetch = official();
+const clients: [string, typeof fetch][] = [
+  ['bare fetch', fetch],
+  ['createX402Fetch, wallet (signing off-thread, default)', paid({})],
+  ['createX402Fetch, wallet (signing on the main thread)', paid({ signOffThread: false })],
+  ['createX402Fetch, API key', paid({ apiKey: true })],
+  ...(createAuthFetch
+    ? ([['venice-x402-client@0.2.0 createAuthFetch', createAuthFetch(key, { apiUrl: server.url })]] as [
+        string,
+        typeof fetch,
+      ][])
+    : []),
+];
+
+async function one(f: typeof fetch) {
+  const res = await f(url, init());
+  if (res.status !== 200) throw new Error(`status ${res.status}`);
+  await res.json();
+}
+
+// Sequential: every round runs each client for a batch of calls, alternating, so noise hits all alike.
+const latency = clients.map(() => [] as number[]);
+const busy = clients.map(() => [] as number[]);
+for (const [, f] of clients) for (let i = 0; i < 50; i++) await one(f); // warm-up
+const BATCH = 20;
+for (let r = 0; r < ROUNDS / BATCH; r++) {
+  for (const [j, [, f]] of clients.entries()) {
+    const elu0 = performance.eventLoopUtilization();
+    const t0 = performance.now();
+    for (let i = 0; i < BATCH; i++) await one(f);
+    const elapsed = performance.now() - t0;
+    const elu = performance.eventLoopUtilization(elu0);
+    latency[j]!.push((elapsed / BATCH) * 1000);
+    busy[j]!.push((elu.active / BATCH) * 1000);
+  }
+}
+const bareLatency = median(latency[0]!);
+const bareBusy = median(busy[0]!);
+console.log(`## Paid call against a canned server (verifies nothing), ${ROUNDS} sequential calls per client\n`);
+console.log('| client | latency / call | ratio to bare | event-loop busy / call | over bare |');
+console.log('|---|---|---|---|---|');
+clients.forEach(([name], j) => {
+  const l = median(latency[j]!);
+  const b = median(busy[j]!);
+  console.log(
+    `| ${name} | ${l.toFixed(0)} µs | ${(l / bareLatency).toFixed(2)}× | ${b.toFixed(0)} µs | ${j === 0 ? '—' : `+${(b - bareBusy).toFixed(0)} µs`} |`,
+  );
+});
+
+// Concurrent: 200 calls at once, throughput and p99 event-loop delay.
+console.log('\n## 200 concurrent calls\n');
+console.log('| client | calls / s | p99 event-loop delay |');
+console.log('|---|---|---|');
+for (const [name, f] of clients) {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: 200 }, () => one(f)));
+  const s = (performance.now() - t0) / 1000;
+  h.disable();
+  console.log(`| ${name} | ${(200 / s).toFixed(0)} | ${(h.percentile(99) / 1e6).toFixed(2)} ms |`);
+}
+server.stop();
+process.exit(0);
