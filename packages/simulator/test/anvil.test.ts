@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../src/index.js';
 import { decode, signTopUp } from './independent-client.js';
 
-const anvilCount = () => Number(execSync('pgrep -c -x anvil || true').toString().trim() || 0);
+// Anvils started by this test process only: other suites (and other processes) may run their own meanwhile.
+const anvilCount = () => Number(execSync(`pgrep -c -x -P ${process.pid} anvil || true`).toString().trim() || 0);
 
 describe('simulator: anvil chain', () => {
   let sim: Simulator;
