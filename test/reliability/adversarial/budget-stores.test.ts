@@ -212,3 +212,26 @@ describe('store outage at commit', () => {
     }
   });
 });
+
+describe('Redis round trips', () => {
+  it('a paid call costs two: reserve, and a commit that answers what is left', async () => {
+    let commands = 0;
+    const counting = {
+      call: (command: string, ...args: (string | number)[]) => {
+        commands++;
+        return client.call(command, ...args);
+      },
+    };
+    const budget = createBudget(
+      { limits: { dailyUsd: 1 } },
+      { store: redisStore({ client: counting, prefix: 'rtt' }) },
+    );
+    const warm = await budget.reserve({ estimateMicros: 1n });
+    await budget.commit(warm, 1n); // loads the scripts once
+    commands = 0;
+    const r = await budget.reserve({ estimateMicros: 100_000n });
+    const outcome = await budget.commit(r, 40_000n);
+    expect(commands).toBe(2);
+    expect(outcome.remainingUsd).toBe(0.959999);
+  });
+});

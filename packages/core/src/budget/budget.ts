@@ -23,7 +23,7 @@ import {
   WINDOWS,
   type WindowName,
 } from './policy.js';
-import type { BudgetStore, CommitArgs, CounterLimit, UsageRow } from './store.js';
+import type { BudgetStore, CommitArgs, CommitResult, CounterLimit, CounterState, UsageRow } from './store.js';
 import { dayOf, scopeChain, windowId } from './windows.js';
 
 /** A policy refusal that is not about money: a denied model or route. */
@@ -278,15 +278,33 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     throw error;
   }
 
-  async function checkWarnings(keys: string[], t: number) {
-    if (!listening('warning')) return;
-    const state = await store.counters(keys, t);
+  /** Limit of a counter key (`scope|windowId`), whatever window it is. */
+  function limitOfKey(key: string, t: number) {
+    const [scope, wid] = key.split('|') as [string, string];
+    const window = WINDOWS.find((w) => windowId(w, t) === wid) ?? (wid === 't' ? 'total' : undefined);
+    const limit = window && limitsFor(scope)?.[WINDOW_FIELD[window]];
+    return limit === undefined ? undefined : { scope, window: window!, limit };
+  }
+
+  function remainingOf(keys: string[], state: Map<string, CounterState>, t: number): number | undefined {
+    let min: bigint | undefined;
     for (const key of keys) {
-      const [scope, wid] = key.split('|') as [string, string];
-      const window = WINDOWS.find((w) => windowId(w, t) === wid);
-      const limit = window && limitsFor(scope)?.[WINDOW_FIELD[window]];
-      if (!window || !limit) continue;
-      const c = state.get(key)!;
+      const limit = limitOfKey(key, t)?.limit;
+      const c = state.get(key);
+      if (limit === undefined || !c) continue;
+      const left = limit - c.spent - c.reserved;
+      if (min === undefined || left < min) min = left;
+    }
+    return min === undefined ? undefined : microsToUsd(min < 0n ? 0n : min);
+  }
+
+  function checkWarnings(keys: string[], t: number, state: Map<string, CounterState>) {
+    if (!listening('warning')) return;
+    for (const key of keys) {
+      const known = limitOfKey(key, t);
+      const c = state.get(key);
+      if (!known || !known.limit || !c) continue;
+      const { scope, window, limit } = known;
       if (!warned.has(key) && Number(c.spent) >= Number(limit) * policy.warnAt) {
         warned.add(key);
         emit('warning', { scope, window, spentUsd: microsToUsd(c.spent), limitUsd: microsToUsd(limit) });
@@ -339,23 +357,23 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   async function settle(kind: 'commit' | 'markAmbiguous', reservation: Reservation, args: CommitArgs) {
     if (journal.size > 0) await replayJournal().catch(() => {});
     if (journal.size === 0) {
-      let applied: boolean;
+      let result: CommitResult;
       try {
-        applied = await store.commit(args);
+        result = await store.commit(args);
       } catch (error) {
         journal.add(args);
         storeDown(error);
-        return false;
+        return undefined;
       }
-      if (!applied) throw new ReservationSettledError(reservation.id, kind);
+      if (!result.ok) throw new ReservationSettledError(reservation.id, kind);
       if (down) {
         down = false;
         emit('store-restored', { replayed: 0 });
       }
-      return true;
+      return result.counters;
     }
     journal.add(args); // keep order behind earlier unwritten commits
-    return false;
+    return undefined;
   }
 
   async function remainingFor(scopes: string[], t: number): Promise<number | undefined> {
@@ -472,9 +490,8 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         requestId: details.requestId,
         now: t,
       });
-      const outcome = {
-        remainingUsd: written ? await remainingFor(reservation.scopes, t).catch(() => undefined) : undefined,
-      };
+      // What is left comes with the commit's answer: no second store round trip.
+      const outcome = { remainingUsd: written ? remainingOf(reservation.keys, written, reservation.at) : undefined };
       if (!listening('charge') && !listening('warning')) return outcome;
       emit('charge', {
         requestId: details.requestId,
@@ -491,7 +508,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         ambiguous: false,
         note: details.note,
       });
-      await checkWarnings(reservation.keys, t).catch(() => {});
+      if (written) checkWarnings(reservation.keys, reservation.at, written);
       return outcome;
     },
 

@@ -205,7 +205,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
       }),
     commit: (args: CommitArgs) =>
       op(() => {
-        if (!state.commit(args)) return false;
+        if (!state.commit(args)) return { ok: false } as const;
         append(
           {
             op: 'c',
@@ -220,7 +220,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
           true,
         );
         if (offset > compactAt) compact();
-        return true;
+        return { ok: true, counters: state.read(args.keys, args.now) } as const;
       }),
     release: (id) =>
       op(() => {

@@ -6,7 +6,7 @@ export function memoryStore(): BudgetStore {
   const s = new BudgetState();
   return {
     reserve: async (args) => s.reserve(args),
-    commit: async (args) => s.commit(args),
+    commit: async (args) => (s.commit(args) ? { ok: true, counters: s.read(args.keys, args.now) } : { ok: false }),
     release: async (id) => s.release(id),
     renew: async (id, expiresAt, now) => s.renew(id, expiresAt, now),
     counters: async (keys, now) => s.read(keys, now),

@@ -79,7 +79,12 @@ if q ~= '' then
   end
   redis.call('HSET', P..'req', q, micros..'|'..amb)
 end
-return 1
+local out = {1}
+for i = 1, nk do
+  out[#out + 1] = redis.call('HGET', P..'spent', ARGV[4 + i]) or '0'
+  out[#out + 1] = redis.call('HGET', P..'reserved', ARGV[4 + i]) or '0'
+end
+return out
 `;
 
 const RELEASE = `${DROP}
@@ -207,7 +212,12 @@ export function redisStore({
         args.replay ? '1' : '0',
         args.usage.day,
       ]);
-      return Number(applied) === 1;
+      if (!Array.isArray(applied)) return { ok: false };
+      const counters = new Map<string, CounterState>();
+      args.keys.forEach((key, i) => {
+        counters.set(key, { spent: BigInt(str(applied[1 + i * 2])), reserved: BigInt(str(applied[2 + i * 2])) });
+      });
+      return { ok: true, counters };
     },
     async release(id) {
       return Number(await script(RELEASE, [P, id])) === 1;

@@ -45,6 +45,9 @@ export interface CounterState {
   reserved: bigint;
 }
 
+/** A commit's answer: the counters of its keys right after it (so no second round trip asks what is left). */
+export type CommitResult = { ok: false } | { ok: true; counters: Map<string, CounterState> };
+
 export interface UsageRow {
   scope: string;
   model: string;
@@ -83,7 +86,7 @@ export interface BudgetStore {
    * Settles a reservation at its actual cost. Each reservation settles exactly once: false (and nothing changes)
    * when it was already committed or released. A reservation whose hold expired can still be committed.
    */
-  commit(args: CommitArgs): Promise<boolean>;
+  commit(args: CommitArgs): Promise<CommitResult>;
   /** Frees a hold. False (and nothing changes) when the reservation was already settled. */
   release(id: string, now: number): Promise<boolean>;
   /** Extends a live reservation's expiry (a call still running keeps its hold). False when it is gone. */
