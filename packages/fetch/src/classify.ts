@@ -1,7 +1,7 @@
 import type { FetchContext } from './options.js';
 import type { RequestParts } from './request.js';
 import { parseRequestBody, type RequestBody } from './request-body.js';
-import { isOpenRoute, isPaidRoute, normalizeRoute, routeUnder } from './routes.js';
+import { isFreeWrite, isOpenRoute, isPaidRoute, normalizeRoute, routeUnder } from './routes.js';
 
 /** What the paid fetch knows about a request before anything is sent. */
 export interface Classified extends RequestBody {
@@ -30,6 +30,6 @@ export function classify(ctx: FetchContext, parts: RequestParts): Classified | u
   }
   const open = isOpenRoute(path);
   // Anything we sign under the base is budgeted: known paid routes, and any unknown write (default estimate).
-  const paid = !open && (isPaidRoute(path) || write);
+  const paid = !open && (isPaidRoute(path) || (write && !isFreeWrite(path)));
   return { ...body, route: path, paid, signed: !open };
 }

@@ -10,6 +10,12 @@ const PAID = [
   /^\/crypto\/rpc\//,
 ];
 
+/**
+ * Signed writes Venice documents as free: polling and clean-up of queued jobs (the queue call itself is paid).
+ * Every other write under the base that is not listed as paid is budgeted at the default estimate.
+ */
+const FREE_WRITES = [/^\/(audio|video|audio\/voice-changer)\/(retrieve|complete)$/];
+
 /** Routes that need no credentials at all: nothing is signed for them. */
 const OPEN = [
   /^\/models(\/|$)/,
@@ -22,6 +28,7 @@ const OPEN = [
 
 export const isPaidRoute = (route: string) => PAID.some((re) => re.test(route));
 export const isOpenRoute = (route: string) => OPEN.some((re) => re.test(route));
+export const isFreeWrite = (route: string) => FREE_WRITES.some((re) => re.test(route));
 
 /**
  * The route a server would most likely serve for a path: percent-decoded, `;params` dropped, repeated and

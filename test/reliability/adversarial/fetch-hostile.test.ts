@@ -291,6 +291,15 @@ describe('8. whatever the path spelling, what is signed is budgeted', () => {
       await expect(capped.fetch(`${capped.baseURL}${p}`, post())).rejects.toBeInstanceOf(BudgetExceededError);
     expect(api.seen.length).toBe(before);
   });
+
+  it('holds nothing for the writes Venice documents as free (queue polling and clean-up)', async () => {
+    const api = await hostile((_req, res) => json(res, 200, { status: 'PROCESSING' }));
+    const { fetch, budget, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.000001 } });
+    for (const p of ['/video/retrieve', '/audio/complete', '/audio/voice-changer/retrieve'])
+      expect((await fetch(`${baseURL}${p}`, post('{"queue_id":"q1"}'))).status).toBe(200);
+    expect((await budget.report()).totalUsd).toBe(0);
+    expect(api.seen.every((s) => signInOf(s.headers))).toBe(true);
+  });
 });
 
 describe('9. slots and timeouts', () => {
