@@ -4,8 +4,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../src/index.js';
 import { decode, signTopUp } from './independent-client.js';
 
-// Anvils started by this test process only: other suites (and other processes) may run their own meanwhile.
-const anvilCount = () => Number(execSync(`pgrep -c -x -P ${process.pid} anvil || true`).toString().trim() || 0);
+/** Anvil processes descended from `root` (this test process by default): other suites may run their own. */
+export function anvilsUnder(root = process.pid): number[] {
+  const rows = execSync('ps -eo pid=,ppid=,comm=')
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .map(([pid, ppid, comm]) => ({ pid: Number(pid), ppid: Number(ppid), comm }));
+  const mine = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of rows) if (mine.has(r.ppid) && !mine.has(r.pid)) mine.add(r.pid), (grew = true);
+  }
+  return rows.filter((r) => mine.has(r.pid) && r.comm === 'anvil').map((r) => r.pid);
+}
+const anvilCount = () => anvilsUnder().length;
 
 describe('simulator: anvil chain', () => {
   let sim: Simulator;
@@ -65,4 +79,39 @@ describe('simulator: anvil chain', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(sim.ledger.balance(account.address)).toBe(0n);
   });
+});
+
+describe('anvil cleanup', () => {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`a process that started the anvil chain and dies by ${signal} leaves no anvil running`, async () => {
+      const { spawn } = await import('node:child_process');
+      const src = new URL('../src/index.ts', import.meta.url).pathname;
+      const child = spawn(
+        process.execPath,
+        [
+          '--conditions=development',
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `import { startSimulator } from '${src}'; await startSimulator({ chain: 'anvil' }); console.log('ready'); setInterval(() => {}, 1000);`,
+        ],
+        { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((resolve) => child.stdout!.on('data', (d) => String(d).includes('ready') && resolve()));
+      const anvils = anvilsUnder(child.pid);
+      expect(anvils).toHaveLength(1);
+      child.kill(signal);
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 100 && alive(anvils[0]!); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(anvils[0]!)).toBe(false);
+    });
+  }
 });

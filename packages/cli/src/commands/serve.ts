@@ -1,11 +1,22 @@
-import { startSimulator } from '@venice-x402/simulator';
+import { ConfigError } from '@venice-x402/core';
 import type { GlobalOptions } from '../context.js';
+
+/** The simulator is loaded only by `serve`: wallet commands run without it (and start faster). */
+async function loadSimulator(): Promise<typeof import('@venice-x402/simulator')> {
+  try {
+    return await import('@venice-x402/simulator');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConfigError('`venice-x402 serve` needs the simulator: npm install @venice-x402/simulator');
+  }
+}
 
 /** Runs the offline simulator until interrupted. */
 export async function serve(
   opts: GlobalOptions,
   args: { port?: string; chain?: string; mode?: string; 'no-balance-header'?: boolean },
 ) {
+  const { startSimulator } = await loadSimulator();
   const sim = await startSimulator({
     port: Number(args.port ?? 8787),
     chain: args.chain === 'anvil' ? 'anvil' : 'ledger',
