@@ -124,13 +124,23 @@ for (const [name, ai] of versions) {
         values: Array.from({ length: 3000 }, (_, i) => `doc ${i}`),
       });
       expect(many.embeddings).toHaveLength(3000);
-      expect(sim.ledger.chargesByRequest(wallet.address).size).toBe(3); // 1 + ceil(3000 / 2048)
+      expect(many.embeddings[2999]).toHaveLength(256);
+      const charges = sim.ledger.chargesByRequest(wallet.address);
+      expect(charges.size).toBe(3); // 1 + ceil(3000 / 2048)
+      // The call's reported cost is the sum of its two requests, not the last batch's.
+      const batches = [...charges.values()].slice(1).reduce((a, b) => a + b, 0n);
+      expect((many.providerMetadata?.venice as { costUsd: number }).costUsd).toBeCloseTo(usd(batches), 9);
     });
 
     it('generateImage, speech and transcription', async () => {
-      const { venice } = walletProvider();
+      const { venice, wallet } = walletProvider();
       const image = await ai.generateImage({ model: venice.image('venice-sd35'), prompt: 'a cat' });
       expect(image.images[0]!.uint8Array.subarray(1, 4)).toEqual(new Uint8Array([0x50, 0x4e, 0x47]));
+      // The AI SDK keeps only `images` of an image model's metadata: the cost is there, per image.
+      const charged = [...sim.ledger.chargesByRequest(wallet.address).values()].at(-1)!;
+      const perImage = (image.providerMetadata.venice as { images: { costUsd: number; callCostUsd: number }[] }).images;
+      expect(perImage[0]!.callCostUsd).toBeCloseTo(usd(charged), 9);
+      expect(perImage.reduce((a, i) => a + i.costUsd, 0)).toBeCloseTo(usd(charged), 6);
       const speech = await generateSpeech({
         model: venice.speech('tts-kokoro'),
         text: 'hello there',

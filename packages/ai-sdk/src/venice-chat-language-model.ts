@@ -6,6 +6,7 @@ import {
 import type {
   EmbeddingModelV3,
   ImageModelV3,
+  JSONObject,
   LanguageModelV3CallOptions,
   LanguageModelV3StreamPart,
 } from '@ai-sdk/provider';
@@ -58,21 +59,55 @@ export class VeniceChatLanguageModel extends OpenAICompatibleChatLanguageModel {
   }
 }
 
+/** Venice takes at most 2,048 inputs per embeddings request. */
+export const EMBEDDINGS_PER_REQUEST = 2048;
+
+/**
+ * Embeddings: one AI SDK call may need several Venice requests. The model batches them itself (the SDK's
+ * own batching merges provider metadata by overwriting, so it would report the last batch's cost only):
+ * `providerMetadata.venice.costUsd` is the sum over every request of the call.
+ */
 export class VeniceEmbeddingModel extends OpenAICompatibleEmbeddingModel {
   override async doEmbed(options: Parameters<EmbeddingModelV3['doEmbed']>[0]) {
-    const result = await super.doEmbed(options);
+    const { values } = options;
+    const results = [];
+    for (let i = 0; i < values.length || i === 0; i += EMBEDDINGS_PER_REQUEST)
+      results.push(await super.doEmbed({ ...options, values: values.slice(i, i + EMBEDDINGS_PER_REQUEST) }));
+    const metas = results.map((r) => metadataFromHeaders(r.response?.headers));
+    const last = results.at(-1)!;
+    const costs = metas.map((m) => m.costUsd).filter((c): c is number => c !== undefined);
+    const tokens = results.map((r) => r.usage?.tokens).filter((t): t is number => t !== undefined);
     return {
-      ...result,
-      providerMetadata: mergeVenice(result.providerMetadata, metadataFromHeaders(result.response?.headers)),
+      ...last,
+      embeddings: results.flatMap((r) => r.embeddings),
+      usage: tokens.length ? { tokens: tokens.reduce((a, b) => a + b, 0) } : last.usage,
+      providerMetadata: mergeVenice(
+        last.providerMetadata,
+        prune({
+          ...metas.at(-1),
+          costUsd: costs.length ? Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 : undefined,
+        }),
+      ),
     };
   }
 }
 
+/**
+ * Images: `generateImage` keeps only `providerMetadata.<provider>.images` (one entry per image) when it merges
+ * calls, so the cost travels there: each image's entry carries its share (`costUsd`) and the request's total
+ * (`callCostUsd`), balance and request id. (ai@7 also keeps the whole metadata in `result.calls[i]`.)
+ */
 export class VeniceImageModel extends OpenAICompatibleImageModel {
   override async doGenerate(options: Parameters<ImageModelV3['doGenerate']>[0]) {
     const result = await super.doGenerate(options);
     const meta = metadataFromHeaders(result.response?.headers);
     if (Object.keys(meta).length === 0) return result;
-    return { ...result, providerMetadata: { ...result.providerMetadata, venice: { images: [], ...meta } } };
+    const n = Math.max(1, result.images.length);
+    const share = meta.costUsd === undefined ? undefined : Math.round((meta.costUsd / n) * 1e6) / 1e6;
+    const images = result.images.map(() => prune({ ...meta, costUsd: share, callCostUsd: meta.costUsd }) as JSONObject);
+    return {
+      ...result,
+      providerMetadata: { ...result.providerMetadata, venice: { ...(meta as JSONObject), images } },
+    };
   }
 }

@@ -9,6 +9,8 @@ export interface VeniceCallMetadata {
   paymentTx?: string;
   budgetRemainingUsd?: number;
   requestId?: string;
+  /** Images only: the whole request's cost (each image's `costUsd` is its share). */
+  callCostUsd?: number;
 }
 
 const num = (v: string | undefined | null) =>

@@ -94,7 +94,8 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
       ...common,
       provider: 'venice.embedding',
       errorStructure: veniceErrorStructure,
-      maxEmbeddingsPerCall: 2048,
+      // The model batches by 2,048 itself, so that one call's cost is the sum of its requests.
+      maxEmbeddingsPerCall: Number.MAX_SAFE_INTEGER,
     });
   const image = (modelId: string) =>
     new VeniceImageModel(modelId, { ...common, provider: 'venice.image', errorStructure: veniceErrorStructure });

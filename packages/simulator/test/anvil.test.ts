@@ -15,7 +15,12 @@ export function anvilsUnder(root = process.pid): number[] {
   const mine = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const r of rows) if (mine.has(r.ppid) && !mine.has(r.pid)) mine.add(r.pid), (grew = true);
+    for (const r of rows) {
+      if (mine.has(r.ppid) && !mine.has(r.pid)) {
+        mine.add(r.pid);
+        grew = true;
+      }
+    }
   }
   return rows.filter((r) => mine.has(r.pid) && r.comm === 'anvil').map((r) => r.pid);
 }

@@ -303,7 +303,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     for (const key of keys) {
       const known = limitOfKey(key, t);
       const c = state.get(key);
-      if (!known || !known.limit || !c) continue;
+      if (!known?.limit || !c) continue;
       const { scope, window, limit } = known;
       if (!warned.has(key) && Number(c.spent) >= Number(limit) * policy.warnAt) {
         warned.add(key);
