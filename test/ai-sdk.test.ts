@@ -129,7 +129,7 @@ for (const [name, ai] of versions) {
       expect(charges.size).toBe(3); // 1 + ceil(3000 / 2048)
       // The call's reported cost is the sum of its two requests, not the last batch's.
       const batches = [...charges.values()].slice(1).reduce((a, b) => a + b, 0n);
-      expect((many.providerMetadata?.venice as { costUsd: number }).costUsd).toBeCloseTo(usd(batches), 9);
+      expect((many.providerMetadata!.venice as { costUsd: number }).costUsd).toBeCloseTo(usd(batches), 9);
     });
 
     it('generateImage, speech and transcription', async () => {
