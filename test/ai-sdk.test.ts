@@ -66,8 +66,10 @@ for (const [name, ai] of versions) {
       expect(calls).toHaveLength(1);
       expect(text).toMatch(/tool result/);
       expect((await result.steps).length).toBe(2);
-      const meta = (await result.providerMetadata)?.venice as Record<string, number>;
+      const meta = (await result.providerMetadata)?.venice as Record<string, number | string>;
       expect(meta.costUsd).toBeGreaterThan(0);
+      expect(meta.requestId).toMatch(/^chatcmpl-/);
+      expect(sim.ledger.chargesByRequest(wallet.address).has(meta.requestId as string)).toBe(true);
       await new Promise((r) => setTimeout(r, 20));
       expect((await budget.report()).totalUsd).toBeCloseTo(usd(sim.ledger.totalCharged(wallet.address)), 9);
     });

@@ -48,12 +48,18 @@ export const costExtractor: MetadataExtractor = {
   },
   createStreamExtractor() {
     let costUsd: number | undefined;
+    let requestId: string | undefined;
     return {
       processChunk(chunk) {
         const usd = (chunk as any)?.cost?.usd;
         if (typeof usd === 'number') costUsd = usd;
+        const id = (chunk as any)?.id;
+        if (typeof id === 'string') requestId ??= id;
       },
-      buildMetadata: () => (costUsd === undefined ? undefined : { venice: { costUsd } }),
+      buildMetadata: () => {
+        const venice = prune({ costUsd, requestId });
+        return Object.keys(venice).length ? { venice: venice as JSONObject } : undefined;
+      },
     };
   },
 };
