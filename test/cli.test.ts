@@ -130,4 +130,42 @@ describe('venice-x402 CLI (real binary against the simulator)', () => {
     const usage = await run(['frobnicate']);
     expect(usage.code).toBe(2);
   });
+
+  it('knows its version and every command’s help; refuses bad option values and keys in argv with exit 2', async () => {
+    const version = await run(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await run(['version'])).stdout).toBe(version.stdout);
+    for (const command of [
+      'balance',
+      'topup',
+      'transactions',
+      'spend',
+      'reconcile',
+      'models',
+      'chat',
+      'serve',
+      'doctor',
+    ]) {
+      const own = await run([command, '--help']);
+      expect(own.code).toBe(0);
+      expect(own.stdout.startsWith(`venice-x402 ${command}`)).toBe(true);
+      expect((await run(['help', command])).stdout).toBe(own.stdout);
+    }
+    const chain = await run(['serve', '--chain', 'foo']);
+    expect(chain.code).toBe(2);
+    expect(chain.stderr).toMatch(/--chain must be one of ledger, anvil/);
+    expect((await run(['chat', 'hi', '--max-tokens', '-5'])).code).toBe(2);
+    const keyed = await run(['balance', '--key', key]);
+    expect(keyed.code).toBe(2);
+    expect(keyed.stderr).toMatch(/shell history.*VENICE_WALLET_KEY.*--key-file/s);
+    expect(keyed.stderr).not.toContain(key.slice(2));
+  });
+
+  it('chat at a zero balance exits 3 and says how to fix it', async () => {
+    const empty = generatePrivateKey();
+    const out = await run(['chat', 'hi', '--max-tokens', '4'], { VENICE_WALLET_KEY: empty });
+    expect(out.code).toBe(3);
+    expect(out.stderr).toMatch(/venice-x402 topup/);
+  });
 });

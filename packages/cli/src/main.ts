@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import {
   AuthError,
@@ -17,6 +18,8 @@ import { balance, topup, transactions } from './commands/wallet.js';
 import { defaultBaseURL, defaultBudgetFile, type GlobalOptions } from './context.js';
 import { EXIT, UsageError } from './output.js';
 
+const VERSION: string = createRequire(import.meta.url)('../package.json').version;
+
 const HELP = `venice-x402 — pay for Venice inference with a wallet, under a budget
 
 Usage: venice-x402 <command> [options]
@@ -32,6 +35,9 @@ Commands
   serve                       run the offline simulator (--port, --chain anvil, --mode payg)
   doctor                      check key, network, balance and clock
 
+ help [command]              this help, or one command's (also: <command> --help)
+  version                     the version (also: --version)
+
 Options
   --json                      machine-readable output
   --base-url <url>            default VENICE_BASE_URL or https://api.venice.ai/api/v1
@@ -43,18 +49,84 @@ Options
 
 Exit codes: 0 ok · 1 error · 2 usage · 3 refused by budget/policy or payment required · 4 auth · 5 network · 6 cancelled`;
 
+/** Each command's own help: `venice-x402 <command> --help` or `venice-x402 help <command>`. */
+const COMMAND_HELP: Record<string, string> = {
+  balance: 'venice-x402 balance [--json]\n  The wallet balance on Venice (USD, DIEM, whether it can consume).',
+  topup:
+    'venice-x402 topup <usd> [--yes] [--json]\n  Tops up through x402: shows the quote, asks before signing (--yes skips), prints the tx hash.\n  $5 minimum, $10,000 maximum.',
+  transactions:
+    'venice-x402 transactions [--limit <n>] [--offset <n>] [--all] [--json]\n  CHARGE / TOP_UP / REFUND rows, newest first.',
+  spend: 'venice-x402 spend [--by scope|model|day] [--budget-file <path>] [--json]\n  The local budget ledger.',
+  reconcile: "venice-x402 reconcile [--budget-file <path>] [--json]\n  Compares the ledger with Venice's transactions.",
+  models: 'venice-x402 models [--type text|embedding|image|tts|asr|all] [--json]\n  Models and prices.',
+  chat: 'venice-x402 chat "<prompt>" [--model <id>] [--max-tokens <n>] [--policy <file>] [--scope <scope>]\n  Streams a paid completion under the budget.',
+  serve:
+    'venice-x402 serve [--port <n>] [--chain ledger|anvil] [--mode venice|payg] [--no-balance-header] [--json]\n  Runs the offline simulator until Ctrl-C.',
+  doctor: 'venice-x402 doctor [--json]\n  Checks the key, the network, the balance and the clock.',
+};
+
+const CHOICES: Record<string, readonly string[]> = {
+  chain: ['ledger', 'anvil'],
+  mode: ['venice', 'payg'],
+  by: ['scope', 'model', 'day'],
+};
+const INTEGERS: Record<string, [number, number]> = {
+  port: [0, 65535],
+  limit: [1, 1000],
+  offset: [0, Number.MAX_SAFE_INTEGER],
+  'max-tokens': [1, 1_000_000],
+};
+
+/** Option values are checked before anything runs: a wrong one is a usage error (exit 2) with a sentence. */
+function checkValues(values: Record<string, unknown>) {
+  for (const [name, allowed] of Object.entries(CHOICES)) {
+    const v = values[name];
+    if (v !== undefined && !allowed.includes(String(v)))
+      throw new UsageError(`--${name} must be one of ${allowed.join(', ')} (got "${String(v).slice(0, 40)}")`);
+  }
+  for (const [name, [min, max]] of Object.entries(INTEGERS)) {
+    const v = values[name];
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got "${String(v).slice(0, 40)}")`);
+  }
+}
+
+const KEY_FLAGS = /^--(key|private-key|wallet-key|api-key)(=|$)/;
+
 export async function main(argv: string[]): Promise<number> {
+  if (argv.some((a) => KEY_FLAGS.test(a))) {
+    process.stderr.write(
+      'venice-x402: keys are not accepted on the command line: they would stay in your shell history and be visible to every user in the process list. Set VENICE_WALLET_KEY (or VENICE_API_KEY) in the environment, or pass --key-file <path>.\n',
+    );
+    return EXIT.usage;
+  }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
+    checkValues(parsed.values);
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${HELP}\n`);
+    process.stderr.write(`venice-x402: ${(error as Error).message}\nRun venice-x402 --help for usage.\n`);
     return EXIT.usage;
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
+  if (values.version || command === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (command === 'help') {
+    const topic = rest[0];
+    if (topic && !COMMAND_HELP[topic]) {
+      process.stderr.write(`venice-x402: no command "${topic.slice(0, 40)}"\n\n${HELP}\n`);
+      return EXIT.usage;
+    }
+    process.stdout.write(`${topic ? COMMAND_HELP[topic] : HELP}\n`);
+    return EXIT.ok;
+  }
   if (values.help || !command) {
-    process.stdout.write(`${HELP}\n`);
+    process.stdout.write(`${command && COMMAND_HELP[command] ? COMMAND_HELP[command] : HELP}\n`);
     return command || values.help ? EXIT.ok : EXIT.usage;
   }
   const opts: GlobalOptions = {
@@ -116,6 +188,7 @@ function parse(argv: string[]) {
     allowPositionals: true,
     options: {
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
       json: { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
       all: { type: 'boolean' },
@@ -153,7 +226,9 @@ function report(error: unknown, json: boolean): number {
           : error instanceof NetworkError
             ? EXIT.network
             : EXIT.error;
-  const message = (error as Error)?.message ?? String(error);
+  let message = (error as Error)?.message ?? String(error);
+  if (error instanceof PaymentRequiredError && !(error.details as { limit?: string }).limit)
+    message += ' — add funds with `venice-x402 topup <usd>` (see `venice-x402 balance` for the minimum)';
   if (json) {
     const details = error instanceof X402Error ? { code: error.code, details: error.details } : {};
     process.stdout.write(`${JSON.stringify({ error: message, exitCode: code, ...details })}\n`);
