@@ -136,22 +136,12 @@ describe('venice-x402 CLI (real binary against the simulator)', () => {
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     expect((await run(['version'])).stdout).toBe(version.stdout);
-    for (const command of [
-      'balance',
-      'topup',
-      'transactions',
-      'spend',
-      'reconcile',
-      'models',
-      'chat',
-      'serve',
-      'doctor',
-    ]) {
+    for (const command of ['serve', 'topup', 'spend']) {
       const own = await run([command, '--help']);
       expect(own.code).toBe(0);
       expect(own.stdout.startsWith(`venice-x402 ${command}`)).toBe(true);
-      expect((await run(['help', command])).stdout).toBe(own.stdout);
     }
+    expect((await run(['help', 'serve'])).stdout).toBe((await run(['serve', '--help'])).stdout);
     const chain = await run(['serve', '--chain', 'foo']);
     expect(chain.code).toBe(2);
     expect(chain.stderr).toMatch(/--chain must be one of ledger, anvil/);
