@@ -44,6 +44,37 @@ describe('ChatVeniceX402', () => {
     expect(msg.usage_metadata?.total_tokens).toBeGreaterThan(0);
     expect(msg.response_metadata.costUsd).toBeCloseTo(usd(sim.ledger.totalCharged(address)), 9);
     expect(msg.response_metadata.balanceRemainingUsd).toBeCloseTo(5 - (msg.response_metadata.costUsd as number), 6);
+    expect(msg.response_metadata.model).toBe('llama-3.3-70b');
+    expect(msg.response_metadata.model_name).toBe('llama-3.3-70b');
+  });
+
+  it('streaming invoke counts tokens locally: nothing leaves for a host other than the API', async () => {
+    const { privateKey, address } = funded();
+    const hosts: string[] = [];
+    const real = globalThis.fetch;
+    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      hosts.push(url.hostname);
+      if (url.hostname !== '127.0.0.1') throw new TypeError(`offline: ${url.hostname}`);
+      return real(input, init);
+    }) as typeof fetch;
+    try {
+      const model = new ChatVeniceX402({
+        model: 'qwen3-4b',
+        privateKey,
+        baseURL: sim.baseURL,
+        maxTokens: 8,
+        streaming: true,
+        fetch: globalThis.fetch,
+      } as ConstructorParameters<typeof ChatVeniceX402>[0]);
+      const msg = await model.invoke('count me locally');
+      expect(msg.content).toMatch(/Simulated reply/);
+      expect(msg.usage_metadata?.input_tokens).toBeGreaterThan(0);
+    } finally {
+      globalThis.fetch = real;
+    }
+    expect(hosts.filter((h) => h !== '127.0.0.1')).toEqual([]);
+    expect(sim.ledger.totalCharged(address)).toBeGreaterThan(0n);
   });
 
   it('stream: text chunks, then cost on the last chunk', async () => {

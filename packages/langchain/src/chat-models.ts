@@ -1,7 +1,7 @@
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import type { BaseLanguageModelInput, StructuredOutputMethodOptions } from '@langchain/core/language_models/base';
 import type { LangSmithParams } from '@langchain/core/language_models/chat_models';
-import { AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
+import { AIMessageChunk, type BaseMessage, type MessageContent } from '@langchain/core/messages';
 import {
   type ChatGenerationChunk,
   type ChatResult,
@@ -85,6 +85,19 @@ export class ChatVeniceX402 extends ChatOpenAICompletions<ChatVeniceX402CallOpti
     return 'venice-x402';
   }
 
+  /**
+   * Counted here, ≈ 4 characters per token: the inherited count loads tiktoken data from a public website, a
+   * request outside the paid fetch that Venice users did not ask for (and that stalls for minutes offline).
+   * Billing never uses it: cost comes from the server's usage.
+   */
+  override async getNumTokens(content: MessageContent): Promise<number> {
+    const text =
+      typeof content === 'string'
+        ? content
+        : content.map((part) => (part.type === 'text' && 'text' in part ? String(part.text) : '')).join('');
+    return Math.ceil(text.length / 4);
+  }
+
   override getLsParams(options: this['ParsedCallOptions']): LangSmithParams {
     return { ...super.getLsParams(options), ls_provider: 'venice' };
   }
@@ -107,8 +120,10 @@ export class ChatVeniceX402 extends ChatOpenAICompletions<ChatVeniceX402CallOpti
   ): Promise<ChatResult> {
     const result = await super._generate(messages, options, runManager);
     for (const generation of result.generations) {
+      const meta = generation.message.response_metadata as Record<string, unknown>;
       const outcome = this.#paid.outcome(generation.message.id);
-      if (outcome) Object.assign(generation.message.response_metadata, outcome);
+      if (outcome) Object.assign(meta, outcome);
+      meta.model ??= meta.model_name ?? this.model; // LangChain's standard key, next to OpenAI's model_name
     }
     return result;
   }
@@ -129,7 +144,7 @@ export class ChatVeniceX402 extends ChatOpenAICompletions<ChatVeniceX402CallOpti
     if (outcome)
       yield new GenerationChunk({
         text: '',
-        message: new AIMessageChunk({ content: '', id, response_metadata: { ...outcome } }),
+        message: new AIMessageChunk({ content: '', id, response_metadata: { ...outcome, model: this.model } }),
       });
   }
 
