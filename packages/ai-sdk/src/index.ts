@@ -1,3 +1,17 @@
+// What users reach for next to the provider, so that one import line is enough.
+export {
+  type Budget,
+  BudgetExceededError,
+  type BudgetPolicyInput,
+  createBudget,
+  createWallet,
+  fileStore,
+  memoryStore,
+  PaymentRequiredError,
+  PolicyDeniedError,
+  redisStore,
+  type Wallet,
+} from '@venice-x402/core';
 export { VeniceChatLanguageModel, VeniceEmbeddingModel, VeniceImageModel } from './venice-chat-language-model.js';
 export {
   type VeniceChatModelId,
