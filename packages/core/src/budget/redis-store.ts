@@ -2,32 +2,38 @@ import { createHash } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import type { BudgetStore, CounterState, RequestRecord, UsageRow } from './store.js';
 
-/** Anything that can send a raw Redis command: an ioredis client (`call`) or a node-redis client (`sendCommand`). */
+/**
+ * Anything that can send a raw Redis command: an ioredis client or Cluster (`call`), a node-redis client or
+ * cluster (`sendCommand`).
+ */
 export type RedisLike =
   | { call(command: string, ...args: (string | number)[]): Promise<unknown> }
-  | { sendCommand(args: string[]): Promise<unknown> };
+  | { sendCommand(args: string[]): Promise<unknown> }
+  /** A node-redis cluster (`createCluster`): commands are routed by their first key. */
+  | { masters: unknown; sendCommand(firstKey: any, isReadonly: any, args: any): Promise<unknown> };
 
 // Keys (all under the prefix): spent / reserved (hash: counter key → micros), res (hash: id → "amount|key,key"),
 // exp (zset: id by expiry), usage (hash), req (hash: request id → "micros|ambiguous"), pins (hash), topup (hash).
 
 /** Frees a reservation's hold on every counter it touched. Shared by every script below. */
 const DROP = `
+local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9]}
 local function drop(P, id)
-  local r = redis.call('HGET', P..'res', id)
+  local r = redis.call('HGET', K.res, id)
   if not r then return false end
   local sep = string.find(r, '|', 1, true)
   local amount = tonumber(string.sub(r, 1, sep - 1))
-  for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', P..'reserved', key, -amount) end
-  redis.call('HDEL', P..'res', id)
-  redis.call('ZREM', P..'exp', id)
+  for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', K.reserved, key, -amount) end
+  redis.call('HDEL', K.res, id)
+  redis.call('ZREM', K.exp, id)
   return true
 end
 `;
 
 // An expired hold is remembered in 'gone' so its late commit is still accepted, once.
 const SWEEP = `
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', P..'exp', '-inf', now)) do
-  if drop(P, id) then redis.call('HSET', P..'gone', id, now) end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.exp, '-inf', now)) do
+  if drop(P, id) then redis.call('HSET', K.gone, id, now) end
 end
 `;
 
@@ -37,17 +43,17 @@ local n = tonumber(ARGV[6])
 ${SWEEP}
 for i = 0, n - 1 do
   local key = ARGV[7 + i * 2]; local limit = tonumber(ARGV[8 + i * 2])
-  local used = tonumber(redis.call('HGET', P..'spent', key) or '0') + tonumber(redis.call('HGET', P..'reserved', key) or '0')
+  local used = tonumber(redis.call('HGET', K.spent, key) or '0') + tonumber(redis.call('HGET', K.reserved, key) or '0')
   if used + amount > limit then return {0, key, tostring(used), tostring(limit)} end
 end
 local keys = {}
 for i = 0, n - 1 do
   local key = ARGV[7 + i * 2]
-  redis.call('HINCRBY', P..'reserved', key, amount)
+  redis.call('HINCRBY', K.reserved, key, amount)
   keys[#keys + 1] = key
 end
-redis.call('HSET', P..'res', id, amount..'|'..table.concat(keys, ','))
-redis.call('ZADD', P..'exp', exp, id)
+redis.call('HSET', K.res, id, amount..'|'..table.concat(keys, ','))
+redis.call('ZADD', K.exp, exp, id)
 return {1}
 `;
 
@@ -56,48 +62,49 @@ local P = ARGV[1]; local id = ARGV[2]; local actual = tonumber(ARGV[3])
 local nk = tonumber(ARGV[4])
 local base = 5 + nk
 local nu = tonumber(ARGV[base])
-local replay = ARGV[base + nu + 3]; local settled = P..'settled:'..ARGV[base + nu + 4]
-if not drop(P, id) and redis.call('HDEL', P..'gone', id) == 0 then
+local replay = ARGV[base + nu + 3]; local settled = KEYS[10]
+if not drop(P, id) and redis.call('HDEL', K.gone, id) == 0 then
   -- Unknown id: settled already, unless a journal replay finds a store that lost it.
   if replay ~= '1' or redis.call('SISMEMBER', settled, id) == 1 then return 0 end
 end
 redis.call('SADD', settled, id)
 redis.call('EXPIRE', settled, 259200)
-for i = 1, nk do redis.call('HINCRBY', P..'spent', ARGV[4 + i], actual) end
+for i = 1, nk do redis.call('HINCRBY', K.spent, ARGV[4 + i], actual) end
 for i = 1, nu do
-  redis.call('HINCRBY', P..'usage', ARGV[base + i], actual)
-  redis.call('HINCRBY', P..'calls', ARGV[base + i], 1)
+  redis.call('HINCRBY', K.usage, ARGV[base + i], actual)
+  redis.call('HINCRBY', K.calls, ARGV[base + i], 1)
 end
 local q = ARGV[base + nu + 1]
 if q ~= '' then
-  local prev = redis.call('HGET', P..'req', q)
+  local prev = redis.call('HGET', K.req, q)
   local micros = actual; local amb = ARGV[base + nu + 2]
   if prev then
     local sep = string.find(prev, '|', 1, true)
     micros = micros + tonumber(string.sub(prev, 1, sep - 1))
     if string.sub(prev, sep + 1) == '1' then amb = '1' end
   end
-  redis.call('HSET', P..'req', q, micros..'|'..amb)
+  redis.call('HSET', K.req, q, micros..'|'..amb)
 end
 local out = {1}
 for i = 1, nk do
-  out[#out + 1] = redis.call('HGET', P..'spent', ARGV[4 + i]) or '0'
-  out[#out + 1] = redis.call('HGET', P..'reserved', ARGV[4 + i]) or '0'
+  out[#out + 1] = redis.call('HGET', K.spent, ARGV[4 + i]) or '0'
+  out[#out + 1] = redis.call('HGET', K.reserved, ARGV[4 + i]) or '0'
 end
 return out
 `;
 
 const RELEASE = `${DROP}
 local P = ARGV[1]; local id = ARGV[2]
-if drop(P, id) or redis.call('HDEL', P..'gone', id) == 1 then return 1 end
+if drop(P, id) or redis.call('HDEL', K.gone, id) == 1 then return 1 end
 return 0
 `;
 
 const RENEW = `
+local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9]}
 local P = ARGV[1]; local id = ARGV[2]
-local at = redis.call('ZSCORE', P..'exp', id)
+local at = redis.call('ZSCORE', K.exp, id)
 if not at or tonumber(at) <= tonumber(ARGV[4]) then return 0 end
-redis.call('ZADD', P..'exp', ARGV[3], id)
+redis.call('ZADD', K.exp, ARGV[3], id)
 return 1
 `;
 
@@ -106,37 +113,39 @@ local P = ARGV[1]; local now = ARGV[2]
 ${SWEEP}
 local out = {}
 for i = 3, #ARGV do
-  out[#out + 1] = redis.call('HGET', P..'spent', ARGV[i]) or '0'
-  out[#out + 1] = redis.call('HGET', P..'reserved', ARGV[i]) or '0'
+  out[#out + 1] = redis.call('HGET', K.spent, ARGV[i]) or '0'
+  out[#out + 1] = redis.call('HGET', K.reserved, ARGV[i]) or '0'
 end
 return out
 `;
 
 const CLAIM_TOP_UP = `
+local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9]}
 local P = ARGV[1]; local owner = ARGV[2]; local now = tonumber(ARGV[3]); local day = ARGV[4]; local amount = tonumber(ARGV[5])
 local startedAt = tonumber(ARGV[6]); local maxCount = tonumber(ARGV[7]); local maxPerDay = tonumber(ARGV[8])
 local minInterval = tonumber(ARGV[9]); local ttl = tonumber(ARGV[10])
-local lastAt = tonumber(redis.call('HGET', P..'topup', 'lastAt') or '0')
-local lockUntil = tonumber(redis.call('HGET', P..'topup', 'lockUntil') or '0')
+local lastAt = tonumber(redis.call('HGET', K.topup, 'lastAt') or '0')
+local lockUntil = tonumber(redis.call('HGET', K.topup, 'lockUntil') or '0')
 local locked = lockUntil > now
 if lastAt > startedAt and not locked then return 'done-by-other' end
 if locked then return 'busy' end
-local count = tonumber(redis.call('HGET', P..'topup', 'count') or '0')
+local count = tonumber(redis.call('HGET', K.topup, 'count') or '0')
 if count >= maxCount then return 'refused:maxCount' end
-local today = tonumber(redis.call('HGET', P..'topup', 'day:'..day) or '0')
+local today = tonumber(redis.call('HGET', K.topup, 'day:'..day) or '0')
 if today + amount > maxPerDay then return 'refused:maxPerDay' end
 if lastAt > 0 and now - lastAt < minInterval then return 'refused:minInterval' end
-redis.call('HINCRBY', P..'topup', 'count', 1)
-redis.call('HINCRBY', P..'topup', 'day:'..day, amount)
-redis.call('HSET', P..'topup', 'lastAt', now, 'lockUntil', now + ttl, 'owner', owner)
+redis.call('HINCRBY', K.topup, 'count', 1)
+redis.call('HINCRBY', K.topup, 'day:'..day, amount)
+redis.call('HSET', K.topup, 'lastAt', now, 'lockUntil', now + ttl, 'owner', owner)
 return 'claimed'
 `;
 
 const FINISH_TOP_UP = `
+local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9]}
 local P = ARGV[1]; local owner = ARGV[2]; local ok = ARGV[3]; local now = ARGV[4]
-if redis.call('HGET', P..'topup', 'owner') ~= owner then return 0 end
-redis.call('HSET', P..'topup', 'lockUntil', 0, 'owner', '')
-if ok == '1' then redis.call('HSET', P..'topup', 'lastAt', now) end
+if redis.call('HGET', K.topup, 'owner') ~= owner then return 0 end
+redis.call('HSET', K.topup, 'lockUntil', 0, 'owner', '')
+if ok == '1' then redis.call('HSET', K.topup, 'lastAt', now) end
 return 1
 `;
 
@@ -154,25 +163,35 @@ export function redisStore({
   client: RedisLike;
   prefix?: string;
 }): BudgetStore {
-  const P = `${prefix}:`;
+  // Every key of one budget carries the same hash tag, so they live in one slot: scripts that touch several of
+  // them run on a Redis Cluster (and on managed services that enforce declared keys).
+  const P = `${/\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`}:`;
+  const KEYS = ['spent', 'reserved', 'res', 'exp', 'gone', 'usage', 'calls', 'req', 'topup'].map((k) => `${P}${k}`);
+  /** The keys every script declares: the fixed ones, then the settled-ids key of a day. */
+  const declared = (day = '-') => [...KEYS, `${P}settled:${day}`];
+  const isNodeRedisCluster = 'sendCommand' in client && 'masters' in client;
   const send: (args: string[]) => Promise<unknown> =
     'call' in client && typeof client.call === 'function'
       ? (args) => (client as any).call(...args)
-      : 'sendCommand' in client && typeof client.sendCommand === 'function'
-        ? (args) => (client as any).sendCommand(args)
-        : () => {
-            throw new StoreError('redisStore needs an ioredis or node-redis client');
-          };
+      : isNodeRedisCluster
+        ? // node-redis cluster: routed by the first key (every key of ours is in one slot).
+          (args) => (client as any).sendCommand(firstKeyOf(args), false, args)
+        : 'sendCommand' in client && typeof client.sendCommand === 'function'
+          ? (args) => (client as any).sendCommand(args)
+          : () => {
+              throw new StoreError('redisStore needs an ioredis or node-redis client');
+            };
 
-  async function script(source: string, args: (string | number | bigint)[]): Promise<any> {
+  async function script(source: string, args: (string | number | bigint)[], day?: string): Promise<any> {
     const argv = args.map(String);
+    const keys = declared(day);
     try {
-      return await send(['EVALSHA', sha1(source), '0', ...argv]);
+      return await send(['EVALSHA', sha1(source), String(keys.length), ...keys, ...argv]);
     } catch (error) {
       if (!/NOSCRIPT/i.test(String((error as Error)?.message)))
         throw new StoreError('Redis budget operation failed', { cause: error, retryable: true });
       try {
-        return await send(['EVAL', source, '0', ...argv]);
+        return await send(['EVAL', source, String(keys.length), ...keys, ...argv]);
       } catch (inner) {
         throw new StoreError('Redis budget operation failed', { cause: inner, retryable: true });
       }
@@ -199,19 +218,23 @@ export function redisStore({
     },
     async commit(args) {
       const usage = args.usage.scopes.map((scope) => `${scope}|${args.usage.model}|${args.usage.day}`);
-      const applied = await script(COMMIT, [
-        P,
-        args.id,
-        args.actual,
-        args.keys.length,
-        ...args.keys,
-        usage.length,
-        ...usage,
-        args.requestId ?? '',
-        args.ambiguous ? '1' : '0',
-        args.replay ? '1' : '0',
+      const applied = await script(
+        COMMIT,
+        [
+          P,
+          args.id,
+          args.actual,
+          args.keys.length,
+          ...args.keys,
+          usage.length,
+          ...usage,
+          args.requestId ?? '',
+          args.ambiguous ? '1' : '0',
+          args.replay ? '1' : '0',
+          args.usage.day,
+        ],
         args.usage.day,
-      ]);
+      );
       if (!Array.isArray(applied)) return { ok: false };
       const counters = new Map<string, CounterState>();
       args.keys.forEach((key, i) => {
@@ -287,6 +310,12 @@ export function redisStore({
     },
     async close() {},
   };
+}
+
+/** The key a command is routed by: the first declared key of EVAL / EVALSHA, else the first argument. */
+function firstKeyOf(args: string[]): string | undefined {
+  const verb = args[0]?.toUpperCase();
+  return verb === 'EVAL' || verb === 'EVALSHA' ? args[3] : args[1];
 }
 
 /** HGETALL comes back as a flat array (ioredis `call`, RESP2) or an object/Map (node-redis, RESP3). */
