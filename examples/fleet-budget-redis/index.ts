@@ -5,7 +5,10 @@
  * Offline it starts the simulator and a throwaway redis-server itself; set REDIS_URL to use your own.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBudget, redisStore } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
@@ -72,7 +75,17 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    // Persistent (AOF), as a shared budget needs: a store that forgets spend on restart is refused.
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--appendonly',
+      'yes',
+      '--dir',
+      mkdtempSync(join(tmpdir(), 'vx402-fleet-')),
+    ],
     { stdio: 'ignore' },
   );
   const redis = new Redis({ port, lazyConnect: true, retryStrategy: () => 50 });

@@ -198,7 +198,16 @@ describe('store outage at commit', () => {
     await expect(budget.reserve({ estimateMicros: 1n })).rejects.toMatchObject({ code: 'STORE_ERROR' });
     // Bring a server back on the same port (no persistence: only the journaled commit shows up there).
     const { spawn } = await import('node:child_process');
-    const again = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '']);
+    const again = spawn('redis-server', [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--appendonly',
+      'yes',
+      '--dir',
+      tmp(),
+    ]);
     try {
       for (let i = 0; i < 100 && c.status !== 'ready'; i++) await new Promise((res) => setTimeout(res, 50));
       const next = await budget.reserve({ estimateMicros: 1n });
@@ -233,5 +242,24 @@ describe('Redis round trips', () => {
     const outcome = await budget.commit(r, 40_000n);
     expect(commands).toBe(2);
     expect(outcome.remainingUsd).toBe(0.959999);
+  });
+});
+
+describe('Redis persistence', () => {
+  it('refuses a Redis that persists nothing, unless told the budget may be volatile', async () => {
+    const server = await startRedisServer({ persistent: false });
+    const c = new Redis(server.url);
+    try {
+      const strict = createBudget({}, { store: redisStore({ client: c, prefix: 'vol' }) });
+      await expect(strict.reserve({ estimateMicros: 1n })).rejects.toMatchObject({
+        code: 'STORE_ERROR',
+        message: expect.stringMatching(/persists nothing.*volatile: true/),
+      });
+      const volatile = createBudget({}, { store: redisStore({ client: c, prefix: 'vol', volatile: true }) });
+      await volatile.commit(await volatile.reserve({ estimateMicros: 1n }), 1n);
+    } finally {
+      c.disconnect();
+      await server.stop();
+    }
   });
 });

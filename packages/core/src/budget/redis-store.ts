@@ -159,9 +159,15 @@ const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
 export function redisStore({
   client,
   prefix = 'venice-x402:budget',
+  volatile = false,
 }: {
   client: RedisLike;
   prefix?: string;
+  /**
+   * Accept a Redis that persists nothing (no AOF, no RDB snapshots): a restart forgets all spend, and the
+   * budget starts again from zero. Refused by default.
+   */
+  volatile?: boolean;
 }): BudgetStore {
   // Every key of one budget carries the same hash tag, so they live in one slot: scripts that touch several of
   // them run on a Redis Cluster (and on managed services that enforce declared keys).
@@ -200,8 +206,33 @@ export function redisStore({
 
   const str = (v: unknown) => (Buffer.isBuffer(v) ? v.toString() : String(v));
 
+  /** Once, before the first reservation: refuse a server that would forget spend on restart. */
+  let persistence: Promise<void> | undefined;
+  const checkPersistence = () =>
+    (persistence ??= (async () => {
+      if (volatile) return;
+      let appendonly: string | undefined;
+      let save: string | undefined;
+      try {
+        appendonly = pairs(await send(['CONFIG', 'GET', 'appendonly'])).get('appendonly');
+        save = pairs(await send(['CONFIG', 'GET', 'save'])).get('save');
+      } catch {
+        return; // CONFIG is not allowed here (managed services): persistence cannot be checked
+      }
+      if (appendonly === 'no' && save === '') {
+        throw new StoreError(
+          'This Redis persists nothing (appendonly no, no save points): a restart would forget all spend. Enable AOF or RDB snapshots, or pass redisStore({ volatile: true }) to accept it',
+          { details: { appendonly, save } },
+        );
+      }
+    })().catch((error) => {
+      persistence = undefined;
+      throw error;
+    }));
+
   return {
     async reserve(args) {
+      await checkPersistence();
       const flat: (string | bigint)[] = [];
       for (const c of args.counters) flat.push(c.key, c.limit);
       const r = await script(RESERVE, [

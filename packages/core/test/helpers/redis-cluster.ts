@@ -37,14 +37,21 @@ export async function startRedisCluster(): Promise<RedisCluster> {
         '--save',
         '',
         '--appendonly',
-        'no',
+        'yes',
+        '--appenddirname',
+        `aof-${port}`,
       ],
       { stdio: 'ignore' },
     ),
   );
   const stop = async () => {
     await Promise.all(
-      nodes.map((n) => (n.exitCode !== null ? undefined : new Promise((r) => (n.once('exit', r), n.kill('SIGTERM'))))),
+      nodes.map((n) => {
+        if (n.exitCode !== null) return undefined;
+        const exited = new Promise((r) => n.once('exit', r));
+        n.kill('SIGTERM');
+        return exited;
+      }),
     );
   };
   try {

@@ -1,5 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface RedisServer {
   url: string;
@@ -31,12 +34,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a throwaway redis-server on a free loopback port (no persistence). */
-export async function startRedisServer(): Promise<RedisServer> {
+/** Starts a throwaway redis-server on a free loopback port (AOF in a temp folder unless `persistent: false`). */
+export async function startRedisServer({ persistent = true } = {}): Promise<RedisServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    // Persistent, as a budget store must be (AOF in a throwaway folder).
+    [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--save', ''],
+      ...['--appendonly', persistent ? 'yes' : 'no', '--dir', mkdtempSync(join(tmpdir(), 'vx402-redis-'))],
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
