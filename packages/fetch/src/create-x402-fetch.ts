@@ -60,7 +60,12 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
       const cached = ctx.quotes.get(ctx.quotes.key(request.url, info.model));
       if (cached) await preparePayment(call, request.url, cached, true).catch(() => {});
     }
-    return run(call);
+    try {
+      return await run(call);
+    } catch (error) {
+      await call.release(); // whatever escaped: the hold is settled (a no-op when it already was)
+      throw error;
+    }
   };
 
   async function run(call: PaidCall): Promise<Response> {
