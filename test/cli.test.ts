@@ -152,6 +152,13 @@ describe('venice-x402 CLI (real binary against the simulator)', () => {
     expect(keyed.stderr).not.toContain(key.slice(2));
   });
 
+  it('a top-up from a wallet without USDC says so in a sentence, not a facilitator code', async () => {
+    const out = await run(['topup', '5', '--yes'], { VENICE_WALLET_KEY: generatePrivateKey() });
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toMatch(/does not hold enough USDC/);
+    expect(out.stderr).not.toMatch(/invalid_exact_evm/);
+  });
+
   it('chat at a zero balance exits 3 and says how to fix it', async () => {
     const empty = generatePrivateKey();
     const out = await run(['chat', 'hi', '--max-tokens', '4'], { VENICE_WALLET_KEY: empty });

@@ -227,6 +227,11 @@ function report(error: unknown, json: boolean): number {
             ? EXIT.network
             : EXIT.error;
   let message = (error as Error)?.message ?? String(error);
+  // A facilitator's code (invalid_exact_evm_insufficient_balance, …) becomes a sentence a person understands.
+  const serverCode = error instanceof X402Error ? String(error.details.serverCode ?? '') : '';
+  if (error instanceof X402Error && error.code.startsWith('TOP_UP') && /insufficient/i.test(`${serverCode} ${message}`))
+    message =
+      'The wallet does not hold enough USDC on Base for this top-up. Send USDC to it first (against `venice-x402 serve`, fund it with the simulator: sim.fund(address, usd)).';
   if (error instanceof PaymentRequiredError && !(error.details as { limit?: string }).limit)
     message += ' — add funds with `venice-x402 topup <usd>` (see `venice-x402 balance` for the minimum)';
   if (json) {

@@ -187,15 +187,16 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     }
     if (path === '/x402/top-up' && method === 'POST') return topUp(req, res, path);
     const walletRoute = /^\/x402\/(balance|transactions)\/([^/?]+)$/.exec(path);
-    if (walletRoute && method === 'GET') return walletRead(req, res, path, walletRoute[1]!, walletRoute[2]!);
-    if (!INFERENCE.has(path) || method !== 'POST') return json(res, 404, { error: 'Not found' });
-
+    const known = (walletRoute && method === 'GET') || (INFERENCE.has(path) && method === 'POST');
+    if (!known) return json(res, 404, { error: 'Not found' });
+    // Venice takes payment headers on /x402/top-up only: anywhere else they are refused, not ignored.
     if (paymentHeader(req)) {
       return json(res, 400, {
         error: 'Payment headers are only accepted on /x402/top-up',
         code: 'PAYMENT_HEADER_NOT_ACCEPTED',
       });
     }
+    if (walletRoute) return walletRead(req, res, path, walletRoute[1]!, walletRoute[2]!);
     const ctx = challengeContext(req, path);
     const siwx = header(req, 'sign-in-with-x') ?? header(req, 'x-sign-in-with-x');
     let account: string;

@@ -180,6 +180,14 @@ describe('simulator: Venice mode', () => {
     );
     expect(res.status).toBe(400);
     expect((await res.json()).code).toBe('PAYMENT_HEADER_NOT_ACCEPTED');
+    // …and on the wallet routes, as Venice does: only /x402/top-up takes a payment.
+    for (const name of ['X-402-Payment', 'PAYMENT-SIGNATURE', 'X-PAYMENT']) {
+      const wallet = await fetch(`${sim.baseURL}/x402/balance/0x70997970C51812dc3A010C7d01b50e0d17dc79C8`, {
+        headers: { [name]: 'abc' },
+      });
+      expect(wallet.status).toBe(400);
+      expect((await wallet.json()).code).toBe('PAYMENT_HEADER_NOT_ACCEPTED');
+    }
     const ok = await post(
       '/embeddings',
       { model: 'text-embedding-bge-m3', input: ['a cat', 'a cat sat'] },
