@@ -24,7 +24,8 @@ export function parseRequestBody(bytes: Uint8Array | undefined, contentType: str
   return { json, model, bodyBytes };
 }
 
-function parseJson(bytes: Uint8Array): any {
+/** A JSON object or array from bytes (request or answer body); undefined when it is not one. Never throws. */
+export function parseJson(bytes: Uint8Array): any {
   let i = 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
   if (bytes[i] !== 0x7b && bytes[i] !== 0x5b) return undefined; // not { or [

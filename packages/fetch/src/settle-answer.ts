@@ -1,6 +1,7 @@
 import { decodePaymentResponse, formatUsd, type Micros, NetworkError } from '@venice-x402/core';
 import { actualCost, partialCost, promptTokensOf } from './cost.js';
 import type { PaidCall } from './paid-call.js';
+import { parseJson } from './request-body.js';
 import type { Sent } from './send.js';
 import { type BodyFacts, balanceFromHeaders, factsFromJson, type SseOutcome, tapLargeJson, tapSse } from './settle.js';
 
@@ -14,7 +15,6 @@ export const OUTCOME_HEADERS = {
 } as const;
 
 const STRIP_ON_REBUILD = ['content-encoding', 'content-length', 'transfer-encoding'];
-const decoder = new TextDecoder();
 
 /**
  * A 2xx answer: settles the hold when the body is complete. SSE streams pass through unbuffered and
@@ -188,13 +188,4 @@ function rebuild(response: Response, body: ReadableStream<Uint8Array>) {
   const headers = new Headers(response.headers);
   for (const h of STRIP_ON_REBUILD) headers.delete(h);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
-}
-
-function parseJson(bytes: Uint8Array): unknown {
-  if (bytes.length === 0) return undefined;
-  try {
-    return JSON.parse(decoder.decode(bytes));
-  } catch {
-    return undefined;
-  }
 }

@@ -304,8 +304,7 @@ describe('8. whatever the path spelling, what is signed is budgeted', () => {
 
 describe('9. slots and timeouts', () => {
   it('five abandoned streams do not hold the wallet’s slots forever', async () => {
-    const api = await hostile((req, res) => {
-      if (JSON.parse((req as any).bodyText ?? '{}').stream === false) return json(res, 200, chatAnswer(0.001));
+    const api = await hostile((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`data: ${JSON.stringify({ id: 'a', choices: [{ delta: { content: 'x' } }] })}\n\n`); // then nothing
     });
