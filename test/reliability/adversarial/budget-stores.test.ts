@@ -18,6 +18,7 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../packages/core/test/helpers/redis-server.js';
+import { startTcpProxy } from '../../../packages/core/test/helpers/tcp-proxy.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-adv-'));
 let redis: RedisServer;
@@ -179,8 +180,12 @@ describe('file store journal', () => {
 
 describe('store outage at commit', () => {
   it('keeps the paid commit in a durable journal, refuses new calls while down, replays when back', async () => {
-    const server = await startRedisServer();
-    const c = new Redis(server.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 });
+    const proxy = await startTcpProxy(redis.port);
+    const c = new Redis(proxy.port, '127.0.0.1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => 50,
+    });
     await new Promise((res) => c.once('ready', res));
     const journalPath = join(tmp(), 'journal.jsonl');
     const budget = createBudget(
@@ -190,26 +195,15 @@ describe('store outage at commit', () => {
     const events: string[] = [];
     budget.on('store-down', (e) => events.push(`down:${e.durable}`));
     budget.on('store-restored', (e) => events.push(`restored:${e.replayed}`));
-    const r = await budget.reserve({ estimateMicros: 100_000n });
-    const port = server.port;
-    await server.stop(); // Redis dies between send and commit
-    await budget.commit(r, 50_000n, { requestId: 'paid-answer' }); // resolves: the paid answer is not thrown away
-    expect(readFileSync(journalPath, 'utf8')).toContain('paid-answer');
-    await expect(budget.reserve({ estimateMicros: 1n })).rejects.toMatchObject({ code: 'STORE_ERROR' });
-    // Bring a server back on the same port (no persistence: only the journaled commit shows up there).
-    const { spawn } = await import('node:child_process');
-    const again = spawn('redis-server', [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--appendonly',
-      'yes',
-      '--dir',
-      tmp(),
-    ]);
     try {
-      for (let i = 0; i < 100 && c.status !== 'ready'; i++) await new Promise((res) => setTimeout(res, 50));
+      const r = await budget.reserve({ estimateMicros: 100_000n });
+      proxy.cut(); // the store goes away between send and commit
+      await budget.commit(r, 50_000n, { requestId: 'paid-answer' }); // resolves: the paid answer is not thrown away
+      expect(readFileSync(journalPath, 'utf8')).toContain('paid-answer');
+      await expect(budget.reserve({ estimateMicros: 1n })).rejects.toMatchObject({ code: 'STORE_ERROR' });
+
+      proxy.restore();
+      await new Promise((res) => (c.status === 'ready' ? res(null) : c.once('ready', res)));
       const next = await budget.reserve({ estimateMicros: 1n });
       await budget.release(next);
       expect((await budget.store.requests()).get('paid-answer')?.micros).toBe(50_000n);
@@ -217,7 +211,7 @@ describe('store outage at commit', () => {
       expect(readFileSync(journalPath, 'utf8')).toBe('');
     } finally {
       c.disconnect();
-      again.kill();
+      await proxy.close();
     }
   });
 });
