@@ -19,6 +19,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The simulator checks sign-ins as Venice does (api.venice.ai only): clients under test sign for that domain
+    // while they talk to 127.0.0.1. Tests of the domain rule itself set signIn.domain explicitly.
+    env: { VENICE_SIGN_IN_DOMAIN: 'api.venice.ai' },
     reporters: ['default'],
   },
 });

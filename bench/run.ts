@@ -108,7 +108,7 @@ async function benchPaidCall() {
   const key = generatePrivateKey();
   const address = createWallet({ privateKey: key }).address;
   const sim = await serverProcess({ CREDIT_ADDRESSES: address });
-  const wallet = createWallet({ privateKey: key }, { baseURL: sim.baseURL });
+  const wallet = createWallet({ privateKey: key }, { baseURL: sim.baseURL, signIn: { domain: 'api.venice.ai' } });
   const paid = createX402Fetch({ wallet, budget: createBudget({ limits: { dailyUsd: 1000 } }) });
   const createAuthFetch = officialClient();
   const official = createAuthFetch?.(key, { apiUrl: sim.url });
@@ -173,7 +173,10 @@ async function benchPaidCall() {
 /** Added time-to-first-byte and inter-chunk delay of a streamed completion (the tap must not buffer). */
 async function benchStream() {
   const sim = await startSimulator({ faults: [{ kind: 'slow_stream', delayMs: 2 }] });
-  const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL: sim.baseURL });
+  const wallet = createWallet(
+    { privateKey: generatePrivateKey() },
+    { baseURL: sim.baseURL, signIn: { domain: 'api.venice.ai' } },
+  );
   sim.credit(wallet.address, 1000);
   const paid = createX402Fetch({ wallet, budget: createBudget() });
   const body = JSON.stringify({

@@ -1,7 +1,13 @@
 /** The benchmark's server in its own process, as a real API would be: credits CREDIT_ADDRESS and prints its URLs. */
 import { startSimulator } from '@venice-x402/simulator';
 
-const sim = await startSimulator({ chain: 'ledger', mode: process.env.SIM_MODE === 'payg' ? 'payg' : 'venice' });
+// Venice's own client signs for the host it is given (127.0.0.1 here), and a benchmark bursts past route limits.
+const sim = await startSimulator({
+  chain: 'ledger',
+  mode: process.env.SIM_MODE === 'payg' ? 'payg' : 'venice',
+  allowedDomains: ['127.0.0.1'],
+  rateLimits: false,
+});
 for (const address of (process.env.CREDIT_ADDRESSES ?? '').split(',').filter(Boolean)) {
   sim.credit(address, 1000);
   await sim.fund(address, 1000);

@@ -28,7 +28,7 @@ if (process.argv.includes('--worker')) {
   const { createWallet } = await import('@venice-x402/core');
   const wallet = createWallet(
     { privateKey: process.env.VENICE_WALLET_KEY! },
-    { baseURL: process.env.VENICE_BASE_URL! },
+    { baseURL: process.env.VENICE_BASE_URL!, signIn: { domain: 'api.venice.ai' } },
   );
   const paid = createX402Fetch({ wallet, budget, scope: agent });
   let ok = 0;

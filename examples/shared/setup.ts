@@ -29,7 +29,8 @@ export async function setup(
   }
   const sim = await startSimulator({ chain: options.chain ?? 'ledger', mode: options.mode ?? 'venice' });
   const privateKey = generatePrivateKey();
-  const wallet = createWallet({ privateKey }, { baseURL: sim.baseURL });
+  // The simulator checks sign-ins as Venice does: for api.venice.ai, whatever host it is reached at.
+  const wallet = createWallet({ privateKey }, { baseURL: sim.baseURL, signIn: { domain: 'api.venice.ai' } });
   await sim.fund(wallet.address, options.fundUsd ?? 20);
   return { live, baseURL: sim.baseURL, privateKey, wallet, sim, stop: () => sim.stop() };
 }

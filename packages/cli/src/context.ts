@@ -15,6 +15,8 @@ import { UsageError } from './output.js';
 export interface GlobalOptions {
   json: boolean;
   baseURL: string;
+  /** Sign-In-With-X domain; undefined signs for the API host. */
+  signInDomain?: string;
   keyFile?: string;
   policy?: string;
   budgetFile: string;
@@ -36,7 +38,8 @@ export function loadWallet(opts: GlobalOptions): Wallet {
     }
   }
   if (!key) throw new UsageError('No wallet key: set VENICE_WALLET_KEY or pass --key-file <path>');
-  return createWallet({ privateKey: key }, { baseURL: opts.baseURL });
+  const signIn = opts.signInDomain ? { domain: opts.signInDomain } : undefined;
+  return createWallet({ privateKey: key }, { baseURL: opts.baseURL, signIn });
 }
 
 export function defaultBudgetFile(): string {

@@ -41,6 +41,8 @@ Commands
 Options
   --json                      machine-readable output
   --base-url <url>            default VENICE_BASE_URL or https://api.venice.ai/api/v1
+  --sign-in-domain <host>     domain the wallet signs in for (default VENICE_SIGN_IN_DOMAIN or the API host;
+                              api.venice.ai when the API is reached through the simulator or a proxy)
   --key-file <path>           wallet key file (default: VENICE_WALLET_KEY; never pass a key on the command line)
   --policy <file.json>        budget policy
   --budget-file <path>        budget ledger (default VENICE_BUDGET_FILE or ~/.venice-x402/budget.jsonl)
@@ -132,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
   const opts: GlobalOptions = {
     json: Boolean(values.json),
     baseURL: (values['base-url'] ?? defaultBaseURL()).replace(/\/+$/, ''),
+    signInDomain: values['sign-in-domain'] ?? process.env.VENICE_SIGN_IN_DOMAIN,
     keyFile: values['key-file'],
     policy: values.policy,
     budgetFile: values['budget-file'] ?? defaultBudgetFile(),
@@ -193,6 +196,7 @@ function parse(argv: string[]) {
       yes: { type: 'boolean', short: 'y' },
       all: { type: 'boolean' },
       'base-url': { type: 'string' },
+      'sign-in-domain': { type: 'string' },
       'key-file': { type: 'string' },
       policy: { type: 'string' },
       'budget-file': { type: 'string' },

@@ -6,7 +6,11 @@ import type { Signer } from './signer.js';
 import { x402Schemas } from './x402/schemas.js';
 
 export interface SignInOptions {
-  /** EIP-4361 domain. Default: the host of the API base URL (`api.venice.ai`). */
+  /**
+   * EIP-4361 domain. Default: `VENICE_SIGN_IN_DOMAIN` when set, else the host of the API base URL (`api.venice.ai`).
+   * Venice checks it against `api.venice.ai` whatever host it is reached through: set it when the base URL is a
+   * proxy or the simulator.
+   */
   domain?: string;
   /** EIP-4361 URI. Default: the origin of the API (Venice does not validate it). */
   uri?: string;
@@ -46,7 +50,8 @@ export function createSignInFactory(
     throw new ConfigError('signIn.ttlSeconds must be between 10 and 600');
   }
   const base = new URL(baseURL);
-  let domain = options.domain ?? base.host;
+  const configuredDomain = options.domain ?? envSignInDomain();
+  let domain = configuredDomain ?? base.host;
   let uri = options.uri ?? base.origin;
   let statement = options.statement ?? 'Sign in to Venice AI';
   const presign = Math.max(0, Math.min(16, options.presign ?? options.defaultPresign ?? 0));
@@ -104,7 +109,7 @@ export function createSignInFactory(
       let u = uri;
       if (resourceUrl) {
         const target = new URL(resourceUrl);
-        if (target.host !== base.host && options.domain === undefined) {
+        if (target.host !== base.host && configuredDomain === undefined) {
           d = target.host;
           u = target.origin;
         }
@@ -145,6 +150,12 @@ export function findSiwxChallenge(body: unknown): SiwxChallengeInfo | undefined 
   const info = b.siwxChallenge?.info ?? b.extensions?.['sign-in-with-x']?.info;
   const parsed = x402Schemas().siwxInfoSchema.safeParse(info);
   return parsed.success ? parsed.data : undefined;
+}
+
+function envSignInDomain(): string | undefined {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.VENICE_SIGN_IN_DOMAIN;
+  return value?.trim() || undefined;
 }
 
 function sameSite(challengeDomain: string, hostname: string): boolean {

@@ -1,7 +1,7 @@
 import { ParsedMessage } from '@spruceid/siwe-parser';
 import { verifyMessage } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createWallet, InvalidKeyError } from '../src/index.js';
 
 /** Decodes a header value with an implementation independent of ours: the siwe parser + viem. */
@@ -48,6 +48,7 @@ describe('Sign-In-With-X', () => {
   });
 
   it('signs for the host it talks to, port included, and honours configuration', async () => {
+    vi.stubEnv('VENICE_SIGN_IN_DOMAIN', ''); // the suite sets it for the simulator
     const wallet = createWallet(
       { privateKey: generatePrivateKey() },
       {
@@ -60,6 +61,15 @@ describe('Sign-In-With-X', () => {
     expect(parsed.domain).toBe('127.0.0.1:8787');
     expect(parsed.statement).toBe('hi');
     expect(Date.parse(parsed.expirationTime!) - Date.parse(parsed.issuedAt!)).toBe(120_000);
+    vi.stubEnv('VENICE_SIGN_IN_DOMAIN', 'api.venice.ai');
+    const proxied = createWallet({ privateKey: generatePrivateKey() }, { baseURL: 'http://127.0.0.1:8787/api/v1' });
+    expect((await verifyIndependently(await proxied.signIn())).parsed.domain).toBe('api.venice.ai');
+    const explicit = createWallet(
+      { privateKey: generatePrivateKey() },
+      { baseURL: 'http://127.0.0.1:8787/api/v1', signIn: { domain: 'venice.ai' } },
+    );
+    expect((await verifyIndependently(await explicit.signIn())).parsed.domain).toBe('venice.ai');
+    vi.unstubAllEnvs();
   });
 
   it('follows a same-site challenge but never signs for a foreign domain a server names', async () => {

@@ -5,6 +5,7 @@ import {
   createWallet,
   DEFAULT_BASE_URL,
   type FetchLike,
+  type SignInOptions,
   type Wallet,
 } from '@venice-x402/core';
 import { createX402Fetch } from './create-x402-fetch.js';
@@ -21,6 +22,11 @@ export interface VeniceCredentials {
   budget?: Budget;
   /** Default: `VENICE_BASE_URL` or `https://api.venice.ai/api/v1`. */
   baseURL?: string;
+  /**
+   * Sign-In-With-X options for a wallet made from `privateKey`. The domain defaults to `VENICE_SIGN_IN_DOMAIN` or the
+   * API host: set `api.venice.ai` when Venice is reached through a proxy or the simulator.
+   */
+  signIn?: SignInOptions;
   /** Budget scope chain, e.g. `agent:planner`. */
   scope?: string | readonly string[];
   /** Transport under the paid fetch (tests, proxies). */
@@ -55,7 +61,8 @@ export function createLazyVeniceFetch(credentials: VeniceCredentials = {}): Lazy
     const privateKey = credentials.privateKey ?? (explicit ? undefined : process.env.VENICE_WALLET_KEY);
     const apiKey = credentials.apiKey ?? (explicit || privateKey ? undefined : process.env.VENICE_API_KEY);
     const wallet =
-      credentials.wallet ?? (privateKey ? createWallet({ privateKey }, { baseURL: baseURL() }) : undefined);
+      credentials.wallet ??
+      (privateKey ? createWallet({ privateKey }, { baseURL: baseURL(), signIn: credentials.signIn }) : undefined);
     if (!wallet && !apiKey) {
       throw new ConfigError(
         'Venice credentials are missing: pass privateKey, wallet or apiKey, or set VENICE_WALLET_KEY or VENICE_API_KEY',

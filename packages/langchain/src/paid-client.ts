@@ -11,7 +11,7 @@ export interface CallOutcome {
   budgetRemainingUsd?: number;
 }
 
-const CREDENTIAL_KEYS = ['privateKey', 'wallet', 'apiKey', 'budget', 'baseURL', 'scope', 'fetch'] as const;
+const CREDENTIAL_KEYS = ['privateKey', 'wallet', 'apiKey', 'budget', 'baseURL', 'signIn', 'scope', 'fetch'] as const;
 type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
 
 /** Splits credential fields off the rest, so they never reach LangChain's serialisable kwargs. */

@@ -8,6 +8,7 @@ import { Ledger } from './ledger.js';
 import { buildCatalogue, type PriceOverrides } from './models.js';
 import { anvilSettler, ledgerSettler, type Settler } from './payments.js';
 import { createSimulatorServer, listen, type SimulatorStats } from './server.js';
+import { chainVerifier, offlineVerifier } from './signatures.js';
 import { createSiwxVerifier } from './siwx-verify.js';
 
 export type { FaultKind, FaultRule, HostileQuote } from './faults.js';
@@ -30,8 +31,16 @@ export interface SimulatorOptions {
   seed?: number;
   /** Send X-Balance-Remaining on paid 200s (the real service may not). Default true. */
   balanceHeader?: boolean;
-  /** Extra Sign-In-With-X domains to accept besides api.venice.ai, venice.ai and the served host. */
+  /**
+   * Extra Sign-In-With-X domains to accept. Default none: like Venice, only `api.venice.ai` and `venice.ai` pass, so
+   * clients under test sign for `api.venice.ai` (`createWallet(source, { signIn: { domain: 'api.venice.ai' } })`).
+   */
   allowedDomains?: string[];
+  /**
+   * Venice's x402 route limits (top-up 10/min per IP, balance 30/min and transactions 20/min per wallet). Default on;
+   * `false` lifts them for load tests.
+   */
+  rateLimits?: boolean;
   /** Bearer API keys and their starting balance in USD. */
   apiKeys?: Record<string, number>;
   /** Per-wallet in-flight limit. Default 5, as Venice enforces. */
@@ -97,14 +106,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ledger.credit(id, usdToMicros(usd));
   }
   const stats: SimulatorStats = { requests: 0, byRoute: {}, paidCalls: 0, maxInFlight: 0, topUps: 0, rejected: {} };
-  const domains = ['api.venice.ai', 'venice.ai', 'localhost', host, ...(options.allowedDomains ?? [])];
+  const domains = ['api.venice.ai', 'venice.ai', ...(options.allowedDomains ?? [])];
+  const signatures = chain ? chainVerifier(chain) : offlineVerifier();
   const server = createSimulatorServer({
     mode,
     models: buildCatalogue(options.prices),
     ledger,
     settler,
     faults,
-    verifySiwx: createSiwxVerifier({ allowedDomains: domains, now }),
+    verifySiwx: createSiwxVerifier({ allowedDomains: domains, signatures, now }),
+    signatures,
+    rateLimits: options.rateLimits ?? true,
     payTo,
     asset: usdc,
     apiKeys,

@@ -1,16 +1,7 @@
-import { type Address, getAddress, type Hex, isAddress, keccak256, toHex, verifyTypedData } from 'viem';
+import { deepEqual } from '@x402/core/utils';
+import { type Address, getAddress, type Hex, isAddress, keccak256, toHex } from 'viem';
 import type { AnvilChain } from './chain/anvil.js';
-
-export const TRANSFER_WITH_AUTHORIZATION = {
-  TransferWithAuthorization: [
-    { name: 'from', type: 'address' },
-    { name: 'to', type: 'address' },
-    { name: 'value', type: 'uint256' },
-    { name: 'validAfter', type: 'uint256' },
-    { name: 'validBefore', type: 'uint256' },
-    { name: 'nonce', type: 'bytes32' },
-  ],
-} as const;
+import type { SignatureVerifier } from './signatures.js';
 
 export interface Authorization {
   from: Address;
@@ -23,6 +14,8 @@ export interface Authorization {
 
 export interface DecodedPayment {
   layout: 'v2' | 'hybrid' | 'v1';
+  /** The v2 `accepted` requirements exactly as sent (v2 layout only). */
+  accepted?: unknown;
   scheme: string;
   network: string;
   asset?: string;
@@ -52,11 +45,18 @@ export function decodePayment(header: string): DecodedPayment | PaymentProblem {
     return problem(400, 'INVALID_PAYMENT_FORMAT', 'Payment payload is incomplete');
   const accepted = body.accepted;
   const layout = accepted ? 'v2' : body.x402Version === 1 ? 'v1' : 'hybrid';
+  if (body.x402Version !== (layout === 'v1' ? 1 : 2))
+    return problem(
+      400,
+      'INVALID_PAYMENT_FORMAT',
+      `x402Version ${String(body.x402Version).slice(0, 16)} is not supported`,
+    );
   try {
     if (!isAddress(a.from, { strict: false }) || !isAddress(a.to, { strict: false })) throw new Error('address');
     if (!/^0x[0-9a-fA-F]{64}$/.test(a.nonce)) throw new Error('nonce');
     return {
       layout,
+      accepted,
       scheme: String(accepted?.scheme ?? body.scheme ?? ''),
       network: String(accepted?.network ?? body.network ?? ''),
       asset: accepted?.asset,
@@ -81,8 +81,10 @@ export interface PaymentExpectation {
   minMicros: bigint;
   maxMicros: bigint;
   nowSeconds: number;
+  signatures: SignatureVerifier;
 }
 
+const CLOCK_SKEW_SECONDS = 30;
 const BASE_NETWORKS = new Set(['base', 'eip155:8453']);
 
 /** Checks a decoded payment against what the server asked for, including the EIP-712 signature. */
@@ -103,20 +105,38 @@ export async function verifyPayment(
   if (auth.validAfter > BigInt(expect.nowSeconds) || auth.validBefore <= BigInt(expect.nowSeconds)) {
     return problem(400, 'INVALID_PAYMENT', 'Payment authorization is outside its validity window');
   }
-  let valid = false;
-  try {
-    valid = await verifyTypedData({
-      address: auth.from,
-      domain: { name: 'USD Coin', version: '2', chainId: 8453, verifyingContract: expect.asset },
-      types: TRANSFER_WITH_AUTHORIZATION,
-      primaryType: 'TransferWithAuthorization',
-      message: auth,
-      signature: p.signature,
-    });
-  } catch {
-    valid = false;
-  }
+  const valid = await expect.signatures.transferAuthorization({
+    asset: expect.asset,
+    authorization: auth,
+    signature: p.signature,
+  });
   if (!valid) return problem(400, 'INVALID_PAYMENT_PAYER', 'Payment signature does not match the payer');
+  return undefined;
+}
+
+/**
+ * What a stock x402 v2 server checks before verifying a signature: `accepted` deep-equals an advertised entry, the
+ * authorization moves exactly `accepted.amount` to `accepted.payTo`, and it expires within `maxTimeoutSeconds`
+ * (venice-wire §4; `@x402/core` matching). The older layouts carry no `accepted`: only the window is checked.
+ */
+export function checkAgainstAdvertised(
+  p: DecodedPayment,
+  advertised: readonly { amount: string; payTo: string; maxTimeoutSeconds: number }[],
+  nowSeconds: number,
+): PaymentProblem | undefined {
+  const auth = p.authorization;
+  let maxTimeout = Math.max(...advertised.map((a) => a.maxTimeoutSeconds));
+  if (p.layout === 'v2') {
+    const entry = advertised.find((a) => deepEqual(a, p.accepted));
+    if (!entry) return problem(400, 'INVALID_PAYMENT', 'accepted matches none of the advertised payment requirements');
+    if (auth.value !== BigInt(entry.amount))
+      return problem(400, 'INVALID_AMOUNT', 'The authorized value differs from accepted.amount');
+    if (auth.to.toLowerCase() !== entry.payTo.toLowerCase())
+      return problem(400, 'INVALID_PAYMENT_RECIPIENT', 'The authorization is not addressed to accepted.payTo');
+    maxTimeout = entry.maxTimeoutSeconds;
+  }
+  if (auth.validBefore > BigInt(nowSeconds + maxTimeout + CLOCK_SKEW_SECONDS))
+    return problem(400, 'INVALID_PAYMENT', `validBefore is more than ${maxTimeout} s ahead (maxTimeoutSeconds)`);
   return undefined;
 }
 

@@ -6,7 +6,15 @@ import type { Address } from 'viem';
 import type { FaultInjector, FaultRule, HostileQuote } from './faults.js';
 import type { Ledger } from './ledger.js';
 import { countTokens, modelToJson, type SimModel, tokenCostMicros } from './models.js';
-import { type DecodedPayment, decodePayment, type PaymentProblem, type Settler, verifyPayment } from './payments.js';
+import {
+  checkAgainstAdvertised,
+  type DecodedPayment,
+  decodePayment,
+  type PaymentProblem,
+  type Settler,
+  verifyPayment,
+} from './payments.js';
+import { RATE_LIMITED, RateLimiter, X402_ROUTE_LIMITS } from './rate-limits.js';
 import { type ChallengeContext, caseA, caseB, topUpDiscovery } from './routes/challenges.js';
 import {
   chatJson,
@@ -18,6 +26,7 @@ import {
   speech,
   transcription,
 } from './routes/inference.js';
+import type { SignatureVerifier } from './signatures.js';
 import type { createSiwxVerifier } from './siwx-verify.js';
 
 export interface ServerDeps {
@@ -27,6 +36,8 @@ export interface ServerDeps {
   settler: Settler;
   faults: FaultInjector;
   verifySiwx: ReturnType<typeof createSiwxVerifier>;
+  signatures: SignatureVerifier;
+  rateLimits: boolean;
   payTo: Address;
   asset: Address;
   apiKeys: Map<string, string>; // sha256(key) → account id
@@ -88,10 +99,28 @@ export function createSimulatorServer(deps: ServerDeps): Server {
   const inFlight = new Map<string, number>();
   const topUpsInProgress = new Map<string, Promise<unknown>>();
   const topUpsDone = new Map<string, { status: number; body: unknown; headers: Record<string, string> }>();
+  const limiters = {
+    topUp: new RateLimiter(X402_ROUTE_LIMITS.topUpPerIp, deps.now),
+    balance: new RateLimiter(X402_ROUTE_LIMITS.balancePerWallet, deps.now),
+    transactions: new RateLimiter(X402_ROUTE_LIMITS.transactionsPerWallet, deps.now),
+  };
+  /** Venice's route limiter answers 429 with no headers and no code. */
+  function rateLimited(res: ServerResponse, limiter: RateLimiter, key: string): boolean {
+    if (!deps.rateLimits || limiter.take(key)) return false;
+    deps.stats.rejected.RATE_LIMITED = (deps.stats.rejected.RATE_LIMITED ?? 0) + 1;
+    json(res, 429, RATE_LIMITED);
+    return true;
+  }
 
   function challengeContext(req: IncomingMessage, path: string): ChallengeContext {
     const host = header(req, 'host') ?? 'localhost';
-    return { payTo: deps.payTo, asset: deps.asset, domain: host, resourceUrl: `http://${host}/api/v1${path}` };
+    // Venice's challenge names its own domain whatever Host the request carried.
+    return {
+      payTo: deps.payTo,
+      asset: deps.asset,
+      domain: 'api.venice.ai',
+      resourceUrl: `http://${host}/api/v1${path}`,
+    };
   }
 
   function hostile(quote: any, kind: HostileQuote | undefined) {
@@ -255,6 +284,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
   async function walletRead(req: IncomingMessage, res: ServerResponse, path: string, kind: string, wallet: string) {
     if (!/^0x[0-9a-fA-F]{40}$/.test(wallet))
       return json(res, 400, { error: 'Invalid wallet address', details: { _errors: ['Invalid address'] } });
+    if (rateLimited(res, kind === 'balance' ? limiters.balance : limiters.transactions, wallet.toLowerCase())) return;
     const siwx = header(req, 'sign-in-with-x') ?? header(req, 'x-sign-in-with-x');
     if (!siwx) {
       const a = caseA(challengeContext(req, path), false);
@@ -309,6 +339,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
 
   async function topUp(req: IncomingMessage, res: ServerResponse, path: string) {
     await readBody(req);
+    if (rateLimited(res, limiters.topUp, req.socket.remoteAddress ?? '')) return;
     const fault = deps.faults.pick(path);
     if (applyGenericFault(fault, res)) return;
     const headerValue = paymentHeader(req);
@@ -326,7 +357,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     if (done) return json(res, done.status, done.body, done.headers); // one authorization credits once
     if (topUpsInProgress.has(key))
       return json(res, 409, { error: 'PAYMENT_IN_PROGRESS', message: 'This payment is being settled' });
-    const work = settleTopUp(decoded);
+    const work = settleTopUp(decoded, topUpDiscovery(challengeContext(req, path)).accepts);
     topUpsInProgress.set(key, work);
     try {
       const outcome = await work;
@@ -339,19 +370,23 @@ export function createSimulatorServer(deps: ServerDeps): Server {
 
   async function settleTopUp(
     p: DecodedPayment,
+    advertised: ReturnType<typeof topUpDiscovery>['accepts'],
   ): Promise<{ status: number; body: unknown; headers: Record<string, string> }> {
     const fail = (e: PaymentProblem) => ({
       status: e.status,
       body: { error: e.code, message: e.message },
       headers: {},
     });
-    const problem = await verifyPayment(p, {
-      payTo: deps.payTo,
-      asset: deps.asset,
-      minMicros: 5_000_000n,
-      maxMicros: 10_000_000_000n,
-      nowSeconds: Math.floor(deps.now() / 1000),
-    });
+    const nowSeconds = Math.floor(deps.now() / 1000);
+    const problem =
+      (await verifyPayment(p, {
+        payTo: deps.payTo,
+        asset: deps.asset,
+        minMicros: 5_000_000n,
+        maxMicros: 10_000_000_000n,
+        nowSeconds,
+        signatures: deps.signatures,
+      })) ?? checkAgainstAdvertised(p, advertised, nowSeconds);
     if (problem) return fail(problem);
     const settled = await deps.settler.settle(p, deps.asset);
     if ('status' in settled) return fail(settled);
@@ -436,13 +471,16 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       return json(res, 402, doc, { 'payment-required': b64(doc) });
     };
     if ('status' in decoded) return reject(decoded.message);
-    const problem = await verifyPayment(decoded, {
-      payTo: deps.payTo,
-      asset: deps.asset,
-      minMicros: quote.micros,
-      maxMicros: quote.micros,
-      nowSeconds: Math.floor(deps.now() / 1000),
-    });
+    const nowSeconds = Math.floor(deps.now() / 1000);
+    const problem =
+      (await verifyPayment(decoded, {
+        payTo: deps.payTo,
+        asset: deps.asset,
+        minMicros: quote.micros,
+        maxMicros: quote.micros,
+        nowSeconds,
+        signatures: deps.signatures,
+      })) ?? checkAgainstAdvertised(decoded, required().accepts, nowSeconds);
     if (problem) return reject(problem.message);
     const settled = await deps.settler.settle(decoded, deps.asset);
     if ('status' in settled) return reject(settled.message);

@@ -1,5 +1,7 @@
-import { getAddress, isAddress, verifyMessage } from 'viem';
-import { createSiweMessage, parseSiweMessage } from 'viem/siwe';
+import siweParser from '@spruceid/siwe-parser';
+import { getAddress, isAddress } from 'viem';
+import { createSiweMessage } from 'viem/siwe';
+import { offlineVerifier, type SignatureVerifier } from './signatures.js';
 
 export interface SiwxOk {
   ok: true;
@@ -14,7 +16,41 @@ export interface SiwxFail {
 export interface SiwxVerifierOptions {
   /** Domains accepted after stripping scheme and port. */
   allowedDomains: string[];
+  /** Offline EIP-191 recovery by default; a chain verifier also accepts smart accounts (EIP-1271, ERC-6492). */
+  signatures?: SignatureVerifier;
   now?: () => number;
+}
+
+interface SiweFields {
+  domain: string;
+  address: string;
+  chainId: number;
+  nonce: string;
+  issuedAt: Date;
+  expirationTime?: Date;
+  notBefore?: Date;
+}
+
+/**
+ * Strict EIP-4361 (the ABNF grammar the `siwe` package uses): EIP-55 address, `Version: 1`, a nonce of at least 8
+ * alphanumerics, RFC 3339 times, no trailing newline. A lenient regex would let through what Venice refuses.
+ */
+function parseStrict(message: string): SiweFields | undefined {
+  try {
+    const m = new siweParser.ParsedMessage(message);
+    const date = (v: string | undefined) => (v === undefined ? undefined : new Date(v));
+    return {
+      domain: m.domain,
+      address: m.address,
+      chainId: m.chainId,
+      nonce: m.nonce,
+      issuedAt: new Date(m.issuedAt),
+      expirationTime: date(m.expirationTime),
+      notBefore: date(m.notBefore),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 const AGE_CAP_MS = 5 * 60_000;
@@ -26,6 +62,7 @@ const fail = (reason: string, error: string): SiwxFail => ({ ok: false, code: `X
 /** Verifies Sign-In-With-X headers as Venice does (venice-wire §1): real EIP-191 recovery, single-use nonces. */
 export function createSiwxVerifier(options: SiwxVerifierOptions) {
   const now = options.now ?? Date.now;
+  const signatures = options.signatures ?? offlineVerifier();
   const allowed = new Set(options.allowedDomains.map((d) => d.toLowerCase()));
   const used = new Map<string, number>(); // `${address}:${nonce}` → expiry
   let lastSweep = 0;
@@ -70,20 +107,21 @@ export function createSiwxVerifier(options: SiwxVerifierOptions) {
     if (typeof message !== 'string') return fail('INVALID_PAYLOAD', 'Sign-in-with-X payload is missing the message');
     if (!isAddress(payload.address, { strict: false }))
       return fail('INVALID_WALLET', 'Sign-in-with-X authentication failed');
-    const fields = parseSiweMessage(message);
-    if (!fields.address || !fields.domain) return fail('INVALID_MESSAGE', 'Sign-in-with-X message cannot be parsed');
-    if (!fields.nonce) return fail('MISSING_NONCE', 'Sign-in-with-X message has no nonce');
-    if (!fields.issuedAt) return fail('INVALID_MESSAGE', 'Sign-in-with-X message has no Issued At');
+    const fields = parseStrict(message);
+    if (!fields) {
+      if (!/^Nonce: /m.test(message)) return fail('MISSING_NONCE', 'Sign-in-with-X message has no nonce');
+      return fail('INVALID_MESSAGE', 'Sign-in-with-X message is not a valid EIP-4361 message');
+    }
     if (fields.address.toLowerCase() !== payload.address.toLowerCase()) {
       return fail('ADDRESS_MISMATCH', 'Sign-in-with-X address does not match the message');
     }
     if (payload.chainId !== undefined) {
       const m = /^(?:eip155:)?(\d+)$/.exec(String(payload.chainId));
       if (!m) return fail('INVALID_CHAIN_ID', 'Sign-in-with-X authentication failed');
-      if (Number(m[1]) !== (fields.chainId ?? 1))
+      if (Number(m[1]) !== fields.chainId)
         return fail('CHAIN_MISMATCH', 'Sign-in-with-X chainId disagrees with the message');
     }
-    if ((fields.chainId ?? 1) !== 8453) return fail('UNSUPPORTED_CHAIN', 'Sign-in-with-X chain must be Base (8453)');
+    if (fields.chainId !== 8453) return fail('UNSUPPORTED_CHAIN', 'Sign-in-with-X chain must be Base (8453)');
     const domain = fields.domain
       .replace(/^[a-z]+:\/\//i, '')
       .replace(/[:/].*$/, '')
@@ -100,16 +138,11 @@ export function createSiwxVerifier(options: SiwxVerifierOptions) {
     }
     if (fields.notBefore && fields.notBefore.getTime() > t)
       return fail('NOT_BEFORE', 'Sign-in-with-X message is not valid yet');
-    let valid = false;
-    try {
-      valid = await verifyMessage({
-        address: getAddress(payload.address),
-        message,
-        signature: payload.signature as `0x${string}`,
-      });
-    } catch {
-      valid = false;
-    }
+    const valid = await signatures.message({
+      address: getAddress(payload.address),
+      message,
+      signature: payload.signature as `0x${string}`,
+    });
     if (!valid) return fail('INVALID_SIGNATURE', 'Sign-in-with-X signature does not verify');
     const key = `${payload.address.toLowerCase()}:${fields.nonce}`;
     sweep(t);

@@ -25,14 +25,27 @@ export async function siwxHeader(account: PrivateKeyAccount, domain: string, iss
   ).toString('base64');
 }
 
-/** Signs a top-up for `micros` against the discovery document's Base option, as an x402 v2 PaymentPayload. */
-export async function signTopUp(account: PrivateKeyAccount, discovery: any, micros: bigint) {
-  const option = discovery.accepts.find((a: any) => a.network === 'eip155:8453');
+/**
+ * Signs a top-up for `micros` against the discovery document's Base option. An advertised amount goes as a stock x402
+ * v2 PaymentPayload (`accepted` = the advertised entry); any other amount in the layout Venice's own client sends
+ * (v1 fields stamped x402Version 2), since stock v2 matching refuses an `accepted` that was never advertised.
+ */
+export async function signTopUp(
+  account: PrivateKeyAccount,
+  discovery: any,
+  micros: bigint,
+  layout: 'v2' | 'hybrid' = micros === BigInt(baseOption(discovery).amount) ? 'v2' : 'hybrid',
+) {
+  const option = baseOption(discovery);
   const requirements = { ...option, amount: micros.toString() };
   const result = await new ExactEvmScheme(account).createPaymentPayload(2, requirements);
-  return Buffer.from(JSON.stringify({ x402Version: 2, accepted: requirements, payload: result.payload })).toString(
-    'base64',
-  );
+  const payload =
+    layout === 'v2'
+      ? { x402Version: 2, accepted: requirements, payload: result.payload }
+      : { x402Version: 2, scheme: 'exact', network: 'base', payload: result.payload };
+  return Buffer.from(JSON.stringify(payload)).toString('base64');
 }
+
+const baseOption = (discovery: any) => discovery.accepts.find((a: any) => a.network === 'eip155:8453');
 
 export const decode = (header: string | null) => JSON.parse(Buffer.from(header ?? '', 'base64').toString('utf8'));

@@ -25,6 +25,7 @@ export async function serve(
   });
   const info = {
     baseURL: sim.baseURL,
+    signInDomain: 'api.venice.ai',
     mode: sim.mode,
     chain: sim.chain ? { rpcUrl: sim.chain.rpcUrl, chainId: 8453, usdc: sim.usdc } : undefined,
     payTo: sim.payTo,
@@ -33,7 +34,9 @@ export async function serve(
   else {
     process.stdout.write(`venice-x402 simulator (${sim.mode}${sim.chain ? ', anvil' : ''}) at ${sim.baseURL}\n`);
     if (sim.chain) process.stdout.write(`anvil RPC ${sim.chain.rpcUrl} · chain 8453 · USDC ${sim.usdc}\n`);
-    process.stdout.write(`export VENICE_BASE_URL=${sim.baseURL}\nCtrl-C to stop.\n`);
+    process.stdout.write(
+      `export VENICE_BASE_URL=${sim.baseURL} VENICE_SIGN_IN_DOMAIN=api.venice.ai  # it checks sign-ins as Venice does\nCtrl-C to stop.\n`,
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
