@@ -157,13 +157,15 @@ export function tapSse(
       return; // not JSON: not ours to judge
     }
     if (!json || typeof json !== 'object') return;
-    state.requestId ??= typeof json.id === 'string' ? json.id : (json.message?.id as string | undefined);
-    state.model ??= typeof json.model === 'string' ? json.model : (json.message?.model as string | undefined);
+    // Chat chunks carry id/model/usage at the top; Anthropic under `message`; Responses events under `response`.
+    const inner = json.message ?? json.response;
+    state.requestId ??= typeof json.id === 'string' ? json.id : (inner?.id as string | undefined);
+    state.model ??= typeof json.model === 'string' ? json.model : (inner?.model as string | undefined);
     if (json.error) {
       state.error = String(json.error?.message ?? json.error).slice(0, 200);
       state.done = true;
     }
-    const usage = usageOf(json.usage ?? json.message?.usage);
+    const usage = usageOf(json.usage ?? inner?.usage);
     if (usage) state.usage = { ...state.usage, ...Object.fromEntries(Object.entries(usage).filter(([, v]) => v)) };
     const cost = num(json.cost?.usd);
     if (cost !== undefined) state.costMicros = usdToMicros(cost);

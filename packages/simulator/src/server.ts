@@ -26,6 +26,7 @@ import {
   speech,
   transcription,
 } from './routes/inference.js';
+import { responsesJson, responsesStream } from './routes/responses.js';
 import type { SignatureVerifier } from './signatures.js';
 import type { createSiwxVerifier } from './siwx-verify.js';
 
@@ -65,6 +66,7 @@ const INFERENCE = new Set([
   '/images/generations',
   '/audio/speech',
   '/audio/transcriptions',
+  '/responses',
 ]);
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -181,6 +183,15 @@ export function createSimulatorServer(deps: ServerDeps): Server {
         return;
       }
       answer = chatJson(deps.models, parsed);
+    } else if (path === '/responses') {
+      const parsed = body();
+      if (parsed?.stream) {
+        const billed = await responsesStream(deps.models, parsed, res, fault);
+        deps.ledger.charge(account, billed.costMicros, billed.requestId, billed.model);
+        if (!billed.cut) deps.stats.paidCalls++;
+        return;
+      }
+      answer = responsesJson(deps.models, parsed);
     } else if (path === '/embeddings') answer = embeddings(deps.models, body());
     else if (path === '/images/generations') answer = images(deps.models, body());
     else if (path === '/audio/speech') answer = speech(deps.models, body());

@@ -43,14 +43,14 @@ export function lookupModel(models: Map<string, SimModel>, id: unknown, type: Si
   return model;
 }
 
-const textOf = (content: unknown): string =>
+export const textOf = (content: unknown): string =>
   typeof content === 'string'
     ? content
     : Array.isArray(content)
       ? content.map((p: any) => (typeof p?.text === 'string' ? p.text : '')).join(' ')
       : '';
 
-interface ChatPlan {
+export interface ChatPlan {
   model: SimModel;
   promptTokens: number;
   pieces: string[];
@@ -58,7 +58,7 @@ interface ChatPlan {
   requestId: string;
 }
 
-function planChat(models: Map<string, SimModel>, body: any): ChatPlan {
+export function planChat(models: Map<string, SimModel>, body: any): ChatPlan {
   if (!body || typeof body !== 'object') throw new HttpFailure(400, { error: 'Body must be JSON' });
   for (const key of Object.keys(body)) {
     if (!CHAT_KEYS.has(key)) throw new HttpFailure(400, { error: `Unrecognized key in body: ${key}` });
@@ -71,25 +71,8 @@ function planChat(models: Map<string, SimModel>, body: any): ChatPlan {
   const maxTokens = Number(body.max_completion_tokens ?? body.max_tokens ?? 64);
   const last = body.messages.at(-1);
   const requestId = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
-  const tools = Array.isArray(body.tools) ? body.tools : [];
-  const forced = body.tool_choice?.function?.name;
-  if (tools.length && body.tool_choice !== 'none' && last?.role !== 'tool') {
-    const tool = tools.find((t: any) => t?.function?.name === forced) ?? tools[0];
-    const args = JSON.stringify(sampleFromSchema(tool?.function?.parameters ?? { type: 'object' }));
-    return {
-      model,
-      promptTokens,
-      pieces: [],
-      requestId,
-      toolCalls: [
-        {
-          id: `call_${randomUUID().slice(0, 8)}`,
-          type: 'function',
-          function: { name: tool.function.name, arguments: args },
-        },
-      ],
-    };
-  }
+  const toolCalls = planToolCalls(body, last);
+  if (toolCalls) return { model, promptTokens, pieces: [], requestId, toolCalls };
   const format = body.response_format;
   if (format?.type === 'json_schema') {
     return {
@@ -104,12 +87,45 @@ function planChat(models: Map<string, SimModel>, body: any): ChatPlan {
   return { model, promptTokens, requestId, pieces: replyText(userText, maxTokens) };
 }
 
-function chatCost(plan: ChatPlan, completionTokens: number) {
+type ToolCall = NonNullable<ChatPlan['toolCalls']>[number];
+
+/**
+ * Which tools the model calls, honouring `tool_choice`: `none` never; a named function always that one; `required`
+ * always, even right after a tool result (an agent's structured-answer step); `auto` unless it just got a tool result.
+ * Every tool the last user turn names is called, in parallel, unless `parallel_tool_calls` is false.
+ */
+function planToolCalls(body: any, last: any): ToolCall[] | undefined {
+  const tools: any[] = (Array.isArray(body.tools) ? body.tools : []).filter((t: any) => t?.function?.name);
+  const choice = body.tool_choice ?? 'auto';
+  if (!tools.length || choice === 'none') return undefined;
+  let chosen: any[];
+  if (typeof choice === 'object') {
+    const tool = tools.find((t) => t.function.name === choice?.function?.name);
+    if (!tool) throw new HttpFailure(400, { error: 'tool_choice names a function that is not in tools' });
+    chosen = [tool];
+  } else {
+    if (choice !== 'required' && last?.role === 'tool') return undefined;
+    const asked = textOf(last?.content).toLowerCase();
+    const named = tools.filter((t) => asked.includes(String(t.function.name).toLowerCase()));
+    chosen = named.length ? named : [tools[0]];
+    if (body.parallel_tool_calls === false) chosen = chosen.slice(0, 1);
+  }
+  return chosen.map((tool) => ({
+    id: `call_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+    type: 'function' as const,
+    function: {
+      name: String(tool.function.name),
+      arguments: JSON.stringify(sampleFromSchema(tool.function.parameters ?? { type: 'object' })),
+    },
+  }));
+}
+
+export function chatCost(plan: ChatPlan, completionTokens: number) {
   const p = plan.model.pricing;
   return tokenCostMicros(plan.promptTokens, p.input) + tokenCostMicros(completionTokens, p.output);
 }
 
-const completionTokensOf = (plan: ChatPlan) =>
+export const completionTokensOf = (plan: ChatPlan) =>
   plan.toolCalls ? countTokens(plan.toolCalls.map((c) => c.function.arguments).join('')) : plan.pieces.length;
 
 const usd = (micros: bigint) => Number(micros) / 1e6;
@@ -174,35 +190,32 @@ export async function chatStream(
   const cutAfter = fault?.kind === 'cut_stream' ? (fault.cutAfterChunks ?? 2) : Number.POSITIVE_INFINITY;
   const frames: unknown[] = [];
   if (plan.toolCalls) {
-    const call = plan.toolCalls[0]!;
-    frames.push({
-      ...base,
-      choices: [
-        {
-          index: 0,
-          delta: {
-            role: 'assistant',
-            tool_calls: [
-              { index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
-            ],
-          },
-          finish_reason: null,
-        },
-      ],
-    });
-    const args = call.function.arguments;
-    for (let i = 0; i < args.length; i += 16) {
+    plan.toolCalls.forEach((call, index) => {
+      const head = { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } };
       frames.push({
         ...base,
         choices: [
           {
             index: 0,
-            delta: { tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 16) } }] },
+            delta: index === 0 ? { role: 'assistant', tool_calls: [head] } : { tool_calls: [head] },
             finish_reason: null,
           },
         ],
       });
-    }
+      const args = call.function.arguments;
+      for (let i = 0; i < args.length; i += 16) {
+        frames.push({
+          ...base,
+          choices: [
+            {
+              index: 0,
+              delta: { tool_calls: [{ index, function: { arguments: args.slice(i, i + 16) } }] },
+              finish_reason: null,
+            },
+          ],
+        });
+      }
+    });
     frames.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] });
   } else {
     plan.pieces.forEach((piece, i) => {
