@@ -3,6 +3,7 @@
  * the bad request, signed for real, and expects Venice's status and code.
  */
 import { randomBytes } from 'node:crypto';
+import { createWallet } from '@venice-x402/core';
 import { ExactEvmScheme } from '@x402/evm/exact/client';
 import type { PrivateKeyAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
@@ -178,6 +179,24 @@ describe('strict simulator: top-up payloads', () => {
       const result = await topUp(lenient, authorize, wrap);
       expect([name, result.status, result.code, result.usdc]).toEqual([name, 400, code, 50_000_000n]);
     }
+  });
+});
+
+describe('strict simulator: our top-ups', () => {
+  it('takes the default topUp(10) (Venice-client layout); a v2 payload only at the advertised amount', async () => {
+    const wallet = (paymentShape?: 'v2') =>
+      createWallet(
+        { privateKey: generatePrivateKey() },
+        { baseURL: lenient.baseURL, signIn: { domain: 'api.venice.ai' }, paymentShape },
+      );
+    const standard = wallet();
+    await lenient.fund(standard.address, 20);
+    expect(await standard.topUp(10)).toMatchObject({ amountUsd: 10 });
+    const v2 = wallet('v2');
+    await lenient.fund(v2.address, 20);
+    expect(await v2.topUp(5)).toMatchObject({ amountUsd: 5 }); // the advertised entry, matched exactly
+    await expect(v2.topUp(10)).rejects.toMatchObject({ details: { serverCode: 'INVALID_PAYMENT' } });
+    expect(await lenient.usdcBalance(v2.address)).toBe(15_000_000n); // the refused one moved nothing
   });
 });
 
