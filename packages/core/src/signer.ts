@@ -1,7 +1,7 @@
 import type { Address, Hex, TypedDataDefinition } from 'viem';
 import { InvalidKeyError } from './errors.js';
 import { isHexAddress, viem, viemAccounts } from './lazy.js';
-import { createWorkerSigner } from './signing-worker.js';
+import { createWorkerSigner, type SignInRequest } from './signing-worker.js';
 
 /**
  * The minimum a wallet needs: an address, EIP-191 `signMessage` and EIP-712 `signTypedData`.
@@ -12,6 +12,14 @@ export interface Signer {
   signMessage(args: { message: string }): Promise<Hex>;
   signTypedData(args: TypedDataDefinition | Record<string, any>): Promise<Hex>;
 }
+
+/** A signer that builds whole Sign-In-With-X headers itself, off the event loop (private keys, `offThread`). */
+export interface HeaderSigner extends Signer {
+  signInHeaders(request: SignInRequest, count: number): Promise<string[]>;
+}
+
+export const canSignInHeaders = (signer: Signer): signer is HeaderSigner =>
+  typeof (signer as Partial<HeaderSigner>).signInHeaders === 'function';
 
 export type SignerSource = { privateKey: string } | { account: Signer };
 
@@ -30,12 +38,15 @@ export function toSigner(source: SignerSource, options: { offThread?: boolean } 
       const account = viemAccounts().privateKeyToAccount(hex);
       const thread = options.offThread ? createWorkerSigner(hex) : undefined;
       const inline = (message: string) => account.signMessage({ message });
-      return {
+      const signer: Signer = {
         address: account.address,
         signMessage: ({ message }) =>
           thread ? thread.signMessage(message).catch(() => inline(message)) : inline(message),
         signTypedData: (args) => account.signTypedData(args as TypedDataDefinition),
       };
+      return thread
+        ? ({ ...signer, signInHeaders: (request, count) => thread.signInHeaders(request, count) } as HeaderSigner)
+        : signer;
     } catch {
       throw new InvalidKeyError('not a valid secp256k1 private key');
     }

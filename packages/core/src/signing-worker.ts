@@ -10,19 +10,51 @@ const require = createRequire(import.meta.url);
  */
 const PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { randomBytes } = require('node:crypto');
 const { privateKeyToAccount } = require(workerData.accounts);
+const { createSiweMessage } = require(workerData.siwe);
 const account = privateKeyToAccount(workerData.key);
-parentPort.on('message', ({ id, message }) => {
-  account.signMessage({ message }).then(
-    (signature) => parentPort.postMessage({ id, signature }),
-    (error) => parentPort.postMessage({ id, error: String(error && error.message).slice(0, 200) }),
-  );
+async function header(r) {
+  const issuedAt = new Date();
+  const message = createSiweMessage({
+    address: account.address, chainId: r.chainId, domain: r.domain, uri: r.uri, version: '1',
+    nonce: randomBytes(8).toString('hex'), issuedAt,
+    expirationTime: new Date(issuedAt.getTime() + r.ttlSeconds * 1000), statement: r.statement,
+  });
+  const signature = await account.signMessage({ message });
+  const json = JSON.stringify({ address: account.address, message, signature, timestamp: issuedAt.getTime(), chainId: r.chainId });
+  return Buffer.from(json, 'utf8').toString('base64');
+}
+parentPort.on('message', async ({ id, message, signIn, count }) => {
+  try {
+    if (signIn) {
+      const headers = [];
+      for (let i = 0; i < count; i++) headers.push(await header(signIn));
+      parentPort.postMessage({ id, headers });
+    } else parentPort.postMessage({ id, signature: await account.signMessage({ message }) });
+  } catch (error) {
+    parentPort.postMessage({ id, error: String(error && error.message).slice(0, 200) });
+  }
 });
 `;
+
+/** What a Sign-In-With-X header says besides its nonce and times (see `siwx.ts`). */
+export interface SignInRequest {
+  chainId: number;
+  domain: string;
+  uri: string;
+  statement: string;
+  ttlSeconds: number;
+}
 
 export interface WorkerSigner {
   /** Signs an EIP-191 message off the main thread. Rejects when the thread is unavailable. */
   signMessage(message: string): Promise<Hex>;
+  /**
+   * `count` finished Sign-In-With-X header values, built, signed and encoded in the thread: the event loop only
+   * receives strings (one message for the batch).
+   */
+  signInHeaders(request: SignInRequest, count: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -35,7 +67,7 @@ export interface WorkerSigner {
 export function createWorkerSigner(privateKey: Hex): WorkerSigner {
   let worker: Worker | undefined;
   let seq = 0;
-  const pending = new Map<number, { resolve: (s: Hex) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (s: any) => void; reject: (e: Error) => void }>();
 
   const failAll = (error: Error) => {
     for (const p of pending.values()) p.reject(error);
@@ -45,19 +77,22 @@ export function createWorkerSigner(privateKey: Hex): WorkerSigner {
   function start(): Worker {
     const w = new Worker(PROGRAM, {
       eval: true,
-      workerData: { key: privateKey, accounts: require.resolve('viem/accounts') },
+      workerData: { key: privateKey, accounts: require.resolve('viem/accounts'), siwe: require.resolve('viem/siwe') },
       stdout: false,
       stderr: true,
     });
     w.unref();
-    w.on('message', ({ id, signature, error }: { id: number; signature?: Hex; error?: string }) => {
-      const p = pending.get(id);
-      if (!p) return;
-      pending.delete(id);
-      if (pending.size === 0) w.unref();
-      if (signature) p.resolve(signature);
-      else p.reject(new Error(`Signing thread refused: ${error ?? 'unknown'}`));
-    });
+    w.on(
+      'message',
+      ({ id, signature, headers, error }: { id: number; signature?: Hex; headers?: string[]; error?: string }) => {
+        const p = pending.get(id);
+        if (!p) return;
+        pending.delete(id);
+        if (pending.size === 0) w.unref();
+        if (signature || headers) p.resolve(signature ?? headers);
+        else p.reject(new Error(`Signing thread refused: ${error ?? 'unknown'}`));
+      },
+    );
     const gone = (why: string) => {
       if (worker === w) worker = undefined; // the next signature starts a fresh thread
       failAll(new Error(`Signing thread ${why}`));
@@ -67,16 +102,19 @@ export function createWorkerSigner(privateKey: Hex): WorkerSigner {
     return w;
   }
 
+  function ask<T>(request: Record<string, unknown>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const w = (worker ??= start());
+      const id = ++seq;
+      pending.set(id, { resolve, reject });
+      w.ref(); // a pending signature keeps the process alive, as any I/O would
+      w.postMessage({ id, ...request });
+    });
+  }
+
   return {
-    signMessage(message) {
-      return new Promise<Hex>((resolve, reject) => {
-        const w = (worker ??= start());
-        const id = ++seq;
-        pending.set(id, { resolve, reject });
-        w.ref(); // a pending signature keeps the process alive, as any I/O would
-        w.postMessage({ id, message });
-      });
-    },
+    signMessage: (message) => ask<Hex>({ message }),
+    signInHeaders: (signIn, count) => ask<string[]>({ signIn, count }),
     async close() {
       const w = worker;
       worker = undefined;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BASE_CHAIN_ID, DEFAULT_BASE_URL, HEADERS } from './constants.js';
 import { ConfigError } from './errors.js';
 import { viemSiwe } from './lazy.js';
-import type { Signer } from './signer.js';
+import { canSignInHeaders, type Signer } from './signer.js';
 import { x402Schemas } from './x402/schemas.js';
 
 export interface SignInOptions {
@@ -58,6 +58,20 @@ export function createSignInFactory(
   const pool: { value: string; at: number }[] = [];
   let refilling = false;
 
+  /** `count` fresh headers: built whole in the signing thread when the signer has one, else here. */
+  async function signMany(d: string, u: string, count: number): Promise<string[]> {
+    if (canSignInHeaders(signer)) {
+      try {
+        return await signer.signInHeaders({ chainId: BASE_CHAIN_ID, domain: d, uri: u, statement, ttlSeconds }, count);
+      } catch {
+        // The thread is unavailable: sign here instead.
+      }
+    }
+    const out: string[] = [];
+    for (let i = 0; i < count; i++) out.push(await sign(d, u));
+    return out;
+  }
+
   async function sign(d: string, u: string): Promise<string> {
     const issuedAt = new Date();
     const message = viemSiwe().createSiweMessage({
@@ -83,7 +97,8 @@ export function createSignInFactory(
   }
 
   function refill() {
-    if (refilling || pool.length >= presign) return;
+    // Refill in batches once half the pool is used: one round trip to the signing thread per few calls.
+    if (refilling || pool.length > presign / 2) return;
     refilling = true;
     const d = domain;
     const u = uri;
@@ -91,8 +106,11 @@ export function createSignInFactory(
     // the signing CPU overlaps the wait for its answer instead of delaying its send.
     const timer = setTimeout(async () => {
       try {
-        while (pool.length < presign && d === domain && u === uri)
-          pool.push({ value: await sign(d, u), at: Date.now() });
+        while (pool.length < presign && d === domain && u === uri) {
+          const headers = await signMany(d, u, presign - pool.length);
+          const at = Date.now();
+          if (d === domain && u === uri) for (const value of headers) pool.push({ value, at });
+        }
       } catch {
         // A failed pre-sign is not an error: the next request signs inline and reports any failure itself.
       } finally {
@@ -125,7 +143,7 @@ export function createSignInFactory(
         }
         refill();
       }
-      return sign(d, u);
+      return (await signMany(d, u, 1))[0]!;
     },
     applyChallenge(info) {
       const parsed = x402Schemas().siwxInfoSchema.safeParse(info);

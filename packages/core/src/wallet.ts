@@ -69,7 +69,8 @@ export function createWallet(source: SignerSource, options: WalletOptions = {}):
   const baseURL = (options.baseURL ?? process.env.VENICE_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   const signIn = createSignInFactory(signer, baseURL, {
     ...options.signIn,
-    defaultPresign: 'privateKey' in source ? 2 : 0,
+    // Private keys sign ahead (in batches, off the event loop by default); external signers only on demand.
+    defaultPresign: 'privateKey' in source ? 4 : 0,
   });
   return build(
     signer,

@@ -54,7 +54,12 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   let buffer: Uint8Array | ReadableStream<Uint8Array>;
   try {
-    buffer = declared > limit && response.body ? response.body : await readUpTo(response, limit);
+    buffer =
+      declared > limit && response.body
+        ? response.body
+        : declared <= limit && !response.headers.has('content-encoding') // fits as sent: read whole in one go
+          ? new Uint8Array(await response.arrayBuffer())
+          : await readUpTo(response, limit);
   } catch (error) {
     sent.releaseSlot();
     sent.clearTimeout();
