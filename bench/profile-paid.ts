@@ -1,4 +1,4 @@
-/** CPU profile of the paid path against the canned server: node --cpu-prof --conditions=development --import tsx bench/profile-paid.ts [key|wallet] */
+/** CPU profile of the paid path against the canned server: node --cpu-prof --conditions=venice-x402-source --import tsx bench/profile-paid.ts [key|wallet] */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

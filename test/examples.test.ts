@@ -10,7 +10,7 @@ function runExample(name: string): Promise<{ code: number | null; out: string }>
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=development', '--import', 'tsx', `examples/${name}/index.ts`],
+      ['--conditions=venice-x402-source', '--import', 'tsx', `examples/${name}/index.ts`],
       {
         cwd: root,
         env: { ...process.env, VENICE_WALLET_KEY: undefined, REDIS_URL: undefined },

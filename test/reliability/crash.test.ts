@@ -23,7 +23,7 @@ it('a SIGKILLed spender loses no durable commit and double counts nothing', asyn
     sim.credit(wallet.address, 10);
     const file = join(mkdtempSync(join(tmpdir(), 'vx402-crash-')), 'budget.jsonl');
     const durable = new Map<string, bigint>();
-    const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', WORKER], {
+    const child = spawn(process.execPath, ['--conditions=venice-x402-source', '--import', 'tsx', WORKER], {
       env: { ...process.env, VENICE_WALLET_KEY: key, VENICE_BASE_URL: sim.baseURL, BUDGET_FILE: file },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -11,7 +11,7 @@ if (!checkout) {
 } else {
   const src = fileURLToPath(new URL('../src/main.ts', import.meta.url));
   const tsx = import.meta.resolve('tsx');
-  const r = spawnSync(process.execPath, ['--conditions=development', '--import', tsx, src, ...process.argv.slice(2)], {
+  const r = spawnSync(process.execPath, ['--conditions=venice-x402-source', '--import', tsx, src, ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
   process.exit(r.status ?? 1);

@@ -94,7 +94,7 @@ describe('anvil cleanup', () => {
       const child = spawn(
         process.execPath,
         [
-          '--conditions=development',
+          '--conditions=venice-x402-source',
           '--import',
           'tsx',
           '--input-type=module',

@@ -1,0 +1,109 @@
+/**
+ * The packages as users get them: built, packed (`pnpm pack`), installed by plain npm into a fresh project, then
+ * loaded from ESM and from CommonJS, with the `development` condition some tooling sets, and installed for
+ * platforms the anvil binary does not support. Needs the npm registry (as `pnpm install` does).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const PACKAGES = ['core', 'fetch', 'ai-sdk', 'langchain', 'simulator', 'cli'];
+const LIBRARIES = ['core', 'fetch', 'ai-sdk', 'langchain', 'simulator'];
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+
+let project: string;
+let tarballs: Record<string, string>;
+
+beforeAll(() => {
+  run('pnpm', ['build'], root);
+  const packs = mkdtempSync(join(tmpdir(), 'vx402-packs-'));
+  tarballs = {};
+  for (const name of PACKAGES) {
+    run('pnpm', ['pack', '--pack-destination', packs], join(root, 'packages', name));
+  }
+  for (const file of readdirSync(packs)) {
+    const name = PACKAGES.find((p) => file.startsWith(`venice-x402-${p}-`));
+    if (name) tarballs[name] = join(packs, file);
+  }
+  project = mkdtempSync(join(tmpdir(), 'vx402-consumer-'));
+  // All tarballs in one install: npm satisfies the packages' ranges on each other from them, not the registry.
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...PACKAGES.map((p) => tarballs[p]!),
+      'ai@^6',
+      '@langchain/core@^1',
+    ],
+    project,
+  );
+}, 300_000);
+
+describe('packed and installed with npm', () => {
+  it('tarballs carry no workspace: ranges and no development condition', () => {
+    for (const name of PACKAGES) {
+      const manifest = JSON.parse(
+        readFileSync(join(project, 'node_modules', '@venice-x402', name, 'package.json'), 'utf8'),
+      );
+      expect(JSON.stringify(manifest)).not.toContain('workspace:');
+      expect(JSON.stringify(manifest.exports)).not.toContain('"development"');
+      expect(manifest.repository?.url).toBeTruthy();
+      expect(manifest.homepage).toBeTruthy();
+    }
+  });
+
+  it('loads from ESM, from CommonJS, and under --conditions=development', () => {
+    const names = LIBRARIES.map((p) => `@venice-x402/${p}`);
+    const esm = `for (const n of ${JSON.stringify(names)}) { const m = await import(n); if (!Object.keys(m).length) throw new Error(n); } console.log('esm ok');`;
+    const cjs = `for (const n of ${JSON.stringify(names)}) { const m = require(n); if (!Object.keys(m).length) throw new Error(n); } console.log('cjs ok');`;
+    expect(run(process.execPath, ['--input-type=module', '-e', esm], project)).toContain('esm ok');
+    expect(run(process.execPath, ['-e', cjs], project)).toContain('cjs ok');
+    expect(run(process.execPath, ['--conditions=development', '--input-type=module', '-e', esm], project)).toContain(
+      'esm ok',
+    );
+    // CommonJS consumers get working code, not just exports: a wallet signs in (off-thread) from require().
+    const signIn = `const { createWallet } = require('@venice-x402/core'); const { generatePrivateKey } = require('viem/accounts');
+      createWallet({ privateKey: generatePrivateKey() }).signIn().then((h) => { console.log(JSON.parse(Buffer.from(h, 'base64')).message.split('\\n')[0]); process.exit(0); });`;
+    expect(run(process.execPath, ['-e', signIn], project)).toContain('api.venice.ai wants you to sign in');
+    // Types for both: the published d.ts and d.cts exist where the exports point.
+    for (const name of LIBRARIES) {
+      const dir = join(project, 'node_modules', '@venice-x402', name, 'dist');
+      expect(readdirSync(dir)).toEqual(expect.arrayContaining(['index.d.ts', 'index.d.cts', 'index.js', 'index.cjs']));
+    }
+  });
+
+  it('the CLI installs and runs its wallet commands on platforms anvil does not ship for', () => {
+    const mac = mkdtempSync(join(tmpdir(), 'vx402-darwin-'));
+    writeFileSync(join(mac, 'package.json'), JSON.stringify({ name: 'mac', private: true }));
+    mkdirSync(join(mac, 'node_modules'), { recursive: true });
+    // npm's own platform check, as a macOS arm64 machine would run it (no install scripts run here).
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        '--os=darwin',
+        '--cpu=arm64',
+        '--ignore-scripts',
+        ...PACKAGES.map((p) => tarballs[p]!),
+      ],
+      mac,
+    );
+    const lock = readFileSync(join(mac, 'package-lock.json'), 'utf8');
+    expect(lock).toContain('"node_modules/@venice-x402/cli"');
+    expect(existsSync(join(mac, 'node_modules', '@foundry-rs', 'anvil-linux-amd64'))).toBe(false);
+    // And on this machine the installed binary answers.
+    expect(run(join(project, 'node_modules', '.bin', 'venice-x402'), ['--version'], project)).toMatch(/\d+\.\d+\.\d+/);
+  });
+});
