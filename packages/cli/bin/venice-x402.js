@@ -11,8 +11,12 @@ if (!checkout) {
 } else {
   const src = fileURLToPath(new URL('../src/main.ts', import.meta.url));
   const tsx = import.meta.resolve('tsx');
-  const r = spawnSync(process.execPath, ['--conditions=venice-x402-source', '--import', tsx, src, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=venice-x402-source', '--import', tsx, src, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
   process.exit(r.status ?? 1);
 }
