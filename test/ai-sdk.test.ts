@@ -43,6 +43,24 @@ for (const [name, ai] of versions) {
       expect(meta.budgetRemainingUsd).toBeCloseTo(1 - meta.costUsd!, 6);
     });
 
+    it('an auto top-up during a call shows as that call’s paymentTx, JSON and stream', async () => {
+      for (const streaming of [false, true]) {
+        const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL: sim.baseURL });
+        await sim.fund(wallet.address, 20); // USDC, but no Venice balance yet
+        const budget = createBudget({ topUp: { auto: true, amountUsd: 5 } });
+        const venice = createVenice({ wallet, budget, baseURL: sim.baseURL });
+        const args = { model: venice('qwen3-4b'), prompt: 'top me up', maxOutputTokens: 4 };
+        const meta = (
+          streaming
+            ? await ai.streamText(args).providerMetadata
+            : (await ai.generateText(args)).providerMetadata
+        )?.venice as Record<string, string>;
+        const topUp = sim.ledger.topUps(wallet.address);
+        expect(topUp).toHaveLength(1);
+        expect(meta.paymentTx).toMatch(/^0x[0-9a-f]{64}$/);
+      }
+    });
+
     it('streamText with tools runs a multi-step loop and reports cost on finish', async () => {
       const { venice, budget, wallet } = walletProvider();
       const calls: unknown[] = [];
@@ -70,6 +88,8 @@ for (const [name, ai] of versions) {
       expect(meta.costUsd).toBeGreaterThan(0);
       expect(meta.requestId).toMatch(/^chatcmpl-/);
       expect(sim.ledger.chargesByRequest(wallet.address).has(meta.requestId as string)).toBe(true);
+      // The balance after this stream (the header is read at its start; its cost comes at its end).
+      expect(meta.balanceRemainingUsd).toBeCloseTo(5 - usd(sim.ledger.totalCharged(wallet.address)), 6);
       await new Promise((r) => setTimeout(r, 20));
       expect((await budget.report()).totalUsd).toBeCloseTo(usd(sim.ledger.totalCharged(wallet.address)), 9);
     });

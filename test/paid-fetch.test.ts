@@ -346,7 +346,12 @@ describe('paid fetch: pay-per-call gateway', () => {
     await sim.fund(wallet.address, 1);
     const budget = createBudget({ limits: { dailyUsd: 0.5 }, signing: { payees: [sim.payTo] } });
     const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
-    const anthropic = new Anthropic({ baseURL: sim.url, apiKey: 'unused', fetch, maxRetries: 0 });
+    // The Anthropic SDK appends /v1 itself: the OpenAI-style baseURL is refused with a sentence naming the field.
+    const wrong = new Anthropic({ baseURL: sim.baseURL, apiKey: 'unused', fetch, maxRetries: 0 });
+    await expect(
+      wrong.messages.create({ model: 'claude-haiku-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toThrow(/sim\.anthropicBaseURL/);
+    const anthropic = new Anthropic({ baseURL: sim.anthropicBaseURL, apiKey: 'unused', fetch, maxRetries: 0 });
     const msg = await anthropic.messages.create({
       model: 'claude-haiku-4-5',
       max_tokens: 32,

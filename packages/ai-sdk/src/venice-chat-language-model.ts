@@ -45,9 +45,18 @@ export class VeniceChatLanguageModel extends OpenAICompatibleChatLanguageModel {
         async transform(part, controller) {
           if (part.type === 'finish') {
             const budgetRemainingUsd = await remaining().catch(() => undefined);
+            // The balance header is read when the stream starts; the stream's own cost comes after it.
+            const cost = (part.providerMetadata?.venice as { costUsd?: number } | undefined)?.costUsd;
+            const balanceRemainingUsd =
+              headers.balanceRemainingUsd !== undefined && cost !== undefined
+                ? Math.max(0, Math.round((headers.balanceRemainingUsd - cost) * 1e6) / 1e6)
+                : headers.balanceRemainingUsd;
             controller.enqueue({
               ...part,
-              providerMetadata: mergeVenice(part.providerMetadata, prune({ ...headers, budgetRemainingUsd })),
+              providerMetadata: mergeVenice(
+                part.providerMetadata,
+                prune({ ...headers, balanceRemainingUsd, budgetRemainingUsd }),
+              ),
             });
             return;
           }

@@ -93,6 +93,8 @@ async function topUpAndRetry(call: PaidCall, body: unknown): Promise<void> {
   try {
     await budget.topUpGate(call.startedAt, async (amountUsd) => {
       const r = await wallet.topUp(amountUsd);
+      // The call that topped up reports the top-up's transaction as its payment (adapters' `paymentTx`).
+      call.paymentTx ??= r.transaction;
       return { amountUsd: r.amountUsd, transaction: r.transaction, newBalanceUsd: r.newBalanceUsd };
     });
   } catch (error) {

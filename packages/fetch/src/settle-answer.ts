@@ -42,7 +42,14 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
       },
       idle,
     );
-    return rebuild(response, body);
+    // What is known when the stream starts (cost comes in its last frame): balance, payment, request id.
+    const known: Record<string, string> = {};
+    const balance = balanceFromHeaders(response.headers);
+    if (balance !== undefined) known[OUTCOME_HEADERS.balanceUsd] = formatUsd(balance);
+    if (call.paymentTx) known[OUTCOME_HEADERS.paymentTx] = call.paymentTx;
+    const requestId = response.headers.get('x-request-id');
+    if (requestId) known[OUTCOME_HEADERS.requestId] = requestId;
+    return rebuild(response, body, known);
   }
   if (!call.reservation) {
     sent.releaseSlot();
@@ -189,8 +196,9 @@ async function readUpTo(response: Response, limit: number): Promise<Uint8Array |
   return out;
 }
 
-function rebuild(response: Response, body: ReadableStream<Uint8Array>) {
+function rebuild(response: Response, body: ReadableStream<Uint8Array>, extra: Record<string, string> = {}) {
   const headers = new Headers(response.headers);
   for (const h of STRIP_ON_REBUILD) headers.delete(h);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }

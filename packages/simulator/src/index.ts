@@ -51,8 +51,10 @@ export interface SimulatorOptions {
 export interface Simulator {
   /** `http://127.0.0.1:<port>` */
   url: string;
-  /** Venice mode: `<url>/api/v1`. Pay-per-call mode: `<url>/v1`. */
+  /** Venice mode: `<url>/api/v1`. Pay-per-call mode: `<url>/v1` (OpenAI SDK style). */
   baseURL: string;
+  /** For the Anthropic SDK, which appends `/v1` itself: the origin, `<url>`. */
+  anthropicBaseURL: string;
   mode: 'venice' | 'payg';
   /** Receiver of top-ups and per-call payments. */
   payTo: Address;
@@ -136,6 +138,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   return {
     url,
     baseURL: mode === 'payg' ? `${url}/v1` : `${url}/api/v1`,
+    anthropicBaseURL: url,
     mode,
     payTo,
     usdc,

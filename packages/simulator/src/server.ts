@@ -167,6 +167,9 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     fault: FaultRule | undefined,
   ) {
     let answer: JsonAnswer | undefined;
+    // A stream's balance header is read before it is billed (the charge lands when the stream ends).
+    const balanceHeader = (): Record<string, string> =>
+      isWallet && deps.balanceHeader ? { 'x-balance-remaining': formatUsd(deps.ledger.balance(account)) } : {};
     const body = () => {
       try {
         return JSON.parse(raw.toString('utf8'));
@@ -177,7 +180,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     if (path === '/chat/completions') {
       const parsed = body();
       if (parsed?.stream) {
-        const billed = await chatStream(deps.models, parsed, res, fault, {});
+        const billed = await chatStream(deps.models, parsed, res, fault, balanceHeader());
         deps.ledger.charge(account, billed.costMicros, billed.requestId, billed.model);
         if (!billed.cut) deps.stats.paidCalls++;
         return;
@@ -437,6 +440,11 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       return json(res, 200, {
         object: 'list',
         data: [...deps.models.values()].filter((m) => m.type === 'text').map((m) => ({ id: m.id, object: 'model' })),
+      });
+    }
+    if (path.startsWith('/v1/v1/')) {
+      return json(res, 404, {
+        error: `Not found: ${path}. The Anthropic SDK appends /v1 itself: give it baseURL: sim.anthropicBaseURL (the origin), not sim.baseURL`,
       });
     }
     if (req.method !== 'POST' || (path !== '/v1/chat/completions' && path !== '/v1/messages'))
