@@ -159,6 +159,25 @@ describe('venice-x402 CLI (real binary against the simulator)', () => {
     expect(out.stderr).not.toMatch(/invalid_exact_evm/);
   });
 
+  it('faucet funds a new wallet from the simulator; topup --yes still shows what it signs, then the tx', async () => {
+    const fresh = generatePrivateKey();
+    const freshAddress = privateKeyToAccount(fresh).address;
+    const funded = await run(['faucet', freshAddress, '20', '--json']);
+    expect(funded.code).toBe(0);
+    expect(JSON.parse(funded.stdout)).toMatchObject({ address: freshAddress, usdcBalanceUsd: 20 });
+    expect(await sim.usdcBalance(freshAddress)).toBe(20_000_000n);
+    const top = await run(['topup', '5', '--yes'], { VENICE_WALLET_KEY: fresh });
+    expect(top.code).toBe(0);
+    expect(top.stderr).toContain(`from      ${freshAddress}`);
+    expect(top.stderr).toContain(`to        ${sim.payTo}`);
+    expect(top.stdout).toMatch(/transaction\s+0x[0-9a-f]{64}/);
+    const bad = await run(['faucet', 'not-an-address', '5']);
+    expect(bad.code).toBe(2);
+    const notSim = await run(['faucet', freshAddress, '5', '--base-url', 'http://127.0.0.1:9/api/v1']);
+    expect(notSim.code).toBe(2);
+    expect(notSim.stderr).toMatch(/venice-x402 serve/);
+  });
+
   it('chat at a zero balance exits 3 and says how to fix it', async () => {
     const empty = generatePrivateKey();
     const out = await run(['chat', 'hi', '--max-tokens', '4'], { VENICE_WALLET_KEY: empty });

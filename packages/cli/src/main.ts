@@ -11,6 +11,7 @@ import {
 } from '@venice-x402/core';
 import { chat } from './commands/chat.js';
 import { doctor } from './commands/doctor.js';
+import { faucet } from './commands/faucet.js';
 import { models } from './commands/models.js';
 import { serve } from './commands/serve.js';
 import { reconcile, spend } from './commands/spend.js';
@@ -33,6 +34,7 @@ Commands
   models [--type text|…]      models and prices
   chat "<prompt>"             stream a paid completion (--model, --max-tokens)
   serve                       run the offline simulator (--port, --chain anvil, --mode payg)
+  faucet <address> <usd>      test USDC from a running simulator, for a wallet's first top-up
   doctor                      check key, network, balance and clock
 
  help [command]              this help, or one command's (also: <command> --help)
@@ -64,6 +66,8 @@ const COMMAND_HELP: Record<string, string> = {
   chat: 'venice-x402 chat "<prompt>" [--model <id>] [--max-tokens <n>] [--policy <file>] [--scope <scope>]\n  Streams a paid completion under the budget.',
   serve:
     'venice-x402 serve [--port <n>] [--chain ledger|anvil] [--mode venice|payg] [--no-balance-header] [--json]\n  Runs the offline simulator until Ctrl-C.',
+  faucet:
+    'venice-x402 faucet <0x address> <usd> [--base-url <simulator>] [--json]\n  Test USDC from a running `venice-x402 serve`, so a new wallet can top up.',
   doctor: 'venice-x402 doctor [--json]\n  Checks the key, the network, the balance and the clock.',
 };
 
@@ -174,6 +178,9 @@ export async function main(argv: string[]): Promise<number> {
           mode: values.mode,
           'no-balance-header': values['no-balance-header'],
         });
+        return EXIT.ok;
+      case 'faucet':
+        await faucet(opts, rest[0], rest[1]);
         return EXIT.ok;
       case 'doctor':
         return await doctor(opts);

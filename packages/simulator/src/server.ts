@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatUsd } from '@venice-x402/core';
-import type { Address } from 'viem';
+import { type Address, getAddress } from 'viem';
 import type { FaultInjector, FaultRule, HostileQuote } from './faults.js';
 import type { Ledger } from './ledger.js';
 import { countTokens, modelToJson, type SimModel, tokenCostMicros } from './models.js';
@@ -590,10 +590,31 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     res.end();
   }
 
+  /** Test USDC for any address (anvil: minted on-chain), so a `serve` user can fund a new wallet. */
+  async function faucet(req: IncomingMessage, res: ServerResponse) {
+    let body: any;
+    try {
+      body = JSON.parse((await readBody(req)).toString('utf8'));
+    } catch {
+      return json(res, 400, { error: 'Body must be JSON: {"address": "0x…", "usd": 20}' });
+    }
+    const usd = Number(body?.usd);
+    if (typeof body?.address !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(body.address))
+      return json(res, 400, { error: 'address must be a 0x EVM address' });
+    if (!Number.isFinite(usd) || usd <= 0 || usd > 100_000)
+      return json(res, 400, { error: 'usd must be a number above 0 and at most 100000' });
+    await deps.settler.fund(getAddress(body.address), BigInt(Math.round(usd * 1e6)));
+    return json(res, 200, {
+      address: getAddress(body.address),
+      usdcBalanceUsd: Number(await deps.settler.usdcBalance(getAddress(body.address))) / 1e6,
+    });
+  }
+
   return createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     deps.stats.requests++;
     try {
+      if (url.pathname === '/_simulator/faucet' && req.method === 'POST') return await faucet(req, res);
       if (deps.mode === 'payg') {
         deps.stats.byRoute[url.pathname] = (deps.stats.byRoute[url.pathname] ?? 0) + 1;
         return await handlePayg(url.pathname, req, res);

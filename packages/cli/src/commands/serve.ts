@@ -34,6 +34,7 @@ export async function serve(
   else {
     process.stdout.write(`venice-x402 simulator (${sim.mode}${sim.chain ? ', anvil' : ''}) at ${sim.baseURL}\n`);
     if (sim.chain) process.stdout.write(`anvil RPC ${sim.chain.rpcUrl} · chain 8453 · USDC ${sim.usdc}\n`);
+    process.stdout.write(`fund a wallet with test USDC: venice-x402 faucet <address> 20 --base-url ${sim.baseURL}\n`);
     process.stdout.write(
       `export VENICE_BASE_URL=${sim.baseURL} VENICE_SIGN_IN_DOMAIN=api.venice.ai  # it checks sign-ins as Venice does\nCtrl-C to stop.\n`,
     );

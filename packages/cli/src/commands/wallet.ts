@@ -65,7 +65,8 @@ export async function topup(opts: GlobalOptions, amountArg: string | undefined) 
   const { maxAmountMicros: _cap, ...signing } = budget.signingPolicy;
   const wallet = loadWallet(opts).withPolicy(signing, budget.payeePins);
   const quote = await spin('fetching the quote', wallet.topUpQuote(), !opts.json);
-  if (!opts.yes) {
+  // What will be signed is shown even with --yes (it only skips the question).
+  if (!opts.json) {
     process.stderr.write(
       [
         `Top up $${amount.toFixed(2)} to Venice (${opts.baseURL})`,
@@ -76,6 +77,8 @@ export async function topup(opts: GlobalOptions, amountArg: string | undefined) 
         '',
       ].join('\n'),
     );
+  }
+  if (!opts.yes) {
     if (!(await confirm('Sign and send this payment? [y/N] '))) {
       process.stderr.write(process.stdin.isTTY ? 'Cancelled.\n' : 'Not a terminal: pass --yes to confirm.\n');
       await budget.close();
