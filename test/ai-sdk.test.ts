@@ -51,9 +51,7 @@ for (const [name, ai] of versions) {
         const venice = createVenice({ wallet, budget, baseURL: sim.baseURL });
         const args = { model: venice('qwen3-4b'), prompt: 'top me up', maxOutputTokens: 4 };
         const meta = (
-          streaming
-            ? await ai.streamText(args).providerMetadata
-            : (await ai.generateText(args)).providerMetadata
+          streaming ? await ai.streamText(args).providerMetadata : (await ai.generateText(args)).providerMetadata
         )?.venice as Record<string, string>;
         const topUp = sim.ledger.topUps(wallet.address);
         expect(topUp).toHaveLength(1);

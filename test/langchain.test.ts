@@ -240,7 +240,11 @@ describe('VeniceX402Embeddings', () => {
     expect(first[0]).toEqual(first[200]); // identical texts, one vector
     const paidCalls = sim.ledger.chargesByRequest(address).size;
     expect(paidCalls).toBe(2); // 200 distinct texts in batches of 100
+    // The call's cost is the sum over both batches, as the simulator charged them.
+    expect(emb.lastCall).toMatchObject({ requests: 2, paidTexts: 200, reusedTexts: 50 });
+    expect(emb.lastCall!.costUsd).toBeCloseTo(usd(sim.ledger.totalCharged(address)), 9);
     const again = await emb.embedDocuments(corpus);
+    expect(emb.lastCall).toEqual({ costUsd: 0, requests: 0, paidTexts: 0, reusedTexts: 250 });
     expect(again).toEqual(first);
     expect(await emb.embedQuery('document number 3 about topic 3')).toEqual(first[3]);
     expect(sim.ledger.chargesByRequest(address).size).toBe(paidCalls); // zero paid calls the second time

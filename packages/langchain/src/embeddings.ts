@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
 import { type BaseStore, InMemoryStore } from '@langchain/core/stores';
 import { HttpError, ProtocolError } from '@venice-x402/core';
+import { OUTCOME_HEADERS } from '@venice-x402/fetch';
 import {
   createPaidClient,
   failFastOnX402,
@@ -27,6 +28,16 @@ export interface VeniceX402EmbeddingsFields extends EmbeddingsParams, VeniceCred
 
 const MAX_BATCH = 2048;
 
+/** What the last `embedDocuments` / `embedQuery` call cost: the sum over every request it made. */
+export interface EmbeddingsCallCost {
+  costUsd: number;
+  /** Paid requests (batches) the call made. */
+  requests: number;
+  /** Distinct texts paid for, and texts answered without a new payment (cached, or repeated within the call). */
+  paidTexts: number;
+  reusedTexts: number;
+}
+
 /** Venice embeddings paid through the wallet, batched, de-duplicated and cached. */
 export class VeniceX402Embeddings extends Embeddings {
   static lc_name() {
@@ -39,6 +50,8 @@ export class VeniceX402Embeddings extends Embeddings {
   stripNewLines: boolean;
   readonly #paid: PaidClient;
   readonly #cache: BaseStore<string, Uint8Array> | undefined;
+  /** The last call's cost (LangChain's embeddings API returns vectors only). */
+  lastCall: EmbeddingsCallCost | undefined;
 
   constructor(fields: VeniceX402EmbeddingsFields = {}) {
     const [credentials, rest] = splitCredentials(fields);
@@ -84,9 +97,13 @@ export class VeniceX402Embeddings extends Embeddings {
         missing.push({ key, text });
       }
     });
+    const call: EmbeddingsCallCost = { costUsd: 0, requests: 0, paidTexts: missing.length, reusedTexts: 0 };
+    call.reusedTexts = inputs.length - missing.length;
     for (let start = 0; start < missing.length; start += this.batchSize) {
       const batch = missing.slice(start, start + this.batchSize);
-      const embedded = await this.caller.call(() => this.request(batch.map((b) => b.text)));
+      const { vectors: embedded, costUsd } = await this.caller.call(() => this.request(batch.map((b) => b.text)));
+      call.requests++;
+      call.costUsd = Math.round((call.costUsd + costUsd) * 1e9) / 1e9;
       const fresh: [string, Uint8Array][] = [];
       batch.forEach((b, i) => {
         vectors.set(b.key, embedded[i]!);
@@ -94,6 +111,7 @@ export class VeniceX402Embeddings extends Embeddings {
       });
       await this.#cache?.mset(fresh);
     }
+    this.lastCall = call;
     return keys.map((key) => vectors.get(key)!);
   }
 
@@ -102,7 +120,7 @@ export class VeniceX402Embeddings extends Embeddings {
     return `venice-embeddings:${this.model}:${this.dimensions ?? 'default'}:${hash}`;
   }
 
-  private async request(input: string[]): Promise<number[][]> {
+  private async request(input: string[]): Promise<{ vectors: number[][]; costUsd: number }> {
     const response = await this.#paid.fetch(`${this.#paid.baseURL}/embeddings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -126,6 +144,7 @@ export class VeniceX402Embeddings extends Embeddings {
         outputs: data.length,
       });
     }
-    return data.map((d) => d.embedding as number[]);
+    const costUsd = Number(response.headers.get(OUTCOME_HEADERS.costUsd) ?? 0);
+    return { vectors: data.map((d) => d.embedding as number[]), costUsd: Number.isFinite(costUsd) ? costUsd : 0 };
   }
 }

@@ -13,5 +13,5 @@ export {
   type Wallet,
 } from '@venice-x402/core';
 export { ChatVeniceX402, type ChatVeniceX402CallOptions, type ChatVeniceX402Fields } from './chat-models.js';
-export { VeniceX402Embeddings, type VeniceX402EmbeddingsFields } from './embeddings.js';
+export { type EmbeddingsCallCost, VeniceX402Embeddings, type VeniceX402EmbeddingsFields } from './embeddings.js';
 export type { CallOutcome, VeniceCredentials } from './paid-client.js';
