@@ -18,7 +18,7 @@ export function lazy<T>(make: () => T): () => T {
   };
 }
 
-export const zod = lazy(() => require('zod') as typeof import('zod'));
+export const zod = lazy(() => require('zod/v4') as typeof import('zod/v4'));
 export const viem = lazy(() => require('viem') as typeof import('viem'));
 export const viemAccounts = lazy(() => require('viem/accounts') as typeof import('viem/accounts'));
 export const viemSiwe = lazy(() => require('viem/siwe') as typeof import('viem/siwe'));

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 import { BASE_NETWORK, BASE_USDC } from '../constants.js';
 import { ConfigError } from '../errors.js';
 import { lazy, zod } from '../lazy.js';

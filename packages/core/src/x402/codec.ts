@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 import { ProtocolError } from '../errors.js';
 import { type PaymentPayload, type PaymentRequired, type SettleResponse, x402Schemas } from './schemas.js';
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 import { lazy, zod } from '../lazy.js';
 
 function build() {
