@@ -216,6 +216,49 @@ describe('store outage at commit', () => {
   });
 });
 
+describe('store growth', () => {
+  it('the file store forgets counters of windows that ended (its snapshot holds the live ones only)', async () => {
+    const path = join(tmp(), 'growth.jsonl');
+    const store = fileStore(path);
+    let t = Date.parse('2026-01-01T00:30:00Z');
+    const budget = createBudget({ limits: { hourlyUsd: 1, dailyUsd: 10 } }, { store, now: () => t });
+    for (let hour = 0; hour < 24 * 10; hour += 5) {
+      t = Date.parse('2026-01-01T00:30:00Z') + hour * 3_600_000;
+      await budget.commit(await budget.reserve({ estimateMicros: 10n }), 10n);
+    }
+    await store.compact();
+    const snapshot = JSON.parse(readFileSync(path, 'utf8').split('\n')[0]!).state;
+    const keys = (snapshot.counters as [string][]).map(([k]) => k);
+    expect(keys.filter((k) => k.includes('|h:')).length).toBeLessThanOrEqual(6);
+    expect(keys.filter((k) => k.includes('|d:')).length).toBeLessThanOrEqual(2);
+    expect((await budget.report()).totalUsd).toBeCloseTo(480 / 1e6, 9); // reports come from usage, kept
+  });
+
+  it('Redis removes the counters of windows that ended: a year of hourly use keeps the current fields only', async () => {
+    let t = Date.parse('2026-01-01T00:30:00Z');
+    const budget = createBudget(
+      { limits: { hourlyUsd: 1, dailyUsd: 10, monthlyUsd: 100, totalUsd: 1000 } },
+      { store: redisStore({ client, prefix: `growth-${prefixes++}` }), now: () => t },
+    );
+    for (let hour = 0; hour < 24 * 40; hour += 7) {
+      t = Date.parse('2026-01-01T00:30:00Z') + hour * 3_600_000;
+      const r = await budget.reserve({ estimateMicros: 10n });
+      await budget.commit(r, 10n);
+    }
+    const [key] = await client.keys(`*growth-${prefixes - 1}}:spent`);
+    const fields = await client.hkeys(key!);
+    // Alive: the total, this month (+ last month in its grace day), today (+ yesterday), this hour (+ a few in grace).
+    expect(fields.filter((f) => f.includes('|h:')).length).toBeLessThanOrEqual(5);
+    expect(fields.filter((f) => f.includes('|d:')).length).toBeLessThanOrEqual(2);
+    expect(fields.filter((f) => f.includes('|m:')).length).toBeLessThanOrEqual(2);
+    expect(fields).toContain('global|t');
+    // The current windows are intact: spend is still counted where it matters.
+    expect((await budget.report()).totalUsd).toBeCloseTo((Math.ceil((24 * 40) / 7) * 10) / 1e6, 9);
+    const status = (await budget.report()).windows.find((w) => w.window === 'total');
+    expect(status?.spentUsd).toBeCloseTo((Math.ceil((24 * 40) / 7) * 10) / 1e6, 9);
+  });
+});
+
 describe('Redis round trips', () => {
   it('a paid call costs two: reserve, and a commit that answers what is left', async () => {
     let commands = 0;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import type { BudgetStore, CounterState, RequestRecord, UsageRow } from './store.js';
+import { windowExpiry } from './windows.js';
 
 /**
  * Anything that can send a raw Redis command: an ioredis client or Cluster (`call`), a node-redis client or
@@ -17,7 +18,7 @@ export type RedisLike =
 
 /** Frees a reservation's hold on every counter it touched. Shared by every script below. */
 const DROP = `
-local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9]}
+local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9], wins = KEYS[10]}
 local function drop(P, id)
   local r = redis.call('HGET', K.res, id)
   if not r then return false end
@@ -30,10 +31,16 @@ local function drop(P, id)
 end
 `;
 
-// An expired hold is remembered in 'gone' so its late commit is still accepted, once.
+// An expired hold is remembered in 'gone' so its late commit is still accepted, once. Counters of windows that
+// ended (an hour, a day, a month ago) are removed, a few at a time: a budget that runs for a year stays small.
 const SWEEP = `
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.exp, '-inf', now)) do
   if drop(P, id) then redis.call('HSET', K.gone, id, now) end
+end
+for _, key in ipairs(redis.call('ZRANGEBYSCORE', K.wins, '-inf', now, 'LIMIT', 0, 64)) do
+  redis.call('HDEL', K.spent, key)
+  redis.call('HDEL', K.reserved, key)
+  redis.call('ZREM', K.wins, key)
 end
 `;
 
@@ -62,14 +69,18 @@ local P = ARGV[1]; local id = ARGV[2]; local actual = tonumber(ARGV[3])
 local nk = tonumber(ARGV[4])
 local base = 5 + nk
 local nu = tonumber(ARGV[base])
-local replay = ARGV[base + nu + 3]; local settled = KEYS[10]
+local replay = ARGV[base + nu + 3]; local settled = KEYS[11]
 if not drop(P, id) and redis.call('HDEL', K.gone, id) == 0 then
   -- Unknown id: settled already, unless a journal replay finds a store that lost it.
   if replay ~= '1' or redis.call('SISMEMBER', settled, id) == 1 then return 0 end
 end
 redis.call('SADD', settled, id)
 redis.call('EXPIRE', settled, 259200)
-for i = 1, nk do redis.call('HINCRBY', K.spent, ARGV[4 + i], actual) end
+for i = 1, nk do
+  redis.call('HINCRBY', K.spent, ARGV[4 + i], actual)
+  local ends = ARGV[base + nu + 4 + i]
+  if ends ~= '' then redis.call('ZADD', K.wins, 'NX', ends, ARGV[4 + i]) end
+end
 for i = 1, nu do
   redis.call('HINCRBY', K.usage, ARGV[base + i], actual)
   redis.call('HINCRBY', K.calls, ARGV[base + i], 1)
@@ -100,7 +111,7 @@ return 0
 `;
 
 const RENEW = `
-local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9]}
+local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9], wins = KEYS[10]}
 local P = ARGV[1]; local id = ARGV[2]
 local at = redis.call('ZSCORE', K.exp, id)
 if not at or tonumber(at) <= tonumber(ARGV[4]) then return 0 end
@@ -120,7 +131,7 @@ return out
 `;
 
 const CLAIM_TOP_UP = `
-local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9]}
+local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9], wins = KEYS[10]}
 local P = ARGV[1]; local owner = ARGV[2]; local now = tonumber(ARGV[3]); local day = ARGV[4]; local amount = tonumber(ARGV[5])
 local startedAt = tonumber(ARGV[6]); local maxCount = tonumber(ARGV[7]); local maxPerDay = tonumber(ARGV[8])
 local minInterval = tonumber(ARGV[9]); local ttl = tonumber(ARGV[10])
@@ -141,7 +152,7 @@ return 'claimed'
 `;
 
 const FINISH_TOP_UP = `
-local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9]}
+local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9], wins = KEYS[10]}
 local P = ARGV[1]; local owner = ARGV[2]; local ok = ARGV[3]; local now = ARGV[4]
 if redis.call('HGET', K.topup, 'owner') ~= owner then return 0 end
 redis.call('HSET', K.topup, 'lockUntil', 0, 'owner', '')
@@ -172,7 +183,9 @@ export function redisStore({
   // Every key of one budget carries the same hash tag, so they live in one slot: scripts that touch several of
   // them run on a Redis Cluster (and on managed services that enforce declared keys).
   const P = `${/\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`}:`;
-  const KEYS = ['spent', 'reserved', 'res', 'exp', 'gone', 'usage', 'calls', 'req', 'topup'].map((k) => `${P}${k}`);
+  const KEYS = ['spent', 'reserved', 'res', 'exp', 'gone', 'usage', 'calls', 'req', 'topup', 'wins'].map(
+    (k) => `${P}${k}`,
+  );
   /** The keys every script declares: the fixed ones, then the settled-ids key of a day. */
   const declared = (day = '-') => [...KEYS, `${P}settled:${day}`];
   const isNodeRedisCluster = 'sendCommand' in client && 'masters' in client;
@@ -263,6 +276,7 @@ export function redisStore({
           args.ambiguous ? '1' : '0',
           args.replay ? '1' : '0',
           args.usage.day,
+          ...args.keys.map((key) => windowExpiry(key) ?? ''),
         ],
         args.usage.day,
       );

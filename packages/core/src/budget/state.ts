@@ -8,6 +8,7 @@ import type {
   TopUpClaimArgs,
   UsageRow,
 } from './store.js';
+import { windowExpiry } from './windows.js';
 
 interface Reservation {
   amount: number;
@@ -29,6 +30,7 @@ interface Counter {
  */
 export class BudgetState {
   readonly counters = new Map<string, Counter>();
+  private nextPrune = 0;
   readonly reservations = new Map<string, Reservation>();
   /** day → model → scope → row */
   readonly usage = new Map<string, Map<string, Map<string, { micros: number; calls: number }>>>();
@@ -75,8 +77,19 @@ export class BudgetState {
     this.reservations.delete(id);
   }
 
+  /** Forgets counters of windows that ended (see `windowExpiry`), at most once an hour. */
+  private pruneWindows(now: number) {
+    if (now < this.nextPrune) return;
+    this.nextPrune = now + 3_600_000;
+    for (const [key, c] of this.counters) {
+      const ends = windowExpiry(key);
+      if (ends !== undefined && ends <= now && c.reserved === 0) this.counters.delete(key);
+    }
+  }
+
   reserve(args: ReserveArgs): ReserveResult {
     this.sweep(args.now);
+    this.pruneWindows(args.now);
     const amount = Number(args.amount);
     for (const { key, limit } of args.counters) {
       const c = this.counters.get(key);

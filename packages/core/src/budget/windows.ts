@@ -21,6 +21,19 @@ function isoHour(now: number): string {
   return cachedIso;
 }
 
+/** When a counter key's window has ended (plus a day's grace for late commits and reports): ms, or none for totals. */
+export function windowExpiry(counterKey: string): number | undefined {
+  const id = counterKey.slice(counterKey.lastIndexOf('|') + 1);
+  const GRACE = 86_400_000;
+  const hour = /^h:(\d{4}-\d{2}-\d{2}T\d{2})$/.exec(id);
+  if (hour) return Date.parse(`${hour[1]}:00:00Z`) + 3_600_000 + GRACE;
+  const day = /^d:(\d{4}-\d{2}-\d{2})$/.exec(id);
+  if (day) return Date.parse(`${day[1]}T00:00:00Z`) + 86_400_000 + GRACE;
+  const month = /^m:(\d{4})-(\d{2})$/.exec(id);
+  if (month) return Date.UTC(Number(month[1]), Number(month[2]), 1) + GRACE; // Date.UTC months are 0-based: next month
+  return undefined;
+}
+
 export const dayOf = (now: number) => isoHour(now).slice(0, 10);
 
 /** Splits a scope (`team:research/agent:planner` or an array) into its chain, global first. */
