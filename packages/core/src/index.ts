@@ -25,6 +25,7 @@ export {
 } from './budget/policy.js';
 export { type ReconcileReport, reconcile } from './budget/reconcile.js';
 export { type RedisLike, redisStore } from './budget/redis-store.js';
+export { type RestoreReport, restoreFromVenice } from './budget/restore.js';
 export type { BudgetStore, CounterLimit, TopUpClaim, UsageRow } from './budget/store.js';
 export { scopeChain, windowId } from './budget/windows.js';
 export * from './constants.js';

@@ -55,6 +55,14 @@ describe.each(stores)('%s store', (_name, makeStore) => {
     expect(await budget.remaining()).toBe(0.9);
   });
 
+  it('settles a zero hold (a free route, a restored charge) like any other', async () => {
+    const budget = createBudget({ limits: { totalUsd: 1 } }, { store: makeStore() });
+    await budget.commit(await budget.reserve({ estimateMicros: 0n }), 7n, { requestId: 'zero-hold' });
+    await budget.release(await budget.reserve({ estimateMicros: 0n }));
+    expect((await budget.store.requests()).get('zero-hold')?.micros).toBe(7n);
+    expect(await budget.remaining()).toBe(0.999993);
+  });
+
   it('treats __proto__, constructor and toString as ordinary scope and model names', async () => {
     const names = ['__proto__', 'constructor', 'toString'];
     const policy = JSON.parse(
@@ -219,14 +227,13 @@ describe('store outage at commit', () => {
 describe('store growth', () => {
   it('the file store forgets counters of windows that ended (its snapshot holds the live ones only)', async () => {
     const path = join(tmp(), 'growth.jsonl');
-    const store = fileStore(path);
+    const store = fileStore(path, { compactAtBytes: 2048 }); // compacts into a snapshot several times on the way
     let t = Date.parse('2026-01-01T00:30:00Z');
     const budget = createBudget({ limits: { hourlyUsd: 1, dailyUsd: 10 } }, { store, now: () => t });
     for (let hour = 0; hour < 24 * 10; hour += 5) {
       t = Date.parse('2026-01-01T00:30:00Z') + hour * 3_600_000;
       await budget.commit(await budget.reserve({ estimateMicros: 10n }), 10n);
     }
-    await store.compact();
     const snapshot = JSON.parse(readFileSync(path, 'utf8').split('\n')[0]!).state;
     const keys = (snapshot.counters as [string][]).map(([k]) => k);
     expect(keys.filter((k) => k.includes('|h:')).length).toBeLessThanOrEqual(6);

@@ -24,7 +24,7 @@ local function drop(P, id)
   if not r then return false end
   local sep = string.find(r, '|', 1, true)
   local amount = tonumber(string.sub(r, 1, sep - 1))
-  for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', K.reserved, key, -amount) end
+  for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', K.reserved, key, 0 - amount) end -- never -amount: Lua writes -0 as "-0", which HINCRBY refuses
   redis.call('HDEL', K.res, id)
   redis.call('ZREM', K.exp, id)
   return true
