@@ -266,6 +266,64 @@ describe('store growth', () => {
   });
 });
 
+describe('Redis restart', () => {
+  it('a persistent server restarted mid-run keeps all spend; commits made meanwhile are journaled and replayed', async () => {
+    const server = await startRedisServer();
+    const proxy = await startTcpProxy(server.port);
+    const c = new Redis(proxy.port, '127.0.0.1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => 50,
+    });
+    c.on('error', () => {}); // the outage is the point of the test
+    await new Promise((res) => c.once('ready', res));
+    const budget = createBudget(
+      { limits: { totalUsd: 0.3 } },
+      { store: redisStore({ client: c, prefix: 'restart' }), journalPath: join(tmp(), 'journal.jsonl') },
+    );
+    const committed: bigint[] = [];
+    let restarted: Promise<void> | undefined;
+    const agent = async (name: string) => {
+      for (let i = 0; i < 60; i++) {
+        let hold: Awaited<ReturnType<typeof budget.reserve>>;
+        try {
+          hold = await budget.reserve({ estimateMicros: 2_000n, scope: name });
+        } catch (error) {
+          if ((error as { code?: string }).code === 'BUDGET_EXCEEDED') return;
+          await new Promise((r) => setTimeout(r, 25)); // store down: wait and try again
+          i--;
+          continue;
+        }
+        if (committed.length === 40 && !restarted) {
+          restarted = (async () => {
+            proxy.cut();
+            proxy.retarget(await server.restart());
+            proxy.restore();
+          })();
+        }
+        await budget.commit(hold, 1_500n, { requestId: `${name}-${i}` }); // resolves: journaled while down
+        committed.push(1_500n);
+      }
+    };
+    try {
+      await Promise.all(['a', 'b', 'c', 'd'].map((n) => agent(`agent:${n}`)));
+      await restarted;
+      await new Promise((res) => (c.status === 'ready' ? res(null) : c.once('ready', res)));
+      await budget.release(await budget.reserve({ estimateMicros: 1n })); // replays anything journaled
+      const total = committed.reduce((a, b) => a + b, 0n);
+      expect(committed.length).toBeGreaterThan(100); // the restart came at 40: most spend happened after it
+      expect((await budget.store.requests()).size).toBe(committed.length); // nothing lost, nothing doubled
+      expect((await budget.report()).totalUsd).toBeCloseTo(Number(total) / 1e6, 9);
+      expect(total).toBeLessThanOrEqual(300_000n); // the cap held across the restart
+      expect((await budget.report()).windows.every((w) => w.reservedUsd === 0)).toBe(true);
+    } finally {
+      c.disconnect();
+      await proxy.close();
+      await server.stop();
+    }
+  });
+});
+
 describe('Redis round trips', () => {
   it('a paid call costs two: reserve, and a commit that answers what is left', async () => {
     let commands = 0;

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface RedisServer {
-  url: string;
-  port: number;
+  readonly url: string;
+  readonly port: number;
   stop(): Promise<void>;
+  /** Stops the server and starts it again over the same data, on a fresh port (returned). */
+  restart(): Promise<number>;
 }
 
 export function redisServerAvailable(): boolean {
@@ -36,17 +38,41 @@ export function freePort(): Promise<number> {
 
 /** Starts a throwaway redis-server on a free loopback port (AOF in a temp folder unless `persistent: false`). */
 export async function startRedisServer({ persistent = true } = {}): Promise<RedisServer> {
-  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'vx402-redis-'));
+  let port = await freePort();
+  let child = await spawnServer(port, dir, persistent);
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const done = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await done;
+  };
+  return {
+    get port() {
+      return port;
+    },
+    get url() {
+      return `redis://127.0.0.1:${port}`;
+    },
+    stop,
+    async restart() {
+      await stop(); // SIGTERM: Redis writes its AOF out before it exits
+      port = await freePort(); // a fresh port: the old one may be taken by another test meanwhile
+      child = await spawnServer(port, dir, persistent);
+      return port;
+    },
+  };
+}
+
+async function spawnServer(port: number, dir: string, persistent: boolean): Promise<ChildProcess> {
   const child: ChildProcess = spawn(
     'redis-server',
     // Persistent, as a budget store must be (AOF in a throwaway folder).
     [
       ...['--port', String(port), '--bind', '127.0.0.1', '--save', ''],
-      ...['--appendonly', persistent ? 'yes' : 'no', '--dir', mkdtempSync(join(tmpdir(), 'vx402-redis-'))],
+      ...['--appendonly', persistent ? 'yes' : 'no', '--dir', dir],
     ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -61,14 +87,5 @@ export async function startRedisServer({ persistent = true } = {}): Promise<Redi
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out}`)));
   });
   child.stdout!.resume();
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await done;
-    },
-  };
+  return child;
 }

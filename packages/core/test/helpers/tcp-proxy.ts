@@ -8,16 +8,19 @@ export interface TcpProxy {
   port: number;
   /** Drops every open connection and refuses new ones until restored. */
   cut(): void;
+  /** Sends new connections to another port (a restarted server on a fresh port). */
+  retarget(port: number): void;
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let up = true;
+  let target = targetPort;
   const open = new Set<Socket>();
   const server = createServer((client) => {
     if (!up) return void client.destroy();
-    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+    const upstream = createConnection({ host: '127.0.0.1', port: target });
     for (const s of [client, upstream]) {
       open.add(s);
       s.on('close', () => open.delete(s));
@@ -39,6 +42,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     restore() {
       up = true;
+    },
+    retarget(port) {
+      target = port;
     },
     close: () =>
       new Promise<void>((resolve) => {
