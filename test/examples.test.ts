@@ -6,14 +6,14 @@ import { redisServerAvailable } from '../packages/core/test/helpers/redis-server
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs an example the way its README says (offline), returning its output. */
-function runExample(name: string): Promise<{ code: number | null; out: string }> {
+function runExample(name: string, args: string[] = []): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=venice-x402-source', '--import', 'tsx', `examples/${name}/index.ts`],
+      ['--conditions=venice-x402-source', '--import', 'tsx', `examples/${name}/index.ts`, ...args],
       {
         cwd: root,
-        env: { ...process.env, VENICE_WALLET_KEY: undefined, REDIS_URL: undefined },
+        env: { ...process.env, VENICE_WALLET_KEY: undefined, REDIS_URL: undefined, REDIS_CLUSTER: undefined },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -74,5 +74,18 @@ describe('examples run offline and check their own output', () => {
       expect(out).toContain(`simulator charged $${total}`);
     },
     90_000,
+  );
+
+  it.runIf(redisServerAvailable())(
+    'fleet-budget-redis --cluster: the same fleet on a three-master Redis Cluster',
+    async () => {
+      const { code, out } = await runExample('fleet-budget-redis', ['--cluster']);
+      expect(code, out).toBe(0);
+      expect(out).toMatch(/one budget on a Redis Cluster/);
+      expect(out).toMatch(/≤ cap \$0\.002000: yes/);
+      const total = /fleet total \$(\d+\.\d+)/.exec(out)![1];
+      expect(out).toContain(`simulator charged $${total}`);
+    },
+    120_000,
   );
 });

@@ -2,18 +2,15 @@
  * A fleet of agent processes sharing one wallet and one Redis budget: each agent has its own scope and
  * limit, the fleet has a global cap, and no process can push the total past it.
  *
- * Offline it starts the simulator and a throwaway redis-server itself; set REDIS_URL to use your own.
+ * Offline it starts the simulator and a throwaway redis-server itself (`--cluster`: a three-master Redis Cluster);
+ * set REDIS_URL (or REDIS_CLUSTER=host:port,…) to use your own.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createBudget, redisStore } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
-import { Redis } from 'ioredis';
 import { money, setup, step } from '../shared/setup.js';
+import { connect, startRedis } from './local-redis.js';
 
 const POLICY = {
   limits: { totalUsd: 0.002 },
@@ -23,7 +20,7 @@ const POLICY = {
 if (process.argv.includes('--worker')) {
   // One agent process: spend until the budget says no.
   const agent = process.env.AGENT!;
-  const redis = new Redis(process.env.REDIS_URL!);
+  const redis = connect(process.env.REDIS_TARGET!, process.env.REDIS_IS_CLUSTER === '1');
   const budget = createBudget(POLICY, { store: redisStore({ client: redis, prefix: process.env.BUDGET_PREFIX! }) });
   const { createWallet } = await import('@venice-x402/core');
   const wallet = createWallet(
@@ -56,58 +53,13 @@ if (process.argv.includes('--worker')) {
   process.exit(0);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(): Promise<{ url: string; stop: () => void }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => {} };
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('redis-server not found: install it (apt-get install redis-server) or set REDIS_URL');
-  }
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    // Persistent (AOF), as a shared budget needs: a store that forgets spend on restart is refused.
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--appendonly',
-      'yes',
-      '--dir',
-      mkdtempSync(join(tmpdir(), 'vx402-fleet-')),
-    ],
-    { stdio: 'ignore' },
-  );
-  const redis = new Redis({ port, lazyConnect: true, retryStrategy: () => 50 });
-  for (let i = 0; i < 100; i++) {
-    try {
-      await redis.connect();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  redis.disconnect();
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() };
-}
-
 const env = await setup();
-const redis = await startRedis();
+const redis = await startRedis(process.argv.includes('--cluster'));
 try {
   if (env.sim) env.sim.credit(env.wallet.address, 1);
   const prefix = `fleet-demo-${Date.now()}`;
   step(
-    `4 agent processes, one wallet (${env.wallet.address}), one Redis budget: fleet cap ${money(POLICY.limits.totalUsd)}, ${money(0.0008)} per agent`,
+    `4 agent processes, one wallet (${env.wallet.address}), one budget on ${redis.cluster ? 'a Redis Cluster' : 'one Redis server'}: fleet cap ${money(POLICY.limits.totalUsd)}, ${money(0.0008)} per agent`,
   );
   const workers: ChildProcess[] = [];
   const results = await Promise.all(
@@ -118,7 +70,8 @@ try {
             env: {
               ...process.env,
               AGENT: `agent:${n}`,
-              REDIS_URL: redis.url,
+              REDIS_TARGET: redis.target,
+              REDIS_IS_CLUSTER: redis.cluster ? '1' : '0',
               BUDGET_PREFIX: prefix,
               VENICE_WALLET_KEY: env.privateKey,
               VENICE_BASE_URL: env.baseURL,
@@ -138,7 +91,7 @@ try {
   );
   for (const r of results) console.log(`  ${r.agent}: ${r.ok} calls answered, ${r.refused} refused by the budget`);
 
-  const client = new Redis(redis.url);
+  const client = connect(redis.target, redis.cluster);
   const budget = createBudget(POLICY, { store: redisStore({ client, prefix }) });
   const report = await budget.report({ by: 'scope' });
   client.disconnect();
