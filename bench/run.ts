@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { type BudgetStore, createBudget, createWallet, fileStore, memoryStore, redisStore } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
 import { startSimulator } from '@venice-x402/simulator';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { generatePrivateKey } from 'viem/accounts';
+import { startRedisCluster } from '../packages/core/test/helpers/redis-cluster.js';
 import { redisServerAvailable, startRedisServer } from '../packages/core/test/helpers/redis-server.js';
 
 const args = new Set(process.argv.slice(2));
@@ -61,6 +62,13 @@ async function benchBudget() {
     );
     client.disconnect();
     await server.stop();
+    const cluster = await startRedisCluster();
+    const nodes = new Cluster(cluster.ports.slice(0, 3).map((port) => ({ host: '127.0.0.1', port })));
+    out(
+      `| Redis Cluster (3 masters + replicas, loopback, ioredis) | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c1' }), 1, 2))} | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c2' }), 64, 2))} |`,
+    );
+    nodes.disconnect();
+    await cluster.stop();
   } else out('| Redis | not measured: redis-server missing | |');
   out('');
 }
@@ -334,6 +342,7 @@ out(
 );
 out('');
 await benchBudget();
+if (args.has('--budget-only')) process.exit(0);
 await benchPaidCall();
 await benchPayg();
 benchColdImport();
