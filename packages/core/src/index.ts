@@ -25,8 +25,19 @@ export {
 } from './budget/policy.js';
 export { type ReconcileReport, reconcile } from './budget/reconcile.js';
 export { type RedisLike, redisStore } from './budget/redis-store.js';
-export type { BudgetStore, CounterLimit, TopUpClaim, UsageRow } from './budget/store.js';
-export { scopeChain, windowId } from './budget/windows.js';
+export {
+  type BudgetStore,
+  type CounterLimit,
+  type HoldRecord,
+  PAYMENT_LOG_SIZE,
+  type PaymentRecord,
+  SERIES_RETENTION_HOURS,
+  type SeriesRow,
+  type TopUpClaim,
+  type TopUpRecord,
+  type UsageRow,
+} from './budget/store.js';
+export { dayOf, hourOf, scopeChain, windowId } from './budget/windows.js';
 export * from './constants.js';
 export * from './errors.js';
 export { errorText, type FetchLike, joinUrl, readJson, send, sleep } from './http.js';

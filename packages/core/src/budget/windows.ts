@@ -22,6 +22,8 @@ function isoHour(now: number): string {
 }
 
 export const dayOf = (now: number) => isoHour(now).slice(0, 10);
+/** UTC hour `2026-11-23T20`. */
+export const hourOf = (now: number) => isoHour(now);
 
 /** Splits a scope (`team:research/agent:planner` or an array) into its chain, global first. */
 const GLOBAL_ONLY = ['global'];
