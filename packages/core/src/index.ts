@@ -8,9 +8,11 @@ export {
   type CommitOutcome,
   createBudget,
   PolicyDeniedError,
+  type ReportRow,
   type Reservation,
   type ReserveRequest,
   type TopUpEvent,
+  type WindowStatus,
 } from './budget/budget.js';
 export { createEstimator, type Estimate, type Estimator, type ModelPricing, parseModels } from './budget/estimator.js';
 export { type FileStoreOptions, fileStore } from './budget/file-store.js';
