@@ -385,13 +385,14 @@ async function stopsAnswering(url: string, withinMs = 5000): Promise<boolean> {
   return false;
 }
 
-describe('venice-x402 dashboard (the command)', () => {
+// Each case spawns the real binary (through tsx): they run side by side to keep the file quick.
+describe.concurrent('venice-x402 dashboard (the command)', () => {
   it('has its own --help and is listed in the main help', async () => {
     const help = startCli(['dashboard', '--help']);
+    const main = startCli(['--help']);
     expect(await help.exited).toBe(0);
     expect(help.out().stdout).toMatch(/^venice-x402 dashboard \[--host 127\.0\.0\.1\] \[--port 8790\]/);
     expect(help.out().stdout).toMatch(/token/);
-    const main = startCli(['--help']);
     expect(await main.exited).toBe(0);
     expect(main.out().stdout).toMatch(/^ {2}dashboard {2,}live spend dashboard/m);
   });
@@ -438,6 +439,10 @@ describe('venice-x402 dashboard (the command)', () => {
       expect(snap.totalUsd).toBe(0.001234);
       expect(snap.byScope.map((r: { key: string }) => r.key)).toEqual(['agent:a', 'global']);
       expect(snap.series.hour.byModel.map((s: { name: string }) => s.name)).toEqual(['m']);
+      // `spend` reads the same Redis budget (the URL from the environment this time).
+      const spend = startCli(['spend', '--json', '--redis-prefix', 'fleet'], { VENICE_REDIS_URL: server.url });
+      expect(await spend.exited).toBe(0);
+      expect(JSON.parse(spend.out().stdout).totalUsd).toBe(0.001234);
     } finally {
       stopGroup(cli.child);
       await cli.exited;
