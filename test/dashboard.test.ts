@@ -38,7 +38,12 @@ const usd2 = (n: number) => `$${n.toFixed(2)}`;
 
 /** Chromium from CHROMIUM_PATH or PATH. Missing, the test fails and says how to install it (never skipped). */
 function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH];
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH is ${fromEnv}, which does not exist`);
+    return fromEnv;
+  }
+  const candidates: string[] = [];
   for (const name of ['chromium', 'chromium-browser']) {
     try {
       candidates.push(execFileSync('which', [name], { encoding: 'utf8' }).trim());
@@ -63,13 +68,14 @@ let budget: Budget;
 let venice: OpenAI;
 let policy: BudgetPolicyInput;
 
+/** Chromium starts while the simulators do; a missing one fails the page tests (not the command's). */
+let launching: Promise<Browser | Error>;
+
 beforeAll(async () => {
-  const executablePath = chromiumPath();
-  [sim, gateway, browser] = await Promise.all([
-    startSimulator(),
-    startSimulator({ mode: 'payg' }),
-    chromium.launch({ executablePath, args: ['--no-sandbox'] }),
-  ]);
+  launching = (async () => chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] }))().catch(
+    (error: Error) => error,
+  );
+  [sim, gateway] = await Promise.all([startSimulator(), startSimulator({ mode: 'payg' })]);
   dir = mkdtempSync(join(tmpdir(), 'vx402-dash-'));
   ledger = join(dir, 'budget.jsonl');
   policy = {
@@ -130,7 +136,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  const launched = await launching;
+  if (!(launched instanceof Error)) await launched.close();
   await budget?.close();
   await Promise.all([sim?.stop(), gateway?.stop()]);
 });
@@ -142,6 +149,9 @@ describe('dashboard page over a file budget (headless Chromium)', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
+    const launched = await launching;
+    if (launched instanceof Error) throw launched;
+    browser = launched;
     // The dashboard's own budget over the same file: as a separate `venice-x402 dashboard` process would open it.
     viewer = createBudget(policy, { store: fileStore(ledger) });
     const viewerWallet = createWallet({ privateKey: key }, { baseURL: sim.baseURL });
@@ -208,7 +218,11 @@ describe('dashboard page over a file budget (headless Chromium)', () => {
     }
     expect(await text('[data-testid="held-count"]')).toBe('0');
     const balance = await wallet.balance();
-    expect(await text('[data-testid="wallet-balance"]')).toBe(usd(balance.balanceUsd));
+    await page.waitForFunction(
+      (expected) => document.querySelector('[data-testid="wallet-balance"]')?.textContent === expected,
+      usd(balance.balanceUsd),
+      { timeout: 5000 },
+    );
     expect(await text('[data-testid="wallet-address"]')).toBe(wallet.address);
     // Venice knows every Venice-mode call; the gateway payment is the one request it never charged.
     const facts = page.locator('[data-testid="reconcile-facts"]');
@@ -293,6 +307,23 @@ describe('dashboard page over a file budget (headless Chromium)', () => {
     for (const secret of [key.slice(2), key.slice(2).toUpperCase()]) {
       expect(body).not.toContain(secret);
       expect(html).not.toContain(secret);
+    }
+  });
+
+  it('answers at once when Venice cannot be reached: the ledger, and the wallet error', async () => {
+    const offline = createWallet({ privateKey: key }, { baseURL: 'http://127.0.0.1:9/api/v1' });
+    const other = await startDashboard({ budget: viewer, wallet: offline });
+    try {
+      const started = Date.now();
+      const res = await fetch(`http://127.0.0.1:${other.port}/api/snapshot?token=${other.token}`);
+      const snap = await res.json();
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(snap.totalUsd).toBe((await budget.report()).totalUsd);
+      expect(snap.wallet.address).toBe(wallet.address);
+      expect(snap.wallet.error ?? (snap.wallet.pending && 'pending')).toBeTruthy();
+      expect(JSON.stringify(snap)).not.toContain(key.slice(2));
+    } finally {
+      await other.close();
     }
   });
 

@@ -65,7 +65,7 @@ export const DASHBOARD_JS = String.raw`(function () {
       setText('tightest-name', tight.scope + ' ' + tight.window + ' of ' + usd2(tight.limitUsd));
     }
     if (s.wallet) {
-      setText('wallet-balance', s.wallet.balanceUsd === undefined ? 'unavailable' : usd(s.wallet.balanceUsd));
+      setText('wallet-balance', s.wallet.pending ? 'checking…' : s.wallet.balanceUsd === undefined ? 'unavailable' : usd(s.wallet.balanceUsd));
       setText('wallet-address', s.wallet.address);
     }
     setText('updated-at', 'updated ' + new Date(s.at).toLocaleTimeString());
@@ -156,7 +156,7 @@ export const DASHBOARD_JS = String.raw`(function () {
     var w = s.wallet;
     $('wallet-panel').hidden = !w;
     if (!w) return;
-    setText('wallet-checked', 'checked ' + new Date(w.checkedAt).toLocaleTimeString());
+    setText('wallet-checked', w.checkedAt ? 'checked ' + new Date(w.checkedAt).toLocaleTimeString() : 'asking Venice…');
     var err = $('wallet-error');
     err.hidden = !w.error;
     err.textContent = w.error || '';

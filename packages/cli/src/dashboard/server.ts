@@ -46,6 +46,7 @@ const REBUILD_MS = 30_000;
 const HEARTBEAT_MS = 15_000;
 /** After the ledger changed, Venice is asked again at most this often (it allows 20 transaction reads a minute). */
 const WALLET_AFTER_CHANGE_MS = 15_000;
+const WALLET_FIRST_WAIT_MS = 1500;
 
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
@@ -75,13 +76,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const chart = chartJsAsset(); // fail at start, not on the first page load
   const wallet: WalletStatus | undefined =
     options.wallet && watchWallet(budget, options.wallet, { refreshMs: options.walletRefreshMs });
-  const walletReady = wallet?.refresh();
+  // The first answer waits a moment for Venice, never long: the page must come up offline too.
+  const firstRefresh = wallet?.refresh();
+  const walletReady = () =>
+    firstRefresh && Promise.race([firstRefresh, new Promise((r) => setTimeout(r, WALLET_FIRST_WAIT_MS).unref())]);
 
   const clients = new Set<ServerResponse>();
   let last: { probe: string; body: string; builtAt: number } | undefined;
   let ticking = false;
 
-  const snapshot = () => buildSnapshot(budget, { store: storeLabel, wallet: wallet?.view ?? null });
+  const walletView = () =>
+    wallet?.view ?? (options.wallet ? { address: options.wallet.address, checkedAt: '', pending: true } : null);
+  const snapshot = () => buildSnapshot(budget, { store: storeLabel, wallet: walletView() });
 
   /** A cheap look at the store: when it is unchanged, the full snapshot is not rebuilt. */
   async function probe(): Promise<string> {
@@ -103,19 +109,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
 
   /** Reads the store; pushes a snapshot to every open page when something changed. */
-  async function tick(force = false) {
+  async function tick() {
     if (ticking) return;
     ticking = true;
     try {
       const p = await probe();
-      if (!force && last && p === last.probe && Date.now() - last.builtAt < REBUILD_MS) return;
+      if (last && p === last.probe && Date.now() - last.builtAt < REBUILD_MS) return;
       if (last && p !== last.probe) wallet?.refreshIfOlder(WALLET_AFTER_CHANGE_MS); // its next version redraws
       const snap = await snapshot();
       const { at: _at, ...content } = snap;
       const body = JSON.stringify(content);
       const changed = !last || body !== last.body;
       last = { probe: p, body, builtAt: Date.now() };
-      if (changed || force) {
+      if (changed) {
         const data = JSON.stringify(snap);
         for (const res of clients) send(res, 'snapshot', data);
       }
@@ -185,7 +191,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       case '/assets/chart.umd.min.js':
         return reply(res, 200, chart.contentType, chart.body);
       case '/api/snapshot': {
-        await walletReady;
+        await walletReady();
         try {
           return reply(res, 200, 'application/json; charset=utf-8', JSON.stringify(await snapshot()));
         } catch (error) {
@@ -202,11 +208,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         res.write('retry: 2000\n\n');
         clients.add(res);
         req.on('close', () => clients.delete(res));
-        await walletReady;
-        if (last && clients.size > 1) {
-          // Another page is open: this one starts from the snapshot it already has.
-          send(res, 'snapshot', JSON.stringify({ ...JSON.parse(last.body), at: new Date(last.builtAt).toISOString() }));
-        } else await tick(true);
+        await walletReady();
+        // A page starts from a fresh snapshot of its own; from then on the poller pushes changes.
+        try {
+          send(res, 'snapshot', JSON.stringify(await snapshot()));
+        } catch (error) {
+          send(res, 'store-error', JSON.stringify({ error: errorMessage(error) }));
+        }
         return;
       }
       default:

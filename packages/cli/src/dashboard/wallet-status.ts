@@ -11,7 +11,10 @@ export interface ReconcileDifferenceView {
 /** What the page shows about the wallet: public facts only (address, balances, Venice's rows), never the key. */
 export interface WalletView {
   address: string;
+  /** ISO time of the last refresh; empty while the first one runs. */
   checkedAt: string;
+  /** True until the first refresh answered. */
+  pending?: boolean;
   balanceUsd?: number;
   canConsume?: boolean;
   diemBalanceUsd?: number;
