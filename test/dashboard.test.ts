@@ -231,6 +231,28 @@ describe('dashboard page over a file budget (headless Chromium)', () => {
     expect(await text('[data-testid="reconcile"] tbody tr')).toMatch(/not charged by Venice/);
   });
 
+  it('shows what is held right now: a running call’s reservation, then a payment whose outcome is unknown', async () => {
+    const waitText = (id: string, expected: string) =>
+      page.waitForFunction(
+        ([sel, want]) => document.querySelector(`[data-testid="${sel}"]`)?.textContent === want,
+        [id, expected] as const,
+        { timeout: 5000 },
+      );
+    const running = await budget.reserve({ estimateMicros: 123_456n, scope: 'team:research', model: 'qwen3-4b' });
+    await waitText('held-count', '1');
+    expect(await text('[data-testid="held-usd"]')).toBe('$0.123456');
+    expect(await text(`[data-testid="holds"] tr[data-hold="${running.id}"]`)).toMatch(/global, team:research/);
+    expect(await text('[data-testid="windows"] tr[data-window="team:research|daily"] .held')).toBe('$0.123456');
+    await budget.release(running);
+    await waitText('held-count', '0');
+
+    const sent = await budget.reserve({ estimateMicros: 2_000n, model: 'claude-haiku-4-5' });
+    await budget.markAmbiguous(sent, { requestId: 'req-lost-answer' });
+    await waitText('ambiguous-count', '1');
+    expect(await text('[data-testid="ambiguous-usd"]')).toBe('$0.002000');
+    expect(await text('[data-testid="ambiguous"] tbody tr')).toBe('req-lost-answer$0.002000');
+  });
+
   it('draws spend over time stacked by model and by scope, with the window limits as lines', async () => {
     const chart = () =>
       page.evaluate(() => {

@@ -58,6 +58,8 @@ export const DASHBOARD_JS = String.raw`(function () {
     setText('held-count', String(s.held.count));
     setText('ambiguous-usd', usd(s.held.ambiguousUsd));
     setText('ambiguous-count', String(s.held.ambiguous.length));
+    setText('held-noun', s.held.count === 1 ? 'reservation' : 'reservations');
+    setText('ambiguous-noun', s.held.ambiguous.length === 1 ? 'payment' : 'payments');
     var tight = null;
     s.windows.forEach(function (w) { if (!tight || w.remainingUsd < tight.remainingUsd) tight = w; });
     if (tight) {

@@ -24,8 +24,8 @@ export function renderPage(token: string): string {
   <section class="cards">
     <div class="card"><div class="label">Spent</div><div class="value" data-testid="total-usd">—</div><div class="sub"><span data-testid="total-calls">0</span> calls, all time</div></div>
     <div class="card"><div class="label">Tightest window</div><div class="value" data-testid="tightest-left">—</div><div class="sub" data-testid="tightest-name">no limits in the policy</div></div>
-    <div class="card"><div class="label">Held right now</div><div class="value" data-testid="held-usd">—</div><div class="sub"><span data-testid="held-count">0</span> open reservations</div></div>
-    <div class="card"><div class="label">Ambiguous</div><div class="value" data-testid="ambiguous-usd">—</div><div class="sub"><span data-testid="ambiguous-count">0</span> payments awaiting reconcile</div></div>
+    <div class="card"><div class="label">Held right now</div><div class="value" data-testid="held-usd">—</div><div class="sub"><span data-testid="held-count">0</span> <span data-testid="held-noun">reservations</span> open</div></div>
+    <div class="card"><div class="label">Ambiguous</div><div class="value" data-testid="ambiguous-usd">—</div><div class="sub"><span data-testid="ambiguous-count">0</span> <span data-testid="ambiguous-noun">payments</span> awaiting reconcile</div></div>
     <div class="card"><div class="label">Venice balance</div><div class="value" data-testid="wallet-balance">—</div><div class="sub" data-testid="wallet-address">no wallet key: balance and reconcile off</div></div>
   </section>
 
