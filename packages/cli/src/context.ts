@@ -11,6 +11,7 @@ import {
   type Wallet,
 } from '@venice-x402/core';
 import { UsageError } from './output.js';
+import { openRedisBudgetStore, redisLocation } from './redis-budget-store.js';
 
 export interface GlobalOptions {
   json: boolean;
@@ -22,6 +23,10 @@ export interface GlobalOptions {
   budgetFile: string;
   scope?: string;
   yes: boolean;
+  /** Budget store on Redis instead of the file (`--redis-url`, default VENICE_REDIS_URL). */
+  redisUrl?: string;
+  /** Key prefix of the Redis budget (`--redis-prefix`), as the agents' `redisStore({ prefix })`. */
+  redisPrefix?: string;
 }
 
 /**
@@ -46,11 +51,32 @@ export function defaultBudgetFile(): string {
   return process.env.VENICE_BUDGET_FILE ?? join(homedir(), '.venice-x402', 'budget.jsonl');
 }
 
-/** The budget shared by every CLI command: a file store, so `spend` sees what `chat` spent. */
-export function loadBudget(opts: GlobalOptions): Budget {
+/**
+ * The budget shared by every CLI command: the file store (so `spend` sees what `chat` spent), or the agents' Redis
+ * store with `--redis-url`. Its `close()` also disconnects Redis.
+ */
+export async function loadBudget(opts: GlobalOptions): Promise<Budget> {
   const policy = opts.policy ? loadPolicyFile(opts.policy) : {};
+  if (opts.redisUrl) {
+    const redis = await openRedisBudgetStore(opts.redisUrl, opts.redisPrefix);
+    const budget = createBudget(policy, { store: redis.store });
+    return {
+      ...budget,
+      close: async () => {
+        await budget.close();
+        redis.disconnect();
+      },
+    };
+  }
   mkdirSync(dirname(opts.budgetFile), { recursive: true });
   return createBudget(policy, { store: fileStore(opts.budgetFile) });
+}
+
+/** Where the budget lives, for people: the ledger file, or Redis without credentials. */
+export function budgetLocation(opts: GlobalOptions): string {
+  return opts.redisUrl
+    ? `Redis ${redisLocation(opts.redisUrl)} (prefix ${opts.redisPrefix ?? 'venice-x402:budget'})`
+    : opts.budgetFile;
 }
 
 export function budgetFileExists(opts: GlobalOptions) {

@@ -10,6 +10,7 @@ import {
   X402Error,
 } from '@venice-x402/core';
 import { chat } from './commands/chat.js';
+import { dashboard } from './commands/dashboard.js';
 import { doctor } from './commands/doctor.js';
 import { faucet } from './commands/faucet.js';
 import { models } from './commands/models.js';
@@ -18,6 +19,7 @@ import { reconcile, spend } from './commands/spend.js';
 import { balance, topup, transactions } from './commands/wallet.js';
 import { defaultBaseURL, defaultBudgetFile, type GlobalOptions } from './context.js';
 import { EXIT, UsageError } from './output.js';
+import { disconnectRedisStores, redisUrlHasPassword } from './redis-budget-store.js';
 
 const VERSION: string = createRequire(import.meta.url)('../package.json').version;
 
@@ -30,6 +32,7 @@ Commands
   topup <usd>                 top up through x402 (asks first unless --yes)
   transactions [--all]        CHARGE / TOP_UP / REFUND rows (--limit, --offset)
   spend [--by scope|model|day] the local budget ledger
+  dashboard                   live spend dashboard in the browser (--host, --port; token in the URL)
   reconcile                   compare the ledger with Venice's transactions
   models [--type text|…]      models and prices
   chat "<prompt>"             stream a paid completion (--model, --max-tokens)
@@ -48,6 +51,9 @@ Options
   --key-file <path>           wallet key file (default: VENICE_WALLET_KEY; never pass a key on the command line)
   --policy <file.json>        budget policy
   --budget-file <path>        budget ledger (default VENICE_BUDGET_FILE or ~/.venice-x402/budget.jsonl)
+  --redis-url <url>           the agents' Redis budget store instead of the file (default VENICE_REDIS_URL;
+                              a URL with a password only through VENICE_REDIS_URL)
+  --redis-prefix <prefix>     its key prefix, as in redisStore({ prefix }) (default venice-x402:budget)
   --scope <scope>             budget scope for chat
   --yes                       do not ask for confirmation
 
@@ -61,6 +67,13 @@ const COMMAND_HELP: Record<string, string> = {
   transactions:
     'venice-x402 transactions [--limit <n>] [--offset <n>] [--all] [--json]\n  CHARGE / TOP_UP / REFUND rows, newest first.',
   spend: 'venice-x402 spend [--by scope|model|day] [--budget-file <path>] [--json]\n  The local budget ledger.',
+  dashboard:
+    'venice-x402 dashboard [--host 127.0.0.1] [--port 8790] [--policy <file>] [--budget-file <path> | --redis-url <url>] [--json]\n' +
+    '  A live spend dashboard over the same budget store the agents use: spend per hour / day by model and scope\n' +
+    '  with the window limits, each window against its limit, holds right now, payments and top-ups with their\n' +
+    '  transactions, and (with VENICE_WALLET_KEY or --key-file) the Venice balance and reconcile differences.\n' +
+    '  Listens on 127.0.0.1 unless --host says otherwise; every request needs the random token in the printed URL.\n' +
+    '  --json prints {"url", …} as one line once it listens. Ctrl-C stops it.',
   reconcile: "venice-x402 reconcile [--budget-file <path>] [--json]\n  Compares the ledger with Venice's transactions.",
   models: 'venice-x402 models [--type text|embedding|image|tts|asr|all] [--json]\n  Models and prices.',
   chat: 'venice-x402 chat "<prompt>" [--model <id>] [--max-tokens <n>] [--policy <file>] [--scope <scope>]\n  Streams a paid completion under the budget.',
@@ -112,6 +125,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parse(argv);
     checkValues(parsed.values);
+    const redisUrl = parsed.values['redis-url'];
+    if (redisUrl !== undefined && redisUrlHasPassword(redisUrl))
+      throw new UsageError(
+        '--redis-url with a password would stay in your shell history and be visible in the process list: set VENICE_REDIS_URL instead',
+      );
   } catch (error) {
     process.stderr.write(`venice-x402: ${(error as Error).message}\nRun venice-x402 --help for usage.\n`);
     return EXIT.usage;
@@ -144,6 +162,8 @@ export async function main(argv: string[]): Promise<number> {
     budgetFile: values['budget-file'] ?? defaultBudgetFile(),
     scope: values.scope,
     yes: Boolean(values.yes),
+    redisUrl: values['redis-url'] ?? (process.env.VENICE_REDIS_URL || undefined),
+    redisPrefix: values['redis-prefix'],
   };
   try {
     switch (command) {
@@ -184,11 +204,15 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.ok;
       case 'doctor':
         return await doctor(opts);
+      case 'dashboard':
+        return await dashboard(opts, { host: values.host, port: values.port });
       default:
         throw new UsageError(`Unknown command "${command}"`);
     }
   } catch (error) {
     return report(error, opts.json);
+  } finally {
+    disconnectRedisStores();
   }
 }
 
@@ -218,6 +242,9 @@ function parse(argv: string[]) {
       chain: { type: 'string' },
       mode: { type: 'string' },
       'no-balance-header': { type: 'boolean' },
+      host: { type: 'string' },
+      'redis-url': { type: 'string' },
+      'redis-prefix': { type: 'string' },
     },
   });
 }

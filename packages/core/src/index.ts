@@ -8,9 +8,11 @@ export {
   type CommitOutcome,
   createBudget,
   PolicyDeniedError,
+  type ReportRow,
   type Reservation,
   type ReserveRequest,
   type TopUpEvent,
+  type WindowStatus,
 } from './budget/budget.js';
 export { createEstimator, type Estimate, type Estimator, type ModelPricing, parseModels } from './budget/estimator.js';
 export { type FileStoreOptions, fileStore } from './budget/file-store.js';
@@ -26,8 +28,19 @@ export {
 export { type ReconcileReport, reconcile } from './budget/reconcile.js';
 export { type RedisLike, redisStore } from './budget/redis-store.js';
 export { type RestoreReport, restoreFromVenice } from './budget/restore.js';
-export type { BudgetStore, CounterLimit, TopUpClaim, UsageRow } from './budget/store.js';
-export { scopeChain, windowId } from './budget/windows.js';
+export {
+  type BudgetStore,
+  type CounterLimit,
+  type HoldRecord,
+  PAYMENT_LOG_SIZE,
+  type PaymentRecord,
+  SERIES_RETENTION_HOURS,
+  type SeriesRow,
+  type TopUpClaim,
+  type TopUpRecord,
+  type UsageRow,
+} from './budget/store.js';
+export { dayOf, hourOf, scopeChain, windowId } from './budget/windows.js';
 export * from './constants.js';
 export * from './errors.js';
 export { errorText, type FetchLike, joinUrl, readJson, send, sleep } from './http.js';

@@ -24,6 +24,8 @@ export class PaidCall {
   /** A payment header went out on the wire (not just signed). */
   paymentSent = false;
   paymentTx: string | undefined;
+  /** The transaction of an auto top-up this call made (reported as its payment; the ledger keeps it as a top-up). */
+  topUpTx: string | undefined;
   toppedUp = false;
   resignedForAuth = false;
   redirects = 0;

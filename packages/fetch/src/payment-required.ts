@@ -94,7 +94,7 @@ async function topUpAndRetry(call: PaidCall, body: unknown): Promise<void> {
     await budget.topUpGate(call.startedAt, async (amountUsd) => {
       const r = await wallet.topUp(amountUsd);
       // The call that topped up reports the top-up's transaction as its payment (adapters' `paymentTx`).
-      call.paymentTx ??= r.transaction;
+      call.topUpTx = r.transaction;
       return { amountUsd: r.amountUsd, transaction: r.transaction, newBalanceUsd: r.newBalanceUsd };
     });
   } catch (error) {

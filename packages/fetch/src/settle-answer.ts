@@ -46,7 +46,8 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
     const known: Record<string, string> = {};
     const balance = balanceFromHeaders(response.headers);
     if (balance !== undefined) known[OUTCOME_HEADERS.balanceUsd] = formatUsd(balance);
-    if (call.paymentTx) known[OUTCOME_HEADERS.paymentTx] = call.paymentTx;
+    const tx = call.paymentTx ?? call.topUpTx;
+    if (tx) known[OUTCOME_HEADERS.paymentTx] = tx;
     const requestId = response.headers.get('x-request-id');
     if (requestId) known[OUTCOME_HEADERS.requestId] = requestId;
     return rebuild(response, body, known);
@@ -100,7 +101,8 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
   for (const h of STRIP_ON_REBUILD) headers.delete(h);
   headers.set(OUTCOME_HEADERS.costUsd, formatUsd(settled.cost));
   if (settled.balance !== undefined) headers.set(OUTCOME_HEADERS.balanceUsd, formatUsd(settled.balance));
-  if (call.paymentTx) headers.set(OUTCOME_HEADERS.paymentTx, call.paymentTx);
+  const tx = call.paymentTx ?? call.topUpTx;
+  if (tx) headers.set(OUTCOME_HEADERS.paymentTx, tx);
   if (settled.requestId) headers.set(OUTCOME_HEADERS.requestId, settled.requestId);
   if (settled.remainingUsd !== undefined) headers.set(OUTCOME_HEADERS.budgetRemainingUsd, String(settled.remainingUsd));
   return new Response(buffer as Uint8Array<ArrayBuffer>, {

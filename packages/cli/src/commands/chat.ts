@@ -5,7 +5,7 @@ import { print, UsageError, usd } from '../output.js';
 /** Streams a completion through the paid fetch, under the CLI's file-backed budget. */
 export async function chat(opts: GlobalOptions, prompt: string | undefined, model: string, maxTokens: number) {
   if (!prompt) throw new UsageError('Usage: venice-x402 chat "<prompt>" [--model id] [--max-tokens n]');
-  const budget = loadBudget(opts);
+  const budget = await loadBudget(opts);
   let cost: number | undefined;
   budget.on('charge', (c) => {
     cost = c.costUsd;

@@ -1,18 +1,18 @@
 import { reconcile as reconcileLedger } from '@venice-x402/core';
-import { type GlobalOptions, loadBudget, loadWallet } from '../context.js';
+import { budgetLocation, type GlobalOptions, loadBudget, loadWallet } from '../context.js';
 import { print, table, UsageError, usd } from '../output.js';
 
 export async function spend(opts: GlobalOptions, by: string | undefined) {
   const dimension = (by ?? 'scope') as 'scope' | 'model' | 'day';
   if (!['scope', 'model', 'day'].includes(dimension)) throw new UsageError('--by must be scope, model or day');
-  const budget = loadBudget(opts);
+  const budget = await loadBudget(opts);
   const report = await budget.report({ by: dimension });
   await budget.close();
   print(opts.json, report, () =>
     [
       table(report.rows.map((r) => ({ [dimension]: r.key, spent: usd(r.spentUsd), calls: r.calls }))),
       '',
-      `total ${usd(report.totalUsd)}  (ledger: ${opts.budgetFile})`,
+      `total ${usd(report.totalUsd)}  (ledger: ${budgetLocation(opts)})`,
       ...(report.windows.length
         ? [
             '',
@@ -32,7 +32,7 @@ export async function spend(opts: GlobalOptions, by: string | undefined) {
 }
 
 export async function reconcile(opts: GlobalOptions) {
-  const budget = loadBudget(opts);
+  const budget = await loadBudget(opts);
   const wallet = loadWallet(opts);
   const report = await reconcileLedger(budget, wallet);
   await budget.close();

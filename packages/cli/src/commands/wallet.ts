@@ -61,7 +61,7 @@ async function confirm(question: string): Promise<boolean> {
 export async function topup(opts: GlobalOptions, amountArg: string | undefined) {
   const amount = Number(amountArg);
   if (!amountArg || !Number.isFinite(amount)) throw new UsageError('Usage: venice-x402 topup <usd> [--yes]');
-  const budget = loadBudget(opts);
+  const budget = await loadBudget(opts);
   const { maxAmountMicros: _cap, ...signing } = budget.signingPolicy;
   const wallet = loadWallet(opts).withPolicy(signing, budget.payeePins);
   const quote = await spin('fetching the quote', wallet.topUpQuote(), !opts.json);

@@ -24,7 +24,7 @@ import {
   type WindowName,
 } from './policy.js';
 import type { BudgetStore, CommitArgs, CommitResult, CounterLimit, CounterState, UsageRow } from './store.js';
-import { dayOf, scopeChain, windowId } from './windows.js';
+import { dayOf, hourOf, scopeChain, windowId } from './windows.js';
 
 /** A policy refusal that is not about money: a denied model or route. */
 export class PolicyDeniedError extends X402Error {
@@ -190,6 +190,14 @@ export interface Budget {
 }
 
 const MAX_RESERVATION = 10n ** 15n; // $1bn in micro-USD
+
+/** What a settlement counts under: the call's scopes, model, and the day and hour it started. */
+const usageOf = (reservation: Reservation, details: ChargeDetails) => ({
+  scopes: reservation.scopes,
+  model: details.model ?? reservation.model,
+  day: dayOf(reservation.at),
+  hour: hourOf(reservation.at),
+});
 
 const WINDOW_FIELD: Record<WindowName, keyof LimitsMicros> = {
   hourly: 'hourly',
@@ -486,8 +494,9 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         id: reservation.id,
         actual,
         keys: reservation.keys,
-        usage: { scopes: reservation.scopes, model: details.model ?? reservation.model, day: dayOf(reservation.at) },
+        usage: usageOf(reservation, details),
         requestId: details.requestId,
+        paymentTx: details.paymentTx,
         now: t,
       });
       // What is left comes with the commit's answer: no second store round trip.
@@ -540,9 +549,10 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         id: reservation.id,
         actual: outstanding,
         keys: reservation.keys,
-        usage: { scopes: reservation.scopes, model: details.model ?? reservation.model, day: dayOf(reservation.at) },
+        usage: usageOf(reservation, details),
         requestId: details.requestId ?? `ambiguous:${reservation.id}`,
         ambiguous: true,
+        paymentTx: details.paymentTx,
         now: t,
       });
       emit('charge', {
@@ -593,14 +603,17 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
               details: { limit: `topUp.${claim.reason}` },
             });
           }
-          let ok = false;
+          let result: TopUpEvent | undefined;
           try {
-            const result = await perform(amountUsd);
-            ok = true;
+            result = await perform(amountUsd);
             emit('topup', result);
             return 'performed' as const;
           } finally {
-            await store.finishTopUp(owner, ok, now());
+            const record = result && {
+              micros: usdToMicros(Number.isFinite(result.amountUsd) ? result.amountUsd : amountUsd),
+              tx: result.transaction,
+            };
+            await store.finishTopUp(owner, result !== undefined, now(), record);
           }
         }
       })().finally(() => {

@@ -71,6 +71,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
           usage: e.u,
           requestId: e.q,
           ambiguous: e.amb,
+          paymentTx: e.tx,
           now: e.t,
         });
         break;
@@ -84,7 +85,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         state.applyClaim(e.owner, e.day, Number(e.a), e.t, e.until);
         break;
       case 'tf':
-        state.finishTopUp(e.owner, e.ok, e.t);
+        state.finishTopUp(e.owner, e.ok, e.t, e.a === undefined ? undefined : { micros: BigInt(e.a), tx: e.tx });
         break;
       case 'p':
         state.setPinIfAbsent(e.key, e.value);
@@ -215,6 +216,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
             u: args.usage,
             q: args.requestId,
             amb: args.ambiguous,
+            tx: args.paymentTx,
             t: args.now,
           },
           true,
@@ -255,11 +257,15 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         }
         return result;
       }),
-    finishTopUp: (owner, ok, now) =>
+    finishTopUp: (owner, ok, now, topUp) =>
       op(() => {
-        state.finishTopUp(owner, ok, now);
-        append({ op: 'tf', owner, ok, t: now }, true);
+        state.finishTopUp(owner, ok, now, topUp);
+        const record = topUp && { a: String(topUp.micros), tx: topUp.tx };
+        append({ op: 'tf', owner, ok, t: now, ...record }, true);
       }),
+    series: (fromHour, toHour) => op(() => state.seriesRows(fromHour, toHour)),
+    holds: (now) => op(() => state.holdRecords(now)),
+    payments: (limit) => op(() => state.paymentRecords(limit)),
     getPin: (key) => op(() => state.pins.get(key)),
     setPinIfAbsent: (key, value) =>
       op(() => {
@@ -285,6 +291,11 @@ const isMicros = (v: unknown) => typeof v === 'string' && /^\d{1,18}$/.test(v);
 const isTime = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isKeys = (v: unknown) => Array.isArray(v) && v.every((k) => typeof k === 'string');
 const isRows = (v: unknown) => Array.isArray(v) && v.every(Array.isArray);
+const isTx = (v: unknown) => v === undefined || (typeof v === 'string' && v.length > 0 && v.length <= 200);
+const isHour = (v: unknown) => v === undefined || (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d$/.test(v));
+
+const isPaymentEntry = (p: any) =>
+  p && (p.kind === 'payment' || p.kind === 'topup') && isTime(p.at) && isTime(p.micros) && isTx(p.tx);
 
 /** Why a journal entry cannot be applied, or undefined when it is well formed. */
 function invalidEntry(e: Entry, first: boolean): string | undefined {
@@ -294,8 +305,11 @@ function invalidEntry(e: Entry, first: boolean): string | undefined {
       return isId(e.id) && isMicros(e.a) && isKeys(e.k) && isTime(e.e) && isTime(e.t) ? undefined : 'bad reservation';
     case 'c': {
       const u = e.u;
-      const usageOk = u && isKeys(u.scopes) && typeof u.model === 'string' && typeof u.day === 'string';
-      return isId(e.id) && isMicros(e.a) && isKeys(e.k) && usageOk && isTime(e.t) ? undefined : 'bad commit';
+      const usageOk =
+        u && isKeys(u.scopes) && typeof u.model === 'string' && typeof u.day === 'string' && isHour(u.hour);
+      return isId(e.id) && isMicros(e.a) && isKeys(e.k) && usageOk && isTx(e.tx) && isTime(e.t)
+        ? undefined
+        : 'bad commit';
     }
     case 'x':
       return isId(e.id) ? undefined : 'bad release';
@@ -306,7 +320,13 @@ function invalidEntry(e: Entry, first: boolean): string | undefined {
         ? undefined
         : 'bad top-up claim';
     case 'tf':
-      return isId(e.owner) && typeof e.ok === 'boolean' && isTime(e.t) ? undefined : 'bad top-up finish';
+      return isId(e.owner) &&
+        typeof e.ok === 'boolean' &&
+        isTime(e.t) &&
+        (e.a === undefined || isMicros(e.a)) &&
+        isTx(e.tx)
+        ? undefined
+        : 'bad top-up finish';
     case 'p':
       return typeof e.key === 'string' && typeof e.value === 'string' ? undefined : 'bad payee pin';
     case 'snap': {
@@ -316,6 +336,8 @@ function invalidEntry(e: Entry, first: boolean): string | undefined {
       const ok =
         st &&
         ['counters', 'reservations', 'usage', 'requests', 'pins'].every((k) => isRows(st[k])) &&
+        (st.series === undefined || isRows(st.series)) &&
+        (st.payments === undefined || (Array.isArray(st.payments) && st.payments.every(isPaymentEntry))) &&
         st.topUp &&
         isTime(st.topUp.count) &&
         Array.isArray(st.topUp.perDay) &&

@@ -13,9 +13,12 @@ export function memoryStore(): BudgetStore {
     usage: async () => s.usageRows(),
     requests: async () => s.requestRecords(),
     claimTopUp: async (args) => s.claimTopUp(args),
-    finishTopUp: async (owner, ok, now) => s.finishTopUp(owner, ok, now),
+    finishTopUp: async (owner, ok, now, topUp) => s.finishTopUp(owner, ok, now, topUp),
     getPin: async (key) => s.pins.get(key),
     setPinIfAbsent: async (key, value) => s.setPinIfAbsent(key, value),
+    series: async (fromHour, toHour) => s.seriesRows(fromHour, toHour),
+    holds: async (now) => s.holdRecords(now),
+    payments: async (limit) => s.paymentRecords(limit),
     close: async () => {},
   };
 }

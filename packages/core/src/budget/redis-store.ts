@@ -1,7 +1,20 @@
 import { createHash } from 'node:crypto';
 import { StoreError } from '../errors.js';
-import type { BudgetStore, CounterState, RequestRecord, UsageRow } from './store.js';
-import { windowExpiry } from './windows.js';
+import {
+  type BudgetStore,
+  type CounterState,
+  type HoldRecord,
+  PAYMENT_LOG_SIZE,
+  type PaymentRecord,
+  type RequestRecord,
+  SERIES_RETENTION_HOURS,
+  type SeriesRow,
+  type UsageRow,
+} from './store.js';
+import { hourOf, windowExpiry } from './windows.js';
+
+/** A day's series key outlives its last hour by the retention (plus a day of slack). */
+const SERIES_TTL_SECONDS = (SERIES_RETENTION_HOURS + 24) * 3600;
 
 /**
  * Anything that can send a raw Redis command: an ioredis client or Cluster (`call`), a node-redis client or
@@ -14,7 +27,9 @@ export type RedisLike =
   | { masters: unknown; sendCommand(firstKey: any, isReadonly: any, args: any): Promise<unknown> };
 
 // Keys (all under the prefix): spent / reserved (hash: counter key → micros), res (hash: id → "amount|key,key"),
-// exp (zset: id by expiry), usage (hash), req (hash: request id → "micros|ambiguous"), pins (hash), topup (hash).
+// exp (zset: id by expiry), usage (hash), req (hash: request id → "micros|ambiguous"), pins (hash), topup (hash),
+// settled:<day> (set), pay (list: payment log, JSON, newest first), series:<day> (hash: JSON [hour, model, scopes]
+// → micros, and '#' + the same → calls; expires after the series retention).
 
 /** Frees a reservation's hold on every counter it touched. Shared by every script below. */
 const DROP = `
@@ -78,12 +93,23 @@ redis.call('SADD', settled, id)
 redis.call('EXPIRE', settled, 259200)
 for i = 1, nk do
   redis.call('HINCRBY', K.spent, ARGV[4 + i], actual)
-  local ends = ARGV[base + nu + 4 + i]
+  local ends = ARGV[base + nu + 7 + i]
   if ends ~= '' then redis.call('ZADD', K.wins, 'NX', ends, ARGV[4 + i]) end
 end
 for i = 1, nu do
   redis.call('HINCRBY', K.usage, ARGV[base + i], actual)
   redis.call('HINCRBY', K.calls, ARGV[base + i], 1)
+end
+local sf = ARGV[base + nu + 5]
+if sf ~= '' then
+  redis.call('HINCRBY', KEYS[13], sf, actual)
+  redis.call('HINCRBY', KEYS[13], '#'..sf, 1)
+  redis.call('EXPIRE', KEYS[13], ARGV[base + nu + 6])
+end
+local pay = ARGV[base + nu + 7]
+if pay ~= '' then
+  redis.call('LPUSH', KEYS[12], pay)
+  redis.call('LTRIM', KEYS[12], 0, ${PAYMENT_LOG_SIZE - 1})
 end
 local q = ARGV[base + nu + 1]
 if q ~= '' then
@@ -157,6 +183,10 @@ local P = ARGV[1]; local owner = ARGV[2]; local ok = ARGV[3]; local now = ARGV[4
 if redis.call('HGET', K.topup, 'owner') ~= owner then return 0 end
 redis.call('HSET', K.topup, 'lockUntil', 0, 'owner', '')
 if ok == '1' then redis.call('HSET', K.topup, 'lastAt', now) end
+if ok == '1' and ARGV[5] ~= '' then
+  redis.call('LPUSH', KEYS[12], ARGV[5])
+  redis.call('LTRIM', KEYS[12], 0, ${PAYMENT_LOG_SIZE - 1})
+end
 return 1
 `;
 
@@ -186,8 +216,13 @@ export function redisStore({
   const KEYS = ['spent', 'reserved', 'res', 'exp', 'gone', 'usage', 'calls', 'req', 'topup', 'wins'].map(
     (k) => `${P}${k}`,
   );
-  /** The keys every script declares: the fixed ones, then the settled-ids key of a day. */
-  const declared = (day = '-') => [...KEYS, `${P}settled:${day}`];
+  /** The keys every script declares: the fixed ones, the settled-ids key of a day, the payment log, a day's series. */
+  const declared = (day = '-', seriesDay = '-') => [
+    ...KEYS,
+    `${P}settled:${day}`,
+    `${P}pay`,
+    `${P}series:${seriesDay}`,
+  ];
   const isNodeRedisCluster = 'sendCommand' in client && 'masters' in client;
   const send: (args: string[]) => Promise<unknown> =
     'call' in client && typeof client.call === 'function'
@@ -201,9 +236,14 @@ export function redisStore({
               throw new StoreError('redisStore needs an ioredis or node-redis client');
             };
 
-  async function script(source: string, args: (string | number | bigint)[], day?: string): Promise<any> {
+  async function script(
+    source: string,
+    args: (string | number | bigint)[],
+    day?: string,
+    seriesDay?: string,
+  ): Promise<any> {
     const argv = args.map(String);
-    const keys = declared(day);
+    const keys = declared(day, seriesDay);
     try {
       return await send(['EVALSHA', sha1(source), String(keys.length), ...keys, ...argv]);
     } catch (error) {
@@ -262,6 +302,18 @@ export function redisStore({
     },
     async commit(args) {
       const usage = args.usage.scopes.map((scope) => `${scope}|${args.usage.model}|${args.usage.day}`);
+      const hour = args.usage.hour ?? hourOf(args.now);
+      const payment = args.paymentTx
+        ? JSON.stringify({
+            kind: 'payment',
+            at: args.now,
+            micros: String(args.actual),
+            tx: args.paymentTx,
+            requestId: args.requestId,
+            model: args.usage.model,
+            scopes: args.usage.scopes,
+          })
+        : '';
       const applied = await script(
         COMMIT,
         [
@@ -276,9 +328,13 @@ export function redisStore({
           args.ambiguous ? '1' : '0',
           args.replay ? '1' : '0',
           args.usage.day,
+          JSON.stringify([hour, args.usage.model, args.usage.scopes]),
+          SERIES_TTL_SECONDS,
+          payment,
           ...args.keys.map((key) => windowExpiry(key) ?? ''),
         ],
         args.usage.day,
+        hour.slice(0, 10),
       );
       if (!Array.isArray(applied)) return { ok: false };
       const counters = new Map<string, CounterState>();
@@ -342,8 +398,49 @@ export function redisStore({
         return { status: 'refused', reason: r.slice(8) as 'maxCount' | 'maxPerDay' | 'minInterval' };
       return { status: r as 'claimed' | 'done-by-other' | 'busy' };
     },
-    async finishTopUp(owner, ok, now) {
-      await script(FINISH_TOP_UP, [P, owner, ok ? '1' : '0', now]);
+    async finishTopUp(owner, ok, now, topUp) {
+      const record = topUp
+        ? JSON.stringify({ kind: 'topup', at: now, micros: String(topUp.micros), tx: topUp.tx })
+        : '';
+      await script(FINISH_TOP_UP, [P, owner, ok ? '1' : '0', now, record]);
+    },
+    async series(fromHour, toHour = hourOf(Date.now())) {
+      const out: SeriesRow[] = [];
+      const days = daysBetween(fromHour, toHour);
+      const replies = await Promise.all(days.map((day) => send(['HGETALL', `${P}series:${day}`])));
+      for (const reply of replies) {
+        const fields = pairs(reply);
+        for (const [field, micros] of fields) {
+          if (field.startsWith('#')) continue;
+          const [hour, model, scopes] = JSON.parse(field) as [string, string, string[]];
+          if (hour < fromHour || hour > toHour) continue;
+          out.push({ hour, model, scopes, micros: BigInt(micros), calls: Number(fields.get(`#${field}`) ?? 0) });
+        }
+      }
+      return out;
+    },
+    async holds(now) {
+      const [res, exp] = (await Promise.all([
+        send(['HGETALL', `${P}res`]),
+        send(['ZRANGE', `${P}exp`, '0', '-1', 'WITHSCORES']),
+      ])) as unknown[];
+      const expiries = pairs(exp);
+      const out: HoldRecord[] = [];
+      for (const [id, value] of pairs(res)) {
+        const expiresAt = Number(expiries.get(id));
+        if (!(expiresAt > now)) continue;
+        const sep = value.indexOf('|');
+        out.push({ id, micros: BigInt(value.slice(0, sep)), keys: value.slice(sep + 1).split(','), expiresAt });
+      }
+      return out;
+    },
+    async payments(limit = PAYMENT_LOG_SIZE) {
+      if (limit <= 0) return [];
+      const items = (await send(['LRANGE', `${P}pay`, '0', String(limit - 1)])) as unknown[];
+      return items.map((item) => {
+        const p = JSON.parse(str(item));
+        return { ...p, micros: BigInt(p.micros) } as PaymentRecord;
+      });
     },
     async getPin(key) {
       const v = await send(['HGET', `${P}pins`, key]);
@@ -357,17 +454,32 @@ export function redisStore({
   };
 }
 
+/** UTC days (`2026-11-23`) from one hour's day to another's, at most the series retention plus a day. */
+function daysBetween(fromHour: string, toHour: string): string[] {
+  const dayMs = 86_400_000;
+  const to = Date.parse(`${toHour.slice(0, 10)}T00:00:00Z`);
+  let from = Date.parse(`${fromHour.slice(0, 10)}T00:00:00Z`);
+  if (!Number.isFinite(to)) return [];
+  if (!Number.isFinite(from) || to - from > (SERIES_RETENTION_HOURS + 24) * 3_600_000)
+    from = to - (SERIES_RETENTION_HOURS + 24) * 3_600_000;
+  const days: string[] = [];
+  for (let t = from; t <= to; t += dayMs) days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
+}
+
 /** The key a command is routed by: the first declared key of EVAL / EVALSHA, else the first argument. */
 function firstKeyOf(args: string[]): string | undefined {
   const verb = args[0]?.toUpperCase();
   return verb === 'EVAL' || verb === 'EVALSHA' ? args[3] : args[1];
 }
 
-/** HGETALL comes back as a flat array (ioredis `call`, RESP2) or an object/Map (node-redis, RESP3). */
+/** HGETALL comes back as a flat array (ioredis `call`, RESP2), pairs, or an object/Map (node-redis, RESP3). */
 function pairs(reply: unknown): Map<string, string> {
   const out = new Map<string, string>();
   const s = (v: unknown) => (Buffer.isBuffer(v) ? v.toString() : String(v));
-  if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) out.set(s(reply[i]), s(reply[i + 1]));
+  if (Array.isArray(reply) && reply.length > 0 && reply.every(Array.isArray))
+    for (const [k, v] of reply) out.set(s(k), s(v)); // RESP3 pairs (ZRANGE … WITHSCORES)
+  else if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) out.set(s(reply[i]), s(reply[i + 1]));
   else if (reply instanceof Map) for (const [k, v] of reply) out.set(s(k), s(v));
   else if (reply && typeof reply === 'object') for (const [k, v] of Object.entries(reply)) out.set(k, s(v));
   return out;

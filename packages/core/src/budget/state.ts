@@ -1,14 +1,20 @@
-import type {
-  CommitArgs,
-  CounterState,
-  RequestRecord,
-  ReserveArgs,
-  ReserveResult,
-  TopUpClaim,
-  TopUpClaimArgs,
-  UsageRow,
+import {
+  type CommitArgs,
+  type CounterState,
+  type HoldRecord,
+  PAYMENT_LOG_SIZE,
+  type PaymentRecord,
+  type RequestRecord,
+  type ReserveArgs,
+  type ReserveResult,
+  SERIES_RETENTION_HOURS,
+  type SeriesRow,
+  type TopUpClaim,
+  type TopUpClaimArgs,
+  type TopUpRecord,
+  type UsageRow,
 } from './store.js';
-import { windowExpiry } from './windows.js';
+import { hourOf, windowExpiry } from './windows.js';
 
 interface Reservation {
   amount: number;
@@ -20,6 +26,16 @@ interface Counter {
   spent: number;
   reserved: number;
 }
+
+interface SeriesCell {
+  model: string;
+  scopes: string[];
+  micros: number;
+  calls: number;
+}
+
+/** A payment log entry as kept in memory (micros as a number, like every amount here). */
+type PaymentEntry = Omit<PaymentRecord, 'micros'> & { micros: number };
 
 /**
  * The budget's books as plain synchronous state. The memory store uses it directly; the file store
@@ -38,6 +54,11 @@ export class BudgetState {
   readonly pins = new Map<string, string>();
   /** Reservations whose hold expired unsettled (id → when): still committable once, then forgotten. */
   readonly expired = new Map<string, number>();
+  /** hour → model → scope chain → row: spend over time, the last SERIES_RETENTION_HOURS hours. */
+  readonly series = new Map<string, Map<string, Map<string, SeriesCell>>>();
+  /** Pay-per-call payments and top-ups, oldest first, the last PAYMENT_LOG_SIZE. */
+  readonly payments: PaymentEntry[] = [];
+  private seriesHour = '';
   topUp = {
     count: 0,
     lastAt: 0,
@@ -128,6 +149,18 @@ export class BudgetState {
         row.calls++;
       } else byScope.set(scope, { micros: actual, calls: 1 });
     }
+    this.addSeries(args.usage.hour ?? hourOf(args.now), model, args.usage.scopes, actual, 1);
+    if (args.paymentTx) {
+      this.logPayment({
+        kind: 'payment',
+        at: args.now,
+        micros: actual,
+        tx: args.paymentTx,
+        requestId: args.requestId,
+        model,
+        scopes: args.usage.scopes,
+      });
+    }
     if (args.requestId) {
       const prev = this.requests.get(args.requestId);
       this.requests.set(args.requestId, {
@@ -186,10 +219,68 @@ export class BudgetState {
     t.lock = { owner, until };
   }
 
-  finishTopUp(owner: string, ok: boolean, now: number) {
+  finishTopUp(owner: string, ok: boolean, now: number, topUp?: TopUpRecord) {
     if (this.topUp.lock?.owner !== owner) return;
     this.topUp.lock = undefined;
     if (ok) this.topUp.lastAt = now;
+    if (ok && topUp) this.logPayment({ kind: 'topup', at: now, micros: Number(topUp.micros), tx: topUp.tx });
+  }
+
+  private addSeries(hour: string, model: string, scopes: string[], micros: number, calls: number) {
+    if (hour !== this.seriesHour) {
+      if (hour > this.seriesHour) this.pruneSeries(hour);
+      this.seriesHour = hour;
+    }
+    let byModel = this.series.get(hour);
+    if (!byModel) this.series.set(hour, (byModel = new Map()));
+    let byChain = byModel.get(model);
+    if (!byChain) byModel.set(model, (byChain = new Map()));
+    const chain = scopes.length === 1 ? scopes[0]! : scopes.join('\u0000');
+    const cell = byChain.get(chain);
+    if (cell) {
+      cell.micros += micros;
+      cell.calls += calls;
+    } else byChain.set(chain, { model, scopes: [...scopes], micros, calls });
+  }
+
+  /** Drops hours that fell out of the retention window (called when a new hour starts). */
+  private pruneSeries(latest: string) {
+    const cutoff = hourOf(Date.parse(`${latest}:00:00Z`) - SERIES_RETENTION_HOURS * 3_600_000);
+    for (const hour of this.series.keys()) if (hour < cutoff) this.series.delete(hour);
+  }
+
+  private logPayment(entry: PaymentEntry) {
+    this.payments.push(entry);
+    if (this.payments.length > PAYMENT_LOG_SIZE) this.payments.splice(0, this.payments.length - PAYMENT_LOG_SIZE);
+  }
+
+  seriesRows(fromHour: string, toHour = '\uffff'): SeriesRow[] {
+    const rows: SeriesRow[] = [];
+    for (const [hour, byModel] of this.series) {
+      if (hour < fromHour || hour > toHour) continue;
+      for (const byChain of byModel.values()) {
+        for (const c of byChain.values())
+          rows.push({ hour, model: c.model, scopes: [...c.scopes], micros: BigInt(c.micros), calls: c.calls });
+      }
+    }
+    return rows;
+  }
+
+  holdRecords(now: number): HoldRecord[] {
+    this.sweep(now);
+    return [...this.reservations].map(([id, r]) => ({
+      id,
+      micros: BigInt(r.amount),
+      keys: [...r.keys],
+      expiresAt: r.expiresAt,
+    }));
+  }
+
+  paymentRecords(limit = PAYMENT_LOG_SIZE): PaymentRecord[] {
+    return this.payments
+      .slice(-Math.max(0, limit))
+      .reverse()
+      .map((p) => ({ ...p, micros: BigInt(p.micros), scopes: p.scopes && [...p.scopes] }));
   }
 
   setPinIfAbsent(key: string, value: string): string {
@@ -222,6 +313,8 @@ export class BudgetState {
       requests: [...this.requests].map(([id, r]) => [id, r.micros, r.ambiguous]),
       pins: [...this.pins],
       expired: [...this.expired],
+      series: this.seriesRows('').map((r) => [r.hour, r.model, r.scopes, Number(r.micros), r.calls]),
+      payments: this.payments.map((p) => ({ ...p })),
       topUp: {
         count: this.topUp.count,
         lastAt: this.topUp.lastAt,
@@ -245,6 +338,9 @@ export class BudgetState {
       st.requests.set(id, { micros, ambiguous });
     for (const [k, v] of e.pins as [string, string][]) st.pins.set(k, v);
     for (const [id, at] of (e.expired ?? []) as [string, number][]) st.expired.set(id, at);
+    for (const [hour, model, scopes, micros, calls] of (e.series ?? []) as [string, string, string[], number, number][])
+      st.addSeries(hour, model, scopes, micros, calls);
+    for (const p of (e.payments ?? []) as PaymentEntry[]) st.logPayment(p);
     st.topUp = {
       count: e.topUp.count,
       lastAt: e.topUp.lastAt,

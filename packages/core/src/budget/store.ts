@@ -22,6 +22,8 @@ export interface UsageKey {
   scopes: string[];
   model: string;
   day: string;
+  /** UTC hour the call started (`2026-11-23T20`): the spend-over-time series. Stores fall back to the commit's hour. */
+  hour?: string;
 }
 
 export interface CommitArgs {
@@ -37,6 +39,8 @@ export interface CommitArgs {
    * server), so an unknown id is applied unless the store knows it settled.
    */
   replay?: boolean;
+  /** Settlement transaction of a pay-per-call x402 payment: kept in the store's payment log. */
+  paymentTx?: string;
   now: number;
 }
 
@@ -60,6 +64,47 @@ export interface RequestRecord {
   micros: bigint;
   ambiguous: boolean;
 }
+
+/** Spend of one model by calls of one scope chain in one UTC hour: the time series behind a dashboard. */
+export interface SeriesRow {
+  /** `2026-11-23T20` */
+  hour: string;
+  model: string;
+  /** The call's whole scope chain, `global` first: every call is in exactly one row of its hour. */
+  scopes: string[];
+  micros: bigint;
+  calls: number;
+}
+
+/** A live hold: reserved, not settled yet (a running call, or a signed payment waiting for its answer). */
+export interface HoldRecord {
+  id: string;
+  micros: bigint;
+  /** Counter keys it holds (`scope|windowId`). */
+  keys: string[];
+  expiresAt: number;
+}
+
+/** Money that left the wallet on-chain: a pay-per-call x402 payment or a top-up, newest first in `payments()`. */
+export interface PaymentRecord {
+  kind: 'payment' | 'topup';
+  at: number;
+  micros: bigint;
+  tx?: string;
+  requestId?: string;
+  model?: string;
+  scopes?: string[];
+}
+
+/** A finished top-up, written with `finishTopUp` so the store's payment log has it. */
+export interface TopUpRecord {
+  micros: bigint;
+  tx?: string;
+}
+
+/** How long the hourly series and how many payments a store keeps. */
+export const SERIES_RETENTION_HOURS = 35 * 24;
+export const PAYMENT_LOG_SIZE = 500;
 
 export interface TopUpClaimArgs {
   owner: string;
@@ -95,8 +140,19 @@ export interface BudgetStore {
   usage(): Promise<UsageRow[]>;
   requests(): Promise<Map<string, RequestRecord>>;
   claimTopUp(args: TopUpClaimArgs): Promise<TopUpClaim>;
-  finishTopUp(owner: string, ok: boolean, now: number): Promise<void>;
+  /** Ends a claimed top-up; a successful one's amount and transaction go to the payment log. */
+  finishTopUp(owner: string, ok: boolean, now: number, topUp?: TopUpRecord): Promise<void>;
   getPin(key: string): Promise<string | undefined>;
   setPinIfAbsent(key: string, value: string): Promise<string>;
   close(): Promise<void>;
+  // Read-only views for reports and dashboards (optional: a store of your own may leave them out).
+  /**
+   * Hourly spend by model and scope chain from `fromHour` to `toHour` (`2026-11-23T20`, both included; `toHour`
+   * defaults to the current hour). The last 35 days are kept.
+   */
+  series?(fromHour: string, toHour?: string): Promise<SeriesRow[]>;
+  /** Reservations not yet settled (expired ones are left out). */
+  holds?(now: number): Promise<HoldRecord[]>;
+  /** The latest pay-per-call payments and top-ups, newest first (the last 500 are kept). */
+  payments?(limit?: number): Promise<PaymentRecord[]>;
 }

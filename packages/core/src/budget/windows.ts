@@ -35,6 +35,8 @@ export function windowExpiry(counterKey: string): number | undefined {
 }
 
 export const dayOf = (now: number) => isoHour(now).slice(0, 10);
+/** UTC hour `2026-11-23T20`. */
+export const hourOf = (now: number) => isoHour(now);
 
 /** Splits a scope (`team:research/agent:planner` or an array) into its chain, global first. */
 const GLOBAL_ONLY = ['global'];
