@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { formatUsd } from '@venice-x402/core';
 import type { Address } from 'viem';
 import type { FaultInjector, FaultRule, HostileQuote } from './faults.js';
-import type { Ledger } from './ledger.js';
+import { accountKey, type Ledger } from './ledger.js';
 import { countTokens, modelToJson, type SimModel, tokenCostMicros } from './models.js';
 import {
   checkAgainstAdvertised,
@@ -247,7 +247,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
         deps.stats.rejected[result.code] = (deps.stats.rejected[result.code] ?? 0) + 1;
         return json(res, 401, { error: result.error, code: result.code });
       }
-      account = result.address.toLowerCase();
+      account = result.account;
       isWallet = true;
     } else {
       const auth = header(req, 'authorization');
@@ -293,9 +293,11 @@ export function createSimulatorServer(deps: ServerDeps): Server {
   }
 
   async function walletRead(req: IncomingMessage, res: ServerResponse, path: string, kind: string, wallet: string) {
-    if (!/^0x[0-9a-fA-F]{40}$/.test(wallet))
+    // venice-wire §2: `^(0x[a-fA-F0-9]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$`; EVM lowercased, Solana case-sensitive.
+    if (!/^(0x[0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$/.test(wallet))
       return json(res, 400, { error: 'Invalid wallet address', details: { _errors: ['Invalid address'] } });
-    if (rateLimited(res, kind === 'balance' ? limiters.balance : limiters.transactions, wallet.toLowerCase())) return;
+    const account = accountKey(wallet);
+    if (rateLimited(res, kind === 'balance' ? limiters.balance : limiters.transactions, account)) return;
     const siwx = header(req, 'sign-in-with-x') ?? header(req, 'x-sign-in-with-x');
     if (!siwx) {
       const a = caseA(challengeContext(req, path), false);
@@ -303,10 +305,9 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     }
     const result = await deps.verifySiwx(siwx);
     if (!result.ok) return json(res, 401, { error: 'Invalid Sign-in-with-x signature' });
-    if (result.address.toLowerCase() !== wallet.toLowerCase()) {
+    if (result.account !== account) {
       return json(res, 403, { error: `You can only access ${kind} for your own wallet` });
     }
-    const account = wallet.toLowerCase();
     const usd = (m: bigint) => Number(m) / 1e6;
     if (kind === 'balance') {
       const balance = deps.ledger.balance(account);
