@@ -29,6 +29,10 @@ import {
 import { responsesJson, responsesStream } from './routes/responses.js';
 import type { SignatureVerifier } from './signatures.js';
 import type { createSiwxVerifier } from './siwx-verify.js';
+import { decodeSolanaPayment } from './solana/payments.js';
+import { answerSolanaRpc } from './solana/rpc.js';
+import type { SolanaSettler } from './solana/settle.js';
+import { settleSolanaTopUp } from './solana/top-up.js';
 
 export interface ServerDeps {
   mode: 'venice' | 'payg';
@@ -46,6 +50,8 @@ export interface ServerDeps {
   concurrencyLimit: number;
   stats: SimulatorStats;
   now: () => number;
+  /** `solana: true`: Solana payments settle on litesvm, and `/solana-rpc` answers for it. */
+  solana?: SolanaSettler;
 }
 
 export interface SimulatorStats {
@@ -122,6 +128,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       asset: deps.asset,
       domain: 'api.venice.ai',
       resourceUrl: `http://${host}/api/v1${path}`,
+      solana: deps.solana && { payTo: deps.solana.chain.payTo, feePayer: deps.solana.chain.feePayer.address },
     };
   }
 
@@ -362,14 +369,26 @@ export function createSimulatorServer(deps: ServerDeps): Server {
           : topUpDiscovery(challengeContext(req, path));
       return json(res, 402, doc, { 'payment-required': b64(doc) });
     }
-    const decoded = decodePayment(headerValue);
+    const advertised = topUpDiscovery(challengeContext(req, path)).accepts;
+    const solana = decodeSolanaPayment(headerValue);
+    if (solana && 'status' in solana) return json(res, solana.status, { error: solana.code, message: solana.message });
+    const decoded = solana ?? decodePayment(headerValue);
     if ('status' in decoded) return json(res, decoded.status, { error: decoded.code, message: decoded.message });
-    const key = `${decoded.authorization.from.toLowerCase()}:${decoded.authorization.nonce}`;
+    const key =
+      'messageHash' in decoded
+        ? `svm:${decoded.messageHash}`
+        : `${decoded.authorization.from.toLowerCase()}:${decoded.authorization.nonce}`;
     const done = topUpsDone.get(key);
     if (done) return json(res, done.status, done.body, done.headers); // one authorization credits once
     if (topUpsInProgress.has(key))
       return json(res, 409, { error: 'PAYMENT_IN_PROGRESS', message: 'This payment is being settled' });
-    const work = settleTopUp(decoded, topUpDiscovery(challengeContext(req, path)).accepts);
+    const work =
+      'messageHash' in decoded
+        ? settleSolanaTopUp(deps.solana, decoded, advertised, deps.ledger).then((outcome) => {
+            if (outcome.status === 200) deps.stats.topUps++;
+            return outcome;
+          })
+        : settleTopUp(decoded, advertised);
     topUpsInProgress.set(key, work);
     try {
       const outcome = await work;
@@ -583,10 +602,23 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     res.end();
   }
 
+  async function solanaRpc(req: IncomingMessage, res: ServerResponse) {
+    const raw = await readBody(req);
+    if (!deps.solana || req.method !== 'POST') return json(res, 404, { error: 'Not found' });
+    let request: unknown;
+    try {
+      request = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return json(res, 200, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
+    }
+    return json(res, 200, await answerSolanaRpc(deps.solana.chain, request));
+  }
+
   return createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     deps.stats.requests++;
     try {
+      if (url.pathname === '/solana-rpc') return await solanaRpc(req, res);
       if (deps.mode === 'payg') {
         deps.stats.byRoute[url.pathname] = (deps.stats.byRoute[url.pathname] ?? 0) + 1;
         return await handlePayg(url.pathname, req, res);
