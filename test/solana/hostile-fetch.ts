@@ -1,8 +1,11 @@
 /**
- * A man in the middle for top-up discovery: rewrites the Solana entry of the real simulator's 402 (body and
+ * A man in the middle for x402 quotes (top-up discovery by default): rewrites the Solana entry of the real simulator's 402 (body and
  * PAYMENT-REQUIRED alike) and records every request that carries a payment, so a test can prove none was sent.
  */
-export function hostileDiscovery(mutate: (solanaEntry: Record<string, any>) => void) {
+export function hostileDiscovery(
+  mutate: (solanaEntry: Record<string, any>) => void,
+  isQuote: (url: string) => boolean = (url) => url.endsWith('/x402/top-up'),
+) {
   const paymentsSent: string[] = [];
   const fetchImpl: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);
@@ -12,7 +15,7 @@ export function hostileDiscovery(mutate: (solanaEntry: Record<string, any>) => v
     }
     const res = await fetch(input, init);
     const url = String(input instanceof Request ? input.url : input);
-    if (res.status !== 402 || !url.endsWith('/x402/top-up')) return res;
+    if (res.status !== 402 || !isQuote(url)) return res;
     const body = (await res.json()) as { accepts: Record<string, any>[] };
     const entry = body.accepts.find((a) => String(a.network).startsWith('solana'));
     if (entry) mutate(entry);

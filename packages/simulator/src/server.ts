@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { formatUsd } from '@venice-x402/core';
 import type { Address } from 'viem';
 import type { FaultInjector, FaultRule, HostileQuote } from './faults.js';
-import { accountKey, type Ledger } from './ledger.js';
+import { accountKey, type Ledger, type PaygPayment } from './ledger.js';
 import { countTokens, modelToJson, type SimModel, tokenCostMicros } from './models.js';
 import {
   checkAgainstAdvertised,
@@ -15,7 +15,14 @@ import {
   verifyPayment,
 } from './payments.js';
 import { RATE_LIMITED, RateLimiter, X402_ROUTE_LIMITS } from './rate-limits.js';
-import { type ChallengeContext, caseA, caseB, topUpDiscovery } from './routes/challenges.js';
+import {
+  type ChallengeContext,
+  caseA,
+  caseB,
+  SOLANA_NETWORK,
+  solanaOption,
+  topUpDiscovery,
+} from './routes/challenges.js';
 import {
   chatJson,
   chatStream,
@@ -29,6 +36,7 @@ import {
 import { responsesJson, responsesStream } from './routes/responses.js';
 import type { SignatureVerifier } from './signatures.js';
 import type { createSiwxVerifier } from './siwx-verify.js';
+import { settleSolanaPerCall } from './solana/payg.js';
 import { decodeSolanaPayment } from './solana/payments.js';
 import { answerSolanaRpc } from './solana/rpc.js';
 import type { SolanaSettler } from './solana/settle.js';
@@ -128,8 +136,12 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       asset: deps.asset,
       domain: 'api.venice.ai',
       resourceUrl: `http://${host}/api/v1${path}`,
-      solana: deps.solana && { payTo: deps.solana.chain.payTo, feePayer: deps.solana.chain.feePayer.address },
+      solana: solanaContext(),
     };
+  }
+
+  function solanaContext() {
+    return deps.solana && { payTo: deps.solana.chain.payTo as string, feePayer: deps.solana.chain.feePayer.address };
   }
 
   function hostile(quote: any, kind: HostileQuote | undefined) {
@@ -476,17 +488,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
         x402Version: 2,
         error: 'Payment required',
         resource: { url: `http://${host}${path}`, description: 'Pay-per-call inference', mimeType: 'application/json' },
-        accepts: [
-          {
-            scheme: 'exact',
-            network: 'eip155:8453',
-            amount: quote.micros.toString(),
-            asset: deps.asset,
-            payTo: deps.payTo,
-            maxTimeoutSeconds: 60,
-            extra: { name: 'USD Coin', version: '2' },
-          },
-        ],
+        accepts: paygAccepts(quote.micros),
       };
       return fault?.kind === 'hostile_quote' ? hostile(doc, fault.hostile) : doc;
     };
@@ -496,39 +498,19 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       return json(res, 402, doc, { 'payment-required': b64(doc) });
     }
     if (applyGenericFault(fault, res)) return;
-    const decoded = decodePayment(payment);
     const reject = (message: string) => {
       const doc = { ...required(), error: message };
       return json(res, 402, doc, { 'payment-required': b64(doc) });
     };
-    if ('status' in decoded) return reject(decoded.message);
-    const nowSeconds = Math.floor(deps.now() / 1000);
-    const problem =
-      (await verifyPayment(decoded, {
-        payTo: deps.payTo,
-        asset: deps.asset,
-        minMicros: quote.micros,
-        maxMicros: quote.micros,
-        nowSeconds,
-        signatures: deps.signatures,
-      })) ?? checkAgainstAdvertised(decoded, required().accepts, nowSeconds);
-    if (problem) return reject(problem.message);
-    const settled = await deps.settler.settle(decoded, deps.asset);
-    if ('status' in settled) return reject(settled.message);
-    deps.ledger.paygPayments.push({
-      payer: decoded.authorization.from,
-      amountMicros: decoded.authorization.value,
-      route: path,
-      nonce: decoded.authorization.nonce,
-      transaction: settled.transaction,
-      createdAt: new Date(deps.now()).toISOString(),
-    });
+    const paid = await settlePerCall(payment, quote.micros, required().accepts);
+    if ('message' in paid) return reject(paid.message);
+    deps.ledger.paygPayments.push({ ...paid.record, route: path, createdAt: new Date(deps.now()).toISOString() });
     deps.stats.paidCalls++;
     const receipt = b64({
       success: true,
-      network: 'eip155:8453',
-      payer: decoded.authorization.from,
-      transaction: settled.transaction,
+      network: paid.network,
+      payer: paid.record.payer,
+      transaction: paid.record.transaction,
     });
     if (path === '/v1/chat/completions') {
       if (body.stream) {
@@ -548,6 +530,71 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       return json(res, 200, answer.body, { 'payment-response': receipt });
     }
     return anthropicMessage(body, res, receipt);
+  }
+
+  /** Verifies and settles one per-call payment, EVM (EIP-3009) or Solana (SPL transfer). */
+  async function settlePerCall(
+    header: string,
+    micros: bigint,
+    advertised: ReturnType<typeof paygAccepts>,
+  ): Promise<{ network: string; record: Omit<PaygPayment, 'route' | 'createdAt'> } | PaymentProblem> {
+    const solana = decodeSolanaPayment(header);
+    if (solana) {
+      if ('status' in solana) return solana;
+      const settled = await settleSolanaPerCall(deps.solana, solana, micros, advertised);
+      if ('status' in settled) return settled;
+      return {
+        network: SOLANA_NETWORK,
+        record: {
+          payer: settled.payer,
+          amountMicros: solana.amount,
+          nonce: solana.id,
+          transaction: settled.transaction,
+        },
+      };
+    }
+    const decoded = decodePayment(header);
+    if ('status' in decoded) return decoded;
+    const nowSeconds = Math.floor(deps.now() / 1000);
+    const problem =
+      (await verifyPayment(decoded, {
+        payTo: deps.payTo,
+        asset: deps.asset,
+        minMicros: micros,
+        maxMicros: micros,
+        nowSeconds,
+        signatures: deps.signatures,
+      })) ??
+      checkAgainstAdvertised(
+        decoded,
+        advertised.filter((a) => a.network.startsWith('eip155')),
+        nowSeconds,
+      );
+    if (problem) return problem;
+    const settled = await deps.settler.settle(decoded, deps.asset);
+    if ('status' in settled) return settled;
+    const a = decoded.authorization;
+    return {
+      network: 'eip155:8453',
+      record: { payer: a.from, amountMicros: a.value, nonce: a.nonce, transaction: settled.transaction },
+    };
+  }
+
+  /** The options of a pay-per-call quote: USDC on Base, and on Solana when the simulator runs a Solana VM. */
+  function paygAccepts(micros: bigint) {
+    const amount = micros.toString();
+    const evm = {
+      scheme: 'exact',
+      network: 'eip155:8453',
+      amount,
+      asset: deps.asset as string,
+      payTo: deps.payTo as string,
+      maxTimeoutSeconds: 60,
+      extra: { name: 'USD Coin', version: '2' } as Record<string, string>,
+    };
+    if (!deps.solana) return [evm];
+    const ctx = { payTo: deps.payTo, domain: '', resourceUrl: '', solana: solanaContext() };
+    return [evm, solanaOption(ctx, amount, SOLANA_NETWORK, 60)];
   }
 
   function anthropicMessage(body: any, res: ServerResponse, receipt: string) {
