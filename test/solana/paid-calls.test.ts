@@ -97,6 +97,28 @@ describe('Solana wallet on a pay-per-call gateway', () => {
     expect((await budget.report()).totalUsd).toBeCloseTo(usd(total), 9);
   });
 
+  it('a replayed per-call payment is refused, not served again', async () => {
+    const wallet = createWallet({ solanaPrivateKey: newSolanaKey().secretBase58 }, { solanaRpcUrl: sim.solanaRpcUrl });
+    await sim.fundSolana(wallet.address, 1);
+    const sent: string[] = [];
+    const recording: typeof fetch = (input, init) => {
+      const value = new Headers(init?.headers).get('payment-signature');
+      if (value) sent.push(value);
+      return fetch(input, init);
+    };
+    await chat(createX402Fetch({ wallet, budget: createBudget({}), mode: 'payg', baseURL: sim.url, fetch: recording }));
+    expect(sent).toHaveLength(1);
+    const balance = await sim.solanaUsdcBalance(wallet.address);
+    const replay = await fetch(`${sim.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'PAYMENT-SIGNATURE': sent[0]! },
+      body: JSON.stringify({ model: 'qwen3-4b', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }),
+    });
+    expect(replay.status).toBe(402);
+    expect(sim.ledger.paygPayments.filter((p) => p.payer === wallet.address)).toHaveLength(1);
+    expect(await sim.solanaUsdcBalance(wallet.address)).toBe(balance);
+  });
+
   it('an EVM wallet on the same gateway still pays on Base', async () => {
     const wallet = createWallet({ privateKey: generatePrivateKey() });
     await sim.fund(wallet.address, 1);
