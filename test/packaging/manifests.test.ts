@@ -12,6 +12,9 @@ it('the anvil binary (linux-x64 only) is optional, so the simulator and CLI inst
   expect(sim.dependencies['@foundry-rs/anvil-linux-amd64']).toBeUndefined();
   expect(sim.optionalDependencies['@foundry-rs/anvil-linux-amd64']).toBeTruthy();
   expect(sim.files).not.toContain('contracts');
+  // litesvm (the Solana VM behind `solana: true`) is native too: optional, with a ConfigError when absent.
+  expect(sim.dependencies.litesvm).toBeUndefined();
+  expect(sim.optionalDependencies.litesvm).toBeTruthy();
 });
 
 it('the frameworks are peers of the adapters, with the ranges the suite runs', () => {

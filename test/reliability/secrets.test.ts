@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { createVenice } from '@venice-x402/ai-sdk';
-import { createBudget, createWallet } from '@venice-x402/core';
+import { base58Encode, createBudget, createWallet } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
 import { ChatVeniceX402, VeniceX402Embeddings } from '@venice-x402/langchain';
 import { startSimulator } from '@venice-x402/simulator';
@@ -12,6 +12,7 @@ import { generateText, streamText } from 'ai6';
 import OpenAI from 'openai';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { expect, it, vi } from 'vitest';
+import { newSolanaKey } from '../solana/keys.js';
 
 const CANARY_KEY = generatePrivateKey();
 const CANARY_HEX = CANARY_KEY.slice(2);
@@ -139,4 +140,103 @@ it('no canary key in errors, logs, JSON, inspect, LangChain serialisation or AI 
   expect(haystack).not.toContain(CANARY_HEX); // …but never its key
   expect(haystack).not.toContain(CANARY_HEX.slice(0, 24));
   expect(haystack).not.toContain(CANARY_API_KEY);
+}, 60_000);
+
+it('no Solana canary key in errors, logs, JSON, inspect, payments or adapter objects', async () => {
+  const canary = newSolanaKey();
+  const forms = {
+    secretBase58: canary.secretBase58,
+    seedBase58: base58Encode(canary.seed),
+    seedHex: Buffer.from(canary.seed).toString('hex'),
+    seedBase64: Buffer.from(canary.seed).toString('base64'),
+    secretJson: JSON.stringify([...canary.secret]),
+    seedJsonPrefix: JSON.stringify([...canary.seed]).slice(1, 40),
+  };
+  const sim = await startSimulator({ solana: true });
+  const payg = await startSimulator({ mode: 'payg', solana: true });
+  const seen: string[] = [];
+  const record = (...xs: unknown[]) => {
+    for (const x of xs) seen.push(typeof x === 'string' ? x : inspect(x, { depth: 10, showHidden: true }));
+  };
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
+    vi.spyOn(console, m).mockImplementation(record),
+  );
+  const dump = (...xs: unknown[]) => {
+    for (const x of xs) {
+      try {
+        seen.push(JSON.stringify(x) ?? '');
+      } catch (error) {
+        seen.push(String(error));
+      }
+      seen.push(inspect(x, { depth: 10, showHidden: true, getters: true }));
+    }
+  };
+  const catchAll = async (p: PromiseLike<unknown>) => {
+    try {
+      dump(await p);
+    } catch (error) {
+      dump(error, (error as Error)?.stack, (error as { cause?: unknown })?.cause);
+    }
+  };
+  try {
+    const budget = createBudget({ limits: { dailyUsd: 1 }, topUp: { auto: true, amountUsd: 5, maxCount: 1 } });
+    const wallets = [
+      createWallet({ solanaPrivateKey: forms.secretBase58 }, { baseURL: sim.baseURL, solanaRpcUrl: sim.solanaRpcUrl }),
+      createWallet({ solanaPrivateKey: forms.seedBase58 }, { baseURL: sim.baseURL, solanaRpcUrl: sim.solanaRpcUrl }),
+      createWallet({ solanaPrivateKey: forms.secretJson }, { baseURL: sim.baseURL, solanaRpcUrl: sim.solanaRpcUrl }),
+    ];
+    const [wallet] = wallets;
+    await sim.fundSolana(wallet!.address, 20);
+    await payg.fundSolana(wallet!.address, 1);
+    dump(...wallets, wallet!.signer, wallet!.signer.transactionSigner, budget);
+    record(await wallet!.signIn());
+
+    const paid = createX402Fetch({ wallet: wallet!, budget });
+    const openai = new OpenAI({ baseURL: sim.baseURL, apiKey: 'unused', fetch: paid, maxRetries: 0 });
+    await catchAll(
+      openai.chat.completions.create({ model: 'qwen3-4b', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }),
+    );
+    await catchAll(wallet!.topUp(5));
+    await catchAll(wallet!.topUp(50_000)); // refused: above the maximum
+    await catchAll(wallet!.balance());
+    for (const bad of [
+      `${forms.secretBase58.slice(0, -2)}0O`,
+      forms.secretBase58.slice(0, 60),
+      `${forms.secretJson}]`,
+    ]) {
+      await catchAll(Promise.resolve().then(() => createWallet({ solanaPrivateKey: bad })));
+    }
+    const paygFetch = createX402Fetch({ wallet: wallet!, budget, mode: 'payg', baseURL: payg.url });
+    await catchAll(
+      new OpenAI({ baseURL: payg.baseURL, apiKey: 'unused', fetch: paygFetch, maxRetries: 0 }).chat.completions.create({
+        model: 'qwen3-4b',
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 4,
+      }),
+    );
+
+    const venice = createVenice({ wallet: wallet!, budget, baseURL: sim.baseURL });
+    dump(venice, venice('qwen3-4b'));
+    await catchAll(generateText({ model: venice('qwen3-4b'), prompt: 'hi', maxOutputTokens: 4 }));
+    const chat = new ChatVeniceX402({ model: 'qwen3-4b', wallet: wallet!, baseURL: sim.baseURL, maxTokens: 4 });
+    dump(chat, chat.toJSON(), chat.invocationParams());
+    await catchAll(chat.invoke('hi'));
+    await catchAll(
+      new ChatVeniceX402({
+        model: 'qwen3-4b',
+        wallet: wallet!,
+        baseURL: 'http://127.0.0.1:1/api/v1',
+        maxRetries: 0,
+      }).invoke('x'),
+    );
+  } finally {
+    for (const s of spies) s.mockRestore();
+    await Promise.all([sim.stop(), payg.stop()]);
+  }
+  const haystack = seen.join('\n');
+  expect(seen.length).toBeGreaterThan(30);
+  expect(haystack).toContain(canary.address); // the scan sees the wallet's traces…
+  for (const [form, value] of Object.entries(forms)) {
+    expect(haystack.includes(value), form).toBe(false); // …but never its key, in any encoding
+  }
 }, 60_000);

@@ -36,7 +36,7 @@ Commands
   reconcile                   compare the ledger with Venice's transactions
   models [--type text|…]      models and prices
   chat "<prompt>"             stream a paid completion (--model, --max-tokens)
-  serve                       run the offline simulator (--port, --chain anvil, --mode payg)
+  serve                       run the offline simulator (--port, --chain anvil, --mode payg, --solana)
   faucet <address> <usd>      test USDC from a running simulator, for a wallet's first top-up
   doctor                      check key, network, balance and clock
 
@@ -78,7 +78,7 @@ const COMMAND_HELP: Record<string, string> = {
   models: 'venice-x402 models [--type text|embedding|image|tts|asr|all] [--json]\n  Models and prices.',
   chat: 'venice-x402 chat "<prompt>" [--model <id>] [--max-tokens <n>] [--policy <file>] [--scope <scope>]\n  Streams a paid completion under the budget.',
   serve:
-    'venice-x402 serve [--port <n>] [--chain ledger|anvil] [--mode venice|payg] [--no-balance-header] [--json]\n  Runs the offline simulator until Ctrl-C.',
+    'venice-x402 serve [--port <n>] [--chain ledger|anvil] [--mode venice|payg] [--solana] [--no-balance-header] [--json]\n  Runs the offline simulator until Ctrl-C. --solana settles Solana payments on an in-process Solana VM (litesvm).',
   faucet:
     'venice-x402 faucet <0x address> <usd> [--base-url <simulator>] [--json]\n  Test USDC from a running `venice-x402 serve`, so a new wallet can top up.',
   doctor: 'venice-x402 doctor [--json]\n  Checks the key, the network, the balance and the clock.',
@@ -197,6 +197,7 @@ export async function main(argv: string[]): Promise<number> {
           chain: values.chain,
           mode: values.mode,
           'no-balance-header': values['no-balance-header'],
+          solana: values.solana,
         });
         return EXIT.ok;
       case 'faucet':
@@ -245,6 +246,7 @@ function parse(argv: string[]) {
       host: { type: 'string' },
       'redis-url': { type: 'string' },
       'redis-prefix': { type: 'string' },
+      solana: { type: 'boolean' },
     },
   });
 }

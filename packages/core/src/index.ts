@@ -47,12 +47,23 @@ export { errorText, type FetchLike, joinUrl, readJson, send, sleep } from './htt
 export * from './money.js';
 export { type Signer, type SignerSource, toSigner } from './signer.js';
 export { createSignInFactory, findSiwxChallenge, type SignInOptions, type SiwxChallengeInfo } from './siwx.js';
+export { base58Decode, base58Encode, isSolanaAddress } from './solana/base58.js';
+export { SOLANA_CHAIN_REFERENCE, SOLANA_NETWORK, SOLANA_USDC } from './solana/constants.js';
+export type { SolanaAcceptedRequirement } from './solana/quote.js';
+export {
+  isSolanaSigner,
+  type KitSolanaSigner,
+  type SolanaSigner,
+  type SolanaSignerSource,
+  toSolanaSigner,
+} from './solana/signer.js';
+export { type SolanaSignInFields, solanaSignInMessage } from './solana/siwx.js';
 export { toVeniceParameters, type VeniceParameters, veniceParametersSchema } from './venice/parameters.js';
 export type { VeniceTransaction } from './venice/schemas.js';
 export type { Balance, TopUpQuote, TopUpResult, TransactionsPage } from './venice/wallet-api.js';
-export { createWallet, type Wallet, type WalletOptions } from './wallet.js';
+export { createWallet, type EvmWallet, type SolanaWallet, type Wallet, type WalletOptions } from './wallet.js';
 export * from './x402/codec.js';
 export * from './x402/networks.js';
 export * from './x402/quote.js';
 export * from './x402/schemas.js';
-export { type PaymentShape, type SignedPayment, signPayment } from './x402/sign.js';
+export { type PaymentShape, type SignedPayment, type SignPaymentOptions, signPayment } from './x402/sign.js';

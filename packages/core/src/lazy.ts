@@ -26,3 +26,6 @@ export const viemSiwe = lazy(() => require('viem/siwe') as typeof import('viem/s
 /** 0x + 40 hex digits, any case (the checks we need before a checksum is computed). */
 export const isHexAddress = (value: unknown): value is `0x${string}` =>
   typeof value === 'string' && /^0x[0-9a-fA-F]{40}$/.test(value);
+
+/** @solana/kit (codecs, transaction decoding): loaded by the first Solana payment. */
+export const solanaKit = lazy(() => require('@solana/kit') as typeof import('@solana/kit'));

@@ -18,7 +18,7 @@ export interface HeaderSigner extends Signer {
   signInHeaders(request: SignInRequest, count: number): Promise<string[]>;
 }
 
-export const canSignInHeaders = (signer: Signer): signer is HeaderSigner =>
+export const canSignInHeaders = (signer: object): signer is HeaderSigner =>
   typeof (signer as Partial<HeaderSigner>).signInHeaders === 'function';
 
 export type SignerSource = { privateKey: string } | { account: Signer };

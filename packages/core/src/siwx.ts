@@ -3,6 +3,8 @@ import { BASE_CHAIN_ID, DEFAULT_BASE_URL, HEADERS } from './constants.js';
 import { ConfigError } from './errors.js';
 import { viemSiwe } from './lazy.js';
 import { canSignInHeaders, type Signer } from './signer.js';
+import { isSolanaSigner, type SolanaSigner } from './solana/signer.js';
+import { signSolanaSignIn } from './solana/siwx.js';
 import { x402Schemas } from './x402/schemas.js';
 
 export interface SignInOptions {
@@ -41,7 +43,7 @@ export interface SignInFactory {
 }
 
 export function createSignInFactory(
-  signer: Signer,
+  signer: Signer | SolanaSigner,
   baseURL: string = DEFAULT_BASE_URL,
   options: SignInOptions & { defaultPresign?: number } = {},
 ): SignInFactory {
@@ -73,6 +75,7 @@ export function createSignInFactory(
   }
 
   async function sign(d: string, u: string): Promise<string> {
+    if (isSolanaSigner(signer)) return signSolanaSignIn(signer, { domain: d, uri: u, statement, ttlSeconds });
     const issuedAt = new Date();
     const message = viemSiwe().createSiweMessage({
       address: signer.address,

@@ -4,6 +4,7 @@ import { DEFAULT_BASE_URL } from './constants.js';
 import type { FetchLike } from './http.js';
 import { type Signer, type SignerSource, toSigner } from './signer.js';
 import { createSignInFactory, type SignInOptions, type SiwxChallengeInfo } from './siwx.js';
+import { isSolanaSource, type SolanaSigner, type SolanaSignerSource, toSolanaSigner } from './solana/signer.js';
 import type { VeniceTransaction } from './venice/schemas.js';
 import {
   type Balance,
@@ -17,8 +18,14 @@ import {
   topUpQuote,
   type WalletApiContext,
 } from './venice/wallet-api.js';
-import { defaultSigningPolicy, memoryPayeePins, type PayeePins, type SigningPolicy } from './x402/quote.js';
-import type { PaymentShape } from './x402/sign.js';
+import {
+  type AcceptedRequirement,
+  defaultSigningPolicy,
+  memoryPayeePins,
+  type PayeePins,
+  type SigningPolicy,
+} from './x402/quote.js';
+import { type PaymentShape, type SignedPayment, type SignPaymentOptions, signPayment } from './x402/sign.js';
 
 export interface WalletOptions {
   /** Venice API base URL. Default `https://api.venice.ai/api/v1` (or VENICE_BASE_URL). */
@@ -40,12 +47,14 @@ export interface WalletOptions {
    * amount equals an advertised entry).
    */
   paymentShape?: PaymentShape;
+  /**
+   * Solana wallets: the JSON-RPC endpoint that payments read the USDC mint and a recent blockhash from.
+   * Default `SOLANA_RPC_URL`, else the public mainnet endpoint `@x402/svm` uses. The simulator serves one.
+   */
+  solanaRpcUrl?: string;
 }
 
-export interface Wallet {
-  readonly address: Address;
-  /** The signer, for payments. Holds no key material itself beyond the signing closure. */
-  readonly signer: Signer;
+interface WalletCommon {
   readonly baseURL: string;
   /** `SIGN-IN-WITH-X` or `X-Sign-In-With-X`. */
   readonly signInHeaderName: string;
@@ -60,16 +69,49 @@ export interface Wallet {
   transactions(page?: { limit?: number; offset?: number }): Promise<TransactionsPage>;
   /** Every transaction, newest first, across all pages. */
   allTransactions(pageSize?: number): AsyncGenerator<VeniceTransaction>;
-  /** Same wallet with another signing policy / pin store (used by budgets). */
-  withPolicy(policy: SigningPolicy, pins: PayeePins): Wallet;
+  /** Signs a payment for a requirement that already passed `selectRequirement` (pay-per-call). */
+  signPayment(requirement: AcceptedRequirement, options?: SignPaymentOptions): Promise<SignedPayment>;
 }
 
-export function createWallet(source: SignerSource, options: WalletOptions = {}): Wallet {
-  const signer = toSigner(source, { offThread: options.signOffThread ?? true });
+/** A wallet with an EVM key (Base): EIP-191 sign-in, EIP-3009 payments. */
+export interface EvmWallet extends WalletCommon {
+  readonly kind: 'evm';
+  readonly address: Address;
+  /** The signer, for payments. Holds no key material itself beyond the signing closure. */
+  readonly signer: Signer;
+  /** Same wallet with another signing policy / pin store (used by budgets). */
+  withPolicy(policy: SigningPolicy, pins: PayeePins): EvmWallet;
+}
+
+/** A wallet with a Solana key: Ed25519 sign-in, SPL USDC payments through `@x402/svm`. */
+export interface SolanaWallet extends WalletCommon {
+  readonly kind: 'solana';
+  /** Base58 public key. */
+  readonly address: string;
+  readonly signer: SolanaSigner;
+  withPolicy(policy: SigningPolicy, pins: PayeePins): SolanaWallet;
+}
+
+/** Either kind: every adapter takes both. */
+export type Wallet = EvmWallet | SolanaWallet;
+
+/**
+ * `{ privateKey }` (0x hex) or `{ account }` → an EVM wallet; `{ solanaPrivateKey }` (base58 64-byte secret key
+ * or 32-byte seed) or `{ solanaSigner }` (a @solana/kit signer) → a Solana wallet.
+ */
+export function createWallet(source: SolanaSignerSource, options?: WalletOptions): SolanaWallet;
+export function createWallet(source: SignerSource, options?: WalletOptions): EvmWallet;
+export function createWallet(source: SignerSource | SolanaSignerSource, options?: WalletOptions): Wallet;
+export function createWallet(source: SignerSource | SolanaSignerSource, options: WalletOptions = {}): Wallet {
+  const signer =
+    source && typeof source === 'object' && isSolanaSource(source)
+      ? toSolanaSigner(source)
+      : toSigner(source as SignerSource, { offThread: options.signOffThread ?? true });
   const baseURL = (options.baseURL ?? process.env.VENICE_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   const signIn = createSignInFactory(signer, baseURL, {
     ...options.signIn,
-    // Private keys sign ahead (in batches, off the event loop by default); external signers only on demand.
+    // EVM private keys sign ahead (in batches, off the event loop by default); Ed25519 signs in microseconds
+    // and external signers only on demand.
     defaultPresign: 'privateKey' in source ? 4 : 0,
   });
   return build(
@@ -86,7 +128,7 @@ export function createWallet(source: SignerSource, options: WalletOptions = {}):
 }
 
 function build(
-  signer: Signer,
+  signer: Signer | SolanaSigner,
   baseURL: string,
   signIn: ReturnType<typeof createSignInFactory>,
   options: WalletOptions,
@@ -101,21 +143,25 @@ function build(
     signingPolicy,
     payeePins,
     paymentShape: options.paymentShape,
+    solanaRpcUrl: options.solanaRpcUrl,
   };
-  const wallet: Wallet = {
+  const wallet = {
+    kind: 'kind' in signer ? signer.kind : 'evm',
     address: signer.address,
     signer,
     baseURL,
     signInHeaderName: signIn.headerName,
-    signIn: (resourceUrl) => signIn.signIn(resourceUrl),
-    applySignInChallenge: (info) => signIn.applyChallenge(info),
+    signIn: (resourceUrl?: string) => signIn.signIn(resourceUrl),
+    applySignInChallenge: (info: SiwxChallengeInfo) => signIn.applyChallenge(info),
     balance: () => getBalance(ctx),
-    topUp: (amountUsd) => topUp(ctx, amountUsd),
+    topUp: (amountUsd: number) => topUp(ctx, amountUsd),
     topUpQuote: () => topUpQuote(ctx),
-    transactions: (page) => getTransactions(ctx, page),
-    allTransactions: (pageSize) => iterateTransactions(ctx, pageSize),
-    withPolicy: (policy, pins) => build(signer, baseURL, signIn, options, policy, pins),
-  };
+    transactions: (page?: { limit?: number; offset?: number }) => getTransactions(ctx, page),
+    allTransactions: (pageSize?: number) => iterateTransactions(ctx, pageSize),
+    signPayment: (requirement: AcceptedRequirement, opts?: SignPaymentOptions) =>
+      signPayment(signer, requirement, { solanaRpcUrl: options.solanaRpcUrl, ...opts }),
+    withPolicy: (policy: SigningPolicy, pins: PayeePins) => build(signer, baseURL, signIn, options, policy, pins),
+  } as Wallet;
   // Serialisation and inspection show the address only.
   Object.defineProperties(wallet, {
     toJSON: { value: () => ({ address: signer.address, baseURL }), enumerable: false },

@@ -4,10 +4,9 @@ import {
   ProtocolError,
   readPaymentRequired,
   type SignedPayment,
-  type Signer,
   type SigningPolicy,
   selectRequirement,
-  signPayment,
+  type Wallet,
 } from '@venice-x402/core';
 
 /** A Venice balance 402 (case B) or credentials 402 (case A) rather than a pay-per-call quote. */
@@ -24,9 +23,16 @@ export function readQuote(response: Response, body: unknown): PaymentRequired {
   return quote;
 }
 
-/** Validates the quote against the signing policy. Throws QuoteRejectedError; nothing is signed here. */
-export function chooseRequirement(quote: PaymentRequired, policy: SigningPolicy): AcceptedRequirement {
-  return selectRequirement(quote, policy);
+/**
+ * Validates the quote against the signing policy, for the wallet's chain (Base or Solana). Throws
+ * QuoteRejectedError; nothing is signed here.
+ */
+export function chooseRequirement(
+  quote: PaymentRequired,
+  policy: SigningPolicy,
+  family: 'evm' | 'solana' = 'evm',
+): AcceptedRequirement {
+  return selectRequirement(quote, policy, family);
 }
 
 /**
@@ -37,11 +43,11 @@ export const PAY_PER_CALL_VALIDITY_SECONDS = 300;
 
 /** Signs an accepted requirement in the layout the quote's protocol version expects. */
 export function signFor(
-  signer: Signer,
+  wallet: Wallet,
   quote: PaymentRequired,
   requirement: AcceptedRequirement,
 ): Promise<SignedPayment> {
-  return signPayment(signer, requirement, {
+  return wallet.signPayment(requirement, {
     shape: quote.x402Version >= 2 ? 'v2' : 'v1',
     resource: quote.resource,
     validForSeconds: PAY_PER_CALL_VALIDITY_SECONDS,

@@ -61,7 +61,7 @@ export async function preparePayment(call: PaidCall, url: URL, quote: PaymentReq
       details: { origin: url.origin, disputed: true },
     });
   }
-  const requirement = chooseRequirement(quote, ctx.budget.signingPolicy);
+  const requirement = chooseRequirement(quote, ctx.budget.signingPolicy, ctx.wallet!.kind);
   const key = quoteKey(url, call.info.route, call.model);
   if (ctx.lastQuoted.size > 10_000 && !ctx.lastQuoted.has(key)) ctx.lastQuoted.clear();
   ctx.lastQuoted.set(key, requirement.amountMicros);
@@ -70,7 +70,7 @@ export async function preparePayment(call: PaidCall, url: URL, quote: PaymentReq
     if (fromCache && held !== undefined) return false;
     await call.hold(requirement.amountMicros);
   }
-  const signed = await signFor(ctx.wallet!.signer, quote, requirement);
+  const signed = await signFor(ctx.wallet!, quote, requirement);
   call.payment = { name: signed.headerName, value: signed.header, amountMicros: signed.amountMicros, fromCache };
   call.paymentSent = false;
   return true;

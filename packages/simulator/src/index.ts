@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BASE_USDC, usdToMicros } from '@venice-x402/core';
+import { BASE_USDC, ConfigError, isSolanaAddress, usdToMicros } from '@venice-x402/core';
 import { type Address, getAddress } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import type { AnvilChain } from './chain/anvil.js';
@@ -10,12 +10,15 @@ import { anvilSettler, ledgerSettler, type Settler } from './payments.js';
 import { createSimulatorServer, listen, type SimulatorStats } from './server.js';
 import { chainVerifier, offlineVerifier } from './signatures.js';
 import { createSiwxVerifier } from './siwx-verify.js';
+import type { SolanaSettler } from './solana/settle.js';
+import type { SolanaChain } from './solana/svm.js';
 
 export type { FaultKind, FaultRule, HostileQuote } from './faults.js';
 export type { LedgerRow, PaygPayment } from './ledger.js';
 export { Ledger } from './ledger.js';
 export { DEFAULT_MODELS, type PriceOverrides, type SimModel } from './models.js';
 export type { SimulatorStats } from './server.js';
+export type { SolanaChain } from './solana/svm.js';
 
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */
@@ -25,6 +28,13 @@ export interface SimulatorOptions {
   chain?: 'ledger' | 'anvil';
   /** `venice` (default): Venice's SIWX + prepaid balance API. `payg`: an x402 v2 pay-per-call gateway. */
   mode?: 'venice' | 'payg';
+  /**
+   * Settle Solana payments for real: an in-process Solana VM (the optional `litesvm` package) with the SPL Token
+   * program and a 6-decimal USDC mint at the mainnet USDC address, `@x402/svm`'s facilitator as fee payer, and a
+   * JSON-RPC endpoint for clients at `solanaRpcUrl`. Combines with either `chain`. Default false: the Solana
+   * option is still advertised (as Venice does) but nothing settles on it.
+   */
+  solana?: boolean;
   prices?: PriceOverrides;
   faults?: FaultRule[];
   /** Seed for fault sampling. */
@@ -60,11 +70,23 @@ export interface Simulator {
   payTo: Address;
   /** The USDC contract (Base USDC address in both chain modes). */
   usdc: Address;
-  /** Gives `address` test USDC to pay with (minted on-chain in anvil mode). */
+  /**
+   * Gives `address` test USDC to pay with (minted on-chain in anvil mode). A base58 address is funded on the
+   * Solana VM (`fundSolana`).
+   */
   fund(address: string, usd: number): Promise<void>;
   /** Credits Venice balance directly, as a manual TOP_UP row. */
   credit(address: string, usd: number): void;
+  /** USDC base units held by `address` (a base58 address: its Solana USDC token account). */
   usdcBalance(address: string): Promise<bigint>;
+  /** `solana: true`: mints test USDC to the base58 `address`'s token account on the Solana VM. */
+  fundSolana(address: string, usd: number): Promise<void>;
+  /** `solana: true`: USDC (base units) in the base58 `address`'s token account; 0 when it has none. */
+  solanaUsdcBalance(address: string): Promise<bigint>;
+  /** `solana: true`: JSON-RPC for Solana clients (`createWallet(…, { solanaRpcUrl })`). */
+  solanaRpcUrl?: string;
+  /** `solana: true`: the VM, its USDC mint, receiver (`payTo`) and fee payer. */
+  solana?: SolanaChain;
   ledger: Ledger;
   stats: SimulatorStats;
   chain?: AnvilChain;
@@ -100,6 +122,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   } else {
     settler = ledgerSettler();
   }
+  let solana: SolanaSettler | undefined;
+  if (options.solana) {
+    try {
+      const [{ startSolana }, { solanaSettler }] = await Promise.all([
+        import('./solana/svm.js'),
+        import('./solana/settle.js'),
+      ]);
+      solana = await solanaSettler(await startSolana());
+    } catch (error) {
+      await chain?.stop();
+      throw error;
+    }
+  }
   const apiKeys = new Map<string, string>();
   for (const [key, usd] of Object.entries(options.apiKeys ?? {})) {
     const hash = createHash('sha256').update(key).digest('hex');
@@ -126,6 +161,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     concurrencyLimit: options.concurrencyLimit ?? 5,
     stats,
     now,
+    solana,
   });
   let port: number;
   try {
@@ -135,6 +171,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     throw error;
   }
   const url = `http://${host}:${port}`;
+  const needSolana = () => {
+    if (!solana) throw new ConfigError('Solana helpers need startSimulator({ solana: true })');
+    return solana.chain;
+  };
+  async function fundSolana(address: string, usd: number) {
+    await needSolana().fund(address, usdToMicros(usd));
+  }
+  async function solanaUsdcBalance(address: string) {
+    return needSolana().usdcBalance(address);
+  }
   return {
     url,
     baseURL: mode === 'payg' ? `${url}/v1` : `${url}/api/v1`,
@@ -142,9 +188,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     mode,
     payTo,
     usdc,
-    fund: (address, usd) => settler.fund(getAddress(address), usdToMicros(usd)),
+    fund: (address, usd) =>
+      isSolanaAddress(address) ? fundSolana(address, usd) : settler.fund(getAddress(address), usdToMicros(usd)),
     credit: (address, usd) => void ledger.credit(address, usdToMicros(usd)),
-    usdcBalance: (address) => settler.usdcBalance(getAddress(address)),
+    usdcBalance: (address) =>
+      isSolanaAddress(address) ? solanaUsdcBalance(address) : settler.usdcBalance(getAddress(address)),
+    fundSolana,
+    solanaUsdcBalance,
+    solanaRpcUrl: solana ? `${url}/solana-rpc` : undefined,
+    solana: solana?.chain,
     ledger,
     stats,
     chain,

@@ -22,6 +22,10 @@ export interface PaygPayment {
   createdAt: string;
 }
 
+/** Ledger key of an account: EVM addresses and API-key ids compare case-insensitively, base58 (Solana) exactly. */
+export const accountKey = (account: string): string =>
+  /^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(account) ? account : account.toLowerCase();
+
 /**
  * The simulator's books: Venice credit per wallet (or API key), its transaction rows, and every
  * pay-per-call payment. Amounts are integer micro-USD.
@@ -33,11 +37,11 @@ export class Ledger {
   constructor(private readonly now: () => number = Date.now) {}
 
   balance(account: string): bigint {
-    return this.balances.get(account.toLowerCase()) ?? 0n;
+    return this.balances.get(accountKey(account)) ?? 0n;
   }
 
   transactions(account: string): LedgerRow[] {
-    return [...(this.rows.get(account.toLowerCase()) ?? [])].reverse();
+    return [...(this.rows.get(accountKey(account)) ?? [])].reverse();
   }
 
   private push(
@@ -47,7 +51,7 @@ export class Ledger {
     requestId: string | null,
     modelId: string | null,
   ) {
-    const key = account.toLowerCase();
+    const key = accountKey(account);
     const after = this.balance(key) + amountMicros;
     this.balances.set(key, after);
     const row: LedgerRow = {
@@ -77,7 +81,7 @@ export class Ledger {
   }
 
   refund(account: string, requestId: string): bigint {
-    const charged = (this.rows.get(account.toLowerCase()) ?? [])
+    const charged = (this.rows.get(accountKey(account)) ?? [])
       .filter((r) => r.requestId === requestId && r.type === 'CHARGE')
       .reduce((sum, r) => sum - r.amountMicros, 0n);
     if (charged > 0n) this.push(account, 'REFUND', charged, requestId, null);
@@ -87,7 +91,7 @@ export class Ledger {
   /** Net amount charged to an account (charges minus refunds), in micro-USD. */
   totalCharged(account: string): bigint {
     let total = 0n;
-    for (const r of this.rows.get(account.toLowerCase()) ?? []) {
+    for (const r of this.rows.get(accountKey(account)) ?? []) {
       if (r.type === 'CHARGE') total -= r.amountMicros;
       if (r.type === 'REFUND') total -= r.amountMicros;
     }
@@ -96,7 +100,7 @@ export class Ledger {
 
   chargesByRequest(account: string): Map<string, bigint> {
     const out = new Map<string, bigint>();
-    for (const r of this.rows.get(account.toLowerCase()) ?? []) {
+    for (const r of this.rows.get(accountKey(account)) ?? []) {
       if (!r.requestId || r.type === 'TOP_UP') continue;
       out.set(r.requestId, (out.get(r.requestId) ?? 0n) - r.amountMicros);
     }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { formatUsd } from '@venice-x402/core';
 import { type Address, getAddress } from 'viem';
 import type { FaultInjector, FaultRule, HostileQuote } from './faults.js';
-import type { Ledger } from './ledger.js';
+import { accountKey, type Ledger, type PaygPayment } from './ledger.js';
 import { countTokens, modelToJson, type SimModel, tokenCostMicros } from './models.js';
 import {
   checkAgainstAdvertised,
@@ -15,7 +15,14 @@ import {
   verifyPayment,
 } from './payments.js';
 import { RATE_LIMITED, RateLimiter, X402_ROUTE_LIMITS } from './rate-limits.js';
-import { type ChallengeContext, caseA, caseB, topUpDiscovery } from './routes/challenges.js';
+import {
+  type ChallengeContext,
+  caseA,
+  caseB,
+  SOLANA_NETWORK,
+  solanaOption,
+  topUpDiscovery,
+} from './routes/challenges.js';
 import {
   chatJson,
   chatStream,
@@ -29,6 +36,11 @@ import {
 import { responsesJson, responsesStream } from './routes/responses.js';
 import type { SignatureVerifier } from './signatures.js';
 import type { createSiwxVerifier } from './siwx-verify.js';
+import { settleSolanaPerCall } from './solana/payg.js';
+import { decodeSolanaPayment } from './solana/payments.js';
+import { answerSolanaRpc } from './solana/rpc.js';
+import type { SolanaSettler } from './solana/settle.js';
+import { settleSolanaTopUp } from './solana/top-up.js';
 
 export interface ServerDeps {
   mode: 'venice' | 'payg';
@@ -46,6 +58,8 @@ export interface ServerDeps {
   concurrencyLimit: number;
   stats: SimulatorStats;
   now: () => number;
+  /** `solana: true`: Solana payments settle on litesvm, and `/solana-rpc` answers for it. */
+  solana?: SolanaSettler;
 }
 
 export interface SimulatorStats {
@@ -122,7 +136,12 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       asset: deps.asset,
       domain: 'api.venice.ai',
       resourceUrl: `http://${host}/api/v1${path}`,
+      solana: solanaContext(),
     };
+  }
+
+  function solanaContext() {
+    return deps.solana && { payTo: deps.solana.chain.payTo as string, feePayer: deps.solana.chain.feePayer.address };
   }
 
   function hostile(quote: any, kind: HostileQuote | undefined) {
@@ -250,7 +269,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
         deps.stats.rejected[result.code] = (deps.stats.rejected[result.code] ?? 0) + 1;
         return json(res, 401, { error: result.error, code: result.code });
       }
-      account = result.address.toLowerCase();
+      account = result.account;
       isWallet = true;
     } else {
       const auth = header(req, 'authorization');
@@ -296,9 +315,11 @@ export function createSimulatorServer(deps: ServerDeps): Server {
   }
 
   async function walletRead(req: IncomingMessage, res: ServerResponse, path: string, kind: string, wallet: string) {
-    if (!/^0x[0-9a-fA-F]{40}$/.test(wallet))
+    // venice-wire §2: `^(0x[a-fA-F0-9]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$`; EVM lowercased, Solana case-sensitive.
+    if (!/^(0x[0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$/.test(wallet))
       return json(res, 400, { error: 'Invalid wallet address', details: { _errors: ['Invalid address'] } });
-    if (rateLimited(res, kind === 'balance' ? limiters.balance : limiters.transactions, wallet.toLowerCase())) return;
+    const account = accountKey(wallet);
+    if (rateLimited(res, kind === 'balance' ? limiters.balance : limiters.transactions, account)) return;
     const siwx = header(req, 'sign-in-with-x') ?? header(req, 'x-sign-in-with-x');
     if (!siwx) {
       const a = caseA(challengeContext(req, path), false);
@@ -306,10 +327,9 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     }
     const result = await deps.verifySiwx(siwx);
     if (!result.ok) return json(res, 401, { error: 'Invalid Sign-in-with-x signature' });
-    if (result.address.toLowerCase() !== wallet.toLowerCase()) {
+    if (result.account !== account) {
       return json(res, 403, { error: `You can only access ${kind} for your own wallet` });
     }
-    const account = wallet.toLowerCase();
     const usd = (m: bigint) => Number(m) / 1e6;
     if (kind === 'balance') {
       const balance = deps.ledger.balance(account);
@@ -364,14 +384,26 @@ export function createSimulatorServer(deps: ServerDeps): Server {
           : topUpDiscovery(challengeContext(req, path));
       return json(res, 402, doc, { 'payment-required': b64(doc) });
     }
-    const decoded = decodePayment(headerValue);
+    const advertised = topUpDiscovery(challengeContext(req, path)).accepts;
+    const solana = decodeSolanaPayment(headerValue);
+    if (solana && 'status' in solana) return json(res, solana.status, { error: solana.code, message: solana.message });
+    const decoded = solana ?? decodePayment(headerValue);
     if ('status' in decoded) return json(res, decoded.status, { error: decoded.code, message: decoded.message });
-    const key = `${decoded.authorization.from.toLowerCase()}:${decoded.authorization.nonce}`;
+    const key =
+      'messageHash' in decoded
+        ? `svm:${decoded.messageHash}`
+        : `${decoded.authorization.from.toLowerCase()}:${decoded.authorization.nonce}`;
     const done = topUpsDone.get(key);
     if (done) return json(res, done.status, done.body, done.headers); // one authorization credits once
     if (topUpsInProgress.has(key))
       return json(res, 409, { error: 'PAYMENT_IN_PROGRESS', message: 'This payment is being settled' });
-    const work = settleTopUp(decoded, topUpDiscovery(challengeContext(req, path)).accepts);
+    const work =
+      'messageHash' in decoded
+        ? settleSolanaTopUp(deps.solana, decoded, advertised, deps.ledger).then((outcome) => {
+            if (outcome.status === 200) deps.stats.topUps++;
+            return outcome;
+          })
+        : settleTopUp(decoded, advertised);
     topUpsInProgress.set(key, work);
     try {
       const outcome = await work;
@@ -464,17 +496,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
         x402Version: 2,
         error: 'Payment required',
         resource: { url: `http://${host}${path}`, description: 'Pay-per-call inference', mimeType: 'application/json' },
-        accepts: [
-          {
-            scheme: 'exact',
-            network: 'eip155:8453',
-            amount: quote.micros.toString(),
-            asset: deps.asset,
-            payTo: deps.payTo,
-            maxTimeoutSeconds: 60,
-            extra: { name: 'USD Coin', version: '2' },
-          },
-        ],
+        accepts: paygAccepts(quote.micros),
       };
       return fault?.kind === 'hostile_quote' ? hostile(doc, fault.hostile) : doc;
     };
@@ -484,39 +506,19 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       return json(res, 402, doc, { 'payment-required': b64(doc) });
     }
     if (applyGenericFault(fault, res)) return;
-    const decoded = decodePayment(payment);
     const reject = (message: string) => {
       const doc = { ...required(), error: message };
       return json(res, 402, doc, { 'payment-required': b64(doc) });
     };
-    if ('status' in decoded) return reject(decoded.message);
-    const nowSeconds = Math.floor(deps.now() / 1000);
-    const problem =
-      (await verifyPayment(decoded, {
-        payTo: deps.payTo,
-        asset: deps.asset,
-        minMicros: quote.micros,
-        maxMicros: quote.micros,
-        nowSeconds,
-        signatures: deps.signatures,
-      })) ?? checkAgainstAdvertised(decoded, required().accepts, nowSeconds);
-    if (problem) return reject(problem.message);
-    const settled = await deps.settler.settle(decoded, deps.asset);
-    if ('status' in settled) return reject(settled.message);
-    deps.ledger.paygPayments.push({
-      payer: decoded.authorization.from,
-      amountMicros: decoded.authorization.value,
-      route: path,
-      nonce: decoded.authorization.nonce,
-      transaction: settled.transaction,
-      createdAt: new Date(deps.now()).toISOString(),
-    });
+    const paid = await settlePerCall(payment, quote.micros, required().accepts);
+    if ('message' in paid) return reject(paid.message);
+    deps.ledger.paygPayments.push({ ...paid.record, route: path, createdAt: new Date(deps.now()).toISOString() });
     deps.stats.paidCalls++;
     const receipt = b64({
       success: true,
-      network: 'eip155:8453',
-      payer: decoded.authorization.from,
-      transaction: settled.transaction,
+      network: paid.network,
+      payer: paid.record.payer,
+      transaction: paid.record.transaction,
     });
     if (path === '/v1/chat/completions') {
       if (body.stream) {
@@ -536,6 +538,71 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       return json(res, 200, answer.body, { 'payment-response': receipt });
     }
     return anthropicMessage(body, res, receipt);
+  }
+
+  /** Verifies and settles one per-call payment, EVM (EIP-3009) or Solana (SPL transfer). */
+  async function settlePerCall(
+    header: string,
+    micros: bigint,
+    advertised: ReturnType<typeof paygAccepts>,
+  ): Promise<{ network: string; record: Omit<PaygPayment, 'route' | 'createdAt'> } | PaymentProblem> {
+    const solana = decodeSolanaPayment(header);
+    if (solana) {
+      if ('status' in solana) return solana;
+      const settled = await settleSolanaPerCall(deps.solana, solana, micros, advertised);
+      if ('status' in settled) return settled;
+      return {
+        network: SOLANA_NETWORK,
+        record: {
+          payer: settled.payer,
+          amountMicros: solana.amount,
+          nonce: solana.id,
+          transaction: settled.transaction,
+        },
+      };
+    }
+    const decoded = decodePayment(header);
+    if ('status' in decoded) return decoded;
+    const nowSeconds = Math.floor(deps.now() / 1000);
+    const problem =
+      (await verifyPayment(decoded, {
+        payTo: deps.payTo,
+        asset: deps.asset,
+        minMicros: micros,
+        maxMicros: micros,
+        nowSeconds,
+        signatures: deps.signatures,
+      })) ??
+      checkAgainstAdvertised(
+        decoded,
+        advertised.filter((a) => a.network.startsWith('eip155')),
+        nowSeconds,
+      );
+    if (problem) return problem;
+    const settled = await deps.settler.settle(decoded, deps.asset);
+    if ('status' in settled) return settled;
+    const a = decoded.authorization;
+    return {
+      network: 'eip155:8453',
+      record: { payer: a.from, amountMicros: a.value, nonce: a.nonce, transaction: settled.transaction },
+    };
+  }
+
+  /** The options of a pay-per-call quote: USDC on Base, and on Solana when the simulator runs a Solana VM. */
+  function paygAccepts(micros: bigint) {
+    const amount = micros.toString();
+    const evm = {
+      scheme: 'exact',
+      network: 'eip155:8453',
+      amount,
+      asset: deps.asset as string,
+      payTo: deps.payTo as string,
+      maxTimeoutSeconds: 60,
+      extra: { name: 'USD Coin', version: '2' } as Record<string, string>,
+    };
+    if (!deps.solana) return [evm];
+    const ctx = { payTo: deps.payTo, domain: '', resourceUrl: '', solana: solanaContext() };
+    return [evm, solanaOption(ctx, amount, SOLANA_NETWORK, 60)];
   }
 
   function anthropicMessage(body: any, res: ServerResponse, receipt: string) {
@@ -610,11 +677,24 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     });
   }
 
+  async function solanaRpc(req: IncomingMessage, res: ServerResponse) {
+    const raw = await readBody(req);
+    if (!deps.solana || req.method !== 'POST') return json(res, 404, { error: 'Not found' });
+    let request: unknown;
+    try {
+      request = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return json(res, 200, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
+    }
+    return json(res, 200, await answerSolanaRpc(deps.solana.chain, request));
+  }
+
   return createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     deps.stats.requests++;
     try {
       if (url.pathname === '/_simulator/faucet' && req.method === 'POST') return await faucet(req, res);
+      if (url.pathname === '/solana-rpc') return await solanaRpc(req, res);
       if (deps.mode === 'payg') {
         deps.stats.byRoute[url.pathname] = (deps.stats.byRoute[url.pathname] ?? 0) + 1;
         return await handlePayg(url.pathname, req, res);

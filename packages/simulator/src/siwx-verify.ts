@@ -2,10 +2,15 @@ import siweParser from '@spruceid/siwe-parser';
 import { getAddress, isAddress } from 'viem';
 import { createSiweMessage } from 'viem/siwe';
 import { offlineVerifier, type SignatureVerifier } from './signatures.js';
+import { isSolanaPayload } from './solana/siwx-parse.js';
+import { parseSolanaSignIn } from './solana/siwx-verify.js';
 
 export interface SiwxOk {
   ok: true;
-  address: `0x${string}`;
+  /** EIP-55 (EVM) or base58 (Solana). */
+  address: string;
+  /** Ledger key: lowercased EVM address, or the base58 address as is (Solana addresses are case-sensitive). */
+  account: string;
 }
 export interface SiwxFail {
   ok: false;
@@ -19,6 +24,23 @@ export interface SiwxVerifierOptions {
   /** Offline EIP-191 recovery by default; a chain verifier also accepts smart accounts (EIP-1271, ERC-6492). */
   signatures?: SignatureVerifier;
   now?: () => number;
+}
+
+/** What the chain-independent checks need from a parsed message. */
+export interface SignInFields {
+  domain: string;
+  nonce: string;
+  issuedAt: Date;
+  expirationTime?: Date;
+  notBefore?: Date;
+}
+
+/** A sign-in whose message parsed and agrees with its payload; its signature is not checked yet. */
+export interface ParsedSignIn {
+  fields: SignInFields;
+  address: string;
+  account: string;
+  checkSignature(): Promise<boolean>;
 }
 
 interface SiweFields {
@@ -84,44 +106,9 @@ export function createSiwxVerifier(options: SiwxVerifierOptions) {
     if (typeof payload.address !== 'string' || typeof payload.signature !== 'string') {
       return fail('INVALID_PAYLOAD', 'Sign-in-with-X payload is missing address, message or signature');
     }
-    let message = payload.message;
-    if (message === undefined && typeof payload.domain === 'string') {
-      // Structured form: rebuild the text the client must have signed.
-      try {
-        message = createSiweMessage({
-          address: getAddress(payload.address),
-          chainId: Number(String(payload.chainId ?? '').replace(/^eip155:/, '')),
-          domain: payload.domain,
-          uri: payload.uri,
-          version: '1',
-          nonce: payload.nonce,
-          issuedAt: new Date(payload.issuedAt),
-          expirationTime: payload.expirationTime ? new Date(payload.expirationTime) : undefined,
-          notBefore: payload.notBefore ? new Date(payload.notBefore) : undefined,
-          statement: payload.statement,
-        });
-      } catch {
-        return fail('INVALID_MESSAGE', 'Sign-in-with-X structured fields are invalid');
-      }
-    }
-    if (typeof message !== 'string') return fail('INVALID_PAYLOAD', 'Sign-in-with-X payload is missing the message');
-    if (!isAddress(payload.address, { strict: false }))
-      return fail('INVALID_WALLET', 'Sign-in-with-X authentication failed');
-    const fields = parseStrict(message);
-    if (!fields) {
-      if (!/^Nonce: /m.test(message)) return fail('MISSING_NONCE', 'Sign-in-with-X message has no nonce');
-      return fail('INVALID_MESSAGE', 'Sign-in-with-X message is not a valid EIP-4361 message');
-    }
-    if (fields.address.toLowerCase() !== payload.address.toLowerCase()) {
-      return fail('ADDRESS_MISMATCH', 'Sign-in-with-X address does not match the message');
-    }
-    if (payload.chainId !== undefined) {
-      const m = /^(?:eip155:)?(\d+)$/.exec(String(payload.chainId));
-      if (!m) return fail('INVALID_CHAIN_ID', 'Sign-in-with-X authentication failed');
-      if (Number(m[1]) !== fields.chainId)
-        return fail('CHAIN_MISMATCH', 'Sign-in-with-X chainId disagrees with the message');
-    }
-    if (fields.chainId !== 8453) return fail('UNSUPPORTED_CHAIN', 'Sign-in-with-X chain must be Base (8453)');
+    const parsed = isSolanaPayload(payload) ? parseSolanaSignIn(payload) : parseEvmSignIn(payload, signatures);
+    if ('ok' in parsed) return parsed;
+    const { fields } = parsed;
     const domain = fields.domain
       .replace(/^[a-z]+:\/\//i, '')
       .replace(/[:/].*$/, '')
@@ -138,16 +125,60 @@ export function createSiwxVerifier(options: SiwxVerifierOptions) {
     }
     if (fields.notBefore && fields.notBefore.getTime() > t)
       return fail('NOT_BEFORE', 'Sign-in-with-X message is not valid yet');
-    const valid = await signatures.message({
-      address: getAddress(payload.address),
-      message,
-      signature: payload.signature as `0x${string}`,
-    });
-    if (!valid) return fail('INVALID_SIGNATURE', 'Sign-in-with-X signature does not verify');
-    const key = `${payload.address.toLowerCase()}:${fields.nonce}`;
+    if (!(await parsed.checkSignature())) return fail('INVALID_SIGNATURE', 'Sign-in-with-X signature does not verify');
+    const key = `${parsed.account}:${fields.nonce}`;
     sweep(t);
     if (used.has(key)) return fail('NONCE_REUSED', 'Sign-in-with-X nonce has already been used');
     used.set(key, t + NONCE_MEMORY_MS);
-    return { ok: true, address: getAddress(payload.address) };
+    return { ok: true, address: parsed.address, account: parsed.account };
+  };
+}
+
+/** The EVM half: strict EIP-4361, Base only, EIP-191 (or, on a chain, EIP-1271 / ERC-6492) signatures. */
+function parseEvmSignIn(payload: Record<string, any>, signatures: SignatureVerifier): ParsedSignIn | SiwxFail {
+  let message = payload.message;
+  if (message === undefined && typeof payload.domain === 'string') {
+    // Structured form: rebuild the text the client must have signed.
+    try {
+      message = createSiweMessage({
+        address: getAddress(payload.address),
+        chainId: Number(String(payload.chainId ?? '').replace(/^eip155:/, '')),
+        domain: payload.domain,
+        uri: payload.uri,
+        version: '1',
+        nonce: payload.nonce,
+        issuedAt: new Date(payload.issuedAt),
+        expirationTime: payload.expirationTime ? new Date(payload.expirationTime) : undefined,
+        notBefore: payload.notBefore ? new Date(payload.notBefore) : undefined,
+        statement: payload.statement,
+      });
+    } catch {
+      return fail('INVALID_MESSAGE', 'Sign-in-with-X structured fields are invalid');
+    }
+  }
+  if (typeof message !== 'string') return fail('INVALID_PAYLOAD', 'Sign-in-with-X payload is missing the message');
+  if (!isAddress(payload.address, { strict: false }))
+    return fail('INVALID_WALLET', 'Sign-in-with-X authentication failed');
+  const fields = parseStrict(message);
+  if (!fields) {
+    if (!/^Nonce: /m.test(message)) return fail('MISSING_NONCE', 'Sign-in-with-X message has no nonce');
+    return fail('INVALID_MESSAGE', 'Sign-in-with-X message is not a valid EIP-4361 message');
+  }
+  if (fields.address.toLowerCase() !== payload.address.toLowerCase()) {
+    return fail('ADDRESS_MISMATCH', 'Sign-in-with-X address does not match the message');
+  }
+  if (payload.chainId !== undefined) {
+    const m = /^(?:eip155:)?(\d+)$/.exec(String(payload.chainId));
+    if (!m) return fail('INVALID_CHAIN_ID', 'Sign-in-with-X authentication failed');
+    if (Number(m[1]) !== fields.chainId)
+      return fail('CHAIN_MISMATCH', 'Sign-in-with-X chainId disagrees with the message');
+  }
+  if (fields.chainId !== 8453) return fail('UNSUPPORTED_CHAIN', 'Sign-in-with-X chain must be Base (8453)');
+  const address = getAddress(payload.address);
+  return {
+    fields,
+    address,
+    account: address.toLowerCase(),
+    checkSignature: () => signatures.message({ address, message, signature: payload.signature as `0x${string}` }),
   };
 }

@@ -14,7 +14,7 @@ async function loadSimulator(): Promise<typeof import('@venice-x402/simulator')>
 /** Runs the offline simulator until interrupted. */
 export async function serve(
   opts: GlobalOptions,
-  args: { port?: string; chain?: string; mode?: string; 'no-balance-header'?: boolean },
+  args: { port?: string; chain?: string; mode?: string; 'no-balance-header'?: boolean; solana?: boolean },
 ) {
   const { startSimulator } = await loadSimulator();
   const sim = await startSimulator({
@@ -22,6 +22,7 @@ export async function serve(
     chain: args.chain === 'anvil' ? 'anvil' : 'ledger',
     mode: args.mode === 'payg' ? 'payg' : 'venice',
     balanceHeader: !args['no-balance-header'],
+    solana: args.solana === true,
   });
   const info = {
     baseURL: sim.baseURL,
@@ -29,11 +30,20 @@ export async function serve(
     mode: sim.mode,
     chain: sim.chain ? { rpcUrl: sim.chain.rpcUrl, chainId: 8453, usdc: sim.usdc } : undefined,
     payTo: sim.payTo,
+    solana: sim.solana
+      ? {
+          rpcUrl: sim.solanaRpcUrl,
+          usdc: sim.solana.mint,
+          payTo: sim.solana.payTo,
+          feePayer: sim.solana.feePayer.address,
+        }
+      : undefined,
   };
   if (opts.json) process.stdout.write(`${JSON.stringify(info)}\n`);
   else {
     process.stdout.write(`venice-x402 simulator (${sim.mode}${sim.chain ? ', anvil' : ''}) at ${sim.baseURL}\n`);
     if (sim.chain) process.stdout.write(`anvil RPC ${sim.chain.rpcUrl} · chain 8453 · USDC ${sim.usdc}\n`);
+    if (sim.solana) process.stdout.write(`Solana VM RPC ${sim.solanaRpcUrl} · USDC ${sim.solana.mint}\n`);
     process.stdout.write(`fund a wallet with test USDC: venice-x402 faucet <address> 20 --base-url ${sim.baseURL}\n`);
     process.stdout.write(
       `export VENICE_BASE_URL=${sim.baseURL} VENICE_SIGN_IN_DOMAIN=api.venice.ai  # it checks sign-ins as Venice does\nCtrl-C to stop.\n`,

@@ -4,6 +4,7 @@ import { BASE_NETWORK, BASE_USDC } from '../constants.js';
 import { ConfigError } from '../errors.js';
 import { lazy, zod } from '../lazy.js';
 import { type Micros, usdToMicros } from '../money.js';
+import { SOLANA_NETWORK, SOLANA_USDC } from '../solana/constants.js';
 import type { SigningPolicy } from '../x402/quote.js';
 
 function build() {
@@ -35,8 +36,10 @@ function build() {
       routes: globsSchema.default({}),
       signing: z
         .object({
-          networks: z.array(z.string()).default([BASE_NETWORK]),
-          assets: z.array(z.string()).default([BASE_USDC]),
+          /** CAIP-2 networks a payment may be signed on; a wallet signs only on its own chain (Base or Solana). */
+          networks: z.array(z.string()).default([BASE_NETWORK, SOLANA_NETWORK]),
+          /** Tokens: USDC on Base and on Solana. */
+          assets: z.array(z.string()).default([BASE_USDC, SOLANA_USDC]),
           payees: z.array(z.string()).default([]),
           maxTimeoutSeconds: z.number().int().positive().max(86_400).default(900),
           /** No single x402 payment (pay-per-call) above this. Default $1. */
@@ -44,8 +47,8 @@ function build() {
         })
         .strict()
         .default({
-          networks: [BASE_NETWORK],
-          assets: [BASE_USDC],
+          networks: [BASE_NETWORK, SOLANA_NETWORK],
+          assets: [BASE_USDC, SOLANA_USDC],
           payees: [],
           maxTimeoutSeconds: 900,
           maxPaymentUsd: 1,

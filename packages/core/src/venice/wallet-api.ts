@@ -5,8 +5,16 @@ import { formatUsd, type Micros, microsToUsd, usdToMicros } from '../money.js';
 import type { Signer } from '../signer.js';
 import type { SignInFactory } from '../siwx.js';
 import { findSiwxChallenge } from '../siwx.js';
+import { isSolanaSigner, type SolanaSigner } from '../solana/signer.js';
 import { decodePaymentResponse, parseWith, readPaymentRequired } from '../x402/codec.js';
-import { enforcePayeePin, type PayeePins, type SigningPolicy, selectRequirement } from '../x402/quote.js';
+import {
+  checkPin,
+  enforcePayeePin,
+  isAllowedPayee,
+  type PayeePins,
+  type SigningPolicy,
+  selectRequirement,
+} from '../x402/quote.js';
 import { type PaymentShape, signPayment } from '../x402/sign.js';
 import { type VeniceTransaction, veniceSchemas } from './schemas.js';
 
@@ -33,12 +41,12 @@ export interface TopUpResult {
   transaction?: string;
   network?: string;
   payTo: string;
-  /** EIP-3009 authorization nonce of the payment. */
+  /** The payment's id: its EIP-3009 authorization nonce, or the payer's Solana transaction signature. */
   paymentNonce: string;
 }
 
 export interface WalletApiContext {
-  signer: Signer;
+  signer: Signer | SolanaSigner;
   signIn: SignInFactory;
   baseURL?: string;
   fetch?: FetchLike;
@@ -46,6 +54,8 @@ export interface WalletApiContext {
   payeePins: PayeePins;
   /** Header layout for top-ups. Default `v2` (PAYMENT-SIGNATURE); `hybrid` matches Venice's official client. */
   paymentShape?: PaymentShape;
+  /** Solana wallets: the JSON-RPC endpoint payments read the mint and a blockhash from. */
+  solanaRpcUrl?: string;
 }
 
 /** GET a wallet route with a fresh sign-in; one re-sign on an expired / reused nonce. */
@@ -115,7 +125,10 @@ export interface TopUpQuote {
   pinned: boolean;
 }
 
-/** Discovery 402 → the Base USDC option the policy allows. Throws QuoteRejectedError / ProtocolError / TopUpError. */
+/**
+ * Discovery 402 → the USDC option of the wallet's chain (Base, or Solana) the policy allows. Throws
+ * QuoteRejectedError / ProtocolError / TopUpError.
+ */
 async function discoverTopUp(ctx: WalletApiContext) {
   const base = ctx.baseURL ?? DEFAULT_BASE_URL;
   const url = joinUrl(base, 'x402/top-up');
@@ -131,27 +144,20 @@ async function discoverTopUp(ctx: WalletApiContext) {
   if (!quote) throw new ProtocolError('Top-up 402 carries no payment requirements');
   // A top-up's size is bounded by the caller's amount and the $10,000 maximum, not the per-payment cap.
   const { maxAmountMicros: _cap, ...policyWithoutCap } = ctx.signingPolicy;
-  const req = selectRequirement(quote, policyWithoutCap);
+  const solana = isSolanaSigner(ctx.signer);
+  const req = selectRequirement(quote, policyWithoutCap, solana ? 'solana' : 'evm');
   if (req.amountMicros > TOP_UP_MAX_MICROS) {
     throw new QuoteRejectedError('amount', 'Advertised minimum exceeds the $10,000 top-up maximum');
   }
-  return { req, url, pinKey: `venice-top-up:${new URL(base).host}` };
+  // Venice's receiver differs per chain: each is pinned on its own.
+  return { req, url, pinKey: `venice-top-up:${new URL(base).host}${solana ? '|solana' : ''}` };
 }
 
 /** Previews a top-up: the validated quote, and whether its receiver is the pinned one. Signs nothing, pins nothing. */
 export async function topUpQuote(ctx: WalletApiContext): Promise<TopUpQuote> {
   const { req, pinKey } = await discoverTopUp(ctx);
   const pin = await ctx.payeePins.getPin(pinKey);
-  if (
-    pin &&
-    pin.toLowerCase() !== req.payTo.toLowerCase() &&
-    !ctx.signingPolicy.payees.some((p) => p.toLowerCase() === req.payTo.toLowerCase())
-  ) {
-    throw new QuoteRejectedError('payee_changed', `Payee changed from the pinned ${pin} to ${req.payTo}`, {
-      pinned: pin,
-      payTo: req.payTo,
-    });
-  }
+  if (!isAllowedPayee(ctx.signingPolicy, req)) checkPin(pin, req);
   return {
     payTo: req.payTo,
     network: req.network,
@@ -163,8 +169,8 @@ export async function topUpQuote(ctx: WalletApiContext): Promise<TopUpQuote> {
 }
 
 /**
- * x402 top-up: discovery 402 → pick Base USDC → validate the quote → sign one EIP-3009 payment →
- * settle. A 409 or an unanswered settlement re-sends the *same* signed payment (credited at most once);
+ * x402 top-up: discovery 402 → pick USDC on the wallet's chain → validate the quote → sign one payment
+ * (EIP-3009 on Base, an SPL transfer on Solana) → settle. A 409 or an unanswered settlement re-sends the *same* signed payment (credited at most once);
  * a second payment is never signed here.
  */
 export async function topUp(ctx: WalletApiContext, amountUsd: number): Promise<TopUpResult> {
@@ -192,6 +198,7 @@ export async function topUp(ctx: WalletApiContext, amountUsd: number): Promise<T
     shape: ctx.paymentShape ?? 'hybrid',
     amountMicros,
     resource: { url, description: 'Venice x402 top-up', mimeType: 'application/json' },
+    solanaRpcUrl: ctx.solanaRpcUrl,
   });
 
   let lastProblem = 'no answer';

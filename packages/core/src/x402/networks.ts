@@ -5,10 +5,26 @@ const ALIASES: Record<string, string> = {
   solana: 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp',
 };
 
-/** Normalises the network names x402 servers use (`base`, `eip155:8453`) to CAIP-2. */
+/**
+ * Normalises the network names x402 servers use (`base`, `eip155:8453`, `solana`) to CAIP-2. A Solana reference
+ * is a base58 genesis hash and keeps its case; only the namespace is lowercased.
+ */
 export function normalizeNetwork(network: string): string {
-  const lower = network.trim().toLowerCase();
-  return ALIASES[lower] ?? lower;
+  const trimmed = network.trim();
+  const lower = trimmed.toLowerCase();
+  if (ALIASES[lower]) return ALIASES[lower];
+  if (lower.startsWith('solana:')) return `solana:${trimmed.slice('solana:'.length)}`;
+  return lower;
+}
+
+export type WalletFamily = 'evm' | 'solana';
+
+/** `evm` for eip155 networks, `solana` for solana ones, undefined for anything else. */
+export function networkFamily(network: string): WalletFamily | undefined {
+  const caip = normalizeNetwork(network);
+  if (caip.startsWith('eip155:')) return 'evm';
+  if (caip.startsWith('solana:')) return 'solana';
+  return undefined;
 }
 
 /** `eip155:8453` → 8453; undefined for non-EVM networks. */

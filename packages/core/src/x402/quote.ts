@@ -2,14 +2,16 @@ import { BASE_NETWORK, BASE_USDC } from '../constants.js';
 import { QuoteRejectedError } from '../errors.js';
 import { isHexAddress } from '../lazy.js';
 import { formatUsd, type Micros, parseBaseUnits } from '../money.js';
-import { evmChainId, normalizeNetwork } from './networks.js';
+import { SOLANA_NETWORK, SOLANA_USDC } from '../solana/constants.js';
+import { displayPayee, pinFormOf, type SolanaAcceptedRequirement, solanaRejectionOf } from '../solana/quote.js';
+import { evmChainId, networkFamily, normalizeNetwork, type WalletFamily } from './networks.js';
 import type { PaymentRequired, RawPaymentRequirements } from './schemas.js';
 
 /** What the wallet will sign for. Everything else is refused before a signature exists. */
 export interface SigningPolicy {
-  /** CAIP-2 networks (aliases such as `base` accepted). Default: Base mainnet. */
+  /** CAIP-2 networks (aliases such as `base` / `solana` accepted). Default: Base and Solana mainnet. */
   networks: string[];
-  /** Token contracts. Default: Base USDC. */
+  /** Token contracts / mints. Default: USDC on Base and on Solana. A wallet signs only its own chain's options. */
   assets: string[];
   /** Allowed recipients. Empty = any (Venice top-ups still pin the first payTo seen). */
   payees: string[];
@@ -20,8 +22,8 @@ export interface SigningPolicy {
 }
 
 export const defaultSigningPolicy: SigningPolicy = {
-  networks: [BASE_NETWORK],
-  assets: [BASE_USDC],
+  networks: [BASE_NETWORK, SOLANA_NETWORK],
+  assets: [BASE_USDC, SOLANA_USDC],
   payees: [],
   maxTimeoutSeconds: 900,
 };
@@ -46,8 +48,9 @@ export function memoryPayeePins(): PayeePins {
   };
 }
 
-/** A requirement that passed policy: amounts parsed, network normalised. */
-export interface AcceptedRequirement {
+/** An EVM requirement that passed policy: amounts parsed, network normalised. */
+export interface EvmAcceptedRequirement {
+  family: 'evm';
   raw: RawPaymentRequirements;
   network: string;
   chainId: number;
@@ -59,10 +62,23 @@ export interface AcceptedRequirement {
   extra: { name: string; version: string } & Record<string, unknown>;
 }
 
+/** A requirement that passed policy, for the wallet's chain family. */
+export type AcceptedRequirement = EvmAcceptedRequirement | SolanaAcceptedRequirement;
+
 const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-function rejectionOf(req: RawPaymentRequirements, policy: SigningPolicy): QuoteRejectedError | AcceptedRequirement {
+function rejectionOf(
+  req: RawPaymentRequirements,
+  policy: SigningPolicy,
+  family: WalletFamily,
+): QuoteRejectedError | AcceptedRequirement {
   if (req.scheme !== 'exact') return new QuoteRejectedError('scheme', `Unsupported scheme "${req.scheme}"`);
+  if (networkFamily(req.network) !== family) {
+    return new QuoteRejectedError('network', `Network ${req.network} is not signable by this ${family} wallet`, {
+      network: req.network,
+    });
+  }
+  if (family === 'solana') return solanaRejectionOf(req, policy);
   const network = normalizeNetwork(req.network);
   const chainId = evmChainId(network);
   if (chainId === undefined || !policy.networks.some((n) => normalizeNetwork(n) === network)) {
@@ -106,6 +122,7 @@ function rejectionOf(req: RawPaymentRequirements, policy: SigningPolicy): QuoteR
     return new QuoteRejectedError('malformed', 'Quote lacks the EIP-712 domain (extra.name / extra.version)');
   }
   return {
+    family: 'evm',
     raw: req,
     network,
     chainId,
@@ -118,14 +135,18 @@ function rejectionOf(req: RawPaymentRequirements, policy: SigningPolicy): QuoteR
 }
 
 /**
- * Picks the cheapest quote option the policy allows. Throws QuoteRejectedError listing why each option
- * was refused. Pure: no signing, no I/O.
+ * Picks the cheapest quote option the policy allows on the wallet's chain family (`evm` by default). Throws
+ * QuoteRejectedError listing why each option was refused. Pure: no signing, no I/O.
  */
-export function selectRequirement(quote: PaymentRequired, policy: SigningPolicy): AcceptedRequirement {
+export function selectRequirement(
+  quote: PaymentRequired,
+  policy: SigningPolicy,
+  family: WalletFamily = 'evm',
+): AcceptedRequirement {
   const refusals: QuoteRejectedError[] = [];
   let cheapest: AcceptedRequirement | undefined;
   for (const option of quote.accepts) {
-    const result = rejectionOf(option, policy);
+    const result = rejectionOf(option, policy, family);
     if (result instanceof QuoteRejectedError) refusals.push(result);
     else if (!cheapest || result.amountMicros < cheapest.amountMicros) cheapest = result;
   }
@@ -137,15 +158,24 @@ export function selectRequirement(quote: PaymentRequired, policy: SigningPolicy)
   });
 }
 
+/** The payee is on the policy's explicit allow-list (EVM: any case; Solana: exact base58). */
+export function isAllowedPayee(policy: SigningPolicy, req: AcceptedRequirement): boolean {
+  return policy.payees.some((p) => (req.family === 'solana' ? p === req.payTo : eq(p, req.payTo)));
+}
+
+/** Refuses `req` when `pin` (as stored) names another payee. */
+export function checkPin(pin: string | undefined, req: AcceptedRequirement): void {
+  if (pin === undefined || eq(pin, pinFormOf(req))) return;
+  const pinned = displayPayee(pin);
+  throw new QuoteRejectedError('payee_changed', `Payee changed from the pinned ${pinned} to ${req.payTo}`, {
+    pinned,
+    payTo: req.payTo,
+  });
+}
+
 /** Trust-on-first-use: the first payee seen for `key` is pinned; a different one later is refused. */
 export async function enforcePayeePin(pins: PayeePins, key: string, req: AcceptedRequirement, policy: SigningPolicy) {
   // An explicit allow-list overrides pinning: the user has said who may be paid.
-  if (policy.payees.some((p) => eq(p, req.payTo))) return;
-  const pinned = await pins.setPinIfAbsent(key, req.payTo);
-  if (!eq(pinned, req.payTo)) {
-    throw new QuoteRejectedError('payee_changed', `Payee changed from the pinned ${pinned} to ${req.payTo}`, {
-      pinned,
-      payTo: req.payTo,
-    });
-  }
+  if (isAllowedPayee(policy, req)) return;
+  checkPin(await pins.setPinIfAbsent(key, pinFormOf(req)), req);
 }

@@ -43,6 +43,9 @@ function build() {
   });
 
   const exactEvmPayloadSchema = z.object({ signature: z.string(), authorization: authorizationSchema });
+  /** `exact` on Solana: a base64 wire transaction partially signed by the payer (the fee payer signs at settlement). */
+  const exactSvmPayloadSchema = z.object({ transaction: z.string() });
+  const exactPayloadSchema = z.union([exactEvmPayloadSchema, exactSvmPayloadSchema]);
 
   /** x402 v2 PaymentPayload: `accepted` echoes the chosen requirements. */
   const paymentPayloadV2Schema = z
@@ -50,7 +53,7 @@ function build() {
       x402Version: z.literal(2),
       resource: z.unknown().optional(),
       accepted: paymentRequirementsSchema,
-      payload: exactEvmPayloadSchema,
+      payload: exactPayloadSchema,
       extensions: z.record(z.string(), z.unknown()).optional(),
     })
     .loose();
@@ -61,7 +64,7 @@ function build() {
       x402Version: z.number().int(),
       scheme: z.string(),
       network: z.string(),
-      payload: exactEvmPayloadSchema,
+      payload: exactPayloadSchema,
     })
     .loose();
 
@@ -92,6 +95,7 @@ function build() {
     paymentRequiredSchema,
     authorizationSchema,
     exactEvmPayloadSchema,
+    exactSvmPayloadSchema,
     paymentPayloadV2Schema,
     paymentPayloadV1Schema,
     paymentPayloadSchema,

@@ -1,7 +1,10 @@
+import { QuoteRejectedError } from '../errors.js';
 import type { Signer } from '../signer.js';
+import { signSolanaPayment } from '../solana/payment.js';
+import { isSolanaSigner, type SolanaSigner } from '../solana/signer.js';
 import { encodePaymentPayload } from './codec.js';
 import { shortNetworkName } from './networks.js';
-import type { AcceptedRequirement } from './quote.js';
+import type { AcceptedRequirement, EvmAcceptedRequirement } from './quote.js';
 import type { PaymentPayload } from './schemas.js';
 
 /**
@@ -17,7 +20,7 @@ export interface SignedPayment {
   header: string;
   headerName: 'PAYMENT-SIGNATURE' | 'X-402-Payment' | 'X-PAYMENT';
   amountMicros: bigint;
-  /** EIP-3009 authorization nonce: identifies this payment for dedupe and reconciliation. */
+  /** Identifies this payment for dedupe and reconciliation: the EIP-3009 nonce, or the payer's Solana signature. */
   nonce: string;
   payTo: string;
 }
@@ -26,14 +29,37 @@ let schemeModule: Promise<typeof import('@x402/evm/exact/client')> | undefined;
 // Loaded on first payment only: keeps the cold import of the paid fetch small.
 const loadScheme = () => (schemeModule ??= import('@x402/evm/exact/client'));
 
+export interface SignPaymentOptions {
+  shape?: PaymentShape;
+  /** Overrides the quoted amount (a top-up pays the chosen amount, not the advertised minimum). */
+  amountMicros?: bigint;
+  resource?: unknown;
+  validForSeconds?: number;
+  /** Solana: the JSON-RPC endpoint the mint and a recent blockhash are read from. */
+  solanaRpcUrl?: string;
+}
+
 /**
- * Signs an EIP-3009 TransferWithAuthorization for an already-validated requirement with `@x402/evm`.
- * `amountMicros` overrides the quoted amount (a top-up pays the chosen amount, not the advertised minimum).
+ * Signs an already-validated requirement: an EIP-3009 TransferWithAuthorization with `@x402/evm`, or a partially
+ * signed SPL TransferChecked transaction with `@x402/svm`. A requirement of the other chain family is refused.
  */
 export async function signPayment(
-  signer: Signer,
+  signer: Signer | SolanaSigner,
   req: AcceptedRequirement,
-  options: { shape?: PaymentShape; amountMicros?: bigint; resource?: unknown; validForSeconds?: number } = {},
+  options: SignPaymentOptions = {},
+): Promise<SignedPayment> {
+  if (isSolanaSigner(signer) !== (req.family === 'solana')) {
+    throw new QuoteRejectedError('network', `Network ${req.network} is not signable by this wallet`);
+  }
+  if (isSolanaSigner(signer))
+    return signSolanaPayment(signer, req as Extract<AcceptedRequirement, { family: 'solana' }>, options);
+  return signEvmPayment(signer, req as EvmAcceptedRequirement, options);
+}
+
+async function signEvmPayment(
+  signer: Signer,
+  req: EvmAcceptedRequirement,
+  options: SignPaymentOptions,
 ): Promise<SignedPayment> {
   const shape = options.shape ?? 'v2';
   const amountMicros = options.amountMicros ?? req.amountMicros;
@@ -76,9 +102,12 @@ export async function signPayment(
   return {
     payload,
     header: encodePaymentPayload(payload),
-    headerName: shape === 'v2' ? 'PAYMENT-SIGNATURE' : shape === 'hybrid' ? 'X-402-Payment' : 'X-PAYMENT',
+    headerName: headerNameOf(shape),
     amountMicros,
-    nonce: inner.authorization.nonce,
+    nonce: (inner as { authorization: { nonce: string } }).authorization.nonce,
     payTo: req.payTo,
   };
 }
+
+export const headerNameOf = (shape: PaymentShape): SignedPayment['headerName'] =>
+  shape === 'v2' ? 'PAYMENT-SIGNATURE' : shape === 'hybrid' ? 'X-402-Payment' : 'X-PAYMENT';

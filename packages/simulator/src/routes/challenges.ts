@@ -12,6 +12,8 @@ export interface ChallengeContext {
   asset?: string;
   domain: string;
   resourceUrl: string;
+  /** With `solana: true`: the litesvm receiver and fee payer (otherwise placeholders nothing settles to). */
+  solana?: { payTo: string; feePayer: string };
 }
 
 function baseOption(ctx: ChallengeContext, amount: string) {
@@ -26,21 +28,21 @@ function baseOption(ctx: ChallengeContext, amount: string) {
   };
 }
 
-function solanaOption(amount: string, network: string) {
+export function solanaOption(ctx: ChallengeContext, amount: string, network: string, maxTimeoutSeconds = 300) {
   return {
     scheme: 'exact',
     network,
     amount,
     asset: SOLANA_USDC,
-    payTo: SOLANA_RECEIVER,
-    maxTimeoutSeconds: 300,
-    extra: { name: 'USD Coin', version: '2', feePayer: SOLANA_RECEIVER },
+    payTo: ctx.solana?.payTo ?? SOLANA_RECEIVER,
+    maxTimeoutSeconds,
+    extra: { name: 'USD Coin', version: '2', feePayer: ctx.solana?.feePayer ?? SOLANA_RECEIVER },
   };
 }
 
 /** §4.1: top-up discovery. The minimum top-up is the advertised amount. */
 export function topUpDiscovery(ctx: ChallengeContext) {
-  return { x402Version: 2, accepts: [baseOption(ctx, '5000000'), solanaOption('5000000', SOLANA_NETWORK)] };
+  return { x402Version: 2, accepts: [baseOption(ctx, '5000000'), solanaOption(ctx, '5000000', SOLANA_NETWORK)] };
 }
 
 function siwxInfo(ctx: ChallengeContext) {
@@ -67,7 +69,7 @@ export function inferencePaymentRequired(ctx: ChallengeContext, error: string) {
     x402Version: 2,
     error,
     resource: { url: ctx.resourceUrl, description: 'Venice API', mimeType: 'application/json' },
-    accepts: [baseOption(ctx, '10000000'), solanaOption('10000000', 'solana')],
+    accepts: [baseOption(ctx, '10000000'), solanaOption(ctx, '10000000', 'solana')],
     extensions: { 'sign-in-with-x': { info: siwxInfo(ctx), supportedChains } },
   };
 }

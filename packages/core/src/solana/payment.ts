@@ -1,0 +1,88 @@
+import { NetworkError, QuoteRejectedError } from '../errors.js';
+import { solanaKit } from '../lazy.js';
+import { shortNetworkName } from '../x402/networks.js';
+import type { PaymentPayload } from '../x402/schemas.js';
+import type { SignedPayment, SignPaymentOptions } from '../x402/sign.js';
+import { base58Encode } from './base58.js';
+import type { SolanaAcceptedRequirement } from './quote.js';
+import type { SolanaSigner } from './signer.js';
+
+let schemeModule: Promise<typeof import('@x402/svm/exact/client')> | undefined;
+// Loaded on the first Solana payment only (it brings @solana/kit).
+const loadScheme = () => (schemeModule ??= import('@x402/svm/exact/client'));
+
+/** `SOLANA_RPC_URL` when set; else `@x402/svm` uses the public mainnet endpoint. */
+const envRpcUrl = () => process.env.SOLANA_RPC_URL?.trim() || undefined;
+
+/**
+ * The x402 `exact` scheme on Solana with `@x402/svm`: an SPL TransferChecked of `amount` from the payer's USDC
+ * account to payTo's, with the facilitator's `feePayer` as fee payer. The payer signs; the facilitator co-signs
+ * when it settles. The mint (decimals, token program) and a recent blockhash are read from `solanaRpcUrl`
+ * (`extra.recentBlockhash`, when the server sends one, replaces the latter).
+ */
+export async function signSolanaPayment(
+  signer: SolanaSigner,
+  req: SolanaAcceptedRequirement,
+  options: SignPaymentOptions,
+): Promise<SignedPayment> {
+  // The payer must never be the fee payer: the transaction would then be complete with our signature alone and
+  // the server could spend our SOL on fees (and the facilitator refuses it anyway).
+  if (req.feePayer === signer.address) {
+    throw new QuoteRejectedError('malformed', 'The quote names this wallet as its own fee payer');
+  }
+  const shape = options.shape ?? 'v2';
+  const amountMicros = options.amountMicros ?? req.amountMicros;
+  const requirements = {
+    scheme: 'exact',
+    network: req.network as `${string}:${string}`,
+    amount: amountMicros.toString(),
+    asset: req.asset,
+    payTo: req.payTo,
+    maxTimeoutSeconds: req.maxTimeoutSeconds,
+    extra: req.extra,
+  };
+  const { ExactSvmScheme } = await loadScheme();
+  const scheme = new ExactSvmScheme(signer.transactionSigner, { rpcUrl: options.solanaRpcUrl ?? envRpcUrl() });
+  let transaction: string;
+  try {
+    const result = await scheme.createPaymentPayload(2, requirements);
+    transaction = (result.payload as { transaction: string }).transaction;
+  } catch (error) {
+    // RPC failures (mint or blockhash lookup) and malformed quotes alike: nothing was signed.
+    throw new NetworkError(`Could not build the Solana payment: ${String((error as Error)?.message).slice(0, 160)}`);
+  }
+  const inner = { transaction };
+  let payload: PaymentPayload;
+  if (shape === 'v2') {
+    payload = {
+      x402Version: 2,
+      ...(options.resource === undefined ? {} : { resource: options.resource }),
+      accepted: requirements,
+      payload: inner,
+    };
+  } else {
+    payload = {
+      x402Version: shape === 'hybrid' ? 2 : 1,
+      scheme: 'exact',
+      network: shortNetworkName(req.network),
+      payload: inner,
+    };
+  }
+  return {
+    payload,
+    header: Buffer.from(JSON.stringify(payload), 'utf8').toString('base64'),
+    headerName: shape === 'v2' ? 'PAYMENT-SIGNATURE' : shape === 'hybrid' ? 'X-402-Payment' : 'X-PAYMENT',
+    amountMicros,
+    nonce: payerSignature(transaction, signer.address),
+    payTo: req.payTo,
+  };
+}
+
+/** The payer's signature (base58) in a wire transaction: unique per payment, our id for it. */
+function payerSignature(base64: string, address: string): string {
+  const { getTransactionDecoder } = solanaKit();
+  const tx = getTransactionDecoder().decode(Buffer.from(base64, 'base64'));
+  const signature = (tx.signatures as Record<string, Uint8Array | null>)[address];
+  if (!signature) throw new NetworkError('The Solana payment came back without the payer signature');
+  return base58Encode(signature);
+}
