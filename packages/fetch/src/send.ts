@@ -26,8 +26,32 @@ export async function sendOnce(
     Math.max(0, remaining),
   );
   timer.unref?.();
-  const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
-  const releaseSlot = ctx.admission && ctx.venice ? await ctx.admission.acquire(signal) : () => {};
+  // The caller's signal aborts this attempt through a listener held until the answer is done: cheaper than
+  // AbortSignal.any (≈ 2 vs 15 µs; SDKs pass a signal with every request) and nothing outlives the call.
+  const signal = controller.signal;
+  let unlink = () => {};
+  const callerSignal = request.signal;
+  if (callerSignal?.aborted) controller.abort(callerSignal.reason);
+  else if (callerSignal) {
+    const forward = () => controller.abort(callerSignal.reason);
+    callerSignal.addEventListener('abort', forward, { once: true });
+    unlink = () => callerSignal.removeEventListener('abort', forward);
+  }
+  let acquired: () => void;
+  try {
+    acquired = ctx.admission && ctx.venice ? await ctx.admission.acquire(signal) : () => {};
+  } catch (error) {
+    clearTimeout(timer);
+    unlink();
+    throw error;
+  }
+  let released = false;
+  const releaseSlot = () => {
+    if (released) return;
+    released = true;
+    unlink();
+    acquired();
+  };
   try {
     if (call.payment) call.paymentSent = true;
     const response = await ctx.baseFetch(url.href, {

@@ -2,6 +2,7 @@
  * The paid fetch against servers that want more than they are owed ("Nothing signed goes unaccounted",
  * "Budget API hardening"). Every server here is a small node:http server of the test's own.
  */
+import { getEventListeners } from 'node:events';
 import {
   BudgetExceededError,
   ConfigError,
@@ -321,6 +322,39 @@ describe('9. slots and timeouts', () => {
     const api = await hostile(() => new Promise(() => {})); // slow loris: no headers, ever
     const { fetch, budget, baseURL } = veniceFetch(api, { limits: { totalUsd: 1 } }, { timeoutMs: 300, maxRetries: 0 });
     await expect(fetch(`${baseURL}/chat/completions`, post())).rejects.toBeInstanceOf(TimeoutError);
+    expect((await budget.report()).windows.find((w) => w.window === 'total')!.reservedUsd).toBe(0);
+  });
+
+  it('the caller’s abort ends a waiting call and a running stream, frees the hold and the slot, and leaves no listener', async () => {
+    let streams = 0;
+    const api = await hostile((req, res) => {
+      if (!req.url?.includes('stream')) return new Promise(() => {}); // never answers
+      streams++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ id: 's', choices: [{ delta: { content: 'x' } }] })}\n\n`); // then trickles nothing
+    });
+    const { fetch, budget, baseURL } = veniceFetch(api, { limits: { totalUsd: 1 } }, { maxRetries: 0 });
+    const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
+    for (let i = 0; i < 6; i++) {
+      const waiting = new AbortController();
+      const call = fetch(`${baseURL}/chat/completions`, { ...post(), signal: waiting.signal });
+      setTimeout(() => waiting.abort(new Error('caller gave up')), 30);
+      await expect(call).rejects.toThrow('caller gave up');
+      expect(listeners(waiting.signal)).toBe(0);
+    }
+    const streaming = new AbortController();
+    const res = await fetch(`${baseURL}/chat/completions?stream`, {
+      ...post(chatBody({ stream: true })),
+      signal: streaming.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    streaming.abort(new Error('stop streaming'));
+    await expect(reader.read()).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(listeners(streaming.signal)).toBe(0);
+    expect(streams).toBe(1);
+    // Six aborted waits and an aborted stream: no slot is held (a wallet has five) and no hold is left.
     expect((await budget.report()).windows.find((w) => w.window === 'total')!.reservedUsd).toBe(0);
   });
 
