@@ -1,7 +1,6 @@
 import { NetworkError, QuoteRejectedError } from '../errors.js';
 import { solanaKit } from '../lazy.js';
-import { shortNetworkName } from '../x402/networks.js';
-import type { PaymentPayload } from '../x402/schemas.js';
+import { layoutPayment } from '../x402/payment-layout.js';
 import type { SignedPayment, SignPaymentOptions } from '../x402/sign.js';
 import { base58Encode } from './base58.js';
 import type { SolanaAcceptedRequirement } from './quote.js';
@@ -51,27 +50,8 @@ export async function signSolanaPayment(
     // RPC failures (mint or blockhash lookup) and malformed quotes alike: nothing was signed.
     throw new NetworkError(`Could not build the Solana payment: ${String((error as Error)?.message).slice(0, 160)}`);
   }
-  const inner = { transaction };
-  let payload: PaymentPayload;
-  if (shape === 'v2') {
-    payload = {
-      x402Version: 2,
-      ...(options.resource === undefined ? {} : { resource: options.resource }),
-      accepted: requirements,
-      payload: inner,
-    };
-  } else {
-    payload = {
-      x402Version: shape === 'hybrid' ? 2 : 1,
-      scheme: 'exact',
-      network: shortNetworkName(req.network),
-      payload: inner,
-    };
-  }
   return {
-    payload,
-    header: Buffer.from(JSON.stringify(payload), 'utf8').toString('base64'),
-    headerName: shape === 'v2' ? 'PAYMENT-SIGNATURE' : shape === 'hybrid' ? 'X-402-Payment' : 'X-PAYMENT',
+    ...layoutPayment(shape, requirements, { transaction }, options.resource),
     amountMicros,
     nonce: payerSignature(transaction, signer.address),
     payTo: req.payTo,

@@ -1,7 +1,7 @@
 import { QuoteRejectedError } from '../errors.js';
-import { formatUsd, type Micros, parseBaseUnits } from '../money.js';
+import type { Micros } from '../money.js';
 import { normalizeNetwork } from '../x402/networks.js';
-import type { EvmAcceptedRequirement, SigningPolicy } from '../x402/quote.js';
+import { checkTerms, type EvmAcceptedRequirement, type SigningPolicy } from '../x402/quote.js';
 import type { RawPaymentRequirements } from '../x402/schemas.js';
 import { base58Decode, base58Encode, isSolanaAddress } from './base58.js';
 
@@ -43,25 +43,9 @@ export function solanaRejectionOf(
   if (policy.payees.length > 0 && !policy.payees.includes(req.payTo)) {
     return new QuoteRejectedError('payee', `Payee ${req.payTo} is not on the allow-list`, { payTo: req.payTo });
   }
-  let amountMicros: Micros;
-  try {
-    amountMicros = parseBaseUnits(req.amount ?? req.maxAmountRequired);
-  } catch {
-    return new QuoteRejectedError('malformed', 'Quoted amount is not a base-unit integer');
-  }
-  if (policy.maxAmountMicros !== undefined && amountMicros > policy.maxAmountMicros) {
-    return new QuoteRejectedError(
-      'amount',
-      `Quoted $${formatUsd(amountMicros)} exceeds the $${formatUsd(policy.maxAmountMicros)} cap`,
-      { amountMicros: amountMicros.toString(), capMicros: policy.maxAmountMicros.toString() },
-    );
-  }
-  const timeout = req.maxTimeoutSeconds ?? 60;
-  if (timeout <= 0 || timeout > policy.maxTimeoutSeconds) {
-    return new QuoteRejectedError('timeout', `Validity of ${timeout}s exceeds the ${policy.maxTimeoutSeconds}s cap`, {
-      maxTimeoutSeconds: timeout,
-    });
-  }
+  const terms = checkTerms(req, policy);
+  if (terms instanceof QuoteRejectedError) return terms;
+  const { amountMicros, timeout } = terms;
   const extra = req.extra ?? {};
   const feePayer = extra.feePayer;
   if (!isSolanaAddress(feePayer)) {

@@ -93,25 +93,9 @@ function rejectionOf(
   if (policy.payees.length > 0 && !policy.payees.some((p) => eq(p, req.payTo))) {
     return new QuoteRejectedError('payee', `Payee ${req.payTo} is not on the allow-list`, { payTo: req.payTo });
   }
-  let amountMicros: Micros;
-  try {
-    amountMicros = parseBaseUnits(req.amount ?? req.maxAmountRequired);
-  } catch {
-    return new QuoteRejectedError('malformed', 'Quoted amount is not a base-unit integer');
-  }
-  if (policy.maxAmountMicros !== undefined && amountMicros > policy.maxAmountMicros) {
-    return new QuoteRejectedError(
-      'amount',
-      `Quoted $${formatUsd(amountMicros)} exceeds the $${formatUsd(policy.maxAmountMicros)} cap`,
-      { amountMicros: amountMicros.toString(), capMicros: policy.maxAmountMicros.toString() },
-    );
-  }
-  const timeout = req.maxTimeoutSeconds ?? 60;
-  if (timeout <= 0 || timeout > policy.maxTimeoutSeconds) {
-    return new QuoteRejectedError('timeout', `Validity of ${timeout}s exceeds the ${policy.maxTimeoutSeconds}s cap`, {
-      maxTimeoutSeconds: timeout,
-    });
-  }
+  const terms = checkTerms(req, policy);
+  if (terms instanceof QuoteRejectedError) return terms;
+  const { amountMicros, timeout } = terms;
   const method = req.extra?.assetTransferMethod;
   if (method !== undefined && method !== 'eip3009') {
     return new QuoteRejectedError('scheme', `Only EIP-3009 transfers are signed, not ${String(method).slice(0, 32)}`);
@@ -178,4 +162,31 @@ export async function enforcePayeePin(pins: PayeePins, key: string, req: Accepte
   // An explicit allow-list overrides pinning: the user has said who may be paid.
   if (isAllowedPayee(policy, req)) return;
   checkPin(await pins.setPinIfAbsent(key, pinFormOf(req)), req);
+}
+
+/** The chain-independent terms of a quote: an integer amount within the signing cap, a validity within its cap. */
+export function checkTerms(
+  req: { amount?: unknown; maxAmountRequired?: unknown; maxTimeoutSeconds?: number },
+  policy: { maxAmountMicros?: Micros; maxTimeoutSeconds: number },
+): { amountMicros: Micros; timeout: number } | QuoteRejectedError {
+  let amountMicros: Micros;
+  try {
+    amountMicros = parseBaseUnits((req.amount ?? req.maxAmountRequired) as string);
+  } catch {
+    return new QuoteRejectedError('malformed', 'Quoted amount is not a base-unit integer');
+  }
+  if (policy.maxAmountMicros !== undefined && amountMicros > policy.maxAmountMicros) {
+    return new QuoteRejectedError(
+      'amount',
+      `Quoted $${formatUsd(amountMicros)} exceeds the $${formatUsd(policy.maxAmountMicros)} cap`,
+      { amountMicros: amountMicros.toString(), capMicros: policy.maxAmountMicros.toString() },
+    );
+  }
+  const timeout = req.maxTimeoutSeconds ?? 60;
+  if (timeout <= 0 || timeout > policy.maxTimeoutSeconds) {
+    return new QuoteRejectedError('timeout', `Validity of ${timeout}s exceeds the ${policy.maxTimeoutSeconds}s cap`, {
+      maxTimeoutSeconds: timeout,
+    });
+  }
+  return { amountMicros, timeout };
 }

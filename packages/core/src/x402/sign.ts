@@ -2,17 +2,11 @@ import { QuoteRejectedError } from '../errors.js';
 import type { Signer } from '../signer.js';
 import { signSolanaPayment } from '../solana/payment.js';
 import { isSolanaSigner, type SolanaSigner } from '../solana/signer.js';
-import { encodePaymentPayload } from './codec.js';
-import { shortNetworkName } from './networks.js';
+import { layoutPayment, type PaymentShape } from './payment-layout.js';
 import type { AcceptedRequirement, EvmAcceptedRequirement } from './quote.js';
 import type { PaymentPayload } from './schemas.js';
 
-/**
- * `v2`: the x402 v2 PaymentPayload (`accepted` + `payload`), canonical, sent as PAYMENT-SIGNATURE.
- * `hybrid`: the v1 layout stamped x402Version 2 that Venice's official client sends as X-402-Payment.
- * `v1`: the x402 v1 layout for v1 pay-per-call servers, sent as X-PAYMENT.
- */
-export type PaymentShape = 'v2' | 'hybrid' | 'v1';
+export type { PaymentShape } from './payment-layout.js';
 
 export interface SignedPayment {
   payload: PaymentPayload;
@@ -83,31 +77,10 @@ async function signEvmPayment(
   const validFor = Math.min(req.maxTimeoutSeconds, options.validForSeconds ?? req.maxTimeoutSeconds);
   const result = await scheme.createPaymentPayload(2, { ...requirements, maxTimeoutSeconds: validFor });
   const inner = result.payload as PaymentPayload['payload'];
-  let payload: PaymentPayload;
-  if (shape === 'v2') {
-    payload = {
-      x402Version: 2,
-      ...(options.resource === undefined ? {} : { resource: options.resource }),
-      accepted: requirements,
-      payload: inner,
-    };
-  } else {
-    payload = {
-      x402Version: shape === 'hybrid' ? 2 : 1,
-      scheme: 'exact',
-      network: shortNetworkName(req.network),
-      payload: inner,
-    };
-  }
   return {
-    payload,
-    header: encodePaymentPayload(payload),
-    headerName: headerNameOf(shape),
+    ...layoutPayment(shape, requirements, inner, options.resource),
     amountMicros,
     nonce: (inner as { authorization: { nonce: string } }).authorization.nonce,
     payTo: req.payTo,
   };
 }
-
-export const headerNameOf = (shape: PaymentShape): SignedPayment['headerName'] =>
-  shape === 'v2' ? 'PAYMENT-SIGNATURE' : shape === 'hybrid' ? 'X-402-Payment' : 'X-PAYMENT';
