@@ -1,0 +1,35 @@
+import { encodePaymentPayload } from './codec.js';
+import { shortNetworkName } from './networks.js';
+import type { PaymentPayload } from './schemas.js';
+
+/**
+ * `v2`: the x402 v2 PaymentPayload (`accepted` + `payload`), canonical, sent as PAYMENT-SIGNATURE.
+ * `hybrid`: the v1 layout stamped x402Version 2 that Venice's official client sends as X-402-Payment.
+ * `v1`: the x402 v1 layout for v1 pay-per-call servers, sent as X-PAYMENT.
+ */
+export type PaymentShape = 'v2' | 'hybrid' | 'v1';
+
+/**
+ * Wraps a scheme's signed inner payload (EVM authorization or Solana transaction) in the chosen layout and encodes
+ * it as the header value: x402 v2 (`accepted` echoes the quote) under PAYMENT-SIGNATURE, Venice's client layout
+ * (v1 fields stamped x402Version 2) under X-402-Payment, or x402 v1 under X-PAYMENT.
+ */
+export function layoutPayment(
+  shape: PaymentShape,
+  requirements: { network: string },
+  inner: unknown,
+  resource?: unknown,
+): { payload: PaymentPayload; header: string; headerName: 'PAYMENT-SIGNATURE' | 'X-402-Payment' | 'X-PAYMENT' } {
+  const payload = (
+    shape === 'v2'
+      ? { x402Version: 2, ...(resource === undefined ? {} : { resource }), accepted: requirements, payload: inner }
+      : {
+          x402Version: shape === 'hybrid' ? 2 : 1,
+          scheme: 'exact',
+          network: shortNetworkName(requirements.network),
+          payload: inner,
+        }
+  ) as PaymentPayload;
+  const headerName = shape === 'v2' ? 'PAYMENT-SIGNATURE' : shape === 'hybrid' ? 'X-402-Payment' : 'X-PAYMENT';
+  return { payload, header: encodePaymentPayload(payload), headerName };
+}
