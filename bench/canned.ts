@@ -5,7 +5,7 @@
  * event-loop delay. Run: pnpm build && node --import tsx bench/canned.ts [--no-official]
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -32,6 +32,16 @@ function official(): ((key: string, o: { apiUrl: string }) => typeof fetch) | un
     return undefined;
   return createRequire(join(dir, 'index.js'))('venice-x402-client').createAuthFetch;
 }
+
+// Main-thread CPU time, exact (Linux schedstat: ns on CPU; the main thread's id is the pid). Unlike the event-loop
+// figure it does not count time the thread waits for a core; the process figure adds the signing thread and GC.
+const schedstat = `/proc/self/task/${process.pid}/schedstat`;
+const hasSchedstat = existsSync(schedstat);
+const mainThreadNs = () => (hasSchedstat ? Number(readFileSync(schedstat, 'latin1').split(' ')[0]) : 0);
+const processUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -83,15 +93,21 @@ async function one(f: typeof fetch) {
 // Sequential: every round runs each client for a batch of calls, alternating, so noise hits all alike.
 const latency = clients.map(() => [] as number[]);
 const busy = clients.map(() => [] as number[]);
+const cpu = clients.map(() => [] as number[]);
+const procCpu = clients.map(() => [] as number[]);
 for (const [, f] of clients) for (let i = 0; i < 50; i++) await one(f); // warm-up
 const BATCH = 20;
 for (let r = 0; r < ROUNDS / BATCH; r++) {
   for (const [j, [, f]] of clients.entries()) {
     const elu0 = performance.eventLoopUtilization();
+    const c0 = mainThreadNs();
+    const p0 = processUs();
     const t0 = performance.now();
     for (let i = 0; i < BATCH; i++) await one(f);
     const elapsed = performance.now() - t0;
     const elu = performance.eventLoopUtilization(elu0);
+    cpu[j]!.push((mainThreadNs() - c0) / 1000 / BATCH);
+    procCpu[j]!.push((processUs() - p0) / BATCH);
     latency[j]!.push((elapsed / BATCH) * 1000);
     busy[j]!.push((elu.active / BATCH) * 1000);
   }
@@ -99,13 +115,20 @@ for (let r = 0; r < ROUNDS / BATCH; r++) {
 const bareLatency = median(latency[0]!);
 const bareBusy = median(busy[0]!);
 console.log(`## Paid call against a canned server (verifies nothing), ${ROUNDS} sequential calls per client\n`);
-console.log('| client | latency / call | ratio to bare | event-loop busy / call | over bare |');
-console.log('|---|---|---|---|---|');
+const bareCpu = median(cpu[0]!);
+const over = (j: number, x: number, base: number) => (j === 0 ? '—' : `+${(x - base).toFixed(0)} µs`);
+console.log(
+  '| client | latency / call | ratio to bare | event-loop busy / call | over bare | main-thread CPU / call | over bare | process CPU / call |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
 clients.forEach(([name], j) => {
   const l = median(latency[j]!);
   const b = median(busy[j]!);
+  const c = median(cpu[j]!);
+  const p = median(procCpu[j]!);
+  const cs = hasSchedstat ? [`${c.toFixed(0)} µs`, over(j, c, bareCpu)] : ['n/a', 'n/a'];
   console.log(
-    `| ${name} | ${l.toFixed(0)} µs | ${(l / bareLatency).toFixed(2)}× | ${b.toFixed(0)} µs | ${j === 0 ? '—' : `+${(b - bareBusy).toFixed(0)} µs`} |`,
+    `| ${name} | ${l.toFixed(0)} µs | ${(l / bareLatency).toFixed(2)}× | ${b.toFixed(0)} µs | ${over(j, b, bareBusy)} | ${cs.join(' | ')} | ${p.toFixed(0)} µs |`,
   );
 });
 

@@ -16,6 +16,8 @@ export interface Signer {
 /** A signer that builds whole Sign-In-With-X headers itself, off the event loop (private keys, `offThread`). */
 export interface HeaderSigner extends Signer {
   signInHeaders(request: SignInRequest, count: number): Promise<string[]>;
+  /** A header signed ahead, taken without waiting (see `WorkerSigner.takeSignInHeader`). */
+  takeSignInHeader?(request: SignInRequest, options: { target: number; maxAgeMs: number }): string | undefined;
 }
 
 export const canSignInHeaders = (signer: object): signer is HeaderSigner =>
@@ -45,7 +47,11 @@ export function toSigner(source: SignerSource, options: { offThread?: boolean } 
         signTypedData: (args) => account.signTypedData(args as TypedDataDefinition),
       };
       return thread
-        ? ({ ...signer, signInHeaders: (request, count) => thread.signInHeaders(request, count) } as HeaderSigner)
+        ? ({
+            ...signer,
+            signInHeaders: (request, count) => thread.signInHeaders(request, count),
+            takeSignInHeader: (request, options) => thread.takeSignInHeader(request, options),
+          } as HeaderSigner)
         : signer;
     } catch {
       throw new InvalidKeyError('not a valid secp256k1 private key');

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Hex } from 'viem';
+import { createHeaderRing, type HeaderRing, RING_PRODUCER } from './header-ring.js';
 
 const require = createRequire(import.meta.url);
 
@@ -14,8 +15,8 @@ const { randomBytes } = require('node:crypto');
 const { privateKeyToAccount } = require(workerData.accounts);
 const { createSiweMessage } = require(workerData.siwe);
 const account = privateKeyToAccount(workerData.key);
-async function header(r) {
-  const issuedAt = new Date();
+async function header(r, at = Date.now()) {
+  const issuedAt = new Date(at);
   const message = createSiweMessage({
     address: account.address, chainId: r.chainId, domain: r.domain, uri: r.uri, version: '1',
     nonce: randomBytes(8).toString('hex'), issuedAt,
@@ -25,7 +26,10 @@ async function header(r) {
   const json = JSON.stringify({ address: account.address, message, signature, timestamp: issuedAt.getTime(), chainId: r.chainId });
   return Buffer.from(json, 'utf8').toString('base64');
 }
-parentPort.on('message', async ({ id, message, signIn, count }) => {
+${RING_PRODUCER}
+const ring = startRing(workerData.ring, header);
+parentPort.on('message', async ({ id, message, signIn, count, define }) => {
+  if (define) return ring.define(define.gen, define.request);
   try {
     if (signIn) {
       const headers = [];
@@ -55,6 +59,11 @@ export interface WorkerSigner {
    * receives strings (one message for the batch).
    */
   signInHeaders(request: SignInRequest, count: number): Promise<string[]>;
+  /**
+   * A header signed ahead by the thread, taken from shared memory without a message; undefined when none is
+   * ready (the thread then signs `target` ahead for these parameters). Headers older than `maxAgeMs` are dropped.
+   */
+  takeSignInHeader(request: SignInRequest, options: { target: number; maxAgeMs: number }): string | undefined;
   close(): Promise<void>;
 }
 
@@ -66,6 +75,9 @@ export interface WorkerSigner {
  */
 export function createWorkerSigner(privateKey: Hex): WorkerSigner {
   let worker: Worker | undefined;
+  let ring: HeaderRing | undefined;
+  let wanted: { request: SignInRequest; key: string; gen: number } | undefined;
+  let gen = 0;
   let seq = 0;
   const pending = new Map<number, { resolve: (s: any) => void; reject: (e: Error) => void }>();
 
@@ -75,9 +87,17 @@ export function createWorkerSigner(privateKey: Hex): WorkerSigner {
   };
 
   function start(): Worker {
+    const fresh = createHeaderRing();
+    ring = fresh;
+    wanted = undefined;
     const w = new Worker(PROGRAM, {
       eval: true,
-      workerData: { key: privateKey, accounts: require.resolve('viem/accounts'), siwe: require.resolve('viem/siwe') },
+      workerData: {
+        key: privateKey,
+        accounts: require.resolve('viem/accounts'),
+        siwe: require.resolve('viem/siwe'),
+        ring: fresh.layout,
+      },
       stdout: false,
       stderr: true,
     });
@@ -115,9 +135,24 @@ export function createWorkerSigner(privateKey: Hex): WorkerSigner {
   return {
     signMessage: (message) => ask<Hex>({ message }),
     signInHeaders: (signIn, count) => ask<string[]>({ signIn, count }),
+    takeSignInHeader(request, { target, maxAgeMs }) {
+      const w = (worker ??= start());
+      if (wanted?.request !== request) {
+        const key = JSON.stringify(request);
+        if (wanted?.key === key) wanted.request = request;
+        else {
+          wanted = { request, key, gen: ++gen };
+          w.postMessage({ define: { gen, request } });
+          ring!.want(gen, target);
+          return undefined;
+        }
+      }
+      return ring!.take(wanted.gen, maxAgeMs);
+    },
     async close() {
       const w = worker;
       worker = undefined;
+      ring = undefined;
       if (w) await w.terminate();
     },
   };

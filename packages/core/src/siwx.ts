@@ -3,6 +3,7 @@ import { BASE_CHAIN_ID, DEFAULT_BASE_URL, HEADERS } from './constants.js';
 import { ConfigError } from './errors.js';
 import { viemSiwe } from './lazy.js';
 import { canSignInHeaders, type Signer } from './signer.js';
+import type { SignInRequest } from './signing-worker.js';
 import { isSolanaSigner, type SolanaSigner } from './solana/signer.js';
 import { signSolanaSignIn } from './solana/siwx.js';
 import { x402Schemas } from './x402/schemas.js';
@@ -59,6 +60,9 @@ export function createSignInFactory(
   const presign = Math.max(0, Math.min(16, options.presign ?? options.defaultPresign ?? 0));
   const pool: { value: string; at: number }[] = [];
   let refilling = false;
+  // The parameters while they hold, as one object: a signing thread compares it by identity on every call.
+  let wanted: SignInRequest | undefined;
+  const signInRequest = () => (wanted ??= { chainId: BASE_CHAIN_ID, domain, uri, statement, ttlSeconds });
 
   /** `count` fresh headers: built whole in the signing thread when the signer has one, else here. */
   async function signMany(d: string, u: string, count: number): Promise<string[]> {
@@ -135,7 +139,11 @@ export function createSignInFactory(
           u = target.origin;
         }
       }
-      if (presign > 0 && d === domain && u === uri) {
+      if (presign > 0 && d === domain && u === uri && canSignInHeaders(signer) && signer.takeSignInHeader) {
+        // Signed ahead by the signing thread, handed over through shared memory.
+        const ready = signer.takeSignInHeader(signInRequest(), { target: presign, maxAgeMs: POOL_MAX_AGE_MS });
+        if (ready) return ready;
+      } else if (presign > 0 && d === domain && u === uri) {
         const now = Date.now();
         while (pool.length > 0) {
           const entry = pool.shift()!;
@@ -160,6 +168,7 @@ export function createSignInFactory(
       if (next.uri) uri = next.uri;
       if (next.statement) statement = next.statement;
       pool.length = 0;
+      wanted = undefined;
     },
   };
 }

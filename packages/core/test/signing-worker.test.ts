@@ -47,3 +47,80 @@ it('never keeps a process alive once its signatures are done', () => {
   expect(r.stdout.trim()).toBe('signed');
   expect(r.status).toBe(0); // exited by itself, not killed by the timeout
 });
+
+const signInRequest = (domain = 'api.venice.ai', statement = 'Sign in to Venice AI') => ({
+  chainId: 8453,
+  domain,
+  uri: `https://${domain}`,
+  statement,
+  ttlSeconds: 300,
+});
+const decode = (h: string) => JSON.parse(Buffer.from(h, 'base64').toString());
+
+/** Takes until the thread has filled the ring (or gives up): the first take only asks for headers. */
+async function takeReady(
+  thread: ReturnType<typeof createWorkerSigner>,
+  request: ReturnType<typeof signInRequest>,
+  maxAgeMs = 60_000,
+) {
+  for (let i = 0; i < 200; i++) {
+    const value = thread.takeSignInHeader(request, { target: 4, maxAgeMs });
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return undefined;
+}
+
+it('hands headers signed ahead through shared memory: taken synchronously, valid, unique', async () => {
+  const key = generatePrivateKey();
+  const thread = createWorkerSigner(key);
+  const request = signInRequest();
+  expect(thread.takeSignInHeader(request, { target: 4, maxAgeMs: 60_000 })).toBeUndefined(); // asks; none ready yet
+  const first = await takeReady(thread, request);
+  await new Promise((r) => setTimeout(r, 200)); // the thread refills to the target
+  const taken = [
+    first!,
+    ...Array.from({ length: 3 }, () => thread.takeSignInHeader(request, { target: 4, maxAgeMs: 60_000 })),
+  ];
+  expect(taken.every((h) => typeof h === 'string')).toBe(true);
+  expect(new Set(taken).size).toBe(4);
+  const address = privateKeyToAccount(key).address;
+  for (const h of taken) {
+    const { message, signature } = decode(h!);
+    expect(message).toContain('api.venice.ai wants you to sign in');
+    expect(await verifyMessage({ address, message, signature })).toBe(true);
+  }
+  await thread.close();
+});
+
+it('never hands out a stale header or one signed for other parameters', async () => {
+  const thread = createWorkerSigner(generatePrivateKey());
+  const venice = signInRequest();
+  expect(await takeReady(thread, venice)).toBeDefined();
+  await new Promise((r) => setTimeout(r, 200));
+  // Everything ready is older than 0 ms: dropped, none returned.
+  expect(thread.takeSignInHeader(venice, { target: 4, maxAgeMs: 0 })).toBeUndefined();
+  // New parameters (a challenge moved the domain): nothing signed for the old ones comes back.
+  const other = signInRequest('sub.venice.ai');
+  const next = await takeReady(thread, other);
+  expect(decode(next!).message).toMatch(/^sub\.venice\.ai wants you to sign in/);
+  for (let i = 0; i < 20; i++) {
+    const h = thread.takeSignInHeader(other, { target: 4, maxAgeMs: 60_000 });
+    if (h) expect(decode(h).message).toMatch(/^sub\.venice\.ai wants you/);
+  }
+  await thread.close();
+});
+
+it('a header too long to share is signed on request instead; a restarted thread has a fresh ring', async () => {
+  const key = generatePrivateKey();
+  const thread = createWorkerSigner(key);
+  const long = signInRequest('api.venice.ai', 'x'.repeat(5000));
+  expect(thread.takeSignInHeader(long, { target: 4, maxAgeMs: 60_000 })).toBeUndefined();
+  await new Promise((r) => setTimeout(r, 300));
+  expect(thread.takeSignInHeader(long, { target: 4, maxAgeMs: 60_000 })).toBeUndefined();
+  const [signed] = await thread.signInHeaders(long, 1);
+  expect(decode(signed!).message).toContain('x'.repeat(5000));
+  await thread.close(); // the thread is gone: the next take starts a new one with its own ring
+  expect(await takeReady(thread, signInRequest())).toBeDefined();
+  await thread.close();
+});

@@ -1,0 +1,116 @@
+/**
+ * Finished Sign-In-With-X headers handed from the signing thread to the event loop through shared memory: the
+ * thread keeps a few signed ahead, the event loop takes one per call with a few loads and stores — no message,
+ * no wake-up of the event loop, no structured clone. One producer (the thread), one consumer (the event loop).
+ *
+ * Layout of the SharedArrayBuffer: control words (Int32), then per slot its signing time and generation
+ * (Float64 pairs), its length (Int32), and its bytes (a header is base64, so latin1 is exact).
+ */
+export const RING_SLOTS = 16;
+const SLOT_BYTES = 4096;
+
+/** Indices of the control words. */
+export const HEAD = 0; // headers written, ever (the thread stores it after the slot is complete)
+export const TAIL = 1; // headers taken, ever (the event loop stores it, then wakes the thread)
+export const TARGET = 2; // how many to keep ready
+export const GEN = 3; // which sign-in parameters are wanted; a slot of another generation is thrown away
+
+const CONTROL_BYTES = 32;
+const META = CONTROL_BYTES;
+const LENS = META + RING_SLOTS * 16;
+const BYTES = LENS + RING_SLOTS * 4;
+
+/** What the signing thread needs to find its way in the buffer (passed as workerData). */
+export interface RingLayout {
+  buffer: SharedArrayBuffer;
+  slots: number;
+  slotBytes: number;
+  meta: number;
+  lens: number;
+  bytes: number;
+}
+
+export interface HeaderRing {
+  readonly layout: RingLayout;
+  /** Asks the thread for `target` headers of generation `gen` (it learns the parameters by message). */
+  want(gen: number, target: number): void;
+  /** A header of generation `gen` signed less than `maxAgeMs` ago, or undefined; stale ones are dropped. */
+  take(gen: number, maxAgeMs: number): string | undefined;
+}
+
+export function createHeaderRing(): HeaderRing {
+  const buffer = new SharedArrayBuffer(BYTES + RING_SLOTS * SLOT_BYTES);
+  const ctrl = new Int32Array(buffer, 0, CONTROL_BYTES / 4);
+  const meta = new Float64Array(buffer, META, RING_SLOTS * 2);
+  const lens = new Int32Array(buffer, LENS, RING_SLOTS);
+  const bytes = Buffer.from(buffer, BYTES, RING_SLOTS * SLOT_BYTES);
+  return {
+    layout: { buffer, slots: RING_SLOTS, slotBytes: SLOT_BYTES, meta: META, lens: LENS, bytes: BYTES },
+    want(gen, target) {
+      Atomics.store(ctrl, TARGET, Math.max(0, Math.min(RING_SLOTS, target)));
+      Atomics.store(ctrl, GEN, gen);
+      Atomics.notify(ctrl, TAIL);
+    },
+    take(gen, maxAgeMs) {
+      const now = Date.now();
+      for (;;) {
+        const tail = Atomics.load(ctrl, TAIL);
+        if (tail === Atomics.load(ctrl, HEAD)) return undefined;
+        const slot = tail % RING_SLOTS;
+        const fresh = meta[slot * 2 + 1] === gen && now - meta[slot * 2]! < maxAgeMs;
+        const value = fresh ? bytes.toString('latin1', slot * SLOT_BYTES, slot * SLOT_BYTES + lens[slot]!) : undefined;
+        Atomics.store(ctrl, TAIL, tail + 1);
+        // Wake the thread once half the ring is used, not per header: a wake-up costs the event loop more
+        // than the take itself, and the thread then refills in one go.
+        if (Atomics.load(ctrl, HEAD) - tail - 1 <= Atomics.load(ctrl, TARGET) >> 1) Atomics.notify(ctrl, TAIL);
+        if (value) return value;
+      }
+    },
+  };
+}
+
+/**
+ * The producer, as source for the signing thread's program (CommonJS, eval'd): keeps `TARGET` headers of the
+ * wanted generation ready, sleeping on the tail word while the ring is full. `sign(request, at)` builds one.
+ */
+export const RING_PRODUCER = `
+function startRing(layout, sign) {
+  const ctrl = new Int32Array(layout.buffer, 0, 8);
+  const meta = new Float64Array(layout.buffer, layout.meta, layout.slots * 2);
+  const lens = new Int32Array(layout.buffer, layout.lens, layout.slots);
+  const bytes = Buffer.from(layout.buffer, layout.bytes, layout.slots * layout.slotBytes);
+  const requests = new Map();
+  (async () => {
+    for (;;) {
+      const head = Atomics.load(ctrl, ${HEAD});
+      const tail = Atomics.load(ctrl, ${TAIL});
+      const gen = Atomics.load(ctrl, ${GEN});
+      const request = requests.get(gen);
+      if (request && head - tail < Atomics.load(ctrl, ${TARGET})) {
+        const at = Date.now();
+        const value = await sign(request, at);
+        const slot = head % layout.slots;
+        if (value.length <= layout.slotBytes && Atomics.load(ctrl, ${GEN}) === gen) {
+          bytes.write(value, slot * layout.slotBytes, 'latin1');
+          lens[slot] = value.length;
+          meta[slot * 2] = at;
+          meta[slot * 2 + 1] = gen;
+          Atomics.store(ctrl, ${HEAD}, head + 1);
+        } else if (value.length > layout.slotBytes) requests.delete(gen); // too long to share: sign on request only
+        await new Promise(setImmediate); // let signature requests in between
+        continue;
+      }
+      const waiting = Atomics.waitAsync(ctrl, ${TAIL}, tail);
+      if (waiting.async) await waiting.value;
+    }
+  })();
+  return {
+    /** The parameters of a generation, sent once by message. */
+    define(gen, request) {
+      for (const g of requests.keys()) if (g < gen) requests.delete(g);
+      requests.set(gen, request);
+      Atomics.notify(ctrl, ${TAIL});
+    },
+  };
+}
+`;
