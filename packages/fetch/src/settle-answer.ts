@@ -4,6 +4,7 @@ import type { PaidCall } from './paid-call.js';
 import { parseJson } from './request-body.js';
 import type { Sent } from './send.js';
 import { type BodyFacts, balanceFromHeaders, factsFromJson, type SseOutcome, tapLargeJson, tapSse } from './settle.js';
+import { SettledResponse } from './settled-response.js';
 
 /** Response headers the paid fetch adds so adapters can report what a call cost. */
 export const OUTCOME_HEADERS = {
@@ -95,7 +96,8 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
   }
   sent.releaseSlot();
   sent.clearTimeout();
-  const facts = contentType.includes('json') ? factsFromJson(parseJson(buffer)) : {};
+  const parsed = contentType.includes('json') ? parseJson(buffer) : undefined;
+  const facts = parsed !== undefined ? factsFromJson(parsed) : {};
   const settled = await settleFacts(call, response, facts, false);
   const headers = new Headers(response.headers);
   for (const h of STRIP_ON_REBUILD) headers.delete(h);
@@ -105,11 +107,12 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
   if (tx) headers.set(OUTCOME_HEADERS.paymentTx, tx);
   if (settled.requestId) headers.set(OUTCOME_HEADERS.requestId, settled.requestId);
   if (settled.remainingUsd !== undefined) headers.set(OUTCOME_HEADERS.budgetRemainingUsd, String(settled.remainingUsd));
-  return new Response(buffer as Uint8Array<ArrayBuffer>, {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  });
+  return new SettledResponse(
+    buffer,
+    parsed,
+    { status: response.status, statusText: response.statusText, headers },
+    response.url,
+  );
 }
 
 async function settleFacts(call: PaidCall, response: Response, facts: BodyFacts, cut: boolean) {
