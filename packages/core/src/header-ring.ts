@@ -44,6 +44,11 @@ export function createHeaderRing(): HeaderRing {
   const meta = new Float64Array(buffer, META, RING_SLOTS * 2);
   const lens = new Int32Array(buffer, LENS, RING_SLOTS);
   const bytes = Buffer.from(buffer, BYTES, RING_SLOTS * SLOT_BYTES);
+  let waking = false;
+  const wake = () => {
+    waking = false;
+    Atomics.notify(ctrl, TAIL);
+  };
   return {
     layout: { buffer, slots: RING_SLOTS, slotBytes: SLOT_BYTES, meta: META, lens: LENS, bytes: BYTES },
     want(gen, target) {
@@ -60,9 +65,13 @@ export function createHeaderRing(): HeaderRing {
         const fresh = meta[slot * 2 + 1] === gen && now - meta[slot * 2]! < maxAgeMs;
         const value = fresh ? bytes.toString('latin1', slot * SLOT_BYTES, slot * SLOT_BYTES + lens[slot]!) : undefined;
         Atomics.store(ctrl, TAIL, tail + 1);
-        // Wake the thread once half the ring is used, not per header: a wake-up costs the event loop more
-        // than the take itself, and the thread then refills in one go.
-        if (Atomics.load(ctrl, HEAD) - tail - 1 <= Atomics.load(ctrl, TARGET) >> 1) Atomics.notify(ctrl, TAIL);
+        // Wake the thread once half the ring is used, not per header (it then refills in one go), and only
+        // once this turn of the event loop is done: by then the request that took the header is on the wire, so
+        // the signing overlaps the wait for its answer instead of competing with its sending.
+        if (!waking && Atomics.load(ctrl, HEAD) - tail - 1 <= Atomics.load(ctrl, TARGET) >> 1) {
+          waking = true;
+          setImmediate(wake).unref();
+        }
         if (value) return value;
       }
     },
