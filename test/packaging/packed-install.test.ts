@@ -82,6 +82,33 @@ describe('packed and installed with npm', { timeout: 240_000 }, () => {
     }
   });
 
+  it('core alone installs without the Solana packages: a Solana wallet signs in, and names them when it must pay', () => {
+    const solo = mkdtempSync(join(tmpdir(), 'vx402-core-only-'));
+    writeFileSync(join(solo, 'package.json'), JSON.stringify({ name: 'core-only', private: true }));
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarballs.core!], solo);
+    expect(existsSync(join(solo, 'node_modules', '@solana', 'kit'))).toBe(false);
+    expect(existsSync(join(solo, 'node_modules', '@x402', 'svm'))).toBe(false);
+    const script = `
+      const { createWallet, base58Encode, selectRequirement, defaultSigningPolicy, SOLANA_USDC } = require('@venice-x402/core');
+      const { generateKeyPairSync } = require('node:crypto');
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32);
+      const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+      const wallet = createWallet({ solanaPrivateKey: base58Encode(new Uint8Array([...seed, ...pub])) });
+      (async () => {
+        console.log(Buffer.from(await wallet.signIn(), 'base64').toString().includes('with your Solana account') ? 'signed in' : 'bad');
+        const quote = { x402Version: 2, accepts: [{ scheme: 'exact', network: 'solana', amount: '10000', asset: SOLANA_USDC,
+          payTo: 'GSg4Q336Ya4aNJ9wHBXRhGtDAgV7VApshr8NXxoPSkUo', maxTimeoutSeconds: 60,
+          extra: { feePayer: '7a85XKyydFfYFRVcfPqcgT1x6SoLRryddoY6JofZEY29' } }] };
+        await wallet.signPayment(selectRequirement(quote, defaultSigningPolicy, 'solana')).catch((e) => console.log(e.name, e.code, e.message));
+      })();`;
+    const printed = run(process.execPath, ['-e', script], solo);
+    expect(printed).toContain('signed in');
+    expect(printed).toContain(
+      'ConfigError INVALID_CONFIG Solana payments need the optional packages @solana/kit and @x402/svm',
+    );
+  });
+
   it('the CLI installs and runs its wallet commands on platforms anvil does not ship for', () => {
     const mac = mkdtempSync(join(tmpdir(), 'vx402-darwin-'));
     writeFileSync(join(mac, 'package.json'), JSON.stringify({ name: 'mac', private: true }));

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { ConfigError } from './errors.js';
 
 /**
  * Heavy dependencies load on first use, not on import: `import('@venice-x402/fetch')` stays cheap and
@@ -27,5 +28,23 @@ export const viemSiwe = lazy(() => require('viem/siwe') as typeof import('viem/s
 export const isHexAddress = (value: unknown): value is `0x${string}` =>
   typeof value === 'string' && /^0x[0-9a-fA-F]{40}$/.test(value);
 
+/** Solana payments need two optional packages; without them a Solana wallet can sign in but not pay. */
+export const SOLANA_PACKAGES_MISSING =
+  'Solana payments need the optional packages @solana/kit and @x402/svm: npm install @solana/kit @x402/svm';
+
 /** @solana/kit (codecs, transaction decoding): loaded by the first Solana payment. */
-export const solanaKit = lazy(() => require('@solana/kit') as typeof import('@solana/kit'));
+export const solanaKit = lazy(() => {
+  try {
+    return require('@solana/kit') as typeof import('@solana/kit');
+  } catch (error) {
+    throw missingSolana(error);
+  }
+});
+
+/** A typed error when an optional Solana package is not installed; anything else as it was. */
+export function missingSolana(error: unknown): unknown {
+  return (error as { code?: string })?.code === 'MODULE_NOT_FOUND' ||
+    (error as { code?: string })?.code === 'ERR_MODULE_NOT_FOUND'
+    ? new ConfigError(SOLANA_PACKAGES_MISSING)
+    : error;
+}

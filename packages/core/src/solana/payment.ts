@@ -1,5 +1,5 @@
 import { NetworkError, QuoteRejectedError } from '../errors.js';
-import { solanaKit } from '../lazy.js';
+import { missingSolana, solanaKit } from '../lazy.js';
 import { layoutPayment } from '../x402/payment-layout.js';
 import type { SignedPayment, SignPaymentOptions } from '../x402/sign.js';
 import { base58Encode } from './base58.js';
@@ -8,7 +8,11 @@ import type { SolanaSigner } from './signer.js';
 
 let schemeModule: Promise<typeof import('@x402/svm/exact/client')> | undefined;
 // Loaded on the first Solana payment only (it brings @solana/kit).
-const loadScheme = () => (schemeModule ??= import('@x402/svm/exact/client'));
+const loadScheme = () =>
+  (schemeModule ??= import('@x402/svm/exact/client').catch((error) => {
+    schemeModule = undefined;
+    throw missingSolana(error);
+  }));
 
 /** `SOLANA_RPC_URL` when set; else `@x402/svm` uses the public mainnet endpoint. */
 const envRpcUrl = () => process.env.SOLANA_RPC_URL?.trim() || undefined;
