@@ -362,7 +362,7 @@ function benchInstalledSize() {
     join(consumer, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, dependencies: deps }),
   );
-  execSync('npm install --no-audit --no-fund --omit=dev', { cwd: consumer, stdio: 'ignore' });
+  execSync('npm install --no-audit --no-fund --omit=dev --omit=peer', { cwd: consumer, stdio: 'ignore' }); // npm would add the peer `ai` itself
   const mb = Number(execSync('du -sk node_modules', { cwd: consumer }).toString().split('\t')[0]) / 1024;
   out('## Installed size');
   out('');
