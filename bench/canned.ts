@@ -12,7 +12,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createBudget, createEstimator, createWallet } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
-import { generatePrivateKey } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const ROUNDS = Number(process.env.ROUNDS ?? 400);
@@ -70,12 +70,30 @@ const paid = (options: { signOffThread?: boolean; apiKey?: boolean }) =>
     budget: createBudget({ limits: { dailyUsd: 1e6 } }),
     estimator: estimator(),
   });
+// The canned server verifies nothing, so a signer that answers a fixed signature shows what a wallet call costs
+// without its curve math (message building, header, admission): the part of the gap that is not the signature.
+const account = privateKeyToAccount(key);
+const fixedSignature = await account.signMessage({ message: 'bench' });
+const freeSigner = {
+  address: account.address,
+  signMessage: async () => fixedSignature,
+  signTypedData: (args: any) => account.signTypedData(args),
+};
 const createAuthFetch = official();
 const clients: [string, typeof fetch][] = [
   ['bare fetch', fetch],
   ['createX402Fetch, wallet (signing off-thread, default)', paid({})],
   ['createX402Fetch, wallet (signing on the main thread)', paid({ signOffThread: false })],
   ['createX402Fetch, API key', paid({ apiKey: true })],
+  [
+    'createX402Fetch, wallet whose signature costs nothing',
+    createX402Fetch({
+      wallet: createWallet({ account: freeSigner }, { baseURL: server.baseURL }),
+      baseURL: server.baseURL,
+      budget: createBudget({ limits: { dailyUsd: 1e6 } }),
+      estimator: estimator(),
+    }),
+  ],
   ...(createAuthFetch
     ? ([['venice-x402-client@0.2.0 createAuthFetch', createAuthFetch(key, { apiUrl: server.url })]] as [
         string,

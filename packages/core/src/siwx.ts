@@ -141,7 +141,12 @@ export function createSignInFactory(
       }
       if (presign > 0 && d === domain && u === uri && canSignInHeaders(signer) && signer.takeSignInHeader) {
         // Signed ahead by the signing thread, handed over through shared memory.
-        const ready = signer.takeSignInHeader(signInRequest(), { target: presign, maxAgeMs: POOL_MAX_AGE_MS });
+        let ready: string | undefined;
+        try {
+          ready = signer.takeSignInHeader(signInRequest(), { target: presign, maxAgeMs: POOL_MAX_AGE_MS });
+        } catch {
+          // No signing thread here (it could not start): signMany below signs some other way.
+        }
         if (ready) return ready;
       } else if (presign > 0 && d === domain && u === uri) {
         const now = Date.now();
