@@ -26,6 +26,8 @@ export interface RedisCluster {
    * gets (what async replication does when the link lags or breaks right before the master dies).
    */
   cutReplication(masterPort: number): Promise<void>;
+  /** Lets the replica back in; resolves once it has caught up. */
+  restoreReplication(masterPort: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,6 +121,10 @@ export async function startRedisCluster({ nodeTimeoutMs = 15_000 } = {}): Promis
     async cutReplication(masterPort) {
       await cli(masterPort, 'ACL', 'SETUSER', REPL_USER, 'off');
       await cli(masterPort, 'CLIENT', 'KILL', 'USER', REPL_USER);
+    },
+    async restoreReplication(masterPort) {
+      await cli(masterPort, 'ACL', 'SETUSER', REPL_USER, 'on');
+      await waitFor(async () => Number(await cli(masterPort, 'WAIT', '1', '100')) >= 1);
     },
     stop,
   };
