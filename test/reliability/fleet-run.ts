@@ -2,7 +2,7 @@
  * A fleet on a Redis Cluster: N processes, each with its own wallet, make paid calls through the paid fetch against
  * the simulator, all under one budget. Used by the fleet test and by `bench/fleet-cluster.ts`.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createBudget, createWallet, redisStore } from '@venice-x402/core';
 import { startSimulator } from '@venice-x402/simulator';
@@ -27,6 +27,11 @@ export interface FleetRun {
 
 export async function runFleet({ processes = 8, calls = 500, capUsd = 0.05 } = {}): Promise<FleetRun> {
   const [cluster, sim] = await Promise.all([startRedisCluster(), startSimulator({ rateLimits: false })]);
+  const children = new Set<ChildProcess>();
+  const orphans = () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', orphans); // a test that times out takes its processes with it
   const client = new Cluster(cluster.ports.slice(0, 3).map((port) => ({ host: '127.0.0.1', port })));
   try {
     const keys = Array.from({ length: processes }, () => generatePrivateKey());
@@ -50,6 +55,7 @@ export async function runFleet({ processes = 8, calls = 500, capUsd = 0.05 } = {
               },
               stdio: ['ignore', 'pipe', 'inherit'],
             });
+            children.add(child);
             let out = '';
             child.stdout.on('data', (d: Buffer) => {
               out += d.toString();
@@ -78,6 +84,8 @@ export async function runFleet({ processes = 8, calls = 500, capUsd = 0.05 } = {
       reservedMicros: BigInt(Math.round(total.reservedUsd * 1e6)),
     };
   } finally {
+    process.off('exit', orphans);
+    orphans();
     client.disconnect();
     await Promise.all([cluster.stop(), sim.stop()]);
   }

@@ -59,7 +59,13 @@ export async function startRedisCluster({ nodeTimeoutMs = 15_000 } = {}): Promis
     node.kill(signal);
     return exited.then(() => undefined);
   };
+  // A test process that ends early (a timeout, an interrupted run) takes its nodes with it.
+  const orphans = () => {
+    for (const n of nodes.values()) if (n.exitCode === null && n.signalCode === null) n.kill('SIGKILL');
+  };
+  process.once('exit', orphans);
   const stop = async () => {
+    process.off('exit', orphans);
     await Promise.all([...nodes.values()].map((n) => end(n, 'SIGTERM')));
   };
   try {
