@@ -70,7 +70,10 @@ async function benchBudget() {
     const cluster = await startRedisCluster();
     const nodes = new Cluster(cluster.ports.slice(0, 3).map((port) => ({ host: '127.0.0.1', port })));
     out(
-      `| Redis Cluster (3 masters + replicas, loopback, ioredis) | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c1' }), 1, 2))} | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c2' }), 64, 2))} |`,
+      `| Redis Cluster (3 masters + replicas, loopback, ioredis; each write WAITs for its replica, the default) | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c1' }), 1, 2))} | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c2' }), 64, 2))} |`,
+    );
+    out(
+      `| Redis Cluster, \`replicas: 0\` (no WAIT: a failover can lose the last writes) | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c3', replicas: 0 }), 1, 2))} | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c4', replicas: 0 }), 64, 2))} |`,
     );
     nodes.disconnect();
     await cluster.stop();

@@ -6,7 +6,7 @@ import { createBudget, redisStore } from '@venice-x402/core';
 import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisCluster, startRedisCluster } from '../../../packages/core/test/helpers/redis-cluster.js';
+import { cli, type RedisCluster, startRedisCluster } from '../../../packages/core/test/helpers/redis-cluster.js';
 
 let cluster: RedisCluster;
 beforeAll(async () => {
@@ -38,6 +38,90 @@ async function hammer(store: ReturnType<typeof redisStore>) {
 }
 
 describe('redisStore on a Redis Cluster', () => {
+  it('a paid call costs two round trips, each write with its WAIT', async () => {
+    const client = new Cluster(cluster.ports.slice(0, 3).map((port) => ({ host: '127.0.0.1', port })));
+    let trips = 0;
+    const pipeline = client.pipeline.bind(client);
+    client.pipeline = ((...args: Parameters<typeof pipeline>) => {
+      trips++;
+      return pipeline(...args);
+    }) as typeof client.pipeline;
+    const call = client.call.bind(client);
+    client.call = ((...args: Parameters<typeof call>) => {
+      trips++;
+      return call(...args);
+    }) as typeof client.call;
+    try {
+      const budget = createBudget({ limits: { dailyUsd: 1 } }, { store: redisStore({ client, prefix: 'rtt' }) });
+      await budget.commit(await budget.reserve({ estimateMicros: 1n }), 1n); // loads the scripts, checks persistence
+      trips = 0;
+      const master = await cluster.masterOf('{rtt}:spent');
+      const waits = async () =>
+        Number(/cmdstat_wait:calls=(\d+)/.exec(await cli(master, 'INFO', 'commandstats'))?.[1] ?? 0);
+      const before = await waits();
+      const outcome = await budget.commit(await budget.reserve({ estimateMicros: 100_000n }), 40_000n);
+      expect(trips).toBe(2);
+      expect((await waits()) - before).toBe(2);
+      expect(outcome.remainingUsd).toBe(0.959999);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  const clients: [string, () => Promise<{ client: any; close(): unknown }>][] = [
+    [
+      'ioredis',
+      async () => {
+        const client = new Cluster(cluster.ports.slice(0, 3).map((port) => ({ host: '127.0.0.1', port })));
+        return { client, close: () => client.disconnect() };
+      },
+    ],
+    [
+      'node-redis',
+      async () => {
+        const client = createCluster({
+          rootNodes: cluster.ports.slice(0, 3).map((p) => ({ url: `redis://127.0.0.1:${p}` })),
+        });
+        await client.connect();
+        return { client, close: () => client.close() };
+      },
+    ],
+  ];
+  it.each(clients)(
+    '%s: with the replica cut off, a reservation is refused and freed, a commit waits in the journal',
+    async (name, connect) => {
+      const { client, close } = await connect();
+      const prefix = `cut-${name}`;
+      const master = await cluster.masterOf(`{${prefix}}:spent`);
+      const budget = createBudget(
+        { limits: { totalUsd: 1 } },
+        { store: redisStore({ client, prefix, replicaTimeoutMs: 100 }) },
+      );
+      const events: string[] = [];
+      budget.on('store-down', (e) => events.push(`down:${e.pending}`));
+      budget.on('store-restored', (e) => events.push(`restored:${e.replayed}`));
+      try {
+        const paid = await budget.reserve({ estimateMicros: 100_000n }); // confirmed before the cut
+        await cluster.cutReplication(master);
+        await expect(budget.reserve({ estimateMicros: 100_000n })).rejects.toMatchObject({
+          code: 'STORE_ERROR',
+          message: expect.stringMatching(/did not confirm the reservation on 1 replica/),
+        });
+        expect(await cli(master, 'HLEN', `{${prefix}}:res`)).toBe('1'); // the unconfirmed hold was freed
+        await budget.commit(paid, 60_000n, { requestId: 'paid-answer' }); // resolves: journaled, unconfirmed
+        await expect(budget.reserve({ estimateMicros: 1n })).rejects.toMatchObject({ code: 'STORE_ERROR' });
+        await cluster.restoreReplication(master);
+        await budget.release(await budget.reserve({ estimateMicros: 1n })); // replays the journal, confirmed
+        expect((await budget.store.requests()).get('paid-answer')?.micros).toBe(60_000n);
+        expect((await budget.report()).totalUsd).toBe(0.06);
+        expect(events).toEqual(['down:0', 'restored:1']);
+      } finally {
+        await cluster.restoreReplication(master);
+        await close();
+      }
+    },
+  );
+
   it('ioredis Cluster: the cap holds under 500 concurrent calls', async () => {
     const client = new Cluster(cluster.ports.slice(0, 3).map((port) => ({ host: '127.0.0.1', port })));
     try {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { StoreError } from '../errors.js';
+import { confirmedSender } from './redis-wait.js';
 import {
   type BudgetStore,
   type CounterState,
@@ -63,6 +64,7 @@ const RESERVE = `${DROP}
 local P = ARGV[1]; local id = ARGV[2]; local amount = tonumber(ARGV[3]); local exp = ARGV[4]; local now = ARGV[5]
 local n = tonumber(ARGV[6])
 ${SWEEP}
+if redis.call('HEXISTS', K.res, id) == 1 then return {1} end -- a resent reserve (the client retried) holds once
 for i = 0, n - 1 do
   local key = ARGV[7 + i * 2]; local limit = tonumber(ARGV[8 + i * 2])
   local used = tonumber(redis.call('HGET', K.spent, key) or '0') + tonumber(redis.call('HGET', K.reserved, key) or '0')
@@ -87,7 +89,11 @@ local nu = tonumber(ARGV[base])
 local replay = ARGV[base + nu + 3]; local settled = KEYS[11]
 if not drop(P, id) and redis.call('HDEL', K.gone, id) == 0 then
   -- Unknown id: settled already, unless a journal replay finds a store that lost it.
-  if replay ~= '1' or redis.call('SISMEMBER', settled, id) == 1 then return 0 end
+  if replay ~= '1' then return 0 end
+  if redis.call('SISMEMBER', settled, id) == 1 then
+    redis.call('EXPIRE', settled, 259200) -- a write: a WAIT after this replay also covers the commit it found
+    return 0
+  end
 end
 redis.call('SADD', settled, id)
 redis.call('EXPIRE', settled, 259200)
@@ -201,6 +207,8 @@ export function redisStore({
   client,
   prefix = 'venice-x402:budget',
   volatile = false,
+  replicas,
+  replicaTimeoutMs = 500,
 }: {
   client: RedisLike;
   prefix?: string;
@@ -209,6 +217,15 @@ export function redisStore({
    * budget starts again from zero. Refused by default.
    */
   volatile?: boolean;
+  /**
+   * Replicas that must have a reservation or commit before it counts (Redis `WAIT`, in the same round trip).
+   * Replication is asynchronous: without it, a failover loses what the old master acknowledged but had not
+   * sent on. An unconfirmed reservation is refused and freed; an unconfirmed commit waits in the budget's
+   * journal and is replayed. Default: 1 for a cluster client, 0 for a single server.
+   */
+  replicas?: number;
+  /** How long a write waits for its replicas (default 500 ms). */
+  replicaTimeoutMs?: number;
 }): BudgetStore {
   // Every key of one budget carries the same hash tag, so they live in one slot: scripts that touch several of
   // them run on a Redis Cluster (and on managed services that enforce declared keys).
@@ -224,6 +241,17 @@ export function redisStore({
     `${P}series:${seriesDay}`,
   ];
   const isNodeRedisCluster = 'sendCommand' in client && 'masters' in client;
+  const isCluster = isNodeRedisCluster || (client as { isCluster?: unknown }).isCluster === true;
+  const replicaCount = replicas ?? (isCluster ? 1 : 0);
+  if (!Number.isInteger(replicaCount) || replicaCount < 0 || !(replicaTimeoutMs > 0))
+    throw new StoreError('redisStore: replicas must be a whole number ≥ 0 and replicaTimeoutMs a positive number', {
+      details: { replicas: replicaCount, replicaTimeoutMs },
+    });
+  if (isNodeRedisCluster && replicaCount > 0 && typeof (client as any).getNodeClientForKey !== 'function')
+    throw new StoreError(
+      'redisStore: this node-redis cluster client cannot reach a slot master (no getNodeClientForKey): upgrade redis, or pass replicas: 0',
+    );
+  const confirmed = replicaCount > 0 ? confirmedSender(client, replicaCount, replicaTimeoutMs) : undefined;
   const send: (args: string[]) => Promise<unknown> =
     'call' in client && typeof client.call === 'function'
       ? (args) => (client as any).call(...args)
@@ -236,26 +264,38 @@ export function redisStore({
               throw new StoreError('redisStore needs an ioredis or node-redis client');
             };
 
-  async function script(
+  /** Runs a script; with `confirm`, also answers how many replicas have it (WAIT, same round trip). */
+  async function run(
     source: string,
     args: (string | number | bigint)[],
-    day?: string,
-    seriesDay?: string,
-  ): Promise<any> {
+    { day, seriesDay, confirm = false }: { day?: string; seriesDay?: string; confirm?: boolean } = {},
+  ): Promise<[any, number]> {
     const argv = args.map(String);
     const keys = declared(day, seriesDay);
+    const exec = (verb: string, body: string) => {
+      const command = [verb, body, String(keys.length), ...keys, ...argv];
+      return confirm && confirmed
+        ? confirmed(command, keys[0]!)
+        : send(command).then((reply) => [reply, replicaCount] as [unknown, number]);
+    };
     try {
-      return await send(['EVALSHA', sha1(source), String(keys.length), ...keys, ...argv]);
+      return await exec('EVALSHA', sha1(source));
     } catch (error) {
       if (!/NOSCRIPT/i.test(String((error as Error)?.message)))
         throw new StoreError('Redis budget operation failed', { cause: error, retryable: true });
       try {
-        return await send(['EVAL', source, String(keys.length), ...keys, ...argv]);
+        return await exec('EVAL', source);
       } catch (inner) {
         throw new StoreError('Redis budget operation failed', { cause: inner, retryable: true });
       }
     }
   }
+  const script = async (source: string, args: (string | number | bigint)[]) => (await run(source, args))[0];
+  const unconfirmed = (what: string, acked: number) =>
+    new StoreError(
+      `Redis did not confirm the ${what} on ${replicaCount} replica(s) within ${replicaTimeoutMs} ms: a failover now could lose it`,
+      { retryable: true, details: { replicas: replicaCount, acknowledged: acked } },
+    );
 
   const str = (v: unknown) => (Buffer.isBuffer(v) ? v.toString() : String(v));
 
@@ -288,15 +328,16 @@ export function redisStore({
       await checkPersistence();
       const flat: (string | bigint)[] = [];
       for (const c of args.counters) flat.push(c.key, c.limit);
-      const r = await script(RESERVE, [
-        P,
-        args.id,
-        args.amount,
-        args.expiresAt,
-        args.now,
-        args.counters.length,
-        ...flat,
-      ]);
+      const [r, acked] = await run(
+        RESERVE,
+        [P, args.id, args.amount, args.expiresAt, args.now, args.counters.length, ...flat],
+        { confirm: true },
+      );
+      if (Number(r[0]) === 1 && acked < replicaCount) {
+        // Fail closed: a hold a failover could forget would let others spend the same money.
+        await script(RELEASE, [P, args.id]).catch(() => {}); // else it lapses with its TTL
+        throw unconfirmed('reservation', acked);
+      }
       if (Number(r[0]) === 1) return { ok: true };
       return { ok: false, key: str(r[1]), used: BigInt(str(r[2])), limit: BigInt(str(r[3])) };
     },
@@ -314,7 +355,7 @@ export function redisStore({
             scopes: args.usage.scopes,
           })
         : '';
-      const applied = await script(
+      const [applied, acked] = await run(
         COMMIT,
         [
           P,
@@ -333,9 +374,11 @@ export function redisStore({
           payment,
           ...args.keys.map((key) => windowExpiry(key) ?? ''),
         ],
-        args.usage.day,
-        hour.slice(0, 10),
+        { day: args.usage.day, seriesDay: hour.slice(0, 10), confirm: true },
       );
+      // Applied, or found settled by a replay, but maybe not on a replica: the budget journals it and replays it
+      // (settle-once) until a replica has it.
+      if ((Array.isArray(applied) || args.replay) && acked < replicaCount) throw unconfirmed('commit', acked);
       if (!Array.isArray(applied)) return { ok: false };
       const counters = new Map<string, CounterState>();
       args.keys.forEach((key, i) => {
