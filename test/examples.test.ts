@@ -6,7 +6,12 @@ import { redisServerAvailable } from '../packages/core/test/helpers/redis-server
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs an example the way its README says (offline), returning its output. */
-function runExample(name: string, args: string[] = []): Promise<{ code: number | null; out: string }> {
+/** Runs an example to its end; one still running after `limitMs` is killed, so its output shows where it stuck. */
+function runExample(
+  name: string,
+  args: string[] = [],
+  limitMs = 50_000,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -15,12 +20,24 @@ function runExample(name: string, args: string[] = []): Promise<{ code: number |
         cwd: root,
         env: { ...process.env, VENICE_WALLET_KEY: undefined, REDIS_URL: undefined, REDIS_CLUSTER: undefined },
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true, // its own process group: a kill also ends the servers it started
       },
     );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, out }));
+    const timer = setTimeout(() => {
+      out += `\n[killed after ${limitMs} ms]`;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, limitMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
   });
 }
 
@@ -66,7 +83,7 @@ describe('examples run offline and check their own output', () => {
   it.runIf(redisServerAvailable())(
     'fleet-budget-redis: the fleet cap holds across processes',
     async () => {
-      const { code, out } = await runExample('fleet-budget-redis');
+      const { code, out } = await runExample('fleet-budget-redis', [], 80_000);
       expect(code, out).toBe(0);
       expect(out).toMatch(/≤ cap \$0\.002000: yes/);
       expect(out).toMatch(/refused by the budget/);
@@ -79,7 +96,7 @@ describe('examples run offline and check their own output', () => {
   it.runIf(redisServerAvailable())(
     'fleet-budget-redis --cluster: the same fleet on a three-master Redis Cluster',
     async () => {
-      const { code, out } = await runExample('fleet-budget-redis', ['--cluster']);
+      const { code, out } = await runExample('fleet-budget-redis', ['--cluster'], 110_000);
       expect(code, out).toBe(0);
       expect(out).toMatch(/one budget on a Redis Cluster/);
       expect(out).toMatch(/≤ cap \$0\.002000: yes/);

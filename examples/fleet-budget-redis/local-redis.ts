@@ -88,5 +88,15 @@ export async function startRedis(cluster: boolean): Promise<LocalRedis> {
     '--cluster-yes',
   ]);
   for (const p of ports) await until(async () => (await ping(p, 'CLUSTER', 'INFO')).includes('cluster_state:ok'));
+  // The budget trusts a write once a replica has it (WAIT): start once every master has its replica in sync.
+  await until(async () => {
+    const infos = await Promise.all(ports.map((p) => ping(p, 'INFO', 'replication')));
+    const masters = infos.filter((i) => i.includes('role:master'));
+    return (
+      masters.length === 3 &&
+      masters.every((i) => /connected_slaves:[1-9]/.test(i)) &&
+      infos.filter((i) => !i.includes('role:master')).every((i) => i.includes('master_link_status:up'))
+    );
+  });
   return { target: ports.map((p) => `127.0.0.1:${p}`).join(','), cluster: true, stop };
 }

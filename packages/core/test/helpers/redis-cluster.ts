@@ -80,12 +80,18 @@ export async function startRedisCluster({ nodeTimeoutMs = 15_000 } = {}): Promis
     ]);
     for (const port of ports)
       await waitFor(async () => (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'));
-    // Every replica has finished its first sync.
-    for (const port of ports)
-      await waitFor(async () => {
-        const role = await cli(port, 'ROLE');
-        return role.startsWith('master') || (await cli(port, 'INFO', 'replication')).includes('master_link_status:up');
-      });
+    // Every replica has finished its first sync, and every master sees its replica (a WAIT counts on it).
+    await waitFor(async () => {
+      let masters = 0;
+      for (const port of ports) {
+        const info = await cli(port, 'INFO', 'replication');
+        if (info.includes('role:master')) {
+          if (!/connected_slaves:[1-9]/.test(info)) return false;
+          masters++;
+        } else if (!info.includes('master_link_status:up')) return false;
+      }
+      return masters === 3;
+    });
   } catch (error) {
     await stop();
     throw error;
