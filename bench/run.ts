@@ -224,6 +224,24 @@ function benchCanned() {
   out('');
 }
 
+/** 8 processes × 500 paid calls under one cap on a Redis Cluster (bench/fleet-cluster.ts in its own process). */
+function benchFleet() {
+  if (!redisServerAvailable()) return;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'fleet-cluster.ts')], {
+    cwd: benchDir,
+    encoding: 'utf8',
+    env: { ...process.env, VENICE_SIGN_IN_DOMAIN: 'api.venice.ai' },
+  });
+  if (r.status !== 0) throw new Error(`bench/fleet-cluster.ts failed: ${r.stderr}`);
+  out('## A fleet on a Redis Cluster: 8 processes × 500 paid calls under one $0.05 cap');
+  out('');
+  out(r.stdout.trim());
+  out('');
+  out("Paid fetch → simulator, one wallet per process, 8 loops per process under Venice's 5-in-flight limit; every");
+  out('reservation and commit waits for its replica (`WAIT`). `node --import tsx bench/fleet-cluster.ts`.');
+  out('');
+}
+
 /** Peak memory of one paid call with a 200 MiB JSON answer (bench/large-body.ts in its own process). */
 function benchLargeBody() {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'large-body.ts'), '200'], {
@@ -404,6 +422,7 @@ out(
 );
 out('');
 await benchBudget();
+benchFleet();
 if (args.has('--budget-only')) process.exit(0);
 benchCanned();
 await benchPaidCall();
