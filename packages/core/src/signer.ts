@@ -1,5 +1,6 @@
 import type { Address, Hex, TypedDataDefinition } from 'viem';
 import { InvalidKeyError } from './errors.js';
+import { fastMessageSigner } from './fast-message-signer.js';
 import { isHexAddress, viem, viemAccounts } from './lazy.js';
 import { createWorkerSigner, type SignInRequest } from './signing-worker.js';
 
@@ -39,7 +40,8 @@ export function toSigner(source: SignerSource, options: { offThread?: boolean } 
     try {
       const account = viemAccounts().privateKeyToAccount(hex);
       const thread = options.offThread ? createWorkerSigner(hex) : undefined;
-      const inline = (message: string) => account.signMessage({ message });
+      const viaViem = (message: string) => account.signMessage({ message });
+      const inline = fastMessageSigner(hex, viaViem) ?? viaViem;
       const signer: Signer = {
         address: account.address,
         signMessage: ({ message }) =>

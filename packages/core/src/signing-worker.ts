@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Hex } from 'viem';
+import { FAST_SIGN_PROGRAM, libsecp256k1Path } from './fast-message-signer.js';
 import { createHeaderRing, type HeaderRing, RING_PRODUCER } from './header-ring.js';
 
 const require = createRequire(import.meta.url);
@@ -14,7 +15,10 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { randomBytes } = require('node:crypto');
 const { privateKeyToAccount } = require(workerData.accounts);
 const { createSiweMessage } = require(workerData.siwe);
+const { hashMessage } = require(workerData.viem);
 const account = privateKeyToAccount(workerData.key);
+${FAST_SIGN_PROGRAM}
+const sign = makeSign(workerData.secp, hashMessage, workerData.key, (message) => account.signMessage({ message }));
 async function header(r, at = Date.now()) {
   const issuedAt = new Date(at);
   const message = createSiweMessage({
@@ -22,7 +26,7 @@ async function header(r, at = Date.now()) {
     nonce: randomBytes(8).toString('hex'), issuedAt,
     expirationTime: new Date(issuedAt.getTime() + r.ttlSeconds * 1000), statement: r.statement,
   });
-  const signature = await account.signMessage({ message });
+  const signature = await sign(message);
   const json = JSON.stringify({ address: account.address, message, signature, timestamp: issuedAt.getTime(), chainId: r.chainId });
   return Buffer.from(json, 'utf8').toString('base64');
 }
@@ -35,7 +39,7 @@ parentPort.on('message', async ({ id, message, signIn, count, define }) => {
       const headers = [];
       for (let i = 0; i < count; i++) headers.push(await header(signIn));
       parentPort.postMessage({ id, headers });
-    } else parentPort.postMessage({ id, signature: await account.signMessage({ message }) });
+    } else parentPort.postMessage({ id, signature: await sign(message) });
   } catch (error) {
     parentPort.postMessage({ id, error: String(error && error.message).slice(0, 200) });
   }
@@ -96,6 +100,8 @@ export function createWorkerSigner(privateKey: Hex): WorkerSigner {
         key: privateKey,
         accounts: require.resolve('viem/accounts'),
         siwe: require.resolve('viem/siwe'),
+        viem: require.resolve('viem'),
+        secp: libsecp256k1Path(),
         ring: fresh.layout,
       },
       stdout: false,

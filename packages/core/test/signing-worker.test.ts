@@ -124,3 +124,16 @@ it('a header too long to share is signed on request instead; a restarted thread 
   expect(await takeReady(thread, signInRequest())).toBeDefined();
   await thread.close();
 });
+
+it('libsecp256k1 signs EIP-191 messages byte for byte as viem does (RFC 6979, low s)', async () => {
+  const { fastMessageSigner } = await import('../src/fast-message-signer.js');
+  for (let i = 0; i < 50; i++) {
+    const key = generatePrivateKey();
+    const account = privateKeyToAccount(key);
+    const viaViem = (message: string) => account.signMessage({ message });
+    const fast = fastMessageSigner(key, viaViem);
+    expect(fast).toBeDefined(); // tiny-secp256k1 is installed here: the fast path is what this test checks
+    const message = `Sign in ${i} ✓ ${'x'.repeat(i * 7)}\n${Math.random()}`;
+    expect(await fast!(message)).toBe(await viaViem(message));
+  }
+});
