@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Hex } from 'viem';
-import { FAST_SIGN_PROGRAM, libsecp256k1Path } from './fast-message-signer.js';
+import { HASH_SIGNER_PROGRAM, libsecp256k1Path } from './hash-signer.js';
 import { createHeaderRing, type HeaderRing, RING_PRODUCER } from './header-ring.js';
 
 const require = createRequire(import.meta.url);
@@ -17,8 +17,9 @@ const { privateKeyToAccount } = require(workerData.accounts);
 const { createSiweMessage } = require(workerData.siwe);
 const { hashMessage } = require(workerData.viem);
 const account = privateKeyToAccount(workerData.key);
-${FAST_SIGN_PROGRAM}
-const sign = makeSign(workerData.secp, hashMessage, workerData.key, (message) => account.signMessage({ message }));
+${HASH_SIGNER_PROGRAM}
+const signHash = hashSigner(workerData.secp, workerData.key);
+const sign = async (message) => (signHash && signHash(hashMessage(message))) || account.signMessage({ message });
 async function header(r, at = Date.now()) {
   const issuedAt = new Date(at);
   const message = createSiweMessage({

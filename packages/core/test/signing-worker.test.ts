@@ -125,15 +125,43 @@ it('a header too long to share is signed on request instead; a restarted thread 
   await thread.close();
 });
 
-it('libsecp256k1 signs EIP-191 messages byte for byte as viem does (RFC 6979, low s)', async () => {
-  const { fastMessageSigner } = await import('../src/fast-message-signer.js');
-  for (let i = 0; i < 50; i++) {
+it('libsecp256k1 signs messages and typed data byte for byte as viem does (RFC 6979, low s)', async () => {
+  const { hashSigner } = await import('../src/hash-signer.js');
+  const { toSigner } = await import('../src/signer.js');
+  for (let i = 0; i < 40; i++) {
     const key = generatePrivateKey();
     const account = privateKeyToAccount(key);
-    const viaViem = (message: string) => account.signMessage({ message });
-    const fast = fastMessageSigner(key, viaViem);
-    expect(fast).toBeDefined(); // tiny-secp256k1 is installed here: the fast path is what this test checks
+    expect(hashSigner(key)).toBeDefined(); // tiny-secp256k1 is installed here: the fast path is what this test checks
+    const signer = toSigner({ privateKey: key }); // inline: the event loop's own signatures
     const message = `Sign in ${i} ✓ ${'x'.repeat(i * 7)}\n${Math.random()}`;
-    expect(await fast!(message)).toBe(await viaViem(message));
+    expect(await signer.signMessage({ message })).toBe(await account.signMessage({ message }));
+    const typed = {
+      domain: {
+        name: 'USD Coin',
+        version: '2',
+        chainId: 8453,
+        verifyingContract: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
+      },
+      types: {
+        TransferWithAuthorization: [
+          { name: 'from', type: 'address' },
+          { name: 'to', type: 'address' },
+          { name: 'value', type: 'uint256' },
+          { name: 'validAfter', type: 'uint256' },
+          { name: 'validBefore', type: 'uint256' },
+          { name: 'nonce', type: 'bytes32' },
+        ],
+      },
+      primaryType: 'TransferWithAuthorization',
+      message: {
+        from: account.address,
+        to: '0x1111111111111111111111111111111111111111',
+        value: BigInt(i + 1) * 10_000n,
+        validAfter: 0n,
+        validBefore: 1_900_000_000n,
+        nonce: `0x${String(i).padStart(64, '0')}`,
+      },
+    } as const;
+    expect(await signer.signTypedData(typed)).toBe(await account.signTypedData(typed));
   }
 });
