@@ -100,8 +100,19 @@ describe('redisStore on a Redis Cluster', () => {
       const events: string[] = [];
       budget.on('store-down', (e) => events.push(`down:${e.pending}`));
       budget.on('store-restored', (e) => events.push(`restored:${e.replayed}`));
+      // Writes the cluster should confirm are retried while a loaded machine delays the replica past 100 ms.
+      const confirmed = async <T>(op: () => Promise<T>): Promise<T> => {
+        for (let i = 0; ; i++) {
+          try {
+            return await op();
+          } catch (error) {
+            if (i >= 50 || (error as { code?: string }).code !== 'STORE_ERROR') throw error;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      };
       try {
-        const paid = await budget.reserve({ estimateMicros: 100_000n }); // confirmed before the cut
+        const paid = await confirmed(() => budget.reserve({ estimateMicros: 100_000n })); // confirmed before the cut
         await cluster.cutReplication(master);
         await expect(budget.reserve({ estimateMicros: 100_000n })).rejects.toMatchObject({
           code: 'STORE_ERROR',
@@ -111,7 +122,7 @@ describe('redisStore on a Redis Cluster', () => {
         await budget.commit(paid, 60_000n, { requestId: 'paid-answer' }); // resolves: journaled, unconfirmed
         await expect(budget.reserve({ estimateMicros: 1n })).rejects.toMatchObject({ code: 'STORE_ERROR' });
         await cluster.restoreReplication(master);
-        await budget.release(await budget.reserve({ estimateMicros: 1n })); // replays the journal, confirmed
+        await budget.release(await confirmed(() => budget.reserve({ estimateMicros: 1n }))); // replays the journal
         expect((await budget.store.requests()).get('paid-answer')?.micros).toBe(60_000n);
         expect((await budget.report()).totalUsd).toBe(0.06);
         expect(events).toEqual(['down:0', 'restored:1']);

@@ -208,7 +208,7 @@ export function redisStore({
   prefix = 'venice-x402:budget',
   volatile = false,
   replicas,
-  replicaTimeoutMs = 500,
+  replicaTimeoutMs = 2000,
 }: {
   client: RedisLike;
   prefix?: string;
@@ -224,7 +224,10 @@ export function redisStore({
    * journal and is replayed. Default: 1 for a cluster client, 0 for a single server.
    */
   replicas?: number;
-  /** How long a write waits for its replicas (default 500 ms). */
+  /**
+   * How long a write waits for its replicas (default 2000 ms). A healthy replica answers in about a millisecond;
+   * the wait only runs out when replication is stalled or cut, and a loaded machine can stall it for a moment.
+   */
   replicaTimeoutMs?: number;
 }): BudgetStore {
   // Every key of one budget carries the same hash tag, so they live in one slot: scripts that touch several of
