@@ -4,11 +4,11 @@
  * platforms the anvil binary does not support. Needs the npm registry (as `pnpm install` does).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const PACKAGES = ['core', 'fetch', 'ai-sdk', 'langchain', 'simulator', 'cli'];
@@ -19,9 +19,20 @@ const run = (cmd: string, args: string[], cwd: string) =>
 let project: string;
 let tarballs: Record<string, string>;
 
+// Each install is a few hundred MB: every folder made here goes when the file is done.
+const folders: string[] = [];
+const temp = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  folders.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
 beforeAll(() => {
   run('pnpm', ['build'], root);
-  const packs = mkdtempSync(join(tmpdir(), 'vx402-packs-'));
+  const packs = temp('vx402-packs-');
   tarballs = {};
   for (const name of PACKAGES) {
     run('pnpm', ['pack', '--pack-destination', packs], join(root, 'packages', name));
@@ -30,7 +41,7 @@ beforeAll(() => {
     const name = PACKAGES.find((p) => file.startsWith(`venice-x402-${p}-`));
     if (name) tarballs[name] = join(packs, file);
   }
-  project = mkdtempSync(join(tmpdir(), 'vx402-consumer-'));
+  project = temp('vx402-consumer-');
   // All tarballs in one install: npm satisfies the packages' ranges on each other from them, not the registry.
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
   run(
@@ -83,7 +94,7 @@ describe('packed and installed with npm', { timeout: 240_000 }, () => {
   });
 
   it('core alone installs without the Solana packages: a Solana wallet signs in, and names them when it must pay', () => {
-    const solo = mkdtempSync(join(tmpdir(), 'vx402-core-only-'));
+    const solo = temp('vx402-core-only-');
     writeFileSync(join(solo, 'package.json'), JSON.stringify({ name: 'core-only', private: true }));
     run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarballs.core!], solo);
     expect(existsSync(join(solo, 'node_modules', '@solana', 'kit'))).toBe(false);
@@ -110,7 +121,7 @@ describe('packed and installed with npm', { timeout: 240_000 }, () => {
   });
 
   it('the CLI installs and runs its wallet commands on platforms anvil does not ship for', () => {
-    const mac = mkdtempSync(join(tmpdir(), 'vx402-darwin-'));
+    const mac = temp('vx402-darwin-');
     writeFileSync(join(mac, 'package.json'), JSON.stringify({ name: 'mac', private: true }));
     mkdirSync(join(mac, 'node_modules'), { recursive: true });
     // npm's own platform check, as a macOS arm64 machine would run it (no install scripts run here).
