@@ -435,9 +435,11 @@ out('');
 out('- A Redis-backed paid call costs 2 round trips (reserve; commit, which answers the counters left): asserted by');
 out('  counting commands in `test/reliability/adversarial/budget-stores.test.ts` ("Redis round trips").');
 out('- Wallet calls sign one Sign-In-With-X per call (Venice headers are single-use). The signing thread keeps a few');
-out('  signed ahead and hands them over through shared memory; the event loop takes one with a few atomic loads. Its');
-out('  ~0.4 ms of secp256k1 per call still needs a core: on this 2-core machine it competes with the server and the');
-out('  client, so latency is bounded by CPU, not by the event loop.');
+out('  signed ahead and hands them over through shared memory; the event loop takes one with a few atomic loads. The');
+out("  signature (libsecp256k1 via the optional `tiny-secp256k1`, ~0.13 ms; viem's JS curve ~0.43 ms) still needs a");
+out('  core: on this 2-core machine it competes with the server and the client, so latency is bounded by CPU.');
+out('- Installed size: `tiny-secp256k1` adds 1.4 MB (an optional dependency: `npm install --omit=optional` leaves it');
+out('  out, and signing falls back to viem).');
 out('- Reliability suite (in `pnpm test`): fuzzing runs ~6k cases per run; the long run');
 out(
   '  `FUZZ_RUNS=17000 npx vitest run test/reliability/fuzz.test.ts` ran 105,400 cases, all passing (typed errors only).',
