@@ -22,7 +22,7 @@ export interface SignInOptions {
   ttlSeconds?: number;
   /** `SIGN-IN-WITH-X` (canonical, default) or the legacy `X-Sign-In-With-X`. Venice accepts both. */
   headerName?: typeof HEADERS.signIn | typeof HEADERS.signInLegacy;
-  /** How many headers to keep signed ahead of need. Default 2 for private keys, 0 for external signers. */
+  /** How many headers to keep signed ahead of need. Default 4 for private keys, 0 for external signers. */
   presign?: number;
 }
 

@@ -1,6 +1,6 @@
 import { NetworkError, QuoteRejectedError } from '../errors.js';
 import { missingSolana, solanaKit } from '../lazy.js';
-import { layoutPayment } from '../x402/payment-layout.js';
+import { exactRequirements, layoutPayment } from '../x402/payment-layout.js';
 import type { SignedPayment, SignPaymentOptions } from '../x402/sign.js';
 import { base58Encode } from './base58.js';
 import type { SolanaAcceptedRequirement } from './quote.js';
@@ -35,15 +35,7 @@ export async function signSolanaPayment(
   }
   const shape = options.shape ?? 'v2';
   const amountMicros = options.amountMicros ?? req.amountMicros;
-  const requirements = {
-    scheme: 'exact',
-    network: req.network as `${string}:${string}`,
-    amount: amountMicros.toString(),
-    asset: req.asset,
-    payTo: req.payTo,
-    maxTimeoutSeconds: req.maxTimeoutSeconds,
-    extra: req.extra,
-  };
+  const requirements = exactRequirements(req, amountMicros, req.extra);
   const { ExactSvmScheme } = await loadScheme();
   const scheme = new ExactSvmScheme(signer.transactionSigner, { rpcUrl: options.solanaRpcUrl ?? envRpcUrl() });
   let transaction: string;

@@ -9,6 +9,23 @@ import type { PaymentPayload } from './schemas.js';
  */
 export type PaymentShape = 'v2' | 'hybrid' | 'v1';
 
+/** The x402 `exact` requirements a scheme signs: the accepted quote at the amount chosen, with its `extra`. */
+export function exactRequirements(
+  req: { network: string; asset: string; payTo: string; maxTimeoutSeconds: number },
+  amountMicros: bigint,
+  extra: Record<string, unknown>,
+) {
+  return {
+    scheme: 'exact',
+    network: req.network as `${string}:${string}`,
+    amount: amountMicros.toString(),
+    asset: req.asset,
+    payTo: req.payTo,
+    maxTimeoutSeconds: req.maxTimeoutSeconds,
+    extra,
+  };
+}
+
 /**
  * Wraps a scheme's signed inner payload (EVM authorization or Solana transaction) in the chosen layout and encodes
  * it as the header value: x402 v2 (`accepted` echoes the quote) under PAYMENT-SIGNATURE, Venice's client layout

@@ -2,7 +2,7 @@ import { QuoteRejectedError } from '../errors.js';
 import type { Signer } from '../signer.js';
 import { signSolanaPayment } from '../solana/payment.js';
 import { isSolanaSigner, type SolanaSigner } from '../solana/signer.js';
-import { layoutPayment, type PaymentShape } from './payment-layout.js';
+import { exactRequirements, layoutPayment, type PaymentShape } from './payment-layout.js';
 import type { AcceptedRequirement, EvmAcceptedRequirement } from './quote.js';
 import type { PaymentPayload } from './schemas.js';
 
@@ -59,15 +59,7 @@ async function signEvmPayment(
   const amountMicros = options.amountMicros ?? req.amountMicros;
   const { ExactEvmScheme } = await loadScheme();
   const { assetTransferMethod: _ignored, ...extra } = req.extra;
-  const requirements = {
-    scheme: 'exact',
-    network: req.network as `${string}:${string}`,
-    amount: amountMicros.toString(),
-    asset: req.asset,
-    payTo: req.payTo,
-    maxTimeoutSeconds: req.maxTimeoutSeconds,
-    extra,
-  };
+  const requirements = exactRequirements(req, amountMicros, extra);
   const scheme = new ExactEvmScheme({
     address: signer.address,
     signTypedData: (args) => signer.signTypedData(args),
