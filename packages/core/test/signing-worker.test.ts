@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { inspect } from 'node:util';
+import { authorizationTypes } from '@x402/evm';
 import { verifyMessage } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { expect, it } from 'vitest';
@@ -142,16 +143,7 @@ it('libsecp256k1 signs messages and typed data byte for byte as viem does (RFC 6
         chainId: 8453,
         verifyingContract: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
       },
-      types: {
-        TransferWithAuthorization: [
-          { name: 'from', type: 'address' },
-          { name: 'to', type: 'address' },
-          { name: 'value', type: 'uint256' },
-          { name: 'validAfter', type: 'uint256' },
-          { name: 'validBefore', type: 'uint256' },
-          { name: 'nonce', type: 'bytes32' },
-        ],
-      },
+      types: authorizationTypes,
       primaryType: 'TransferWithAuthorization',
       message: {
         from: account.address,
