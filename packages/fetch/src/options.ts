@@ -10,6 +10,7 @@ import {
 } from '@venice-x402/core';
 import { type Admission, admissionFor } from './admission.js';
 import { QuoteCache } from './payg.js';
+import { wireFetch } from './wire-fetch.js';
 
 export interface X402FetchOptions {
   /** Pays with a wallet: Sign-In-With-X for Venice, EIP-3009 for pay-per-call servers. */
@@ -27,6 +28,11 @@ export interface X402FetchOptions {
    * else is ever paid: a 402 from any other origin is returned to the caller untouched.
    */
   payOrigins?: readonly string[];
+  /**
+   * The transport. Default: Node's HTTP client (undici's global dispatcher, which Node's fetch uses too, so
+   * `setGlobalDispatcher` proxies and mocks apply), falling back to `globalThis.fetch` on other runtimes or
+   * when `globalThis.fetch` was replaced. Pass `globalThis.fetch` (or any fetch) to send through fetch.
+   */
   fetch?: FetchLike;
   /** Budget scope chain for every call through this fetch, e.g. `team:research/agent:planner`. */
   scope?: string | readonly string[];
@@ -88,7 +94,7 @@ function count(name: string, value: number | undefined, fallback: number, min: n
 }
 
 export function createContext(options: X402FetchOptions): FetchContext {
-  const baseFetch = options.fetch ?? globalThis.fetch;
+  const baseFetch = options.fetch ?? wireFetch;
   const mode = options.mode ?? (options.wallet || options.apiKey ? 'venice' : 'payg');
   if (!['venice', 'payg', 'auto'].includes(mode)) throw new ConfigError(`Unknown mode ${String(mode)}`);
   const baseURL =

@@ -1,0 +1,151 @@
+import type { FetchLike } from '@venice-x402/core';
+import { type NodeBody, WireResponse } from './wire-response.js';
+
+/** What the paid fetch needs of undici's dispatcher: `request()` (undici 5 to 8, Node 20 to 26). */
+interface Dispatcher {
+  request(options: {
+    origin: string;
+    path: string;
+    method: string;
+    headers: Record<string, string>;
+    body?: Uint8Array | string | null;
+    signal?: AbortSignal;
+  }): Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined>; body: NodeBody }>;
+}
+
+// Node's fetch and the undici package share this slot: `setGlobalDispatcher` (proxies, MockAgent) sets it.
+const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+// Headers undici sets itself from the body and the URL.
+const DROPPED = new Set(['content-length', 'host']);
+// The fetch present when this module loaded: if `globalThis.fetch` is another one later (msw, nock, a test's
+// stub), the caller wants their fetch, so every call goes to it.
+const loadedFetch = globalThis.fetch;
+const ignore = () => {};
+
+/**
+ * The paid fetch's transport when the caller passes no `fetch`: requests go straight to Node's HTTP client —
+ * undici's global dispatcher, the one Node's own `fetch` sends through, so `setGlobalDispatcher` (proxy agents,
+ * MockAgent) applies alike — without fetch's WHATWG Request, stream and body machinery (≈ 60 % of a
+ * loopback call's client CPU). The answer is a `Response` whose body is read straight from the socket's
+ * stream; `.body` makes a web stream on first use.
+ *
+ * It takes what the paid fetch sends (string URL, `redirect: 'manual'`, bytes or string body, no
+ * `accept-encoding`). Anything else — another runtime, a replaced `globalThis.fetch`, a redirect to follow,
+ * a compressed answer asked for — goes to `globalThis.fetch` unchanged.
+ */
+export const wireFetch: FetchLike = (input, init) => {
+  const dispatcher = (globalThis as any)[GLOBAL_DISPATCHER] as Dispatcher | undefined;
+  const body = init?.body;
+  const method = (init?.method ?? 'GET').toUpperCase();
+  if (
+    typeof dispatcher?.request !== 'function' ||
+    globalThis.fetch !== loadedFetch ||
+    typeof input !== 'string' ||
+    init?.redirect !== 'manual' ||
+    !METHODS.has(method) ||
+    !(body == null || typeof body === 'string' || body instanceof Uint8Array)
+  )
+    return globalThis.fetch(input, init);
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    return globalThis.fetch(input, init);
+  }
+  const headers = plainHeaders(init.headers);
+  if (!headers || 'accept-encoding' in headers || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    return globalThis.fetch(input, init);
+  if (url.username || url.password) return globalThis.fetch(input, init);
+  headers.accept ??= '*/*';
+  headers['user-agent'] ??= 'node';
+  return send(dispatcher, url, method, headers, body, init.signal ?? undefined);
+};
+
+async function send(
+  dispatcher: Dispatcher,
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Uint8Array | string | null | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
+  if (signal?.aborted) throw signal.reason;
+  let answer: Awaited<ReturnType<Dispatcher['request']>>;
+  try {
+    answer = await dispatcher.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method,
+      headers,
+      body: body ?? null,
+      signal,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw new TypeError('fetch failed', { cause: error });
+  }
+  const init: ResponseInit & { headers: [string, string][] } = {
+    status: answer.statusCode,
+    statusText: process.getBuiltinModule?.('node:http')?.STATUS_CODES[answer.statusCode] ?? '',
+    headers: [],
+  };
+  let encoding: string | undefined;
+  for (const [name, value] of Object.entries(answer.headers)) {
+    if (value === undefined) continue;
+    if (name === 'content-encoding') encoding = String(value).trim().toLowerCase();
+    if (Array.isArray(value)) for (const v of value) init.headers.push([name, v]);
+    else init.headers.push([name, value]);
+  }
+  let source: NodeBody | null = answer.body;
+  if (NULL_BODY_STATUS.has(answer.statusCode) || method === 'HEAD') {
+    answer.body.on('error', ignore).resume(); // nothing to read: frees the connection
+    source = null;
+  } else if (encoding && encoding !== 'identity') {
+    source = decompress(answer.body, encoding, init);
+  }
+  try {
+    return new WireResponse(source, init, url.href, signal);
+  } catch (error) {
+    answer.body.on('error', ignore).destroy();
+    throw new TypeError('fetch failed', { cause: error }); // a status a Response cannot carry
+  }
+}
+
+/** The request's headers as a lowercase record; undefined when they are not ones this transport takes. */
+function plainHeaders(init: HeadersInit | undefined): Record<string, string> | undefined {
+  const out: Record<string, string> = Object.create(null);
+  if (init == null) return out;
+  let entries: Iterable<[string, string]>;
+  if (init instanceof Headers) entries = init;
+  else if (Array.isArray(init)) entries = init as [string, string][];
+  else if (typeof init === 'object') entries = Object.entries(init as Record<string, string>);
+  else return undefined;
+  for (const [name, value] of entries) {
+    const key = String(name).toLowerCase();
+    if (DROPPED.has(key)) continue;
+    out[key] = key in out ? `${out[key]}, ${value}` : String(value);
+  }
+  return out;
+}
+
+/**
+ * A server that compresses though nothing asked it to: decoded like fetch would (gzip, deflate, br), its
+ * encoding and length headers dropped. An unknown encoding is passed on as it came, as fetch does.
+ */
+function decompress(body: NodeBody, encoding: string, init: { headers: [string, string][] }): NodeBody {
+  const zlib = process.getBuiltinModule?.('node:zlib');
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? zlib?.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH })
+      : encoding === 'deflate'
+        ? zlib?.createInflate()
+        : encoding === 'br'
+          ? zlib?.createBrotliDecompress()
+          : undefined;
+  if (!decoder) return body;
+  init.headers = init.headers.filter(([name]) => name !== 'content-encoding' && name !== 'content-length');
+  body.on('error', (error) => decoder.destroy(error));
+  return body.pipe(decoder) as unknown as NodeBody;
+}
