@@ -60,8 +60,9 @@ const estimator = () =>
     defaultEstimateUsd: 0.05,
     models: [{ id: 'qwen3-4b', type: 'text', input: 0.05, output: 0.15, maxCompletionTokens: 8192 }],
   });
-const paid = (options: { signOffThread?: boolean; apiKey?: boolean }) =>
+const paid = (options: { signOffThread?: boolean; apiKey?: boolean; viaFetch?: boolean }) =>
   createX402Fetch({
+    fetch: options.viaFetch ? globalThis.fetch : undefined,
     wallet: options.apiKey
       ? undefined
       : createWallet({ privateKey: key }, { baseURL: server.baseURL, signOffThread: options.signOffThread }),
@@ -82,9 +83,11 @@ const freeSigner = {
 const createAuthFetch = official();
 const clients: [string, typeof fetch][] = [
   ['bare fetch', fetch],
-  ['createX402Fetch, wallet (signing off-thread, default)', paid({})],
+  ['createX402Fetch, wallet (default: Node HTTP client, signing off-thread)', paid({})],
   ['createX402Fetch, wallet (signing on the main thread)', paid({ signOffThread: false })],
   ['createX402Fetch, API key', paid({ apiKey: true })],
+  ['createX402Fetch, wallet, sent through fetch (`fetch: globalThis.fetch`)', paid({ viaFetch: true })],
+  ['createX402Fetch, API key, sent through fetch', paid({ apiKey: true, viaFetch: true })],
   [
     'createX402Fetch, wallet whose signature costs nothing',
     createX402Fetch({
@@ -134,7 +137,8 @@ const bareLatency = median(latency[0]!);
 const bareBusy = median(busy[0]!);
 console.log(`## Paid call against a canned server (verifies nothing), ${ROUNDS} sequential calls per client\n`);
 const bareCpu = median(cpu[0]!);
-const over = (j: number, x: number, base: number) => (j === 0 ? '—' : `+${(x - base).toFixed(0)} µs`);
+const over = (j: number, x: number, base: number) =>
+  j === 0 ? '—' : `${x >= base ? '+' : '−'}${Math.abs(x - base).toFixed(0)} µs`;
 console.log(
   '| client | latency / call | ratio to bare | event-loop busy / call | over bare | main-thread CPU / call | over bare | process CPU / call |',
 );

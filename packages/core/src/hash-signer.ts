@@ -1,3 +1,4 @@
+import { createHash, getHashes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Hex } from 'viem';
 
@@ -47,8 +48,28 @@ export function hashSigner(privateKey: Hex): ((hash: Hex) => Hex | undefined) | 
   };
 }
 
-/** The same, as source for the signing thread's program (CommonJS, eval'd). */
+const nativeKeccak = getHashes().includes('keccak-256');
+
+/**
+ * The EIP-191 hash of a message (what `personal_sign` signs) with OpenSSL's keccak-256 where Node has it (24 and
+ * later: ≈ 30× faster than keccak in JavaScript); undefined where it does not (the caller uses viem's hashMessage).
+ */
+export function eip191Hash(message: string): Hex | undefined {
+  if (!nativeKeccak) return undefined;
+  const bytes = Buffer.from(message, 'utf8');
+  const hash = createHash('keccak-256').update(`\x19Ethereum Signed Message:\n${bytes.length}`).update(bytes);
+  return `0x${hash.digest('hex')}`;
+}
+
+/** The same two, as source for the signing thread's program (CommonJS, eval'd). */
 export const HASH_SIGNER_PROGRAM = `
+const nativeKeccak = require('node:crypto').getHashes().includes('keccak-256');
+function eip191Hash(message) {
+  if (!nativeKeccak) return undefined;
+  const bytes = Buffer.from(message, 'utf8');
+  const hash = require('node:crypto').createHash('keccak-256');
+  return '0x' + hash.update('\\x19Ethereum Signed Message:\\n' + bytes.length).update(bytes).digest('hex');
+}
 function hashSigner(libPath, privateKey) {
   let secp;
   try { secp = libPath ? require(libPath) : undefined; } catch {}

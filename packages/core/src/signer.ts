@@ -1,6 +1,6 @@
 import type { Address, Hex, TypedDataDefinition } from 'viem';
 import { InvalidKeyError } from './errors.js';
-import { hashSigner } from './hash-signer.js';
+import { eip191Hash, hashSigner } from './hash-signer.js';
 import { isHexAddress, viem, viemAccounts } from './lazy.js';
 import { createWorkerSigner, type SignInRequest } from './signing-worker.js';
 
@@ -43,7 +43,7 @@ export function toSigner(source: SignerSource, options: { offThread?: boolean } 
       // libsecp256k1 when installed (same bytes, a third of the CPU), else viem's JS curve.
       const signHash = hashSigner(hex);
       const inline = async (message: string) =>
-        signHash?.(viem().hashMessage(message)) ?? account.signMessage({ message });
+        signHash?.(eip191Hash(message) ?? viem().hashMessage(message)) ?? account.signMessage({ message });
       const signer: Signer = {
         address: account.address,
         signMessage: ({ message }) =>

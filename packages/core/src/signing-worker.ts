@@ -20,12 +20,20 @@ const { hashMessage } = require(workerData.viem);
 const account = privateKeyToAccount(workerData.key);
 ${HASH_SIGNER_PROGRAM}
 const signHash = hashSigner(workerData.secp, workerData.key);
-const sign = async (message) => (signHash && signHash(hashMessage(message))) || account.signMessage({ message });
+const sign = async (message) =>
+  (signHash && signHash(eip191Hash(message) || hashMessage(message))) || account.signMessage({ message });
+// Nonces from a pooled random buffer: one trip to the system's generator per 64 headers, not per header.
+let nonces = Buffer.alloc(0);
+let nonceAt = 0;
+const nonce = () => {
+  if (nonceAt + 8 > nonces.length) (nonces = randomBytes(512)), (nonceAt = 0);
+  return nonces.toString('hex', nonceAt, (nonceAt += 8));
+};
 async function header(r, at = Date.now()) {
   const issuedAt = new Date(at);
   const message = createSiweMessage({
     address: account.address, chainId: r.chainId, domain: r.domain, uri: r.uri, version: '1',
-    nonce: randomBytes(8).toString('hex'), issuedAt,
+    nonce: nonce(), issuedAt,
     expirationTime: new Date(issuedAt.getTime() + r.ttlSeconds * 1000), statement: r.statement,
   });
   const signature = await sign(message);
