@@ -126,6 +126,12 @@ async function benchPaidCall() {
   const sim = await serverProcess({ CREDIT_ADDRESSES: address });
   const wallet = createWallet({ privateKey: key }, { baseURL: sim.baseURL, signIn: { domain: 'api.venice.ai' } });
   const paid = createX402Fetch({ wallet, budget: createBudget({ limits: { dailyUsd: 1000 } }) });
+  // The same, sent through fetch like the bare call: what the paid path adds on one transport.
+  const paidViaFetch = createX402Fetch({
+    wallet,
+    budget: createBudget({ limits: { dailyUsd: 1000 } }),
+    fetch: globalThis.fetch,
+  });
   const createAuthFetch = officialClient();
   const official = createAuthFetch?.(key, { apiUrl: sim.url });
   const body = JSON.stringify({
@@ -161,6 +167,7 @@ async function benchPaidCall() {
   const clients: [string, () => Promise<typeof cost>][] = [
     ['bare fetch (SIWX header signed beforehand)', bare],
     ['createX402Fetch (sign-in, estimate, reserve, settle, commit)', timed(paid)],
+    ['createX402Fetch, sent through fetch (`fetch: globalThis.fetch`)', timed(paidViaFetch)],
     ...(official
       ? ([['venice-x402-client@0.2.0 createAuthFetch', timed(official)]] as [string, () => Promise<typeof cost>][])
       : []),
@@ -179,7 +186,8 @@ async function benchPaidCall() {
   clients.forEach(([name], j) => {
     const xs = samples[j]!.map((x) => x.ms).sort((a, b) => a - b);
     const cpu = hasSchedstat ? `${of(j, 'cpuUs').toFixed(0)} µs` : 'n/a';
-    const over = j === 0 || !hasSchedstat ? '—' : `+${(of(j, 'cpuUs') - of(0, 'cpuUs')).toFixed(0)} µs`;
+    const d = of(j, 'cpuUs') - of(0, 'cpuUs');
+    const over = j === 0 || !hasSchedstat ? '—' : `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(0)} µs`;
     out(
       `| ${name} | ${median(xs).toFixed(3)} ms | ${xs[Math.floor(xs.length * 0.9)]!.toFixed(3)} ms | ${(median(xs) / floor).toFixed(2)} | ${(of(j, 'busyMs') * 1000).toFixed(0)} µs | ${cpu} | ${over} |`,
     );
@@ -221,6 +229,10 @@ function benchCanned() {
   out(
     'time the thread waits for a core, which on a 2-core machine shared with the server and the signing thread is a lot.',
   );
+  out(
+    "By default the paid fetch sends through Node's HTTP client (undici's dispatcher, `wire-fetch.ts`), the bare call",
+  );
+  out('through `fetch`; the "sent through fetch" rows are the paid path on the same transport as the bare call.');
   out('');
 }
 
