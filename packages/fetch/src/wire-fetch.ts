@@ -23,6 +23,10 @@ const DROPPED = new Set(['content-length', 'host']);
 // stub), the caller wants their fetch, so every call goes to it.
 const loadedFetch = globalThis.fetch;
 const ignore = () => {};
+const NON_ASCII = /[\u0080-\uffff]/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// As fetch: more codings than that is a server trying to exhaust the client.
+const MAX_CODINGS = 5;
 
 /**
  * The paid fetch's transport when the caller passes no `fetch`: requests go straight to Node's HTTP client —
@@ -41,6 +45,8 @@ export const wireFetch: FetchLike = (input, init) => {
   const method = (init?.method ?? 'GET').toUpperCase();
   if (
     typeof dispatcher?.request !== 'function' ||
+    // Node 20 before 20.16 has no getBuiltinModule: without zlib an answer compressed unasked could not be decoded.
+    typeof globalThis.process?.getBuiltinModule !== 'function' ||
     globalThis.fetch !== loadedFetch ||
     typeof input !== 'string' ||
     init?.redirect !== 'manual' ||
@@ -91,25 +97,38 @@ async function send(
     statusText: process.getBuiltinModule?.('node:http')?.STATUS_CODES[answer.statusCode] ?? '',
     headers: [],
   };
+  // undici decodes header values as UTF-8; fetch reads them as latin1 (bytes as they came): back to those bytes.
+  // Except a content-disposition next to a content-length, which undici already turned back (nodejs/node#46528).
+  const latin1 = (name: string, value: string) =>
+    NON_ASCII.test(value) && !(name === 'content-disposition' && 'content-length' in answer.headers)
+      ? Buffer.from(value, 'utf8').toString('latin1')
+      : value;
   let encoding: string | undefined;
   for (const [name, value] of Object.entries(answer.headers)) {
     if (value === undefined) continue;
-    if (name === 'content-encoding') encoding = String(value).trim().toLowerCase();
-    if (Array.isArray(value)) for (const v of value) init.headers.push([name, v]);
-    else init.headers.push([name, value]);
+    if (Array.isArray(value)) for (const v of value) init.headers.push([name, latin1(name, v)]);
+    else init.headers.push([name, latin1(name, value)]);
+    if (name === 'content-encoding') encoding = encoding ? `${encoding}, ${value}` : String(value);
   }
   let source: NodeBody | null = answer.body;
-  if (NULL_BODY_STATUS.has(answer.statusCode) || method === 'HEAD') {
-    answer.body.on('error', ignore).resume(); // nothing to read: frees the connection
-    source = null;
-  } else if (encoding && encoding !== 'identity') {
-    source = decompress(answer.body, encoding, init);
-  }
   try {
-    return new WireResponse(source, init, url.href, signal);
+    if (NULL_BODY_STATUS.has(answer.statusCode) || method === 'HEAD') {
+      answer.body.on('error', ignore).resume(); // nothing to read: frees the connection
+      source = null;
+    } else if (encoding) {
+      source = decompress(answer.body, encoding, init);
+    }
+    try {
+      return new WireResponse(source, init, url.href, signal);
+    } catch {
+      // A header fetch keeps but a Response cannot take (a name with a space, a NUL): dropped, not the answer.
+      init.headers = init.headers.filter(([name, value]) => TOKEN.test(name) && !value.includes('\0'));
+      return new WireResponse(source, init, url.href, signal);
+    }
   } catch (error) {
     answer.body.on('error', ignore).destroy();
-    throw new TypeError('fetch failed', { cause: error }); // a status a Response cannot carry
+    (source as NodeBody | null)?.on('error', ignore).destroy();
+    throw new TypeError('fetch failed', { cause: error }); // a status a Response cannot carry, too many codings
   }
 }
 
@@ -131,21 +150,27 @@ function plainHeaders(init: HeadersInit | undefined): Record<string, string> | u
 }
 
 /**
- * A server that compresses though nothing asked it to: decoded like fetch would (gzip, deflate, br), its
- * encoding and length headers dropped. An unknown encoding is passed on as it came, as fetch does.
+ * A server that compresses though nothing asked it to: decoded like fetch would (gzip, deflate, br, stacked in
+ * the order listed, leniently if cut short), its encoding and length headers dropped. An unknown encoding is
+ * passed on as it came, as fetch does.
  */
 function decompress(body: NodeBody, encoding: string, init: { headers: [string, string][] }): NodeBody {
-  const zlib = process.getBuiltinModule?.('node:zlib');
-  const decoder =
-    encoding === 'gzip' || encoding === 'x-gzip'
-      ? zlib?.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH })
-      : encoding === 'deflate'
-        ? zlib?.createInflate()
-        : encoding === 'br'
-          ? zlib?.createBrotliDecompress()
-          : undefined;
-  if (!decoder) return body;
+  const zlib = process.getBuiltinModule('node:zlib');
+  const { pipeline } = process.getBuiltinModule('node:stream');
+  const codings = encoding.toLowerCase().split(',');
+  if (codings.length > MAX_CODINGS) throw new Error(`too many content-encodings: ${codings.length}`);
+  const sync = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  const brSync = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
+  const decoders: NodeJS.ReadWriteStream[] = [];
+  for (const coding of codings.reverse().map((c) => c.trim())) {
+    if (coding === 'gzip' || coding === 'x-gzip') decoders.push(zlib.createGunzip(sync));
+    else if (coding === 'deflate') decoders.push(zlib.createInflate(sync));
+    else if (coding === 'br') decoders.push(zlib.createBrotliDecompress(brSync));
+    else return body;
+  }
+  if (!decoders.length) return body;
   init.headers = init.headers.filter(([name]) => name !== 'content-encoding' && name !== 'content-length');
-  body.on('error', (error) => decoder.destroy(error));
-  return body.pipe(decoder) as unknown as NodeBody;
+  // pipeline, not pipe: an error in the data or a consumer that stops (destroys the last stream) destroys the
+  // answer's stream too, which closes its connection instead of leaving it half read.
+  return pipeline([body as unknown as NodeJS.ReadableStream, ...decoders], ignore) as unknown as NodeBody;
 }

@@ -7,7 +7,6 @@ export interface NodeBody extends AsyncIterable<Uint8Array> {
   destroy(error?: Error): unknown;
   /** The error the stream ended with, if it did (Node ≥ 18). */
   readonly errored: Error | null;
-  pipe<T>(destination: T): T;
 }
 
 const decoder = new TextDecoder();
@@ -111,6 +110,12 @@ export class WireResponse extends Response {
 
 /** A Node Buffer as the plain Uint8Array fetch hands out (same memory). */
 const plain = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+/**
+ * A chunk that owns its memory, as fetch's are: the socket's chunks are views into the read buffer, whose
+ * `.buffer` also holds the status line, the headers and the chunk framing.
+ */
+const own = (b: Uint8Array) =>
+  b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? plain(b) : new Uint8Array(b);
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return plain(chunks[0]!);
@@ -132,7 +137,7 @@ function webStream(source: NodeBody, signal: AbortSignal | undefined): ReadableS
         try {
           const next = await chunks.next();
           if (next.done) controller.close();
-          else controller.enqueue(plain(next.value));
+          else controller.enqueue(own(next.value));
         } catch (error) {
           controller.error(signal?.aborted ? signal.reason : new TypeError('terminated', { cause: error }));
         }
