@@ -164,6 +164,8 @@ for (const [name, f] of clients) {
   const t0 = performance.now();
   await Promise.all(Array.from({ length: 200 }, () => one(f)));
   const s = (performance.now() - t0) / 1000;
+  // One more turn, so a loop that was blocked through the whole batch records that delay too.
+  await new Promise((r) => setTimeout(r, 1));
   h.disable();
   console.log(`| ${name} | ${(200 / s).toFixed(0)} | ${(h.percentile(99) / 1e6).toFixed(2)} ms |`);
 }
