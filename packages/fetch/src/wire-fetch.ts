@@ -24,6 +24,8 @@ const DROPPED = new Set(['content-length', 'host']);
 const loadedFetch = globalThis.fetch;
 const ignore = () => {};
 const NON_ASCII = /[\u0080-\uffff]/;
+// Node's own undici; a global dispatcher from another undici version is assumed to read headers alike.
+const UNDICI_READS_UTF8 = Number(globalThis.process?.versions?.undici?.split('.')[0] ?? 7) < 7;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // As fetch: more codings than that is a server trying to exhaust the client.
 const MAX_CODINGS = 5;
@@ -97,10 +99,13 @@ async function send(
     statusText: process.getBuiltinModule?.('node:http')?.STATUS_CODES[answer.statusCode] ?? '',
     headers: [],
   };
-  // undici decodes header values as UTF-8; fetch reads them as latin1 (bytes as they came): back to those bytes.
-  // Except a content-disposition next to a content-length, which undici already turned back (nodejs/node#46528).
+  // undici 6 (Node 20, 22) decodes header values as UTF-8; fetch reads them as latin1 (bytes as they came): back to
+  // those bytes. Except a content-disposition next to a content-length, which undici 6 already turned back
+  // (nodejs/node#46528). undici 7 and later (Node 24, 26) read latin1 themselves.
   const latin1 = (name: string, value: string) =>
-    NON_ASCII.test(value) && !(name === 'content-disposition' && 'content-length' in answer.headers)
+    UNDICI_READS_UTF8 &&
+    NON_ASCII.test(value) &&
+    !(name === 'content-disposition' && 'content-length' in answer.headers)
       ? Buffer.from(value, 'utf8').toString('latin1')
       : value;
   let encoding: string | undefined;
@@ -151,7 +156,7 @@ function plainHeaders(init: HeadersInit | undefined): Record<string, string> | u
 
 /**
  * A server that compresses though nothing asked it to: decoded like fetch would (gzip, deflate, br, stacked in
- * the order listed, leniently if cut short), its encoding and length headers dropped. An unknown encoding is
+ * the order listed, leniently if cut short; zstd where zlib has it), its encoding and length headers dropped. An unknown encoding is
  * passed on as it came, as fetch does.
  */
 function decompress(body: NodeBody, encoding: string, init: { headers: [string, string][] }): NodeBody {
@@ -166,6 +171,8 @@ function decompress(body: NodeBody, encoding: string, init: { headers: [string, 
     if (coding === 'gzip' || coding === 'x-gzip') decoders.push(zlib.createGunzip(sync));
     else if (coding === 'deflate') decoders.push(zlib.createInflate(sync));
     else if (coding === 'br') decoders.push(zlib.createBrotliDecompress(brSync));
+    else if (coding === 'zstd' && typeof (zlib as any).createZstdDecompress === 'function')
+      decoders.push((zlib as any).createZstdDecompress()); // Node ≥ 22.15
     else return body;
   }
   if (!decoders.length) return body;
