@@ -1,4 +1,4 @@
-import type { FetchLike } from '@venice-x402/core';
+import { type FetchLike, ProtocolError } from '@venice-x402/core';
 import { type NodeBody, WireResponse } from './wire-response.js';
 
 /** What the paid fetch needs of undici's dispatcher: `request()` (undici 5 to 8, Node 20 to 26). */
@@ -92,6 +92,10 @@ async function send(
     });
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
+    // undici's and the system's errors are Errors with a code or a class of their own; a bare TypeError is undici's
+    // own parsing tripping over an answer the server did send (a header named `constructor`, undici 6). Not
+    // retried: the server may have billed what it answered.
+    if (error instanceof TypeError && !(error as { code?: unknown }).code) throw unreadable(error);
     throw new TypeError('fetch failed', { cause: error });
   }
   const init: ResponseInit & { headers: [string, string][] } = {
@@ -133,9 +137,16 @@ async function send(
   } catch (error) {
     answer.body.on('error', ignore).destroy();
     (source as NodeBody | null)?.on('error', ignore).destroy();
-    throw new TypeError('fetch failed', { cause: error }); // a status a Response cannot carry, too many codings
+    throw unreadable(error, answer.statusCode); // a status a Response cannot carry, too many codings
   }
 }
+
+/** The server answered, but with something no Response can carry (fetch would hand some of it back). */
+const unreadable = (cause: unknown, status?: number) =>
+  new ProtocolError('The server answered with a response that cannot be read', {
+    status,
+    reason: String((cause as Error)?.message ?? cause).slice(0, 200),
+  });
 
 /** The request's headers as a lowercase record; undefined when they are not ones this transport takes. */
 function plainHeaders(init: HeadersInit | undefined): Record<string, string> | undefined {

@@ -7,7 +7,7 @@ import { getEventListeners } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import * as zlib from 'node:zlib';
-import { createBudget, createEstimator, TimeoutError } from '@venice-x402/core';
+import { createBudget, createEstimator, ProtocolError, TimeoutError } from '@venice-x402/core';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createX402Fetch } from '../src/create-x402-fetch.js';
 import { wireFetch } from '../src/wire-fetch.js';
@@ -364,7 +364,17 @@ describe('wireFetch against a hostile server', () => {
       (r) => r.text(),
       (e) => e,
     );
-    expect(viaWire === 'hi' || viaWire instanceof TypeError).toBe(true);
+    expect(viaWire === 'hi' || viaWire instanceof ProtocolError).toBe(true);
+    // Through the paid fetch: answered once, never re-sent (the server may have billed what it answered).
+    const api = await rawServer((socket) =>
+      socket.end(
+        `${head('200 OK', { constructor: 'x', 'content-type': 'application/json', 'content-length': String(chatAnswer.length) })}${chatAnswer}`,
+      ),
+    );
+    const { call, held } = paid(api, { maxRetries: 3 });
+    expect(['status 200', 'call ProtocolError']).toContain(await outcome(call()));
+    expect(api.hits).toBe(1);
+    expect(await held()).toBe(0);
   });
 
   it('a request header that would inject a line is refused before anything is sent', async () => {
@@ -609,9 +619,10 @@ describe('the paid fetch over the wire transport against a hostile server', () =
     });
   }
 
-  it('status 600: fetch hands it back as an answer; the wire transport fails it (and does not crash)', async () => {
+  it('status 600: fetch hands it back; the wire transport fails it once, not retried (it may be billed)', async () => {
     const s = await rawServer((socket) => socket.end(`${head('600 Odd', { 'content-length': '2' })}{}`));
-    expect(await outcome(paid(s).call())).toBe('call NetworkError');
+    expect(await outcome(paid(s, { maxRetries: 3 }).call())).toBe('call ProtocolError');
+    expect(s.hits).toBe(1);
     expect(await outcome(paid(s, { fetch: globalThis.fetch }).call())).toBe('status 600');
   });
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { TimeoutError } from '@venice-x402/core';
+import { ProtocolError, TimeoutError } from '@venice-x402/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { wireFetch } from '../src/wire-fetch.js';
 import { WireResponse } from '../src/wire-response.js';
@@ -144,7 +144,7 @@ describe('wireFetch: the paid fetch transport over Node’s HTTP client', () => 
     await expect(post('/echo', { signal: already.signal })).rejects.toThrow('before');
   });
 
-  it('fails as fetch fails: TypeError "fetch failed" with the cause; a cut body is "terminated"', async () => {
+  it('fails as fetch fails: TypeError "fetch failed" with the cause, "terminated" for a cut body', async () => {
     const refused = await wireFetch('http://127.0.0.1:1/x', { method: 'POST', body: 'x', redirect: 'manual' }).catch(
       (e) => e,
     );
@@ -167,8 +167,10 @@ describe('wireFetch: the paid fetch transport over Node’s HTTP client', () => 
       for await (const c of unreadStream.body as any) chunks.push(c);
     })().catch((e) => e);
     expect(failed).toBeInstanceOf(TypeError);
+    // Answered, but no Response can carry status 999: a ProtocolError, which the paid fetch does not retry.
     const bad = await post('/bad-status').catch((e) => e);
-    expect(bad).toBeInstanceOf(TypeError);
+    expect(bad).toBeInstanceOf(ProtocolError);
+    expect(bad.details.status).toBe(999);
   });
 
   it('decodes a compressed answer nobody asked for; an asked-for encoding goes through fetch', async () => {
