@@ -1,4 +1,4 @@
-/** CPU profile of the paid path against the canned server: node --cpu-prof --conditions=venice-x402-source --import tsx bench/profile-paid.ts [key|wallet] */
+/** CPU profile of the paid path against the canned server: [VIA_FETCH=1] node --cpu-prof --import tsx bench/profile-paid.ts [key|wallet|bare] (after pnpm build; VIA_FETCH sends through fetch) */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ const f =
   mode === 'bare'
     ? fetch
     : createX402Fetch({
+        fetch: process.env.VIA_FETCH ? globalThis.fetch : undefined,
         wallet:
           mode === 'wallet'
             ? createWallet({ privateKey: generatePrivateKey() }, { baseURL: server.baseURL })
