@@ -1,5 +1,6 @@
 import { decodePaymentResponse, formatUsd, type Micros, NetworkError } from '@venice-x402/core';
 import { actualCost, partialCost, promptTokensOf } from './cost.js';
+import { concatBytes } from './deferred-body-response.js';
 import type { PaidCall } from './paid-call.js';
 import { parseJson } from './request-body.js';
 import type { Sent } from './send.js';
@@ -191,14 +192,7 @@ async function readUpTo(response: Response, limit: number): Promise<Uint8Array |
       );
     }
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks, size);
 }
 
 function rebuild(response: Response, body: ReadableStream<Uint8Array>, extra: Record<string, string> = {}) {

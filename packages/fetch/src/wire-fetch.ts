@@ -23,6 +23,7 @@ const DROPPED = new Set(['content-length', 'host']);
 // stub), the caller wants their fetch, so every call goes to it.
 const loadedFetch = globalThis.fetch;
 const ignore = () => {};
+let statusTexts: Record<number, string | undefined> | undefined;
 const NON_ASCII = /[\u0080-\uffff]/;
 // Node's own undici; a global dispatcher from another undici version is assumed to read headers alike.
 const UNDICI_READS_UTF8 = Number(globalThis.process?.versions?.undici?.split('.')[0] ?? 7) < 7;
@@ -100,7 +101,7 @@ async function send(
   }
   const init: ResponseInit & { headers: [string, string][] } = {
     status: answer.statusCode,
-    statusText: process.getBuiltinModule?.('node:http')?.STATUS_CODES[answer.statusCode] ?? '',
+    statusText: (statusTexts ??= process.getBuiltinModule('node:http').STATUS_CODES)[answer.statusCode] ?? '',
     headers: [],
   };
   // undici 6 (Node 20, 22) decodes header values as UTF-8; fetch reads them as latin1 (bytes as they came): back to

@@ -1,3 +1,5 @@
+import { concatBytes, DeferredBodyResponse } from './deferred-body-response.js';
+
 /** The body of an answer as Node's HTTP client hands it over: a Node Readable of bytes. */
 export interface NodeBody extends AsyncIterable<Uint8Array> {
   on(event: 'data', listener: (chunk: Uint8Array) => void): this;
@@ -9,45 +11,31 @@ export interface NodeBody extends AsyncIterable<Uint8Array> {
   readonly errored: Error | null;
 }
 
-const decoder = new TextDecoder();
 const ignore = () => {};
 
 /**
- * An answer from `wireFetch`: a `Response` whose `json()`, `text()` and `arrayBuffer()` read the socket's
- * stream directly. `body` (or `clone`, `blob`, `formData`) gets an ordinary stream-backed Response made on
- * first use, so everything a Response does still works.
+ * An answer from `wireFetch`, whose `json()`, `text()` and `arrayBuffer()` read the socket's stream directly;
+ * `body` makes a web stream over it on first use.
  */
-export class WireResponse extends Response {
+export class WireResponse extends DeferredBodyResponse {
   #source: NodeBody | null;
-  #init: ResponseInit;
-  #url: string;
   #signal: AbortSignal | undefined;
-  #used = false;
-  #real: Response | undefined;
 
   constructor(source: NodeBody | null, init: ResponseInit, url: string, signal: AbortSignal | undefined) {
-    super(null, init);
+    super(init, url);
     // A reset before anyone reads must not crash the process: the error waits in `errored` for the reader.
     source?.on('error', ignore);
     this.#source = source;
-    this.#init = init;
-    this.#url = url;
     this.#signal = signal;
   }
 
-  #delegate(): Response {
-    if (!this.#real) {
-      const source = this.#source;
-      this.#source = null;
-      this.#real = new Response(source && !this.#used ? webStream(source, this.#signal) : null, this.#init);
-    }
-    return this.#real;
+  protected override source(): BodyInit | null {
+    const source = this.#source;
+    this.#source = null;
+    return source && webStream(source, this.#signal);
   }
 
-  /** The whole body, read from the socket's stream. */
-  #all(): Promise<Uint8Array> {
-    if (this.#used) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
-    this.#used = true;
+  protected override readAll(): Promise<Uint8Array> {
     const source = this.#source;
     this.#source = null;
     if (!source) return Promise.resolve(new Uint8Array(0));
@@ -62,49 +50,9 @@ export class WireResponse extends Response {
         chunks.push(chunk);
         size += chunk.length;
       });
-      source.on('end', () => resolve(concat(chunks, size)));
+      source.on('end', () => resolve(plain(concatBytes(chunks, size))));
       source.on('error', fail);
     });
-  }
-
-  override get url() {
-    return this.#url;
-  }
-  override get body() {
-    return this.#used && !this.#real ? null : this.#delegate().body;
-  }
-  override get bodyUsed() {
-    return this.#real ? this.#real.bodyUsed : this.#used;
-  }
-  override async arrayBuffer(): Promise<ArrayBuffer> {
-    if (this.#real) return this.#real.arrayBuffer();
-    const bytes = await this.#all();
-    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? (bytes.buffer as ArrayBuffer)
-      : (bytes.slice().buffer as ArrayBuffer);
-  }
-  override async bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return new Uint8Array(await this.arrayBuffer());
-  }
-  override async text(): Promise<string> {
-    if (this.#real) return this.#real.text();
-    return decoder.decode(await this.#all());
-  }
-  override async json(): Promise<any> {
-    if (this.#real) return this.#real.json();
-    return JSON.parse(decoder.decode(await this.#all()));
-  }
-  override async blob(): Promise<Blob> {
-    if (this.#used && !this.#real) await this.#all(); // throws: already read
-    return this.#delegate().blob();
-  }
-  override async formData(): Promise<FormData> {
-    if (this.#used && !this.#real) await this.#all();
-    return this.#delegate().formData();
-  }
-  override clone(): Response {
-    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
-    return this.#delegate().clone();
   }
 }
 
@@ -116,17 +64,6 @@ const plain = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLe
  */
 const own = (b: Uint8Array) =>
   b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? plain(b) : new Uint8Array(b);
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return plain(chunks[0]!);
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 /** A web stream over the socket's stream, read as the consumer pulls; cancelling it closes the answer. */
 function webStream(source: NodeBody, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
