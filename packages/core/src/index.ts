@@ -40,6 +40,7 @@ export {
   type TopUpRecord,
   type UsageRow,
 } from './budget/store.js';
+export { type CounterKey, decodeCounterKey, encodeCounterKey } from './budget/counter-key.js';
 export { dayOf, hourOf, scopeChain, windowId } from './budget/windows.js';
 export * from './constants.js';
 export * from './errors.js';

@@ -81,7 +81,7 @@ describe.each(stores)('%s store views', (_name, makeStore) => {
       [a.id, 1000],
       [b.id, 2000],
     ]);
-    expect(open.find((h) => h.id === a.id)!.keys).toEqual(['global|d:2026-11-23']);
+    expect(open.find((h) => h.id === a.id)!.keys).toEqual(['["global","d:2026-11-23"]']);
     expect(open[0]!.expiresAt).toBe(T0 + 60_000);
     await budget.commit(a, 900n);
     expect((await store.holds!(t)).map((h) => h.id)).toEqual([b.id]);

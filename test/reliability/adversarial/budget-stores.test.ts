@@ -236,8 +236,8 @@ describe('store growth', () => {
     }
     const snapshot = JSON.parse(readFileSync(path, 'utf8').split('\n')[0]!).state;
     const keys = (snapshot.counters as [string][]).map(([k]) => k);
-    expect(keys.filter((k) => k.includes('|h:')).length).toBeLessThanOrEqual(6);
-    expect(keys.filter((k) => k.includes('|d:')).length).toBeLessThanOrEqual(2);
+    expect(keys.filter((k) => k.includes('"h:')).length).toBeLessThanOrEqual(6);
+    expect(keys.filter((k) => k.includes('"d:')).length).toBeLessThanOrEqual(2);
     expect((await budget.report()).totalUsd).toBeCloseTo(480 / 1e6, 9); // reports come from usage, kept
   });
 
@@ -255,10 +255,10 @@ describe('store growth', () => {
     const [key] = await client.keys(`*growth-${prefixes - 1}}:spent`);
     const fields = await client.hkeys(key!);
     // Alive: the total, this month (+ last month in its grace day), today (+ yesterday), this hour (+ a few in grace).
-    expect(fields.filter((f) => f.includes('|h:')).length).toBeLessThanOrEqual(5);
-    expect(fields.filter((f) => f.includes('|d:')).length).toBeLessThanOrEqual(2);
-    expect(fields.filter((f) => f.includes('|m:')).length).toBeLessThanOrEqual(2);
-    expect(fields).toContain('global|t');
+    expect(fields.filter((f) => f.includes('"h:')).length).toBeLessThanOrEqual(5);
+    expect(fields.filter((f) => f.includes('"d:')).length).toBeLessThanOrEqual(2);
+    expect(fields.filter((f) => f.includes('"m:')).length).toBeLessThanOrEqual(2);
+    expect(fields).toContain('["global","t"]');
     // The current windows are intact: spend is still counted where it matters.
     expect((await budget.report()).totalUsd).toBeCloseTo((Math.ceil((24 * 40) / 7) * 10) / 1e6, 9);
     const status = (await budget.report()).windows.find((w) => w.window === 'total');

@@ -1,6 +1,7 @@
 import {
   type Budget,
   dayOf,
+  decodeCounterKey,
   hourOf,
   microsToUsd,
   type PaymentRecord,
@@ -147,7 +148,7 @@ export async function buildSnapshot(budget: Budget, options: SnapshotOptions): P
         .map((h) => ({
           id: h.id,
           usd: microsToUsd(h.micros),
-          scopes: [...new Set(h.keys.map((k) => k.slice(0, k.lastIndexOf('|'))))],
+          scopes: [...new Set(h.keys.flatMap((k) => decodeCounterKey(k)?.scope ?? []))],
           expiresAt: iso(h.expiresAt),
         })),
       ambiguous: ambiguous.slice(0, listLimit),

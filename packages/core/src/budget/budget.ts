@@ -10,6 +10,7 @@ import {
 import { formatUsd, type Micros, microsToUsd, usdToMicros } from '../money.js';
 import type { PayeePins, SigningPolicy } from '../x402/quote.js';
 import { CommitJournal } from './commit-journal.js';
+import { decodeCounterKey, encodeCounterKey } from './counter-key.js';
 import { allowedBy } from './glob.js';
 import { memoryStore } from './memory-store.js';
 import {
@@ -253,7 +254,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
       counterCache = new Map();
       counterCacheHour = hour;
     }
-    const cacheKey = scopes.join('/');
+    const cacheKey = JSON.stringify(scopes);
     let cached = counterCache.get(cacheKey);
     if (!cached) {
       cached = buildCounters(scopes, t);
@@ -274,7 +275,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
       if (!limits) continue;
       for (const w of WINDOWS) {
         const limit = limits[WINDOW_FIELD[w]];
-        if (limit !== undefined) out.push({ key: `${scope}|${windowId(w, t)}`, limit });
+        if (limit !== undefined) out.push({ key: encodeCounterKey(scope, windowId(w, t)), limit });
       }
     }
     return out;
@@ -286,18 +287,18 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     throw error;
   }
 
-  /** Limit of a counter key (`scope|windowId`), whatever window it is. */
-  function limitOfKey(key: string, t: number) {
-    const [scope, wid] = key.split('|') as [string, string];
-    const window = WINDOWS.find((w) => windowId(w, t) === wid) ?? (wid === 't' ? 'total' : undefined);
-    const limit = window && limitsFor(scope)?.[WINDOW_FIELD[window]];
-    return limit === undefined ? undefined : { scope, window: window!, limit };
+  /** Limit of a counter key, whatever window it is. */
+  function limitOfKey(key: string) {
+    const counter = decodeCounterKey(key);
+    if (!counter) return undefined;
+    const limit = limitsFor(counter.scope)?.[WINDOW_FIELD[counter.window]];
+    return limit === undefined ? undefined : { scope: counter.scope, window: counter.window, limit };
   }
 
   function remainingOf(keys: string[], state: Map<string, CounterState>, t: number): number | undefined {
     let min: bigint | undefined;
     for (const key of keys) {
-      const limit = limitOfKey(key, t)?.limit;
+      const limit = limitOfKey(key)?.limit;
       const c = state.get(key);
       if (limit === undefined || !c) continue;
       const left = limit - c.spent - c.reserved;
@@ -309,7 +310,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   function checkWarnings(keys: string[], t: number, state: Map<string, CounterState>) {
     if (!listening('warning')) return;
     for (const key of keys) {
-      const known = limitOfKey(key, t);
+      const known = limitOfKey(key);
       const c = state.get(key);
       if (!known?.limit || !c) continue;
       const { scope, window, limit } = known;
@@ -460,8 +461,9 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
             });
       }
       if (!result.ok) {
-        const [scope, wid] = result.key.split('|') as [string, string];
-        const window = WINDOWS.find((w) => windowId(w, t) === wid) ?? 'total';
+        const counter = decodeCounterKey(result.key);
+        const scope = counter?.scope ?? GLOBAL_SCOPE;
+        const window = counter?.window ?? 'total';
         refuse(
           { ...base(), reason: window, scope, window },
           new BudgetExceededError(
@@ -647,12 +649,12 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         t,
       );
       const windows: WindowStatus[] = counters.map((c) => {
-        const [scope, id] = c.key.split('|') as [string, string];
+        const { scope, window, id } = decodeCounterKey(c.key)!;
         const s = state.get(c.key)!;
         const left = c.limit - s.spent - s.reserved;
         return {
           scope,
-          window: WINDOWS.find((w) => windowId(w, t) === id)!,
+          window,
           id,
           spentUsd: microsToUsd(s.spent),
           reservedUsd: microsToUsd(s.reserved),

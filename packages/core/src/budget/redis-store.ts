@@ -27,7 +27,7 @@ export type RedisLike =
   /** A node-redis cluster (`createCluster`): commands are routed by their first key. */
   | { masters: unknown; sendCommand(firstKey: any, isReadonly: any, args: any): Promise<unknown> };
 
-// Keys (all under the prefix): spent / reserved (hash: counter key → micros), res (hash: id → "amount|key,key"),
+// Keys (all under the prefix): spent / reserved (hash: counter key → micros), res (hash: id → 'amount|' + JSON keys),
 // exp (zset: id by expiry), usage (hash), req (hash: request id → "micros|ambiguous"), pins (hash), topup (hash),
 // settled:<day> (set), pay (list: payment log, JSON, newest first), series:<day> (hash: JSON [hour, model, scopes]
 // → micros, and '#' + the same → calls; expires after the series retention).
@@ -40,7 +40,7 @@ local function drop(P, id)
   if not r then return false end
   local sep = string.find(r, '|', 1, true)
   local amount = tonumber(string.sub(r, 1, sep - 1))
-  for key in string.gmatch(string.sub(r, sep + 1), '[^,]+') do redis.call('HINCRBY', K.reserved, key, 0 - amount) end -- never -amount: Lua writes -0 as "-0", which HINCRBY refuses
+  for _, key in ipairs(cjson.decode(string.sub(r, sep + 1))) do redis.call('HINCRBY', K.reserved, key, 0 - amount) end -- never -amount: Lua writes -0 as "-0", which HINCRBY refuses
   redis.call('HDEL', K.res, id)
   redis.call('ZREM', K.exp, id)
   return true
@@ -76,7 +76,7 @@ for i = 0, n - 1 do
   redis.call('HINCRBY', K.reserved, key, amount)
   keys[#keys + 1] = key
 end
-redis.call('HSET', K.res, id, amount..'|'..table.concat(keys, ','))
+redis.call('HSET', K.res, id, ARGV[3]..'|'..cjson.encode(keys))
 redis.call('ZADD', K.exp, exp, id)
 return {1}
 `;
@@ -476,7 +476,8 @@ export function redisStore({
         const expiresAt = Number(expiries.get(id));
         if (!(expiresAt > now)) continue;
         const sep = value.indexOf('|');
-        out.push({ id, micros: BigInt(value.slice(0, sep)), keys: value.slice(sep + 1).split(','), expiresAt });
+        const keys: unknown = JSON.parse(value.slice(sep + 1));
+        out.push({ id, micros: BigInt(value.slice(0, sep)), keys: Array.isArray(keys) ? keys : [], expiresAt });
       }
       return out;
     },

@@ -3,7 +3,7 @@
  * method is atomic with respect to every other caller of the same store (process, or machine for Redis).
  */
 export interface CounterLimit {
-  /** `${scope}|${windowId}`, e.g. `agent:planner|d:2026-11-23`. */
+  /** Opaque counter key from `encodeCounterKey` (a scope and a window id, JSON-encoded): stores never parse it. */
   key: string;
   limit: bigint;
 }
@@ -80,7 +80,7 @@ export interface SeriesRow {
 export interface HoldRecord {
   id: string;
   micros: bigint;
-  /** Counter keys it holds (`scope|windowId`). */
+  /** Counter keys it holds (see `decodeCounterKey`). */
   keys: string[];
   expiresAt: number;
 }

@@ -1,3 +1,4 @@
+import { decodeCounterKey } from './counter-key.js';
 import type { WindowName } from './policy.js';
 
 /** UTC window ids: `h:2026-11-23T20`, `d:2026-11-23`, `m:2026-11`, `t`. */
@@ -23,7 +24,7 @@ function isoHour(now: number): string {
 
 /** When a counter key's window has ended (plus a day's grace for late commits and reports): ms, or none for totals. */
 export function windowExpiry(counterKey: string): number | undefined {
-  const id = counterKey.slice(counterKey.lastIndexOf('|') + 1);
+  const id = decodeCounterKey(counterKey)?.id ?? '';
   const GRACE = 86_400_000;
   const hour = /^h:(\d{4}-\d{2}-\d{2}T\d{2})$/.exec(id);
   if (hour) return Date.parse(`${hour[1]}:00:00Z`) + 3_600_000 + GRACE;
