@@ -14,6 +14,7 @@ export {
   type TopUpEvent,
   type WindowStatus,
 } from './budget/budget.js';
+export { type CounterKey, decodeCounterKey, encodeCounterKey } from './budget/counter-key.js';
 export { createEstimator, type Estimate, type Estimator, type ModelPricing, parseModels } from './budget/estimator.js';
 export { type FileStoreOptions, fileStore } from './budget/file-store.js';
 export { globMatch } from './budget/glob.js';
@@ -40,7 +41,6 @@ export {
   type TopUpRecord,
   type UsageRow,
 } from './budget/store.js';
-export { type CounterKey, decodeCounterKey, encodeCounterKey } from './budget/counter-key.js';
 export { dayOf, hourOf, scopeChain, windowId } from './budget/windows.js';
 export * from './constants.js';
 export * from './errors.js';
