@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { type BudgetStore, fileStore, memoryStore, redisStore } from '../src/index.js';
+import { BudgetModel, budgetCommands, checkInvariants, realBudget } from './helpers/budget-model.js';
+import { type RedisServer, redisServerAvailable, startRedisServer } from './helpers/redis-server.js';
+
+// Model-based tests of the budget: random sequences of reserve / commit / release / renew / clock moves / store
+// outages / crashes / skewed neighbours, checked against a small reference model after every command.
+// FC_RUNS raises the number of sequences (default keeps CI short); FC_SEED + FC_PATH replay a failure.
+const runs = Number(process.env.FC_RUNS ?? 25);
+const replay = process.env.FC_SEED
+  ? { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH, endOnFailure: true }
+  : {};
+
+async function check(
+  open: () => { store: () => BudgetStore; journalPath?: string; cleanup: () => Promise<void> },
+  options: { crashable: boolean; holdsExpireByCallerClock?: boolean },
+) {
+  await fc.assert(
+    fc.asyncProperty(
+      budgetCommands({ restart: options.crashable, skew: process.env.FC_NO_SKEW !== '1' }),
+      async (commands) => {
+        const setup = open();
+        const model = new BudgetModel(options.holdsExpireByCallerClock ?? true);
+        const real = realBudget(
+          setup.store,
+          { t: model.now },
+          { journalPath: setup.journalPath, crashable: options.crashable },
+        );
+        try {
+          await fc.asyncModelRun(() => ({ model, real }), wrap(commands));
+        } finally {
+          await setup.cleanup();
+        }
+      },
+    ),
+    { numRuns: runs, ...replay },
+  );
+}
+
+/** Checks the invariants after every command (fast-check runs the commands; this adds the check). */
+function wrap(commands: Iterable<fc.AsyncCommand<BudgetModel, ReturnType<typeof realBudget>>>) {
+  return [...commands].map((c) => ({
+    check: (m: Readonly<BudgetModel>) => c.check(m),
+    run: async (m: BudgetModel, r: ReturnType<typeof realBudget>) => {
+      await c.run(m, r);
+      await checkInvariants(m, r);
+    },
+    toString: () => c.toString(),
+  }));
+}
+
+describe('budget against a reference model', () => {
+  it('memory store', async () => {
+    await check(
+      () => {
+        const store = memoryStore();
+        return { store: () => store, cleanup: async () => {} };
+      },
+      { crashable: false },
+    );
+  });
+
+  it('file store (crashes and restarts, a durable journal)', async () => {
+    await check(
+      () => {
+        const dir = mkdtempSync(join(tmpdir(), 'vx402-model-'));
+        const opened: BudgetStore[] = [];
+        return {
+          store: () => {
+            const s = fileStore(join(dir, 'budget.jsonl'));
+            opened.push(s);
+            return s;
+          },
+          journalPath: join(dir, 'journal.jsonl'),
+          cleanup: async () => {
+            for (const s of opened) await s.close().catch(() => {});
+            rmSync(dir, { recursive: true, force: true });
+          },
+        };
+      },
+      { crashable: true },
+    );
+  });
+
+  describe.runIf(redisServerAvailable())('Redis store', () => {
+    let server: RedisServer;
+    let client: Redis;
+    let n = 0;
+    beforeAll(async () => {
+      server = await startRedisServer();
+      client = new Redis(server.url);
+    });
+    afterAll(async () => {
+      client?.disconnect();
+      await server?.stop();
+    });
+
+    it('real redis-server (crashes and restarts, a durable journal)', async () => {
+      await check(
+        () => {
+          const dir = mkdtempSync(join(tmpdir(), 'vx402-model-'));
+          const prefix = `model-${n++}`;
+          return {
+            store: () => redisStore({ client, prefix }),
+            journalPath: join(dir, 'journal.jsonl'),
+            cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+          };
+        },
+        { crashable: true },
+      );
+    });
+  });
+});
