@@ -121,20 +121,22 @@ export class FlakyStore implements BudgetStore {
   /** Its process crashed: nothing it still runs (a replay timer) reaches the store. */
   dead = false;
   constructor(readonly inner: BudgetStore) {}
-  private gate() {
+  /** Runs `op` on the inner store unless the store is unreachable. */
+  private async through<T>(op: (inner: BudgetStore) => Promise<T>): Promise<T> {
     if (this.down || this.dead) throw new Error('store unreachable (test outage)');
+    return op(this.inner);
   }
-  reserve: BudgetStore['reserve'] = async (a) => (this.gate(), this.inner.reserve(a));
-  commit: BudgetStore['commit'] = async (a) => (this.gate(), this.inner.commit(a));
-  release: BudgetStore['release'] = async (id, now) => (this.gate(), this.inner.release(id, now));
-  renew: BudgetStore['renew'] = async (id, e, now) => (this.gate(), this.inner.renew(id, e, now));
-  counters: BudgetStore['counters'] = async (k, now) => (this.gate(), this.inner.counters(k, now));
-  usage: BudgetStore['usage'] = async () => (this.gate(), this.inner.usage());
-  requests: BudgetStore['requests'] = async () => (this.gate(), this.inner.requests());
-  claimTopUp: BudgetStore['claimTopUp'] = async (a) => (this.gate(), this.inner.claimTopUp(a));
-  finishTopUp: BudgetStore['finishTopUp'] = async (o, ok, n, t) => (this.gate(), this.inner.finishTopUp(o, ok, n, t));
-  getPin: BudgetStore['getPin'] = async (k) => (this.gate(), this.inner.getPin(k));
-  setPinIfAbsent: BudgetStore['setPinIfAbsent'] = async (k, v) => (this.gate(), this.inner.setPinIfAbsent(k, v));
+  reserve: BudgetStore['reserve'] = (a) => this.through((s) => s.reserve(a));
+  commit: BudgetStore['commit'] = (a) => this.through((s) => s.commit(a));
+  release: BudgetStore['release'] = (id, now) => this.through((s) => s.release(id, now));
+  renew: BudgetStore['renew'] = (id, e, now) => this.through((s) => s.renew(id, e, now));
+  counters: BudgetStore['counters'] = (k, now) => this.through((s) => s.counters(k, now));
+  usage: BudgetStore['usage'] = () => this.through((s) => s.usage());
+  requests: BudgetStore['requests'] = () => this.through((s) => s.requests());
+  claimTopUp: BudgetStore['claimTopUp'] = (a) => this.through((s) => s.claimTopUp(a));
+  finishTopUp: BudgetStore['finishTopUp'] = (o, ok, n, t) => this.through((s) => s.finishTopUp(o, ok, n, t));
+  getPin: BudgetStore['getPin'] = (k) => this.through((s) => s.getPin(k));
+  setPinIfAbsent: BudgetStore['setPinIfAbsent'] = (k, v) => this.through((s) => s.setPinIfAbsent(k, v));
   close = () => this.inner.close();
 }
 
