@@ -47,6 +47,11 @@ const HEARTBEAT_MS = 15_000;
 /** After the ledger changed, Venice is asked again at most this often (it allows 20 transaction reads a minute). */
 const WALLET_AFTER_CHANGE_MS = 15_000;
 const WALLET_FIRST_WAIT_MS = 1500;
+/**
+ * A page that stops reading its event stream (a stalled tab, a hostile client) is dropped once this much waits for
+ * it: every snapshot is complete, so the browser's EventSource reconnects and starts from a fresh one.
+ */
+const MAX_STREAM_BACKLOG_BYTES = 1024 * 1024;
 
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
@@ -104,9 +109,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     ]);
   }
 
-  function send(res: ServerResponse, event: string, data: string) {
-    res.write(`event: ${event}\ndata: ${data}\n\n`);
+  /** Writes to one event stream, or drops the stream when its reader has fallen too far behind. */
+  function push(res: ServerResponse, text: string) {
+    if (res.writableLength > MAX_STREAM_BACKLOG_BYTES) {
+      clients.delete(res);
+      res.destroy();
+      return;
+    }
+    res.write(text);
   }
+
+  const send = (res: ServerResponse, event: string, data: string) => push(res, `event: ${event}\ndata: ${data}\n\n`);
 
   /** Reads the store; pushes a snapshot to every open page when something changed. */
   async function tick() {
@@ -137,7 +150,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (clients.size > 0) void tick();
   }, pollMs);
   const heartbeat = setInterval(() => {
-    for (const res of clients) res.write(': keep-alive\n\n');
+    for (const res of clients) push(res, ': keep-alive\n\n');
   }, HEARTBEAT_MS);
   poller.unref();
   heartbeat.unref();
