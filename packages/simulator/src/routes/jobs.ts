@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { usdToMicros } from '@venice-x402/core';
 import { tinyWav } from '../generate.js';
 import type { Ledger } from '../ledger.js';
 import type { SimModel } from '../models.js';
@@ -65,7 +66,7 @@ export function jobPrice(
     if (factor === undefined) throw bad('resolution must be one of 480p, 720p, 1080p');
     if (body.audio !== undefined && body.audio !== null && typeof body.audio !== 'boolean')
       throw bad('audio must be a boolean');
-    return { model, micros: BigInt(Math.ceil((model.pricing.per_second ?? 0) * seconds * factor * 1e6)) };
+    return { model, micros: usdToMicros((model.pricing.per_second ?? 0) * seconds * factor, 'ceil') };
   }
   const body = objectBody(raw, MUSIC_KEYS);
   const model = lookupModel(models, body.model, 'music');
@@ -73,7 +74,7 @@ export function jobPrice(
   const seconds = typeof asked === 'string' && /^\d+(\.\d+)?$/.test(asked) ? Number(asked) : asked;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0 || seconds > MUSIC_SECONDS.max)
     throw bad(`duration_seconds must be a number above 0 and at most ${MUSIC_SECONDS.max}`);
-  return { model, micros: BigInt(Math.ceil((model.pricing.per_second ?? 0) * seconds * 1e6)) };
+  return { model, micros: usdToMicros((model.pricing.per_second ?? 0) * seconds, 'ceil') };
 }
 
 export interface JobAnswer {
