@@ -126,3 +126,34 @@ describe('a $0.002 pay-per-call budget pays its first call (issue 26 item 2)', (
     expect((await budget.report()).totalUsd).toBeLessThanOrEqual(0.002);
   });
 });
+
+describe('a pay-per-call quote that does not fit the budget', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ mode: 'payg' });
+  });
+  afterAll(() => sim.stop());
+
+  it('is refused before signing, and the Anthropic SDK gets a non-retried 402 naming the limit', async () => {
+    const wallet = createWallet({ privateKey: generatePrivateKey() });
+    await sim.fund(wallet.address, 1);
+    const budget = createBudget({ limits: { dailyUsd: 0.0001 }, signing: { payees: [sim.payTo] } });
+    let attempts = 0;
+    const paid = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
+    const anthropic = new Anthropic({
+      baseURL: sim.anthropicBaseURL,
+      apiKey: 'unused',
+      fetch: (input, init) => {
+        attempts++;
+        return paid(input, init);
+      },
+    });
+    const error = await anthropic.messages
+      .create({ model: 'claude-haiku-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e) => e);
+    expect(error.status).toBe(402);
+    expect(error.message).toMatch(/Budget exceeded: global daily limit/);
+    expect(attempts).toBe(1);
+    expect(sim.ledger.paygPayments.filter((p) => p.payer === wallet.address)).toHaveLength(0);
+  });
+});

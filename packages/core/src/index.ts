@@ -50,7 +50,13 @@ export {
   billableAudioSeconds,
   LOWEST_AUDIO_BYTES_PER_SECOND,
 } from './pricing/audio/duration.js';
-export { askedCompletionCap, chatHoldMicros, completionCapWithin, type TextPricing } from './pricing/chat-hold.js';
+export {
+  askedCompletionCap,
+  chatHoldMicros,
+  completionCapWithin,
+  setsNoCompletionCap,
+  type TextPricing,
+} from './pricing/chat-hold.js';
 export { type Signer, type SignerSource, toSigner } from './signer.js';
 export { createSignInFactory, findSiwxChallenge, type SignInOptions, type SiwxChallengeInfo } from './siwx.js';
 export { base58Decode, base58Encode, isSolanaAddress } from './solana/base58.js';

@@ -1,10 +1,10 @@
 import {
-  askedCompletionCap,
   type Budget,
   completionCapWithin,
   type Estimate,
   type Micros,
   scopeChain,
+  setsNoCompletionCap,
   usdToMicros,
 } from '@venice-x402/core';
 import type { PaidCall } from './paid-call.js';
@@ -36,7 +36,8 @@ export function canFitCompletion(call: PaidCall, estimate: Estimate): boolean {
     !!json &&
     typeof json === 'object' &&
     !Array.isArray(json) &&
-    askedCompletionCap(json) === undefined
+    // A nonsense cap (negative, NaN, 0) is the caller's choice, held at the model's maximum, never replaced.
+    setsNoCompletionCap(json)
   );
 }
 

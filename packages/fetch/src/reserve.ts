@@ -64,10 +64,11 @@ async function holdOrExplain(call: PaidCall, micros: Micros, model: string | und
 function holdPayPerCall(call: PaidCall, estimate: Estimate) {
   const { ctx, info } = call;
   const quoted = ctx.lastQuoted.get(quoteKey(call.request.url, info.route, info.model));
-  // An unpaid request to a pay-per-call origin costs nothing (no credentials, no payment): with no known
-  // price it goes out holding nothing, and its 402 quote is held before anything is signed.
+  // An unpaid request to a pay-per-call origin costs nothing (no credentials, no payment): with no known price
+  // it goes out holding the least any payment could be (so a spent budget still refuses before any I/O), and
+  // its 402 quote is held before anything is signed.
   const unpaid = estimate.basis === 'default' && !ctx.apiKey;
-  let micros: Micros = quoted ?? (unpaid ? 0n : estimate.micros);
+  let micros: Micros = quoted ?? (unpaid ? 1n : estimate.micros);
   const cap = ctx.budget.signingPolicy.maxAmountMicros;
   if (cap !== undefined && micros > cap) micros = cap;
   const basis = quoted === undefined ? holdBasis(estimate, info.route, true) : 'priced';

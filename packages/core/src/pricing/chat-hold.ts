@@ -27,6 +27,9 @@ export function askedCompletionCap(body: Record<string, any>): number | undefine
   return Number.isFinite(asked) && asked > 0 ? Math.ceil(asked) : undefined;
 }
 
+/** Whether a request names no completion cap at all (absent or null: the server's default, the model's maximum). */
+export const setsNoCompletionCap = (body: Record<string, any>) => CAP_FIELDS.every((f) => body[f] == null);
+
 /**
  * Worst case of a chat-like call (chat completions, Responses, Messages): input tokens plus the completion cap
  * × `n`, plus web search when asked. The server never produces more than the model's cap, and a nonsense cap
