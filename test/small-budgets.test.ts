@@ -1,7 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { createVenice } from '@venice-x402/ai-sdk';
 import { BudgetExceededError, createBudget, createWallet } from '@venice-x402/core';
 import { createX402Fetch, OUTCOME_HEADERS } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
+import * as ai from 'ai7';
 import OpenAI from 'openai';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +53,23 @@ describe('a $0.01-a-day budget makes ordinary Venice calls (issue 26 item 2)', (
     for await (const _ of stream);
     await new Promise((r) => setTimeout(r, 20)); // the stream settles as its last frame is read
     expect((await budget.report()).totalUsd).toBeCloseTo(usd(sim.ledger.totalCharged(wallet.address)), 9);
+  });
+
+  it('answers "hi" through the AI SDK, and providerMetadata.venice says which cap was set', async () => {
+    const { wallet } = setup();
+    const budget = createBudget({ limits: { dailyUsd: 0.01 } });
+    const venice = createVenice({ wallet, budget, baseURL: sim.baseURL });
+    const { text, providerMetadata } = await ai.generateText({ model: venice('llama-3.3-70b'), prompt: 'hi' });
+    expect(text).toMatch(/Simulated reply/);
+    expect(providerMetadata?.venice?.maxTokensSet).toBeGreaterThan(3000);
+    // A refusal under the AI SDK names maxOutputTokens.
+    const strict = createVenice({
+      wallet,
+      budget: createBudget({ limits: { dailyUsd: 0.00002 } }),
+      baseURL: sim.baseURL,
+    });
+    const error = await ai.generateText({ model: strict('llama-3.3-70b'), prompt: 'hi' }).catch((e) => e);
+    expect(String(error?.message)).toMatch(/maxOutputTokens/);
   });
 
   it('leaves a call alone when the whole completion cap fits (no rewrite, no header)', async () => {
