@@ -121,6 +121,7 @@ describe('a hostile job quote is a typed error and nothing is queued', () => {
     ['negative', json('{"quote":-0.35}'), (e) => expect((e as QuoteRejectedError).reason).toBe('amount')],
     ['zero', json('{"quote":0}'), (e) => expect((e as QuoteRejectedError).reason).toBe('amount')],
     ['huge', json('{"quote":1e12}'), (e) => expect((e as QuoteRejectedError).reason).toBe('amount')],
+    ['tiny', json('{"quote":5e-324}'), (e) => expect((e as QuoteRejectedError).reason).toBe('amount')],
     ['NaN', json('{"quote":NaN}'), (e) => expect((e as QuoteRejectedError).reason).toBe('malformed')],
     ['a string', json('{"quote":"0.35"}'), (e) => expect((e as QuoteRejectedError).reason).toBe('malformed')],
     ['missing', json('{}'), (e) => expect((e as QuoteRejectedError).reason).toBe('malformed')],

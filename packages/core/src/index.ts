@@ -70,7 +70,13 @@ export {
   toSolanaSigner,
 } from './solana/signer.js';
 export { type SolanaSignInFields, solanaSignInMessage } from './solana/siwx.js';
-export { fetchJobQuote, type JobQuoteRequest, jobQuoteRoute, MAX_JOB_QUOTE_USD } from './venice/job-quote.js';
+export {
+  fetchJobQuote,
+  type JobQuoteRequest,
+  jobQuoteRoute,
+  MAX_JOB_QUOTE_USD,
+  MIN_JOB_QUOTE_USD,
+} from './venice/job-quote.js';
 export { toVeniceParameters, type VeniceParameters, veniceParametersSchema } from './venice/parameters.js';
 export type { VeniceTransaction } from './venice/schemas.js';
 export type { Balance, TopUpQuote, TopUpResult, TransactionsPage } from './venice/wallet-api.js';

@@ -10,6 +10,8 @@ export const jobQuoteRoute = (route: string): string | undefined => QUOTE_ROUTES
 
 /** No Venice job costs this much; a larger quote is a broken or hostile answer, not a price. */
 export const MAX_JOB_QUOTE_USD = 1000;
+/** Venice's least price of any paid route (`x-payment-info` min, venice-wire §8.1): a lower quote is not a price. */
+export const MIN_JOB_QUOTE_USD = 0.001;
 const MAX_QUOTE_BYTES = 64 * 1024;
 
 export interface JobQuoteRequest {
@@ -24,8 +26,8 @@ export interface JobQuoteRequest {
 
 /**
  * Asks Venice what a video or music job will cost (`POST /video/quote`, `/audio/quote`: free, no credentials)
- * with the body the job will be queued with. Resolves to the price in micro-USD; anything but a positive,
- * finite `quote` below MAX_JOB_QUOTE_USD is a QuoteRejectedError, a non-2xx an HttpError, no answer within
+ * with the body the job will be queued with. Resolves to the price in micro-USD; anything but a finite `quote`
+ * from MIN_JOB_QUOTE_USD to MAX_JOB_QUOTE_USD is a QuoteRejectedError, a non-2xx an HttpError, no answer within
  * `timeoutMs` a TimeoutError — so a job is never queued on a price we could not read.
  */
 export async function fetchJobQuote(request: JobQuoteRequest): Promise<Micros> {
@@ -63,8 +65,9 @@ function quoteMicros(body: unknown, path: string): Micros {
   if (typeof quote !== 'number' || !Number.isFinite(quote)) {
     throw new QuoteRejectedError('malformed', `The answer of ${path} carries no numeric quote`, { route: path });
   }
-  if (quote <= 0 || quote > MAX_JOB_QUOTE_USD) {
-    throw new QuoteRejectedError('amount', `Job quote $${quote} from ${path} is outside $0–$${MAX_JOB_QUOTE_USD}`, {
+  if (!(quote >= MIN_JOB_QUOTE_USD && quote <= MAX_JOB_QUOTE_USD)) {
+    const range = `$${MIN_JOB_QUOTE_USD}–$${MAX_JOB_QUOTE_USD}`;
+    throw new QuoteRejectedError('amount', `Job quote $${quote} from ${path} is outside ${range}`, {
       route: path,
       quoteUsd: quote,
     });
