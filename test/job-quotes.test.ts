@@ -5,6 +5,7 @@ import {
   createBudget,
   createWallet,
   HttpError,
+  PolicyDeniedError,
   QuoteRejectedError,
   TimeoutError,
 } from '@venice-x402/core';
@@ -53,6 +54,10 @@ describe('video and music jobs are held at their quote (issue 25 item 7)', () =>
     expect(sim.stats.byRoute['/video/queue'] ?? 0).toBe(queued);
     expect(sim.ledger.totalCharged(wallet.address)).toBe(0n);
     expect((await budget.report()).windows[0]!.reservedUsd).toBe(0);
+    // A model the policy denies is not even quoted.
+    const denied = createX402Fetch({ wallet, budget: createBudget({ models: { deny: ['wan-*'] } }) });
+    await expect(denied(`${sim.baseURL}/video/queue`, post(VIDEO))).rejects.toBeInstanceOf(PolicyDeniedError);
+    expect(sim.stats.byRoute['/video/quote']).toBe(quoted + 1);
     // A second try is refused the same way: nothing was spent, nothing slipped through.
     await expect(fetch(`${sim.baseURL}/video/queue`, post(VIDEO))).rejects.toBeInstanceOf(BudgetExceededError);
     expect(sim.stats.byRoute['/video/queue'] ?? 0).toBe(queued);

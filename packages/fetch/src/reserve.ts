@@ -21,21 +21,29 @@ export const quoteKey = (url: URL, route: string, model: string | undefined) =>
  * - a Venice video or music job: exactly its quote, asked of Venice's free quote route first;
  * - another Venice call: its worst-case estimate; a chat call that set no completion cap and whose model's full
  *   cap does not fit the budget gets the largest cap that does (`autoMaxTokens`);
- * - pay-per-call: what that origin last quoted for the route; with no known price, nothing until the unpaid
- *   request is answered with its quote (held before signing), never above the signing cap.
+ * - pay-per-call: what that origin last quoted for the route; with no known price, 1 micro-USD for the unpaid
+ *   request until it is answered with its quote (held before signing), never above the signing cap.
  * A refusal names the knob that sized the hold.
  */
 export async function reserveFor(call: PaidCall): Promise<void> {
   const { ctx, info } = call;
   const quoteRoute = ctx.venice && info.signed ? jobQuoteRoute(info.route) : undefined;
   if (quoteRoute) {
-    const quoted = await fetchJobQuote({
-      fetch: ctx.baseFetch,
-      url: joinUrl(ctx.base!.href, quoteRoute),
-      body: call.request.body ?? new Uint8Array(),
-      timeoutMs: ctx.timeoutMs,
-      signal: call.request.signal,
-    });
+    // Model and route rules first: a job the policy denies is not even quoted.
+    await holdOrExplain(call, 0n, info.model, 'job-quote');
+    let quoted: Micros;
+    try {
+      quoted = await fetchJobQuote({
+        fetch: ctx.baseFetch,
+        url: joinUrl(ctx.base!.href, quoteRoute),
+        body: call.request.body ?? new Uint8Array(),
+        timeoutMs: ctx.timeoutMs,
+        signal: call.request.signal,
+      });
+    } catch (error) {
+      await call.release();
+      throw error;
+    }
     return holdOrExplain(call, quoted, info.model, 'job-quote');
   }
   const audio = info.route.endsWith('/audio/transcriptions')
