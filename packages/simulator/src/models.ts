@@ -16,6 +16,8 @@ export interface SimModel {
   maxCompletionTokens?: number;
   embeddingDimensions?: number;
   supportsFunctionCalling?: boolean;
+  /** Private video models: the queue answer carries a one-time `download_url`; retrieve then answers JSON only. */
+  privateDownload?: boolean;
 }
 
 export const DEFAULT_MODELS: SimModel[] = [
@@ -48,6 +50,12 @@ export const DEFAULT_MODELS: SimModel[] = [
   { id: 'nvidia/parakeet-tdt-0.6b-v3', type: 'asr', pricing: { per_audio_second: 0.0001 } },
   // 5 s at 720p: $0.35 (venice-wire §13.1's example quote).
   { id: 'wan-2.5-preview-text-to-video', type: 'video', pricing: { per_second: 0.07 } },
+  {
+    id: 'grok-imagine-text-to-video-private',
+    type: 'video',
+    pricing: { per_second: 0.05 },
+    privateDownload: true,
+  },
   // 60 s: $0.48.
   { id: 'elevenlabs-music', type: 'music', pricing: { per_second: 0.008 } },
 ];

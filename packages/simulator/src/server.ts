@@ -33,7 +33,7 @@ import {
   speech,
   transcription,
 } from './routes/inference.js';
-import { type JobBook, type JobKind, jobPrice } from './routes/jobs.js';
+import { type JobAnswer, type JobBook, type JobKind, jobPrice } from './routes/jobs.js';
 import { responsesJson, responsesStream } from './routes/responses.js';
 import type { SignatureVerifier } from './signatures.js';
 import type { createSiwxVerifier } from './siwx-verify.js';
@@ -330,7 +330,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     try {
       const raw = await readBody(req);
       if (applyGenericFault(fault, res)) return;
-      if (job) answerJob(job.kind, job.step, res, raw, account, fault);
+      if (job) answerJob(job.kind, job.step, req, res, raw, account, fault);
       else await answerInference(path, req, res, raw, account, isWallet, fault);
     } finally {
       if (res.writableEnded || res.destroyed) release();
@@ -346,6 +346,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
   function answerJob(
     kind: JobKind,
     step: 'queue' | 'retrieve' | 'complete' | 'quote',
+    req: IncomingMessage,
     res: ServerResponse,
     raw: Buffer,
     account: string,
@@ -353,13 +354,18 @@ export function createSimulatorServer(deps: ServerDeps): Server {
   ) {
     const body = parseJsonBody(raw);
     const fate = fault?.kind === 'job_failure' ? (fault.jobFailure ?? 'provider_error') : 'delivered';
+    const origin = `http://${header(req, 'host') ?? 'localhost'}`;
     const answer =
       step === 'queue'
-        ? deps.jobs.queue(kind, body, account, fate)
+        ? deps.jobs.queue(kind, body, account, fate, origin)
         : step === 'retrieve'
           ? deps.jobs.retrieve(kind, body, account)
           : deps.jobs.complete(kind, body, account);
     if (step === 'queue' && answer.status === 200) deps.stats.paidCalls++;
+    sendJobAnswer(res, answer);
+  }
+
+  function sendJobAnswer(res: ServerResponse, answer: JobAnswer) {
     if (answer.media) {
       res.writeHead(200, { 'content-type': answer.media.contentType, 'content-length': answer.media.bytes.length });
       res.end(answer.media.bytes);
@@ -747,6 +753,8 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     try {
       if (url.pathname === '/_simulator/faucet' && req.method === 'POST') return await faucet(req, res);
       if (url.pathname === '/solana-rpc') return await solanaRpc(req, res);
+      const media = /^\/_simulator\/media\/([0-9a-f-]{36})$/.exec(url.pathname);
+      if (media && req.method === 'GET') return sendJobAnswer(res, deps.jobs.download(media[1]!));
       if (deps.mode === 'payg') {
         deps.stats.byRoute[url.pathname] = (deps.stats.byRoute[url.pathname] ?? 0) + 1;
         return await handlePayg(url.pathname, req, res);

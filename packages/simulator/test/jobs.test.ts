@@ -63,6 +63,26 @@ describe('simulator: video and music jobs (venice-wire §13.1)', () => {
     expect(sim.ledger.totalCharged(account.address)).toBe(350_000n);
   });
 
+  it('gives a private model job a one-time download_url; retrieve then answers JSON only', async () => {
+    const { account, post } = wallet(1);
+    const model = 'grok-imagine-text-to-video-private';
+    const queued = await (await post('/video/queue', { ...VIDEO, model })).json();
+    expect(queued.download_url).toMatch(/\/_simulator\/media\//);
+    expect((await fetch(queued.download_url)).status).toBe(404); // not ready yet
+    for (let i = 0; i < 2; i++) await post('/video/retrieve', { model, queue_id: queued.queue_id });
+    const done = await post('/video/retrieve', { model, queue_id: queued.queue_id });
+    expect(done.headers.get('content-type')).toMatch(/json/);
+    expect((await done.json()).status).toBe('COMPLETED');
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const media = await fetch(queued.download_url);
+      statuses.push(media.status);
+      await media.arrayBuffer();
+    }
+    expect(statuses).toEqual([200, 200, 200, 410]); // a few retries of an interrupted download, then gone
+    expect(sim.ledger.totalCharged(account.address)).toBe(250_000n);
+  });
+
   it('refuses a job dearer than the balance (case C) and charges nothing', async () => {
     const { account, post } = wallet(0.3);
     const res = await post('/video/queue', VIDEO);

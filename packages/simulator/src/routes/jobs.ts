@@ -25,6 +25,8 @@ interface Job {
   polls: number;
   fate: JobFate;
   state: 'PROCESSING' | 'COMPLETED' | 'FAILED' | 'DELETED';
+  /** Private models: the token of the job's one-time download link, and how often it was fetched. */
+  download?: { token: string; fetches: number };
 }
 
 const VIDEO_KEYS = new Set(
@@ -40,6 +42,8 @@ const MUSIC_KEYS = new Set(
 const VIDEO_DURATIONS: Record<string, number> = { '5s': 5, '10s': 10 };
 const RESOLUTION_FACTOR: Record<string, number> = { '480p': 0.5, '720p': 1, '1080p': 2 };
 const MUSIC_SECONDS = { default: 30, max: 300 };
+/** A private download link survives a few retries of an interrupted download, not repeated use. */
+const DOWNLOAD_FETCHES = 3;
 /** What Venice reports as a job's typical run time (P80), in ms. */
 const AVERAGE_EXECUTION_MS = 145_000;
 
@@ -86,6 +90,7 @@ export interface JobAnswer {
 /** The jobs of one simulator: queued, polled and cleaned up per account. */
 export class JobBook {
   private readonly jobs = new Map<string, Job>();
+  private readonly downloads = new Map<string, Job>();
   constructor(
     private readonly deps: {
       models: Map<string, SimModel>;
@@ -96,8 +101,11 @@ export class JobBook {
     },
   ) {}
 
-  /** `POST /{video,audio}/queue`: charges the quote when the job is accepted. */
-  queue(kind: JobKind, raw: unknown, account: string, fate: JobFate): JobAnswer {
+  /**
+   * `POST /{video,audio}/queue`: charges the quote when the job is accepted. A private model's answer carries its
+   * one-time `download_url` under `origin`.
+   */
+  queue(kind: JobKind, raw: unknown, account: string, fate: JobFate, origin: string): JobAnswer {
     const { model, micros } = jobPrice(this.deps.models, kind, raw);
     const prompt = (raw as Record<string, unknown>).prompt;
     if (typeof prompt !== 'string' || !prompt) throw bad('prompt is required');
@@ -109,7 +117,7 @@ export class JobBook {
     }
     const id = randomUUID();
     this.deps.ledger.charge(account, micros, id, model.id);
-    this.jobs.set(id, {
+    const job: Job = {
       id,
       kind,
       model: model.id,
@@ -119,11 +127,14 @@ export class JobBook {
       polls: 0,
       fate,
       state: 'PROCESSING',
-    });
-    return {
-      status: 200,
-      body: kind === 'audio' ? { model: model.id, queue_id: id, status: 'QUEUED' } : { model: model.id, queue_id: id },
+      download: model.privateDownload ? { token: randomUUID(), fetches: 0 } : undefined,
     };
+    this.jobs.set(id, job);
+    if (job.download) this.downloads.set(job.download.token, job);
+    const body: Record<string, unknown> = { model: model.id, queue_id: id };
+    if (kind === 'audio') body.status = 'QUEUED';
+    if (job.download) body.download_url = `${origin}/_simulator/media/${job.download.token}`;
+    return { status: 200, body };
   }
 
   /** `POST /{video,audio}/retrieve`: PROCESSING while it runs, then the media (or the failure, refunded once). */
@@ -131,17 +142,12 @@ export class JobBook {
     const job = this.find(kind, raw, account);
     const deleteAfter = (raw as Record<string, unknown>).delete_media_on_completion === true;
     if (job.state === 'PROCESSING' && ++job.polls <= this.deps.pollsUntilDone) {
-      return {
-        status: 200,
-        body: {
-          status: 'PROCESSING',
-          average_execution_time: AVERAGE_EXECUTION_MS,
-          execution_duration: Math.max(0, this.deps.now() - job.queuedAt),
-        },
-      };
+      return { status: 200, body: { status: 'PROCESSING', ...this.timing(job) } };
     }
     if (job.fate !== 'delivered') return this.fail(job);
     job.state = deleteAfter ? 'DELETED' : 'COMPLETED';
+    // A private model's media goes out through its download link only: retrieve answers with the status.
+    if (job.download) return { status: 200, body: { status: 'COMPLETED', ...this.timing(job) } };
     return {
       status: 200,
       media:
@@ -157,6 +163,23 @@ export class JobBook {
     if (job.state === 'PROCESSING') throw bad('The job is still processing');
     job.state = 'DELETED';
     return { status: 200, body: { success: true } };
+  }
+
+  /** `GET` of a private job's `download_url`: the media once the job is done, a few times at most, then 410. */
+  download(token: string): JobAnswer {
+    const job = this.downloads.get(token);
+    if (!job) return { status: 404, body: { error: 'Not found' } };
+    if (job.state === 'PROCESSING') return { status: 404, body: { error: 'Not ready' } };
+    if (job.state !== 'COMPLETED' || ++job.download!.fetches > DOWNLOAD_FETCHES)
+      return { status: 410, body: { error: 'This download link has expired' } };
+    return { status: 200, media: { bytes: tinyMp4(), contentType: 'video/mp4' } };
+  }
+
+  private timing(job: Job) {
+    return {
+      average_execution_time: AVERAGE_EXECUTION_MS,
+      execution_duration: Math.max(0, this.deps.now() - job.queuedAt),
+    };
   }
 
   private fail(job: Job): JobAnswer {
