@@ -11,6 +11,8 @@ export interface VeniceCallMetadata {
   requestId?: string;
   /** Images only: the whole request's cost (each image's `costUsd` is its share). */
   callCostUsd?: number;
+  /** The completion cap the paid fetch set because the budget could not pay for the model's whole cap. */
+  maxTokensSet?: number;
 }
 
 const num = (v: string | undefined | null) =>
@@ -25,6 +27,7 @@ export function metadataFromHeaders(headers: Record<string, string | undefined> 
     paymentTx: headers[OUTCOME_HEADERS.paymentTx],
     budgetRemainingUsd: num(headers[OUTCOME_HEADERS.budgetRemainingUsd]),
     requestId: headers[OUTCOME_HEADERS.requestId],
+    maxTokensSet: num(headers[OUTCOME_HEADERS.maxTokens]),
   });
 }
 

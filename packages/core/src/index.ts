@@ -46,6 +46,18 @@ export * from './constants.js';
 export * from './errors.js';
 export { errorText, type FetchLike, joinUrl, readJson, send, sleep } from './http.js';
 export * from './money.js';
+export {
+  audioDurationSeconds,
+  billableAudioSeconds,
+  LOWEST_AUDIO_BYTES_PER_SECOND,
+} from './pricing/audio/duration.js';
+export {
+  askedCompletionCap,
+  chatHoldMicros,
+  completionCapWithin,
+  setsNoCompletionCap,
+  type TextPricing,
+} from './pricing/chat-hold.js';
 export { type Signer, type SignerSource, toSigner } from './signer.js';
 export { createSignInFactory, findSiwxChallenge, type SignInOptions, type SiwxChallengeInfo } from './siwx.js';
 export { base58Decode, base58Encode, isSolanaAddress } from './solana/base58.js';
@@ -59,6 +71,13 @@ export {
   toSolanaSigner,
 } from './solana/signer.js';
 export { type SolanaSignInFields, solanaSignInMessage } from './solana/siwx.js';
+export {
+  fetchJobQuote,
+  type JobQuoteRequest,
+  jobQuoteRoute,
+  MAX_JOB_QUOTE_USD,
+  MIN_JOB_QUOTE_USD,
+} from './venice/job-quote.js';
 export { toVeniceParameters, type VeniceParameters, veniceParametersSchema } from './venice/parameters.js';
 export type { VeniceTransaction } from './venice/schemas.js';
 export type { Balance, TopUpQuote, TopUpResult, TransactionsPage } from './venice/wallet-api.js';

@@ -1,4 +1,4 @@
-import { type Estimator, type Micros, type Reservation, usdToMicros } from '@venice-x402/core';
+import { type Estimator, jobQuoteRoute, type Micros, type Reservation, usdToMicros } from '@venice-x402/core';
 import type { BodyFacts, SseOutcome } from './settle.js';
 
 export type CostSource = 'cost' | 'usage' | 'payment' | 'partial' | 'estimate';
@@ -6,8 +6,8 @@ export type CostSource = 'cost' | 'usage' | 'payment' | 'partial' | 'estimate';
 export const tokenMicros = (units: number, usdPerMillion = 0) => BigInt(Math.ceil(units * usdPerMillion));
 
 /**
- * What a finished answer cost: the pay-per-call amount, else `cost.usd` in the body, else usage × price,
- * else the hold (never zero for an answer we cannot price).
+ * What a finished answer cost: the pay-per-call amount, else `cost.usd` in the body, else a queued job's quote,
+ * else usage × price, else the hold (never zero for an answer we cannot price).
  */
 export async function actualCost(
   estimator: Estimator,
@@ -18,6 +18,8 @@ export async function actualCost(
 ): Promise<{ micros: Micros; source: CostSource }> {
   if (facts.paygMicros !== undefined) return { micros: facts.paygMicros, source: 'payment' };
   if (body.costMicros !== undefined) return { micros: body.costMicros, source: 'cost' };
+  // A queued video or music job is charged its quote when Venice accepts it, and the hold is that quote.
+  if (jobQuoteRoute(held.route)) return { micros: held.amountMicros, source: 'cost' };
   const pricing = await estimator.pricing(body.model ?? facts.model ?? held.model);
   if (pricing && body.usage) {
     return {

@@ -41,18 +41,18 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
       return ctx.baseFetch(url.href, { method, headers, body: body as BodyInit | undefined, signal, redirect });
     }
     const call = new PaidCall(ctx, request, info);
-    // Budget refused before any network I/O.
+    // Under an SDK that retries on its own, a budget refusal is an HTTP answer, not a "connection error".
+    const refused = (error: unknown) =>
+      ctx.refusal === 'auto' &&
+      sdkRetriesItself(request.headers) &&
+      error instanceof X402Error &&
+      error.code === 'BUDGET_EXCEEDED';
+    // Budget refused before any paid network I/O.
     if (info.paid) {
       try {
         await reserveFor(call);
       } catch (error) {
-        if (
-          ctx.refusal === 'auto' &&
-          sdkRetriesItself(request.headers) &&
-          error instanceof X402Error &&
-          error.code === 'BUDGET_EXCEEDED'
-        )
-          return refusalResponse(error);
+        if (refused(error)) return refusalResponse(error as X402Error);
         throw error;
       }
     }
@@ -64,6 +64,8 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
       return await run(call);
     } catch (error) {
       await call.release(); // whatever escaped: the hold is settled (a no-op when it already was)
+      // A pay-per-call quote that does not fit is refused after the unpaid request, before anything is signed.
+      if (refused(error)) return refusalResponse(error as X402Error);
       throw error;
     }
   };

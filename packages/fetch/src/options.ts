@@ -57,6 +57,12 @@ export interface X402FetchOptions {
   refusal?: 'auto' | 'throw';
   /** JSON answers up to this size are read whole (cost headers added); larger ones stream through. Default 8 MiB. */
   maxBufferedBodyBytes?: number;
+  /**
+   * A Venice chat call that sets no `max_tokens` is held at the model's whole completion cap. When that does not
+   * fit the budget, set the largest cap that does (reported in `x-venice-x402-max-tokens`) instead of refusing.
+   * Default true; `false` refuses such calls, naming `max_tokens`.
+   */
+  autoMaxTokens?: boolean;
 }
 
 /** Everything one paid fetch needs, resolved and validated once at construction. */
@@ -84,6 +90,7 @@ export interface FetchContext {
   maxBufferedBodyBytes: number;
   reservationTtlMs: number;
   refusal: 'auto' | 'throw';
+  autoMaxTokens: boolean;
 }
 
 function count(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -123,6 +130,8 @@ export function createContext(options: X402FetchOptions): FetchContext {
       { option: 'baseURL' },
     );
   }
+  if (options.autoMaxTokens !== undefined && typeof options.autoMaxTokens !== 'boolean')
+    throw new ConfigError('autoMaxTokens must be true or false', { option: 'autoMaxTokens' });
   const budget = options.budget ?? createBudget({ signing: { maxPaymentUsd: 1 } });
   // Top-ups follow the budget's signing rules and payee pins, but their size is governed by `topUp`, not maxPaymentUsd.
   const { maxAmountMicros: _payCap, ...topUpSigning } = budget.signingPolicy;
@@ -156,5 +165,6 @@ export function createContext(options: X402FetchOptions): FetchContext {
     maxBufferedBodyBytes: count('maxBufferedBodyBytes', options.maxBufferedBodyBytes, 8 * 1024 * 1024, 0),
     reservationTtlMs: budget.policy.reservationTtlSeconds * 1000,
     refusal: options.refusal ?? 'auto',
+    autoMaxTokens: options.autoMaxTokens ?? true,
   };
 }

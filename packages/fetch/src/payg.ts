@@ -58,8 +58,9 @@ export function signFor(
 export class QuoteCache {
   private readonly entries = new Map<string, { quote: PaymentRequired; at: number }>();
   constructor(private readonly ttlMs = 60_000) {}
+  /** Structured, not joined: a model name (chosen by a gateway or caller) is data and cannot forge another key. */
   key(url: URL, model: string | undefined) {
-    return `${url.origin}${url.pathname}|${model ?? ''}`;
+    return JSON.stringify([url.origin, url.pathname, model ?? null]);
   }
   get(key: string): PaymentRequired | undefined {
     const e = this.entries.get(key);

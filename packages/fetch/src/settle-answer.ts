@@ -1,4 +1,5 @@
 import { decodePaymentResponse, formatUsd, type Micros, NetworkError } from '@venice-x402/core';
+import { autoMaxTokensOf } from './auto-max-tokens.js';
 import { actualCost, partialCost, promptTokensOf } from './cost.js';
 import { concatBytes } from './deferred-body-response.js';
 import type { PaidCall } from './paid-call.js';
@@ -14,6 +15,8 @@ export const OUTCOME_HEADERS = {
   paymentTx: 'x-venice-x402-payment-tx',
   requestId: 'x-venice-x402-request-id',
   budgetRemainingUsd: 'x-venice-x402-budget-remaining-usd',
+  /** The completion cap the paid fetch set because the budget could not pay for the model's whole cap. */
+  maxTokens: 'x-venice-x402-max-tokens',
 } as const;
 
 const STRIP_ON_REBUILD = ['content-encoding', 'content-length', 'transfer-encoding'];
@@ -52,6 +55,8 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
     if (tx) known[OUTCOME_HEADERS.paymentTx] = tx;
     const requestId = response.headers.get('x-request-id');
     if (requestId) known[OUTCOME_HEADERS.requestId] = requestId;
+    const cap = autoMaxTokensOf(call);
+    if (cap !== undefined) known[OUTCOME_HEADERS.maxTokens] = String(cap);
     return rebuild(response, body, known);
   }
   if (!call.reservation) {
@@ -108,6 +113,8 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
   if (tx) headers.set(OUTCOME_HEADERS.paymentTx, tx);
   if (settled.requestId) headers.set(OUTCOME_HEADERS.requestId, settled.requestId);
   if (settled.remainingUsd !== undefined) headers.set(OUTCOME_HEADERS.budgetRemainingUsd, String(settled.remainingUsd));
+  const cap = autoMaxTokensOf(call);
+  if (cap !== undefined) headers.set(OUTCOME_HEADERS.maxTokens, String(cap));
   return new SettledResponse(
     buffer,
     parsed,

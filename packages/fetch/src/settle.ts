@@ -34,7 +34,8 @@ export function factsFromJson(body: unknown): BodyFacts {
   return {
     costMicros: costUsd === undefined ? undefined : usdToMicros(costUsd),
     usage: usageOf(b.usage),
-    requestId: typeof b.id === 'string' ? b.id : undefined,
+    // A queued video or music job is known (and charged) by its queue id.
+    requestId: typeof b.id === 'string' ? b.id : typeof b.queue_id === 'string' ? b.queue_id : undefined,
     model: typeof b.model === 'string' ? b.model : undefined,
     images: Array.isArray(b.data) && b.data.some((d: any) => d?.b64_json || d?.url) ? b.data.length : undefined,
     audioSeconds: num(b.duration),

@@ -5,7 +5,8 @@ export type FaultKind =
   | 'slow_stream' // delay between SSE chunks
   | 'cut_stream' // end an SSE stream mid-way (no usage chunk, no [DONE])
   | 'always_402' // answer every call with a payment-required
-  | 'hostile_quote'; // pay-per-call quotes the client must refuse
+  | 'hostile_quote' // pay-per-call quotes the client must refuse
+  | 'job_failure'; // a queued video or music job fails at the provider (and is refunded)
 
 export type HostileQuote = 'payTo' | 'asset' | 'network' | 'amount' | 'validity';
 
@@ -22,6 +23,8 @@ export interface FaultRule {
   delayMs?: number;
   cutAfterChunks?: number;
   hostile?: HostileQuote;
+  /** `job_failure`: refused under the provider's content policy, or failed (default). */
+  jobFailure?: 'content_policy' | 'provider_error';
 }
 
 /** Decides which fault (if any) hits a request. Deterministic for a given seed. */

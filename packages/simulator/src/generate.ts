@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { audioDurationSeconds } from '@venice-x402/core';
 
 /** Deterministic stand-ins for model output. */
 
@@ -106,12 +107,10 @@ export function tinyWav(samples = 1600): Buffer {
   return b;
 }
 
-/** Duration of a WAV file in seconds, or a bytes-based guess for other formats. */
+/**
+ * Seconds Venice bills a transcription for: the audio's length from its container (WAV, FLAC, Ogg, MP3, AAC,
+ * MP4, WebM), rounded up; a format it cannot read is guessed from its size.
+ */
 export function audioSeconds(bytes: Uint8Array): number {
-  const b = Buffer.from(bytes);
-  if (b.length >= 44 && b.toString('ascii', 0, 4) === 'RIFF' && b.toString('ascii', 8, 12) === 'WAVE') {
-    const byteRate = b.readUInt32LE(28) || 32_000;
-    return Math.max(1, Math.ceil((b.length - 44) / byteRate));
-  }
-  return Math.max(1, Math.ceil(b.length / 16_000));
+  return Math.max(1, Math.ceil(audioDurationSeconds(bytes) ?? bytes.length / 16_000));
 }

@@ -7,6 +7,7 @@ import { FaultInjector, type FaultRule } from './faults.js';
 import { Ledger } from './ledger.js';
 import { buildCatalogue, type PriceOverrides } from './models.js';
 import { anvilSettler, ledgerSettler, type Settler } from './payments.js';
+import { JobBook } from './routes/jobs.js';
 import { createSimulatorServer, listen, type SimulatorStats } from './server.js';
 import { chainVerifier, offlineVerifier } from './signatures.js';
 import { createSiwxVerifier } from './siwx-verify.js';
@@ -55,6 +56,8 @@ export interface SimulatorOptions {
   apiKeys?: Record<string, number>;
   /** Per-wallet in-flight limit. Default 5, as Venice enforces. */
   concurrencyLimit?: number;
+  /** Video and music jobs: retrieves answered PROCESSING before a job ends. Default 1. */
+  jobPolls?: number;
   now?: () => number;
 }
 
@@ -145,9 +148,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const stats: SimulatorStats = { requests: 0, byRoute: {}, paidCalls: 0, maxInFlight: 0, topUps: 0, rejected: {} };
   const domains = ['api.venice.ai', 'venice.ai', ...(options.allowedDomains ?? [])];
   const signatures = chain ? chainVerifier(chain) : offlineVerifier();
+  const models = buildCatalogue(options.prices);
   const server = createSimulatorServer({
     mode,
-    models: buildCatalogue(options.prices),
+    models,
+    jobs: new JobBook({ models, ledger, now, pollsUntilDone: options.jobPolls ?? 1 }),
     ledger,
     settler,
     faults,

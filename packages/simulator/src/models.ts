@@ -4,16 +4,20 @@ export interface SimPricing {
   output?: number;
   generation?: number;
   per_audio_second?: number;
+  /** Video and music: USD per second of output (never listed in /models: the price is the quote). */
+  per_second?: number;
 }
 
 export interface SimModel {
   id: string;
-  type: 'text' | 'embedding' | 'image' | 'tts' | 'asr';
+  type: 'text' | 'embedding' | 'image' | 'tts' | 'asr' | 'video' | 'music';
   pricing: SimPricing;
   contextTokens?: number;
   maxCompletionTokens?: number;
   embeddingDimensions?: number;
   supportsFunctionCalling?: boolean;
+  /** Private video models: the queue answer carries a one-time `download_url`; retrieve then answers JSON only. */
+  privateDownload?: boolean;
 }
 
 export const DEFAULT_MODELS: SimModel[] = [
@@ -44,6 +48,16 @@ export const DEFAULT_MODELS: SimModel[] = [
   { id: 'venice-sd35', type: 'image', pricing: { generation: 0.01 } },
   { id: 'tts-kokoro', type: 'tts', pricing: { input: 3.5 } },
   { id: 'nvidia/parakeet-tdt-0.6b-v3', type: 'asr', pricing: { per_audio_second: 0.0001 } },
+  // 5 s at 720p: $0.35 (venice-wire §13.1's example quote).
+  { id: 'wan-2.5-preview-text-to-video', type: 'video', pricing: { per_second: 0.07 } },
+  {
+    id: 'grok-imagine-text-to-video-private',
+    type: 'video',
+    pricing: { per_second: 0.05 },
+    privateDownload: true,
+  },
+  // 60 s: $0.48.
+  { id: 'elevenlabs-music', type: 'music', pricing: { per_second: 0.008 } },
 ];
 
 export type PriceOverrides = Record<string, Partial<SimPricing>>;
@@ -59,20 +73,22 @@ const price = (usd: number | undefined) => (usd === undefined ? undefined : { us
 export function modelToJson(m: SimModel) {
   const p = m.pricing;
   const pricing =
-    m.type === 'image'
-      ? { generation: price(p.generation) }
-      : m.type === 'asr'
-        ? { per_audio_second: price(p.per_audio_second) }
-        : m.type === 'tts'
-          ? { input: price(p.input) }
-          : { input: price(p.input), output: price(p.output ?? 0) };
+    m.type === 'video' || m.type === 'music'
+      ? undefined // priced by quote (venice-wire §8)
+      : m.type === 'image'
+        ? { generation: price(p.generation) }
+        : m.type === 'asr'
+          ? { per_audio_second: price(p.per_audio_second) }
+          : m.type === 'tts'
+            ? { input: price(p.input) }
+            : { input: price(p.input), output: price(p.output ?? 0) };
   const spec: Record<string, unknown> = {
     name: m.id,
     privacy: 'private',
     offline: false,
     beta: false,
     traits: [],
-    pricing,
+    ...(pricing ? { pricing } : {}),
   };
   if (m.type === 'text') {
     Object.assign(spec, {

@@ -33,6 +33,7 @@ import {
   speech,
   transcription,
 } from './routes/inference.js';
+import { type JobAnswer, type JobBook, type JobKind, jobPrice } from './routes/jobs.js';
 import { responsesJson, responsesStream } from './routes/responses.js';
 import type { SignatureVerifier } from './signatures.js';
 import type { createSiwxVerifier } from './siwx-verify.js';
@@ -60,6 +61,8 @@ export interface ServerDeps {
   now: () => number;
   /** `solana: true`: Solana payments settle on litesvm, and `/solana-rpc` answers for it. */
   solana?: SolanaSettler;
+  /** Video and music jobs. */
+  jobs: JobBook;
 }
 
 export interface SimulatorStats {
@@ -97,6 +100,14 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+function parseJsonBody(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new HttpFailure(400, { error: 'Invalid JSON body' });
+  }
+}
+
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -107,6 +118,11 @@ const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
 const header = (req: IncomingMessage, name: string) => {
   const v = req.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
+};
+/** `/video/queue` → ['video', 'queue'] for the async job routes (venice-wire §13.1). */
+const jobRoute = (path: string) => {
+  const m = /^\/(video|audio)\/(quote|queue|retrieve|complete)$/.exec(path);
+  return m ? { kind: m[1] as JobKind, step: m[2] as 'quote' | 'queue' | 'retrieve' | 'complete' } : undefined;
 };
 const paymentHeader = (req: IncomingMessage) =>
   header(req, 'payment-signature') ?? header(req, 'x-402-payment') ?? header(req, 'x-payment');
@@ -248,8 +264,11 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       return json(res, 200, { object: 'list', type, data: list });
     }
     if (path === '/x402/top-up' && method === 'POST') return topUp(req, res, path);
+    const job = jobRoute(path);
+    if (job?.step === 'quote' && method === 'POST') return quoteJob(req, res, job.kind);
     const walletRoute = /^\/x402\/(balance|transactions)\/([^/?]+)$/.exec(path);
-    const known = (walletRoute && method === 'GET') || (INFERENCE.has(path) && method === 'POST');
+    const known =
+      (walletRoute && method === 'GET') || ((INFERENCE.has(path) || job !== undefined) && method === 'POST');
     if (!known) return json(res, 404, { error: 'Not found' });
     // Venice takes payment headers on /x402/top-up only: anywhere else they are refused, not ignored.
     if (paymentHeader(req)) {
@@ -284,12 +303,15 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     }
     const fault = deps.faults.pick(path);
     const balance = deps.ledger.balance(account);
-    if (fault?.kind === 'always_402' || (isWallet && balance < 100_000n)) {
+    // Polling and cleaning up a job charge nothing: they are not turned away for a low balance (the job's own
+    // charge may be what brought it below the floor).
+    const free = job !== undefined && job.step !== 'queue';
+    if (!free && (fault?.kind === 'always_402' || (isWallet && balance < 100_000n))) {
       if (!isWallet) return json(res, 402, { error: 'Insufficient USD or Diem balance to complete request' });
       const b = caseB(ctx, Number(balance) / 1e6);
       return json(res, 402, b.body, { 'payment-required': b64(b.header) });
     }
-    if (!isWallet && balance <= 0n)
+    if (!free && !isWallet && balance <= 0n)
       return json(res, 402, { error: 'Insufficient USD or Diem balance to complete request' });
     const current = inFlight.get(account) ?? 0;
     if (isWallet && current >= deps.concurrencyLimit) {
@@ -308,10 +330,46 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     try {
       const raw = await readBody(req);
       if (applyGenericFault(fault, res)) return;
-      await answerInference(path, req, res, raw, account, isWallet, fault);
+      if (job) answerJob(job.kind, job.step, req, res, raw, account, fault);
+      else await answerInference(path, req, res, raw, account, isWallet, fault);
     } finally {
       if (res.writableEnded || res.destroyed) release();
     }
+  }
+
+  /** `POST /{video,audio}/quote`: open and free; the same body the queue will get. */
+  async function quoteJob(req: IncomingMessage, res: ServerResponse, kind: JobKind) {
+    const { micros } = jobPrice(deps.models, kind, parseJsonBody(await readBody(req)));
+    return json(res, 200, { quote: Number(micros) / 1e6 });
+  }
+
+  function answerJob(
+    kind: JobKind,
+    step: 'queue' | 'retrieve' | 'complete' | 'quote',
+    req: IncomingMessage,
+    res: ServerResponse,
+    raw: Buffer,
+    account: string,
+    fault: FaultRule | undefined,
+  ) {
+    const body = parseJsonBody(raw);
+    const fate = fault?.kind === 'job_failure' ? (fault.jobFailure ?? 'provider_error') : 'delivered';
+    const origin = `http://${header(req, 'host') ?? 'localhost'}`;
+    const answer =
+      step === 'queue'
+        ? deps.jobs.queue(kind, body, account, fate, origin)
+        : step === 'retrieve'
+          ? deps.jobs.retrieve(kind, body, account)
+          : deps.jobs.complete(kind, body, account);
+    if (step === 'queue' && answer.status === 200) deps.stats.paidCalls++;
+    sendJobAnswer(res, answer);
+  }
+
+  function sendJobAnswer(res: ServerResponse, answer: JobAnswer) {
+    if (answer.media) {
+      res.writeHead(200, { 'content-type': answer.media.contentType, 'content-length': answer.media.bytes.length });
+      res.end(answer.media.bytes);
+    } else json(res, answer.status, answer.body);
   }
 
   async function walletRead(req: IncomingMessage, res: ServerResponse, path: string, kind: string, wallet: string) {
@@ -695,6 +753,8 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     try {
       if (url.pathname === '/_simulator/faucet' && req.method === 'POST') return await faucet(req, res);
       if (url.pathname === '/solana-rpc') return await solanaRpc(req, res);
+      const media = /^\/_simulator\/media\/([0-9a-f-]{36})$/.exec(url.pathname);
+      if (media && req.method === 'GET') return sendJobAnswer(res, deps.jobs.download(media[1]!));
       if (deps.mode === 'payg') {
         deps.stats.byRoute[url.pathname] = (deps.stats.byRoute[url.pathname] ?? 0) + 1;
         return await handlePayg(url.pathname, req, res);

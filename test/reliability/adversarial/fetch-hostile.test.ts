@@ -182,11 +182,26 @@ describe('3. the estimate cannot be talked down', () => {
   it('a negative or nonsense max_tokens never lowers the hold', async () => {
     const api = await hostile((_req, res) => json(res, 200, chatAnswer(0.21)));
     const { fetch, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.1 } });
-    for (const max_tokens of [-10_000_000, 'NaN', null, 0])
+    for (const max_tokens of [-10_000_000, 'NaN', 0])
       await expect(
         fetch(`${baseURL}/chat/completions`, post(chatBody({ model: 'llama-3.3-70b', max_tokens }))),
       ).rejects.toBeInstanceOf(BudgetExceededError);
     expect(api.seen).toHaveLength(0);
+  });
+
+  it('a null max_tokens (no cap) is sent with the cap the budget can pay for, never uncapped', async () => {
+    const api = await hostile((_req, res) => json(res, 200, chatAnswer(0.01)));
+    const { fetch, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.01 } });
+    const res = await fetch(
+      `${baseURL}/chat/completions`,
+      post(chatBody({ model: 'llama-3.3-70b', max_tokens: null })),
+    );
+    expect(res.status).toBe(200);
+    const sent = JSON.parse(api.seen[0]!.body);
+    // llama-3.3-70b output: $2.80 per 1M tokens, so $0.01 pays for fewer than 3,572 tokens.
+    expect(sent.max_completion_tokens).toBeGreaterThan(1000);
+    expect(sent.max_completion_tokens).toBeLessThan(3572);
+    expect(res.headers.get('x-venice-x402-max-tokens')).toBe(String(sent.max_completion_tokens));
   });
 
   it('a feature suffix does not slip past a deny rule', async () => {

@@ -1,6 +1,8 @@
 import { DEFAULT_BASE_URL } from '../constants.js';
 import { type FetchLike, joinUrl } from '../http.js';
 import { type Micros, usdToMicros } from '../money.js';
+import { billableAudioSeconds } from '../pricing/audio/duration.js';
+import { chatHoldMicros, perMillion, tokensOf } from '../pricing/chat-hold.js';
 
 export interface ModelPricing {
   id: string;
@@ -18,9 +20,12 @@ export interface ModelPricing {
 export interface EstimateInput {
   /** API path relative to the base URL, e.g. `/chat/completions`. */
   route: string;
-  /** Parsed JSON body, or for multipart the byte size of the upload. */
+  /** Parsed JSON body, or for multipart its text fields. */
   body?: unknown;
+  /** Byte size of the whole body. */
   bodyBytes?: number;
+  /** Transcription: the uploaded audio file, whose container states its length. */
+  audio?: Uint8Array;
 }
 
 export interface Estimate {
@@ -37,10 +42,7 @@ export interface Estimator {
   refresh(): Promise<void>;
 }
 
-/** Conservative: ≈ 3 characters per token (English averages ~4; code and other scripts run denser). */
-export const tokensOf = (chars: number) => Math.ceil(chars / 3);
-const DEFAULT_MAX_COMPLETION = 4096;
-const WEB_SEARCH_USD = 0.01;
+const positive = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined);
 
 export function parseModels(json: any): ModelPricing[] {
   const out: ModelPricing[] = [];
@@ -59,14 +61,11 @@ export function parseModels(json: any): ModelPricing[] {
       output: num(p.output),
       image: num(p.generation) ?? (resolutions.length ? Math.max(...resolutions) : undefined),
       perAudioSecond: num(p.per_audio_second),
-      maxCompletionTokens: m?.model_spec?.maxCompletionTokens,
+      maxCompletionTokens: positive(m?.model_spec?.maxCompletionTokens),
     });
   }
   return out;
 }
-
-const perMillion = (units: number, usdPerMillion: number | undefined) =>
-  usdToMicros((units * (usdPerMillion ?? 0)) / 1e6, 'ceil');
 
 /**
  * Worst-case cost from Venice's `GET /models` pricing (cached for `ttlMs`): chat = input tokens + the
@@ -125,7 +124,7 @@ export function createEstimator(options: {
       loadedAt = 0;
       await load();
     },
-    async estimate({ route, body, bodyBytes }) {
+    async estimate({ route, body, bodyBytes, audio }) {
       const b = (body ?? {}) as Record<string, any>;
       const model = typeof b.model === 'string' ? b.model : undefined;
       if (!model) return fallback;
@@ -134,20 +133,7 @@ export function createEstimator(options: {
       const path = route.replace(/\/+$/, '');
       let micros: Micros | undefined;
       if (path.endsWith('/chat/completions') || path.endsWith('/responses') || path.endsWith('/messages')) {
-        const inputChars =
-          JSON.stringify(b.messages ?? b.input ?? '').length +
-          JSON.stringify(b.tools ?? '').length +
-          String(b.system ?? '').length;
-        // The server never produces more than the model's cap, and a nonsense cap (negative, NaN, a string)
-        // must never lower the hold: anything but a positive number means the model's own maximum.
-        const modelMax = p.maxCompletionTokens ?? DEFAULT_MAX_COMPLETION;
-        const asked = Number(b.max_completion_tokens ?? b.max_tokens ?? b.max_output_tokens ?? modelMax);
-        const cap = Number.isFinite(asked) && asked > 0 ? Math.min(Math.ceil(asked), modelMax) : modelMax;
-        const askedN = Number(b.n ?? 1);
-        const n = Number.isFinite(askedN) && askedN >= 1 ? Math.min(Math.ceil(askedN), 128) : 1;
-        micros = perMillion(tokensOf(inputChars), p.input) + perMillion(cap * n, p.output);
-        const search = b.venice_parameters?.enable_web_search ?? /enable_web_search=(on|auto)/.exec(model)?.[1];
-        if (search === 'on' || search === 'auto') micros += usdToMicros(WEB_SEARCH_USD);
+        micros = chatHoldMicros(p, b, model);
       } else if (path.endsWith('/embeddings')) {
         const inputs = Array.isArray(b.input) ? b.input : [b.input ?? ''];
         const chars = inputs.reduce((s: number, x: unknown) => s + String(x).length, 0);
@@ -158,8 +144,8 @@ export function createEstimator(options: {
       } else if (path.endsWith('/audio/speech')) {
         micros = perMillion(String(b.input ?? '').length, p.input);
       } else if (path.endsWith('/audio/transcriptions')) {
-        // Bytes → seconds at a low 32 kbit/s, so compressed audio is not underestimated.
-        micros = usdToMicros(Math.ceil((bodyBytes ?? 0) / 4000) * (p.perAudioSecond ?? 0), 'ceil');
+        // The container's stated length; unreadable audio is assumed to be at the lowest bitrate Venice takes.
+        micros = usdToMicros(billableAudioSeconds(audio, bodyBytes) * (p.perAudioSecond ?? 0), 'ceil');
       }
       if (micros === undefined) return { ...fallback, model };
       return { micros, model, basis: 'priced' };
