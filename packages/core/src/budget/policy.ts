@@ -137,13 +137,12 @@ interface Issue {
 function describeIssue(issue: Issue): string {
   const where =
     issue.path
-      .map((p, i) =>
-        typeof p === 'number'
-          ? `[${p}]`
-          : /^[A-Za-z_]\w*$/.test(String(p))
-            ? `${i ? '.' : ''}${String(p)}`
-            : `[${quote(p)}]`,
-      )
+      .map((p, i) => {
+        if (typeof p === 'number') return `[${p}]`;
+        // A scope name is quoted whatever it is, so spaces at its ends show.
+        const plain = /^[A-Za-z_]\w*$/.test(String(p)) && !(i === 1 && issue.path[0] === 'scopes');
+        return plain ? `${i ? '.' : ''}${String(p)}` : `[${quote(p)}]`;
+      })
       .join('') || '(root)';
   if (issue.code === 'unrecognized_keys') {
     const n = issue.keys?.length ?? 1;
