@@ -1,0 +1,103 @@
+/**
+ * Issue 25.15: agent processes sharing one `journalPath` (as the README's fleet example does). One is killed
+ * during a store outage; the survivor's replay must keep, and write, what the dead one journaled.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createBudget, redisStore } from '../src/index.js';
+import { type RedisServer, startRedisServer } from './helpers/redis-server.js';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
+
+const WORKER = fileURLToPath(new URL('./workers/journal-worker.ts', import.meta.url));
+let redis: RedisServer;
+let proxy: TcpProxy;
+let client: Redis;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  proxy = await startTcpProxy(redis.port);
+  client = new Redis(redis.url);
+});
+afterAll(async () => {
+  client.disconnect();
+  await proxy.close();
+  await redis.stop();
+});
+
+/** An agent process; `send` writes a command and resolves with its one-line answer. */
+function agent(journalPath: string, name: string) {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--import', 'tsx', WORKER, String(proxy.port), journalPath, name],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    exited,
+    async send(command: string): Promise<string> {
+      child.stdin.write(`${command}\n`);
+      const next = await lines.next();
+      if (next.done) throw new Error(`agent ${name} ended before answering ${command}`);
+      return next.value;
+    },
+  };
+}
+
+it('two processes, one journal path, one killed during an outage: the survivor writes every paid commit', async () => {
+  const journalPath = join(mkdtempSync(join(tmpdir(), 'vx402-journal-')), 'journal.jsonl');
+  const a = agent(journalPath, 'a');
+  const b = agent(journalPath, 'b');
+  try {
+    expect(await a.send('hold 4')).toBe('held 4');
+    expect(await b.send('hold 3')).toBe('held 3');
+    proxy.cut(); // the store goes down with 7 paid calls in flight
+    expect(await b.send('commit')).toBe('committed 3');
+    expect(await a.send('commit')).toBe('committed 4');
+    expect(readFileSync(journalPath, 'utf8').trim().split('\n')).toHaveLength(7);
+    a.child.kill('SIGKILL'); // a dies with its 4 commits in the shared journal
+    await a.exited;
+    proxy.restore();
+    expect(await b.send('call')).toBe('ok'); // a new call first writes the journal: b's commits and a's
+
+    const requests = await redisStore({ client, prefix: 'fleet-journal' }).requests();
+    expect([...requests.keys()].sort()).toEqual(['a-0', 'a-1', 'a-2', 'a-3', 'b-0', 'b-1', 'b-2']);
+    const budget = createBudget({}, { store: redisStore({ client, prefix: 'fleet-journal' }) });
+    expect((await budget.report()).totalUsd).toBe(7);
+    expect(readFileSync(journalPath, 'utf8')).toBe('');
+  } finally {
+    for (const p of [a, b]) p.child.kill('SIGKILL');
+  }
+}, 60_000);
+
+it("a process that starts later adopts a dead process's journal before its first call, and nothing twice", async () => {
+  const journalPath = join(mkdtempSync(join(tmpdir(), 'vx402-journal-')), 'journal.jsonl');
+  const a = agent(journalPath, 'c');
+  try {
+    expect(await a.send('hold 2')).toBe('held 2');
+    proxy.cut();
+    expect(await a.send('commit')).toBe('committed 2');
+    a.child.kill('SIGKILL');
+    await a.exited;
+    proxy.restore();
+    const late = agent(journalPath, 'd');
+    expect(await late.send('call')).toBe('ok');
+    const again = agent(journalPath, 'e');
+    expect(await again.send('call')).toBe('ok');
+    for (const p of [late, again]) p.child.stdin.end();
+    await Promise.all([late.exited, again.exited]);
+    const requests = await redisStore({ client, prefix: 'fleet-journal' }).requests();
+    expect(requests.get('c-0')?.micros).toBe(1_000_000n);
+    expect(requests.get('c-1')?.micros).toBe(1_000_000n);
+    expect(readFileSync(journalPath, 'utf8')).toBe('');
+  } finally {
+    a.child.kill('SIGKILL');
+  }
+}, 60_000);
