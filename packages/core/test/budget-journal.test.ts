@@ -2,7 +2,7 @@
  * Issue 25.15: agent processes sharing one `journalPath` (as the README's fleet example does). One is killed
  * during a store outage; the survivor's replay must keep, and write, what the dead one journaled.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +32,9 @@ afterAll(async () => {
 
 /** An agent process; `send` writes a command and resolves with its one-line answer. */
 function agent(journalPath: string, name: string) {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    ['--import', 'tsx', WORKER, String(proxy.port), journalPath, name],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, String(proxy.port), journalPath, name], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { BudgetExceededError, ConfigError, ReservationSettledError, type X402Error } from '../errors.js';
-import { formatUsd, type Micros, microsToUsd } from '../money.js';
 import { CounterBook } from './budget-counters.js';
 import { BudgetEmitter } from './budget-events.js';
 import { buildReport } from './budget-report.js';
 import { systemTimers } from './budget-timers.js';
-import type { Budget, BudgetOptions, ChargeDetails, ChargeEvent, RefusedEvent, Reservation } from './budget-types.js';
-import { decodeCounterKey } from './counter-key.js';
+import type { Budget, BudgetOptions, ChargeDetails, RefusedEvent, Reservation } from './budget-types.js';
 import { JournaledStore } from './journaled-store.js';
 import { memoryStore } from './memory-store.js';
-import { type BudgetPolicy, type BudgetPolicyInput, GLOBAL_SCOPE, parsePolicy, signingPolicyOf } from './policy.js';
+import { type BudgetPolicy, type BudgetPolicyInput, parsePolicy, signingPolicyOf } from './policy.js';
 import { PolicyGate } from './policy-gate.js';
+import { SpendNotices } from './spend-notices.js';
 import type { CommitArgs } from './store.js';
 import { TopUpGate } from './top-up-gate.js';
 import { dayOf, hourOf, scopeChain } from './windows.js';
@@ -46,7 +45,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   });
   const topUps = new TopUpGate({ policy: policy.topUp, store, now, timers, events });
   const ttlMs = policy.reservationTtlSeconds * 1000;
-  const warned = new Set<string>();
+  const notices = new SpendNotices(events, book, policy.warnAt);
   // Reservation ids: unique across processes sharing a store, without a UUID per call.
   const idPrefix = `${randomUUID().slice(0, 13)}-`;
   let idSeq = 0;
@@ -55,39 +54,6 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     events.emit('refused', event);
     if (error instanceof BudgetExceededError) events.emit('exceeded', event);
     throw error;
-  }
-
-  function warnNearLimits(keys: string[], written: Map<string, { spent: bigint }>) {
-    if (!events.listening('warning')) return;
-    for (const key of keys) {
-      const known = book.limitOf(key);
-      const spent = written.get(key)?.spent;
-      if (!known?.limit || spent === undefined || warned.has(key)) continue;
-      if (Number(spent) >= Number(known.limit) * policy.warnAt) {
-        warned.add(key);
-        const { scope, window, limit } = known;
-        events.emit('warning', { scope, window, spentUsd: microsToUsd(spent), limitUsd: microsToUsd(limit) });
-      }
-    }
-  }
-
-  function chargeEvent(reservation: Reservation, cost: Micros, details: ChargeDetails, ambiguous: boolean) {
-    const event: ChargeEvent = {
-      requestId: details.requestId,
-      model: details.model ?? reservation.model,
-      route: reservation.route,
-      scopes: reservation.scopes,
-      costUsd: microsToUsd(cost),
-      costMicros: cost,
-      estimateMicros: reservation.amountMicros,
-      source: ambiguous ? 'estimate' : (details.source ?? 'estimate'),
-      balanceRemainingUsd:
-        details.balanceRemainingMicros === undefined ? undefined : microsToUsd(details.balanceRemainingMicros),
-      paymentTx: details.paymentTx,
-      ambiguous,
-      note: ambiguous ? (details.note ?? 'outcome unknown: counted at the estimate until reconciled') : details.note,
-    };
-    events.emit('charge', event);
   }
 
   async function settle(kind: 'commit' | 'markAmbiguous', reservation: Reservation, args: CommitArgs) {
@@ -110,26 +76,9 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     const counters = book.at(scopes, t);
     const id = `${idPrefix}${++idSeq}`;
     const result = await store.reserve({ id, amount, counters: counters.limits, expiresAt: t + ttlMs, now: t });
+    if (!result.ok) refuse(gate.overLimit(result, amount, request));
     const model = request.model ?? 'unknown';
     const route = request.route ?? 'unknown';
-    if (!result.ok) {
-      const counter = decodeCounterKey(result.key);
-      const scope = counter?.scope ?? GLOBAL_SCOPE;
-      const window = counter?.window ?? 'total';
-      refuse({
-        event: { reason: window, scope, window, model, route, estimateUsd: microsToUsd(amount) },
-        error: new BudgetExceededError(
-          `Budget exceeded: ${scope} ${window} limit $${formatUsd(result.limit, 2)} (used $${formatUsd(result.used)}, this call up to $${formatUsd(amount)})`,
-          {
-            limit: window,
-            scope,
-            usedUsd: microsToUsd(result.used),
-            limitUsd: microsToUsd(result.limit),
-            estimateUsd: microsToUsd(amount),
-          },
-        ),
-      });
-    }
     return { id, amountMicros: amount, scopes, keys: counters.keys, model, route, at: t };
   }
 
@@ -153,8 +102,8 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
       });
       // What is left comes with the commit's answer: no second store round trip.
       const outcome = { remainingUsd: book.remaining(reservation.keys, written) };
-      if (events.listening('charge')) chargeEvent(reservation, actual, details, false);
-      warnNearLimits(reservation.keys, written);
+      notices.charge(reservation, actual, details, false);
+      notices.warnings(reservation.keys, written);
       return outcome;
     },
 
@@ -183,7 +132,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         paymentTx: details.paymentTx,
         now: now(),
       });
-      chargeEvent(reservation, outstanding, details, true);
+      notices.charge(reservation, outstanding, details, true);
     },
 
     topUpGate: (startedAt, perform) => topUps.run(startedAt, perform),

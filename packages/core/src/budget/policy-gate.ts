@@ -1,6 +1,7 @@
 import { BudgetExceededError, X402Error } from '../errors.js';
 import { formatUsd, type Micros, microsToUsd } from '../money.js';
 import type { RefusedEvent } from './budget-types.js';
+import { decodeCounterKey } from './counter-key.js';
 import { allowedBy } from './glob.js';
 import { type BudgetPolicy, GLOBAL_SCOPE, type LimitsMicros, limitsToMicros } from './policy.js';
 
@@ -76,6 +77,27 @@ export class PolicyGate {
       };
     }
     return undefined;
+  }
+
+  /** The refusal for a reservation the store refused: which scope's window is full, and by how much. */
+  overLimit(
+    result: { key: string; used: Micros; limit: Micros },
+    amount: Micros,
+    request: { model?: string; route?: string },
+  ): Refusal {
+    const counter = decodeCounterKey(result.key);
+    const scope = counter?.scope ?? GLOBAL_SCOPE;
+    const window = counter?.window ?? 'total';
+    const estimateUsd = microsToUsd(amount);
+    const model = request.model ?? 'unknown';
+    const route = request.route ?? 'unknown';
+    return {
+      event: { reason: window, scope, window, model, route, estimateUsd },
+      error: new BudgetExceededError(
+        `Budget exceeded: ${scope} ${window} limit $${formatUsd(result.limit, 2)} (used $${formatUsd(result.used)}, this call up to $${formatUsd(amount)})`,
+        { limit: window, scope, usedUsd: microsToUsd(result.used), limitUsd: microsToUsd(result.limit), estimateUsd },
+      ),
+    };
   }
 
   // Venice model ids take feature suffixes (`venice-uncensored:enable_web_search=off`): a rule about the model
