@@ -3,13 +3,14 @@
  * during a store outage; the survivor's replay must keep, and write, what the dead one journaled.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBudget, redisStore } from '../src/index.js';
 import { type RedisServer, startRedisServer } from './helpers/redis-server.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
@@ -99,3 +100,78 @@ it("a process that starts later adopts a dead process's journal before its first
     a.child.kill('SIGKILL');
   }
 }, 60_000);
+
+describe('the journal file as written by others', () => {
+  const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const legacyLine = (id: string, micros: number) =>
+    JSON.stringify({
+      id,
+      actual: String(micros),
+      keys: [],
+      usage: { scopes: ['global'], model: 'm', day: dayOf(Date.now()) },
+      requestId: id,
+      now: Date.now(),
+    });
+
+  it("replays a 0.1 journal's lines (no owner) before the first call, and cuts a torn tail before appending", async () => {
+    const journalPath = join(mkdtempSync(join(tmpdir(), 'vx402-journal-')), 'journal.jsonl');
+    writeFileSync(journalPath, `${legacyLine('old-1', 300)}\n${legacyLine('old-2', 200)}\n{"owner":{"ho`);
+    const c = new Redis(proxy.port, '127.0.0.1', { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    await once(c, 'ready');
+    const store = redisStore({ client: c, prefix: 'journal-file' });
+    const budget = createBudget({}, { store, journalPath });
+    try {
+      const r = await budget.reserve({ estimateMicros: 10n }); // replays old-1 and old-2 first
+      expect(readFileSync(journalPath, 'utf8')).toBe('');
+      writeFileSync(journalPath, '{"owner":{"host":"torn'); // a writer killed mid-line
+      proxy.cut();
+      await budget.commit(r, 10n, { requestId: 'new' });
+      expect(readFileSync(journalPath, 'utf8').split('\n')).toHaveLength(2); // one whole line, the torn tail gone
+      proxy.restore();
+      await once(c, 'ready');
+      await budget.release(await budget.reserve({ estimateMicros: 1n }));
+      const requests = await store.requests();
+      expect([requests.get('old-1')?.micros, requests.get('old-2')?.micros, requests.get('new')?.micros]).toEqual([
+        300n,
+        200n,
+        10n,
+      ]);
+    } finally {
+      proxy.restore();
+      c.disconnect();
+    }
+  });
+
+  it('a line that is not an entry is a StoreError naming it, and the file is left as it was', () => {
+    const journalPath = join(mkdtempSync(join(tmpdir(), 'vx402-journal-')), 'journal.jsonl');
+    const content = `${legacyLine('ok', 1)}\n{"commit":{"id":"x","actual":"-5"}}\n${legacyLine('after', 2)}\n`;
+    writeFileSync(journalPath, content);
+    expect(() => createBudget({}, { journalPath })).toThrow(/journal.* line 2 is not a commit/);
+    expect(readFileSync(journalPath, 'utf8')).toBe(content);
+  });
+
+  it('two budgets of one process share a path: what a closed one left, the other adopts', async () => {
+    const journalPath = join(mkdtempSync(join(tmpdir(), 'vx402-journal-')), 'journal.jsonl');
+    const c = new Redis(proxy.port, '127.0.0.1', { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    await once(c, 'ready');
+    const store = redisStore({ client: c, prefix: 'journal-two' });
+    const first = createBudget({}, { store, journalPath });
+    const second = createBudget({}, { store, journalPath });
+    try {
+      const [a, b] = [await first.reserve({ estimateMicros: 5n }), await second.reserve({ estimateMicros: 7n })];
+      proxy.cut();
+      await first.commit(a, 5n, { requestId: 'first' });
+      await second.commit(b, 7n, { requestId: 'second' });
+      await first.close(); // its entry is nobody's now
+      proxy.restore();
+      await once(c, 'ready');
+      await second.release(await second.reserve({ estimateMicros: 1n }));
+      const requests = await store.requests();
+      expect([requests.get('first')?.micros, requests.get('second')?.micros]).toEqual([5n, 7n]);
+      expect(readFileSync(journalPath, 'utf8')).toBe('');
+    } finally {
+      proxy.restore();
+      c.disconnect();
+    }
+  });
+});

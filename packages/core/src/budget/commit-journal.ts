@@ -3,10 +3,9 @@ import {
   closeSync,
   existsSync,
   fdatasyncSync,
-  fstatSync,
+  ftruncateSync,
   openSync,
   readFileSync,
-  readSync,
   renameSync,
   writeSync,
 } from 'node:fs';
@@ -28,8 +27,8 @@ interface Line {
   commit: CommitArgs;
 }
 
-/** A line as read back: parsed, or kept verbatim when it cannot be read (never dropped, never replayed). */
-type ReadLine = { line: Line; text: string } | { line?: undefined; text: string };
+/** A line as read back, with its text (rewritten as it was unless it changes owner). */
+type ReadLine = { line: Line; text: string };
 
 /** Journals open in this process: an entry of this pid whose journal is not here was left by a closed budget. */
 const openJournals = new Set<string>();
@@ -42,7 +41,8 @@ const HOST = hostname();
  * With a path the journal is a JSONL file, fsynced per entry, that several processes of one machine may share
  * (the fleet example gives every agent the same path). Each entry names its owner; a process replays its own
  * entries and adopts those of owners that are gone (killed, or a closed budget), so nothing is replayed twice or
- * dropped; entries of live owners and lines it cannot read are kept as they are. Without a path it lives in memory.
+ * dropped; entries of live owners are kept as they are. A line that is not an entry (edited, corrupt) is a StoreError
+ * naming it: nothing is replayed past it, and nothing is dropped. Without a path it lives in memory.
  */
 export class CommitJournal {
   private readonly owner: Owner = { host: HOST, pid: process.pid, id: randomUUID() };
@@ -56,7 +56,7 @@ export class CommitJournal {
   constructor(readonly path?: string) {
     this.lockPath = path && `${path}.lock`;
     openJournals.add(this.owner.id);
-    if (path) this.orphans = this.read().filter((r) => r.line && this.orphaned(r.line)).length;
+    if (path) this.orphans = this.read().filter((r) => this.orphaned(r.line)).length;
   }
 
   /** Commits this process must write before it may take a new call (its own, and orphans it will adopt). */
@@ -121,24 +121,24 @@ export class CommitJournal {
     const lines = this.read();
     let adopted = 0;
     for (const r of lines) {
-      if (!r.line || !this.orphaned(r.line)) continue;
+      if (!this.orphaned(r.line)) continue;
       r.line.owner = this.owner;
       r.text = JSON.stringify(encode(r.line));
       adopted++;
     }
     if (adopted > 0) this.rewrite(lines);
     this.orphans = 0;
-    this.pending = lines.filter((r) => r.line?.owner?.id === this.owner.id).map((r) => r.line!.commit);
+    this.pending = lines.filter((r) => r.line.owner?.id === this.owner.id).map((r) => r.line.commit);
     return this.pending;
   }
 
   /** Under the lock: removes our written entries, keeping every other line (others may have appended since). */
   private forget(written: Set<string>) {
     const lines = this.read();
-    const ours = (r: ReadLine) => r.line?.owner?.id === this.owner.id;
-    const kept = lines.filter((r) => !(ours(r) && written.has(r.line!.commit.id)));
+    const ours = (r: ReadLine) => r.line.owner?.id === this.owner.id;
+    const kept = lines.filter((r) => !(ours(r) && written.has(r.line.commit.id)));
     if (kept.length !== lines.length) this.rewrite(kept);
-    this.pending = kept.filter(ours).map((r) => r.line!.commit);
+    this.pending = kept.filter(ours).map((r) => r.line.commit);
   }
 
   private orphaned(line: Line): boolean {
@@ -157,14 +157,15 @@ export class CommitJournal {
     } catch (error) {
       throw new StoreError(`Cannot read the commit journal ${this.path}`, { cause: error });
     }
-    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-    return complete
-      .split('\n')
-      .filter(Boolean)
-      .map((t) => {
-        const line = decode(t);
-        return line ? { line, text: t } : { text: t };
-      });
+    const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n');
+    const read: ReadLine[] = [];
+    lines.forEach((t, i) => {
+      if (!t) return;
+      const line = decode(t);
+      if (!line) throw new StoreError(`Commit journal ${this.path} line ${i + 1} is not a commit: fix or remove it`);
+      read.push({ line, text: t });
+    });
+    return read;
   }
 
   private rewrite(lines: ReadLine[]) {
@@ -180,13 +181,16 @@ export class CommitJournal {
   }
 }
 
-/** Appends one line and fsyncs it; a torn line left by a killed writer is ended first, so it stays one bad line. */
+/**
+ * Appends one line and fsyncs it. Under the lock, so a file that does not end in a newline holds a line torn by a
+ * writer killed mid-write: that tail is cut first (it was never acknowledged), or it would swallow this line.
+ */
 function appendLine(path: string, text: string) {
   const fd = openSync(path, 'a+');
   try {
-    const { size } = fstatSync(fd);
-    const last = Buffer.alloc(1);
-    if (size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) writeSync(fd, '\n');
+    const content = readFileSync(fd);
+    const end = content.lastIndexOf(0x0a) + 1;
+    if (end < content.length) ftruncateSync(fd, end);
     writeSync(fd, text);
     fdatasyncSync(fd);
   } finally {
