@@ -14,6 +14,7 @@ import type { CommitArgs } from './store.js';
 import { TopUpGate } from './top-up-gate.js';
 import { dayOf, hourOf, scopeChain } from './windows.js';
 
+export type { BudgetTimers } from './budget-timers.js';
 export type * from './budget-types.js';
 export { PolicyDeniedError } from './policy-gate.js';
 
