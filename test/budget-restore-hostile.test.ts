@@ -164,6 +164,32 @@ describe('an untrusted transaction list', () => {
     expect(served.pages).toBe(5);
   });
 
+  it('a lone old row on page 1, a page longer than asked for, and over-long ids do not mislead the read', async () => {
+    served.list = [
+      charge('old', 3, T - 40 * 86_400_000), // alone on page 1 (pages of 1 row below): must not end the read
+      charge('kept', 0.5, T - 60_000),
+      { ...charge('long-id', 1, T - 60_000), requestId: 'x'.repeat(500) },
+      charge('older', 4, T - 41 * 86_400_000),
+      charge('oldest', 5, T - 42 * 86_400_000),
+      charge('never-read', 6, T - 60_000), // after two pages of only old rows: the read has ended
+    ];
+    const pageOfOne = {
+      transactions: (page: { limit?: number; offset?: number }) => wallet.transactions({ ...page, limit: 1 }),
+    };
+    const report = await restoreFromVenice(createBudget({}, { now }), pageOfOne, { now });
+    expect(report).toMatchObject({ restored: 1, restoredUsd: 0.5, invalid: 1, complete: true });
+
+    served.list = Array.from({ length: 30 }, (_, i) => charge(`p${i}`, 0.01, T - (i + 1) * 1000));
+    const oversized = {
+      transactions: async (page: { limit?: number; offset?: number }) => {
+        const answer = await wallet.transactions({ ...page, limit: 30 }); // the server ignores the limit
+        return answer;
+      },
+    };
+    const read = await restoreFromVenice(createBudget({}, { now }), oversized, { now, maxRows: 12 });
+    expect(read).toMatchObject({ restored: 12, complete: false });
+  });
+
   it('a charge landing between two page reads (offset pagination, newest first) is counted once', async () => {
     served.list = Array.from({ length: 150 }, (_, i) => charge(`c${i}`, 0.1, T - (i + 1) * 60_000));
     let landed = 0;

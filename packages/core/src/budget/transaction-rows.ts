@@ -32,7 +32,7 @@ export interface TransactionRead {
 }
 
 export interface ReadOptions {
-  /** Rows before this (ms) are out of range: skipped, and a page holding only such rows ends the read. */
+  /** Rows before this (ms) are out of range: skipped, and two pages in a row holding only such rows end the read. */
   since?: number;
   now: number;
   /** At most this many rows are read. Default 100,000. */
@@ -49,7 +49,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 /**
  * Reads a wallet's transaction list without trusting it: bounded in rows, de-duplicated by row id (offset pages
  * shift when a charge lands between two reads), every row validated on its own, and nothing inferred from order
- * (an old row listed first does not end the read; only a page of nothing but old rows does).
+ * (an old row listed first does not end the read; only two pages in a row of nothing but old rows do).
  */
 export async function readTransactions(source: TransactionSource, options: ReadOptions): Promise<TransactionRead> {
   const pageSize = options.pageSize ?? 100;
@@ -58,13 +58,16 @@ export async function readTransactions(source: TransactionSource, options: ReadO
   const since = options.since ?? Number.NEGATIVE_INFINITY;
   const seen = new Set<string>();
   const read: TransactionRead = { rows: [], invalid: 0, future: 0, pages: 0, complete: false };
+  let pagesBefore = 0; // pages in a row with rows before `since` and none in range
   for (let offset = 0; offset < maxRows; ) {
-    const page = await source.transactions({ limit: Math.min(pageSize, maxRows - offset), offset });
+    const limit = Math.min(pageSize, maxRows - offset);
+    const page = await source.transactions({ limit, offset });
     read.pages++;
     let fresh = 0;
     let inRange = 0;
     let before = 0;
-    for (const tx of page.transactions.slice(0, pageSize)) {
+    const rows = page.transactions.slice(0, limit); // a page longer than asked for is read as far as asked
+    for (const tx of rows) {
       if (typeof tx?.id !== 'string' || seen.has(tx.id)) continue;
       seen.add(tx.id);
       fresh++;
@@ -77,14 +80,15 @@ export async function readTransactions(source: TransactionSource, options: ReadO
         read.rows.push(row);
       }
     }
-    offset += page.transactions.length;
-    if (!page.hasMore || page.transactions.length === 0) {
-      read.complete = true;
+    offset += rows.length;
+    if (!page.hasMore || rows.length === 0) {
+      read.complete = rows.length === page.transactions.length; // not when rows past the limit were left unread
       break;
     }
     if (fresh === 0) break; // the server repeats itself: stop, incomplete
-    if (before > 0 && inRange === 0) {
-      read.complete = true; // a whole page before the range: the list has gone past it
+    pagesBefore = before > 0 && inRange === 0 ? pagesBefore + 1 : 0;
+    if (pagesBefore === 2) {
+      read.complete = true; // two whole pages before the range: the list has gone past it
       break;
     }
   }
@@ -98,13 +102,15 @@ function validRow(tx: VeniceTransaction): LedgerRow | undefined {
   if (tx.amount !== 0 && Math.sign(tx.amount) !== SIGN[type]) return undefined;
   const at = typeof tx.createdAt === 'string' && ISO_DATE.test(tx.createdAt) ? Date.parse(tx.createdAt) : Number.NaN;
   if (!Number.isFinite(at)) return undefined;
-  const text = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : undefined);
+  // An id or model name that no call of ours could have: the row is not one to match or count.
+  const tooLong = (v: unknown) => typeof v === 'string' && (v.length === 0 || v.length > 200);
+  if (tooLong(tx.requestId) || tooLong(tx.modelId)) return undefined;
   return {
     id: tx.id,
     type,
     micros: usdToMicros(tx.amount),
     at,
-    requestId: text(tx.requestId),
-    modelId: text(tx.modelId),
+    requestId: tx.requestId ?? undefined,
+    modelId: tx.modelId ?? undefined,
   };
 }
