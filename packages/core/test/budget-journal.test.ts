@@ -150,24 +150,25 @@ describe('the journal file as written by others', () => {
     expect(readFileSync(journalPath, 'utf8')).toBe(content);
   });
 
-  it('two budgets of one process share a path: what a closed one left, the other adopts', async () => {
+  it('two budgets of one process share a path: what a closed one left, the other adopts, with nothing of its own', async () => {
     const journalPath = join(mkdtempSync(join(tmpdir(), 'vx402-journal-')), 'journal.jsonl');
     const c = new Redis(proxy.port, '127.0.0.1', { maxRetriesPerRequest: 0, enableOfflineQueue: false });
     await once(c, 'ready');
     const store = redisStore({ client: c, prefix: 'journal-two' });
-    const first = createBudget({}, { store, journalPath });
-    const second = createBudget({}, { store, journalPath });
+    let t = Date.UTC(2026, 5, 15, 12);
+    const first = createBudget({ limits: { totalUsd: 1 } }, { store, journalPath, now: () => t });
+    const second = createBudget({ limits: { totalUsd: 1 } }, { store, journalPath, now: () => t });
     try {
-      const [a, b] = [await first.reserve({ estimateMicros: 5n }), await second.reserve({ estimateMicros: 7n })];
+      await second.release(await second.reserve({ estimateMicros: 1n })); // second has looked at the file
+      const a = await first.reserve({ estimateMicros: 500_000n });
       proxy.cut();
-      await first.commit(a, 5n, { requestId: 'first' });
-      await second.commit(b, 7n, { requestId: 'second' });
+      await first.commit(a, 500_000n, { requestId: 'first' });
       await first.close(); // its entry is nobody's now
       proxy.restore();
       await once(c, 'ready');
-      await second.release(await second.reserve({ estimateMicros: 1n }));
-      const requests = await store.requests();
-      expect([requests.get('first')?.micros, requests.get('second')?.micros]).toEqual([5n, 7n]);
+      t += 5_000; // the next look at the file finds it
+      await expect(second.reserve({ estimateMicros: 600_000n })).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+      expect((await store.requests()).get('first')?.micros).toBe(500_000n);
       expect(readFileSync(journalPath, 'utf8')).toBe('');
     } finally {
       proxy.restore();

@@ -43,6 +43,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     journalPath: options.journalPath,
     events,
     timers,
+    now,
   });
   const topUps = new TopUpGate({ policy: policy.topUp, store, now, timers, events });
   const ttlMs = policy.reservationTtlSeconds * 1000;

@@ -7,6 +7,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
@@ -32,6 +33,7 @@ type ReadLine = { line: Line; text: string };
 
 /** Journals open in this process: an entry of this pid whose journal is not here was left by a closed budget. */
 const openJournals = new Set<string>();
+const LOOK_EVERY_MS = 5_000;
 const HOST = hostname();
 
 /**
@@ -51,12 +53,24 @@ export class CommitJournal {
   private pending: CommitArgs[] = [];
   /** Entries of gone owners seen in the file, adopted at the next drain. */
   private orphans = 0;
+  private nextLook = 0;
   private draining: Promise<number> | undefined;
 
   constructor(readonly path?: string) {
     this.lockPath = path && `${path}.lock`;
     openJournals.add(this.owner.id);
     if (path) this.orphans = this.read().filter((r) => this.orphaned(r.line)).length;
+  }
+
+  /**
+   * Looks at the file (at most every LOOK_EVERY_MS) for entries a process that died left: a process with nothing
+   * of its own pending adopts them too, before its next call.
+   */
+  look(now: number) {
+    if (!this.path || now < this.nextLook) return;
+    this.nextLook = now + LOOK_EVERY_MS;
+    if ((statSync(this.path, { throwIfNoEntry: false })?.size ?? 0) === 0) return;
+    this.orphans = this.read().filter((r) => this.orphaned(r.line)).length;
   }
 
   /** Commits this process must write before it may take a new call (its own, and orphans it will adopt). */

@@ -23,7 +23,7 @@ export class JournaledStore implements BudgetStore {
 
   constructor(
     readonly inner: BudgetStore,
-    private readonly options: { journalPath?: string; events: BudgetEmitter; timers: BudgetTimers },
+    private readonly options: { journalPath?: string; events: BudgetEmitter; timers: BudgetTimers; now: () => number },
   ) {
     this.journal = new CommitJournal(options.journalPath);
     if (inner.series) this.series = inner.series.bind(inner);
@@ -32,6 +32,7 @@ export class JournaledStore implements BudgetStore {
   }
 
   async reserve(args: Parameters<BudgetStore['reserve']>[0]) {
+    this.journal.look(this.options.now());
     if (this.journal.size > 0) await this.replay();
     try {
       return await this.inner.reserve(args);
