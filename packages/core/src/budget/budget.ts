@@ -15,7 +15,24 @@ import { TopUpGate } from './top-up-gate.js';
 import { dayOf, hourOf, scopeChain } from './windows.js';
 
 export type { BudgetTimers } from './budget-timers.js';
-export type * from './budget-types.js';
+export type {
+  Budget,
+  BudgetEvents,
+  BudgetOptions,
+  BudgetReport,
+  BudgetReportJson,
+  ChargeDetails,
+  ChargeEvent,
+  CommitOutcome,
+  RefusedEvent,
+  ReportRow,
+  Reservation,
+  ReserveRequest,
+  StoreDownEvent,
+  TopUpEvent,
+  WarningEvent,
+  WindowStatus,
+} from './budget-types.js';
 export { PolicyDeniedError } from './policy-gate.js';
 
 const MAX_RESERVATION = 10n ** 15n; // $1bn in micro-USD
