@@ -68,9 +68,11 @@ export class CommitJournal {
    */
   look(now: number) {
     if (!this.path || now < this.nextLook) return;
+    if ((statSync(this.path, { throwIfNoEntry: false })?.size ?? 0) > 0) {
+      // A line that is not an entry throws, here and at every call after, until someone fixes the file.
+      this.orphans = this.read().filter((r) => this.orphaned(r.line)).length;
+    }
     this.nextLook = now + LOOK_EVERY_MS;
-    if ((statSync(this.path, { throwIfNoEntry: false })?.size ?? 0) === 0) return;
-    this.orphans = this.read().filter((r) => this.orphaned(r.line)).length;
   }
 
   /** Commits this process must write before it may take a new call (its own, and orphans it will adopt). */
