@@ -11,6 +11,7 @@ export type X402ErrorCode =
   | 'TOP_UP_FAILED'
   | 'TOP_UP_AMBIGUOUS'
   | 'BUDGET_EXCEEDED'
+  | 'POLICY_DENIED'
   | 'NETWORK_ERROR'
   | 'PROTOCOL_ERROR'
   | 'HTTP_ERROR'

@@ -3,6 +3,8 @@ export {
   type BudgetEvents,
   type BudgetOptions,
   type BudgetReport,
+  type BudgetReportJson,
+  type BudgetTimers,
   type ChargeDetails,
   type ChargeEvent,
   type CommitOutcome,

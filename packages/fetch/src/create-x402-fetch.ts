@@ -46,7 +46,7 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
       ctx.refusal === 'auto' &&
       sdkRetriesItself(request.headers) &&
       error instanceof X402Error &&
-      error.code === 'BUDGET_EXCEEDED';
+      (error.code === 'BUDGET_EXCEEDED' || error.code === 'POLICY_DENIED');
     // Budget refused before any paid network I/O.
     if (info.paid) {
       try {
@@ -187,7 +187,7 @@ function refusalResponse(error: X402Error): Response {
   const body = {
     error: {
       message: error.message,
-      type: 'budget_exceeded',
+      type: error.code === 'POLICY_DENIED' ? 'policy_denied' : 'budget_exceeded',
       code: error.code,
       param: (error.details.limit as string | undefined) ?? null,
       details: error.details,

@@ -1,7 +1,8 @@
 import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { StoreError } from '../errors.js';
 
-function alive(pid: number): boolean {
+/** Whether a process of this machine is running (EPERM: it is, under another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

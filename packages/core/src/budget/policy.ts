@@ -6,6 +6,7 @@ import { lazy, zod } from '../lazy.js';
 import { type Micros, usdToMicros } from '../money.js';
 import { SOLANA_NETWORK, SOLANA_USDC } from '../solana/constants.js';
 import type { SigningPolicy } from '../x402/quote.js';
+import { quote, scopeNameProblem } from './scope-names.js';
 
 function build() {
   const { z } = zod();
@@ -92,7 +93,8 @@ export interface LimitsMicros {
   total?: Micros;
 }
 
-export const GLOBAL_SCOPE = 'global';
+export { GLOBAL_SCOPE } from './scope-names.js';
+
 const MAX_USD = 1e9;
 
 export function parsePolicy(input: unknown): BudgetPolicy {
@@ -102,16 +104,21 @@ export function parsePolicy(input: unknown): BudgetPolicy {
   // validated entry by entry into a null-prototype object (a plain record would drop or alias them).
   const rawScopes = typeof raw === 'object' && raw.scopes && typeof raw.scopes === 'object' ? raw.scopes : {};
   const result = budgetPolicySchema.safeParse(typeof raw === 'object' ? { ...raw, scopes: {} } : raw);
-  const issues = result.success ? [] : [...result.error.issues];
+  const issues: Issue[] = result.success ? [] : [...result.error.issues];
   const scopes: Record<string, Limits> = Object.create(null);
   for (const [name, limits] of Object.entries(rawScopes)) {
     const scope = limitsSchema.safeParse(limits);
-    if (!name) issues.push({ code: 'custom', path: ['scopes'], message: 'a scope name is empty' } as any);
+    const problem = scopeNameProblem(name);
+    if (problem) issues.push({ code: 'custom', path: ['scopes', name], message: `this scope name ${problem}` });
     if (scope.success) scopes[name] = scope.data;
     else for (const i of scope.error.issues) issues.push({ ...i, path: ['scopes', name, ...i.path] });
   }
   if (!result.success || issues.length > 0) {
-    throw new ConfigError('Invalid budget policy', { issues: issues.slice(0, 10).map(describeIssue) });
+    const described = issues.slice(0, 10).map(describeIssue);
+    const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+    throw new ConfigError(`Invalid budget policy: ${described.slice(0, 3).join('; ')}${more}`, {
+      issues: described,
+    });
   }
   return { ...result.data, scopes };
 }
@@ -120,8 +127,23 @@ export function parsePolicy(input: unknown): BudgetPolicy {
  * One validation problem, without echoing what the user typed: an unknown field name may be a pasted secret,
  * so it is reported by position and count only. Scope names are the user's own labels and stay.
  */
-function describeIssue(issue: { code: string; path: PropertyKey[]; message: string; keys?: string[] }): string {
-  const where = issue.path.map(String).join('.') || '(root)';
+interface Issue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  keys?: string[];
+}
+
+function describeIssue(issue: Issue): string {
+  const where =
+    issue.path
+      .map((p, i) => {
+        if (typeof p === 'number') return `[${p}]`;
+        // A scope name is quoted whatever it is, so spaces at its ends show.
+        const plain = /^[A-Za-z_]\w*$/.test(String(p)) && !(i === 1 && issue.path[0] === 'scopes');
+        return plain ? `${i ? '.' : ''}${String(p)}` : `[${quote(p)}]`;
+      })
+      .join('') || '(root)';
   if (issue.code === 'unrecognized_keys') {
     const n = issue.keys?.length ?? 1;
     return `${where}: ${n} unknown field${n === 1 ? '' : 's'}`;

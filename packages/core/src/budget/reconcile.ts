@@ -1,6 +1,6 @@
 import { microsToUsd, usdToMicros } from '../money.js';
-import type { VeniceTransaction } from '../venice/schemas.js';
-import type { Budget } from './budget.js';
+import type { Budget } from './budget-types.js';
+import { readTransactions, type TransactionSource } from './transaction-rows.js';
 
 export interface ReconcileDifference {
   requestId: string;
@@ -21,31 +21,39 @@ export interface ReconcileReport {
   veniceChargedUsd: number;
   veniceTopUpsUsd: number;
   veniceRefundsUsd: number;
+  /** Rows refused as malformed, and rows dated ahead of this clock: left out of every figure above. */
+  invalidRows: number;
+  futureRows: number;
+  /** False when a bound stopped the read before the list's end (or `since`): the figures cover what was read. */
+  complete: boolean;
 }
 
 /**
  * Compares the budget's per-request ledger with Venice's `/x402/transactions` (CHARGE rows summed per
- * request id, REFUND rows subtracted). Read-only: it reports, it does not rewrite the books.
+ * request id, REFUND rows subtracted). Read-only: it reports, it does not rewrite the books. The list is not
+ * trusted (see `readTransactions`).
  */
 export async function reconcile(
   budget: Budget,
-  wallet: { allTransactions(pageSize?: number): AsyncIterable<VeniceTransaction> },
-  options: { toleranceUsd?: number; since?: Date } = {},
+  wallet: TransactionSource,
+  options: { toleranceUsd?: number; since?: Date; maxRows?: number; now?: () => number } = {},
 ): Promise<ReconcileReport> {
   const tolerance = usdToMicros(options.toleranceUsd ?? 0.000001);
+  const read = await readTransactions(wallet, {
+    since: options.since?.getTime(),
+    now: (options.now ?? Date.now)(),
+    maxRows: options.maxRows,
+  });
   const remote = new Map<string, bigint>();
   let charged = 0n;
   let topUps = 0n;
   let refunds = 0n;
-  for await (const tx of wallet.allTransactions(100)) {
-    if (options.since && Date.parse(tx.createdAt) < options.since.getTime()) break; // newest first
-    const amount = usdToMicros(tx.amount);
-    if (tx.type === 'TOP_UP') topUps += amount;
-    if (tx.type === 'REFUND') refunds += amount;
-    if (tx.type === 'CHARGE') charged -= amount;
-    if (tx.requestId && (tx.type === 'CHARGE' || tx.type === 'REFUND')) {
-      remote.set(tx.requestId, (remote.get(tx.requestId) ?? 0n) - amount);
-    }
+  for (const row of read.rows) {
+    if (row.type === 'TOP_UP') topUps += row.micros;
+    if (row.type === 'REFUND') refunds += row.micros;
+    if (row.type === 'CHARGE') charged -= row.micros;
+    if (row.requestId && row.type !== 'TOP_UP')
+      remote.set(row.requestId, (remote.get(row.requestId) ?? 0n) - row.micros);
   }
   const local = await budget.store.requests();
   const report: ReconcileReport = {
@@ -57,6 +65,9 @@ export async function reconcile(
     veniceChargedUsd: microsToUsd(charged),
     veniceTopUpsUsd: microsToUsd(topUps),
     veniceRefundsUsd: microsToUsd(refunds),
+    invalidRows: read.invalid,
+    futureRows: read.future,
+    complete: read.complete,
   };
   let ledgerTotal = 0n;
   for (const [requestId, record] of local) {

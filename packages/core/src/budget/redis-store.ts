@@ -176,10 +176,10 @@ local count = tonumber(redis.call('HGET', K.topup, 'count') or '0')
 if count >= maxCount then return 'refused:maxCount' end
 local today = tonumber(redis.call('HGET', K.topup, 'day:'..day) or '0')
 if today + amount > maxPerDay then return 'refused:maxPerDay' end
-if lastAt > 0 and now - lastAt < minInterval then return 'refused:minInterval' end
+if lastAt > 0 and now - lastAt < minInterval then return 'refused:minInterval:'..string.format('%d', lastAt + minInterval) end
 redis.call('HINCRBY', K.topup, 'count', 1)
 redis.call('HINCRBY', K.topup, 'day:'..day, amount)
-redis.call('HSET', K.topup, 'lastAt', now, 'lockUntil', now + ttl, 'owner', owner)
+redis.call('HSET', K.topup, 'lastAt', now, 'lockUntil', now + ttl, 'owner', owner, 'claimDay', day, 'claimAmount', amount, 'lastAtBefore', lastAt)
 return 'claimed'
 `;
 
@@ -189,6 +189,13 @@ local P = ARGV[1]; local owner = ARGV[2]; local ok = ARGV[3]; local now = ARGV[4
 if redis.call('HGET', K.topup, 'owner') ~= owner then return 0 end
 redis.call('HSET', K.topup, 'lockUntil', 0, 'owner', '')
 if ok == '1' then redis.call('HSET', K.topup, 'lastAt', now) end
+if ok ~= '1' and redis.call('HEXISTS', K.topup, 'claimDay') == 1 then -- nothing was paid: the claim is given back
+  local claimed = redis.call('HMGET', K.topup, 'claimDay', 'claimAmount', 'lastAtBefore')
+  redis.call('HINCRBY', K.topup, 'count', -1)
+  redis.call('HINCRBY', K.topup, 'day:'..claimed[1], 0 - tonumber(claimed[2]))
+  redis.call('HSET', K.topup, 'lastAt', claimed[3])
+end
+redis.call('HDEL', K.topup, 'claimDay', 'claimAmount', 'lastAtBefore')
 if ok == '1' and ARGV[5] ~= '' then
   redis.call('LPUSH', KEYS[12], ARGV[5])
   redis.call('LTRIM', KEYS[12], 0, ${PAYMENT_LOG_SIZE - 1})
@@ -440,8 +447,14 @@ export function redisStore({
           a.lockTtlMs,
         ]),
       );
-      if (r.startsWith('refused:'))
-        return { status: 'refused', reason: r.slice(8) as 'maxCount' | 'maxPerDay' | 'minInterval' };
+      if (r.startsWith('refused:')) {
+        const [, reason, retryAt] = r.split(':');
+        return {
+          status: 'refused',
+          reason: reason as 'maxCount' | 'maxPerDay' | 'minInterval',
+          retryAt: retryAt ? Number(retryAt) : undefined,
+        };
+      }
       return { status: r as 'claimed' | 'done-by-other' | 'busy' };
     },
     async finishTopUp(owner, ok, now, topUp) {

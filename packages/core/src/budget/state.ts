@@ -22,6 +22,14 @@ interface Reservation {
   expiresAt: number;
 }
 
+interface TopUpLock {
+  owner: string;
+  until: number;
+  day?: string;
+  amount?: number;
+  lastAtBefore?: number;
+}
+
 interface Counter {
   spent: number;
   reserved: number;
@@ -63,7 +71,8 @@ export class BudgetState {
     count: 0,
     lastAt: 0,
     perDay: new Map<string, number>(),
-    lock: undefined as { owner: string; until: number } | undefined,
+    /** The claim in progress, with what finishing it without a payment gives back. */
+    lock: undefined as TopUpLock | undefined,
   };
   private nextExpiry = Number.POSITIVE_INFINITY;
 
@@ -206,23 +215,31 @@ export class BudgetState {
     if (t.lock && t.lock.until > a.now) return { status: 'busy' };
     if (t.count >= a.maxCount) return { status: 'refused', reason: 'maxCount' };
     if (BigInt(t.perDay.get(a.day) ?? 0) + a.amount > a.maxPerDay) return { status: 'refused', reason: 'maxPerDay' };
-    if (t.lastAt > 0 && a.now - t.lastAt < a.minIntervalMs) return { status: 'refused', reason: 'minInterval' };
+    if (t.lastAt > 0 && a.now - t.lastAt < a.minIntervalMs)
+      return { status: 'refused', reason: 'minInterval', retryAt: t.lastAt + a.minIntervalMs };
     this.applyClaim(a.owner, a.day, Number(a.amount), a.now, a.now + a.lockTtlMs);
     return { status: 'claimed' };
   }
 
   applyClaim(owner: string, day: string, amount: number, now: number, until: number) {
     const t = this.topUp;
+    t.lock = { owner, until, day, amount, lastAtBefore: t.lastAt };
     t.count++;
     t.perDay.set(day, (t.perDay.get(day) ?? 0) + amount);
     t.lastAt = now;
-    t.lock = { owner, until };
   }
 
+  /** ok: money may have moved (counted). Not ok: nothing was paid, so the claim is given back. */
   finishTopUp(owner: string, ok: boolean, now: number, topUp?: TopUpRecord) {
-    if (this.topUp.lock?.owner !== owner) return;
+    const lock = this.topUp.lock;
+    if (lock?.owner !== owner) return;
     this.topUp.lock = undefined;
     if (ok) this.topUp.lastAt = now;
+    else if (lock.day !== undefined && lock.amount !== undefined) {
+      this.topUp.count--;
+      this.topUp.perDay.set(lock.day, (this.topUp.perDay.get(lock.day) ?? 0) - lock.amount);
+      this.topUp.lastAt = lock.lastAtBefore ?? 0;
+    }
     if (ok && topUp) this.logPayment({ kind: 'topup', at: now, micros: Number(topUp.micros), tx: topUp.tx });
   }
 

@@ -123,7 +123,12 @@ export type TopUpClaim =
   | { status: 'claimed' }
   | { status: 'done-by-other' }
   | { status: 'busy' }
-  | { status: 'refused'; reason: 'maxCount' | 'maxPerDay' | 'minInterval' };
+  | {
+      status: 'refused';
+      reason: 'maxCount' | 'maxPerDay' | 'minInterval';
+      /** When a top-up is allowed again (ms since epoch), where the store knows it. */
+      retryAt?: number;
+    };
 
 export interface BudgetStore {
   reserve(args: ReserveArgs): Promise<ReserveResult>;
@@ -140,7 +145,10 @@ export interface BudgetStore {
   usage(): Promise<UsageRow[]>;
   requests(): Promise<Map<string, RequestRecord>>;
   claimTopUp(args: TopUpClaimArgs): Promise<TopUpClaim>;
-  /** Ends a claimed top-up; a successful one's amount and transaction go to the payment log. */
+  /**
+   * Ends a claimed top-up. ok: money may have moved, the claim stays counted (a successful one's amount and
+   * transaction go to the payment log). Not ok: nothing was paid, the claim is given back (count, day, interval).
+   */
   finishTopUp(owner: string, ok: boolean, now: number, topUp?: TopUpRecord): Promise<void>;
   getPin(key: string): Promise<string | undefined>;
   setPinIfAbsent(key: string, value: string): Promise<string>;

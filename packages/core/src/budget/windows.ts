@@ -1,5 +1,6 @@
 import { decodeCounterKey } from './counter-key.js';
 import type { WindowName } from './policy.js';
+import { GLOBAL_SCOPE, parseScopeChain } from './scope-names.js';
 
 /** UTC window ids: `h:2026-11-23T20`, `d:2026-11-23`, `m:2026-11`, `t`. */
 export function windowId(window: WindowName, now: number): string {
@@ -39,26 +40,17 @@ export const dayOf = (now: number) => isoHour(now).slice(0, 10);
 /** UTC hour `2026-11-23T20`. */
 export const hourOf = (now: number) => isoHour(now);
 
-/** Splits a scope (`team:research/agent:planner` or an array) into its chain, global first. */
-const GLOBAL_ONLY = ['global'];
+/** A call's scope (`team:research/agent:planner` or an array) as its chain, global first. See `parseScopeChain`. */
+const GLOBAL_ONLY = [GLOBAL_SCOPE];
 const chains = new Map<string, string[]>();
 
 export function scopeChain(scope: string | readonly string[] | undefined): string[] {
   if (scope === undefined) return GLOBAL_ONLY;
-  if (typeof scope === 'string') {
-    let chain = chains.get(scope);
-    if (!chain) {
-      chain = buildChain(scope);
-      if (chains.size < 10_000) chains.set(scope, chain);
-    }
-    return chain;
+  if (typeof scope !== 'string') return parseScopeChain(scope);
+  let chain = chains.get(scope);
+  if (!chain) {
+    chain = parseScopeChain(scope);
+    if (chains.size < 10_000) chains.set(scope, chain);
   }
-  return buildChain(scope);
-}
-
-function buildChain(scope: string | readonly string[]): string[] {
-  const parts = scope === undefined ? [] : typeof scope === 'string' ? scope.split('/') : [...scope];
-  const chain = ['global'];
-  for (const p of parts.map((s) => s.trim()).filter(Boolean)) if (!chain.includes(p)) chain.push(p);
   return chain;
 }

@@ -1,0 +1,130 @@
+import { StoreError } from '../errors.js';
+import type { BudgetEmitter } from './budget-events.js';
+import type { BudgetTimers } from './budget-timers.js';
+import { CommitJournal } from './commit-journal.js';
+import type { BudgetStore, CommitArgs, CommitResult } from './store.js';
+
+const REPLAY_EVERY_MS = 1000;
+
+/**
+ * A store that never loses a paid answer to an outage: a commit the store cannot take goes to the local journal
+ * (see CommitJournal) and is replayed in order when it answers again; until then new reservations are refused
+ * (fail closed). Emits `store-down` once per outage and `store-restored` when the journal is written.
+ * A journaled commit answers `ok` with no counters (what is left is unknown until the store answers).
+ */
+export class JournaledStore implements BudgetStore {
+  private readonly journal: CommitJournal;
+  private down = false;
+  private stopReplay: (() => void) | undefined;
+  // Optional views of the store underneath, when it has them.
+  readonly series?: BudgetStore['series'];
+  readonly holds?: BudgetStore['holds'];
+  readonly payments?: BudgetStore['payments'];
+
+  constructor(
+    readonly inner: BudgetStore,
+    private readonly options: { journalPath?: string; events: BudgetEmitter; timers: BudgetTimers; now: () => number },
+  ) {
+    this.journal = new CommitJournal(options.journalPath);
+    if (inner.series) this.series = inner.series.bind(inner);
+    if (inner.holds) this.holds = inner.holds.bind(inner);
+    if (inner.payments) this.payments = inner.payments.bind(inner);
+  }
+
+  async reserve(args: Parameters<BudgetStore['reserve']>[0]) {
+    this.journal.look(this.options.now());
+    if (this.journal.size > 0) await this.replay();
+    try {
+      return await this.inner.reserve(args);
+    } catch (error) {
+      this.storeDown(error);
+      throw error instanceof StoreError
+        ? error
+        : new StoreError('The budget store did not answer: no new call is allowed until it does', {
+            cause: error,
+            retryable: true,
+          });
+    }
+  }
+
+  async commit(args: CommitArgs): Promise<CommitResult> {
+    if (this.journal.size > 0) await this.replay().catch(() => {});
+    if (this.journal.size > 0) {
+      await this.journal.add(args); // in order, behind the commits still waiting
+      return { ok: true, counters: new Map() };
+    }
+    let result: CommitResult;
+    try {
+      result = await this.inner.commit(args);
+    } catch (error) {
+      await this.journal.add(args);
+      this.storeDown(error);
+      return { ok: true, counters: new Map() };
+    }
+    if (result.ok) this.restored(0);
+    return result;
+  }
+
+  async release(id: string, now: number) {
+    try {
+      return await this.inner.release(id, now);
+    } catch (error) {
+      this.storeDown(error);
+      return true; // the hold lapses with its TTL
+    }
+  }
+
+  renew: BudgetStore['renew'] = (id, expiresAt, now) => this.inner.renew(id, expiresAt, now);
+  counters: BudgetStore['counters'] = (keys, now) => this.inner.counters(keys, now);
+  usage: BudgetStore['usage'] = () => this.inner.usage();
+  requests: BudgetStore['requests'] = () => this.inner.requests();
+  claimTopUp: BudgetStore['claimTopUp'] = (args) => this.inner.claimTopUp(args);
+  finishTopUp: BudgetStore['finishTopUp'] = (owner, ok, now, topUp) => this.inner.finishTopUp(owner, ok, now, topUp);
+  getPin: BudgetStore['getPin'] = (key) => this.inner.getPin(key);
+  setPinIfAbsent: BudgetStore['setPinIfAbsent'] = (key, value) => this.inner.setPinIfAbsent(key, value);
+
+  async close() {
+    this.stopReplay?.();
+    this.journal.close();
+    await this.inner.close();
+  }
+
+  /** Replays journaled commits; throws (fail closed) while any remain unwritten. */
+  private async replay() {
+    let replayed: number;
+    try {
+      replayed = await this.journal.drain(this.inner);
+    } catch (error) {
+      this.storeDown(error);
+      throw new StoreError(
+        `The budget store is unavailable and ${this.journal.size} paid call(s) wait in the local journal: no new call is allowed until they are written`,
+        { cause: error, retryable: true, details: { pending: this.journal.size } },
+      );
+    }
+    if (this.journal.size === 0) {
+      this.stopReplay?.();
+      this.stopReplay = undefined;
+      this.restored(replayed);
+    }
+  }
+
+  private storeDown(error: unknown) {
+    if (!this.down) {
+      this.down = true;
+      this.options.events.emit('store-down', {
+        error: (error as Error)?.message?.slice(0, 200) ?? 'unknown',
+        pending: this.journal.size,
+        durable: this.journal.durable,
+      });
+    }
+    if (this.journal.size > 0 && !this.stopReplay) {
+      this.stopReplay = this.options.timers.every(REPLAY_EVERY_MS, () => void this.replay().catch(() => {}));
+    }
+  }
+
+  private restored(replayed: number) {
+    if (!this.down) return;
+    this.down = false;
+    this.options.events.emit('store-restored', { replayed });
+  }
+}
