@@ -1,0 +1,62 @@
+import { ConfigError } from '@venice-x402/core';
+import type { NodeBody } from './wire-response.js';
+
+export interface RequestOptions {
+  origin: string;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: Uint8Array | string | null;
+  signal?: AbortSignal;
+}
+
+export interface Answer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: NodeBody;
+}
+
+/** What the paid fetch needs of undici's dispatcher (undici 5 to 8, Node 20 to 26, and the npm package). */
+export interface Dispatcher {
+  request(options: RequestOptions): Promise<Answer>;
+  dispatch(options: object, handler: object): boolean;
+}
+
+/**
+ * One request on the app's dispatcher that can never follow a redirect, whatever the app installed.
+ *
+ * `maxRedirections: 0`, as undici's own fetch sends, turns off undici's redirect following (an `Agent`'s
+ * `maxRedirections`, `interceptors.redirect`), so the caller gets the 3xx. An interceptor that follows anyway
+ * connects a second time through the same handler: that second request is aborted before a byte of it is
+ * written, so a sign-in, key or payment never reaches the origin a server named.
+ */
+export function requestOneHop(dispatcher: Dispatcher, options: RequestOptions): Promise<Answer> {
+  // undici's request() builds its handler and hands it to `this.dispatch`: ours wraps it first.
+  const guarded = Object.create(dispatcher) as Dispatcher;
+  guarded.dispatch = (opts, handler) => dispatcher.dispatch(opts, oneConnect(handler));
+  return dispatcher.request.call(guarded, { ...options, maxRedirections: 0 } as RequestOptions);
+}
+
+/** The handler as is, except that a second connect (undici 6 `onConnect`, 7+ `onRequestStart`) is aborted. */
+function oneConnect(handler: object): object {
+  let connects = 0;
+  const refuse = () =>
+    new ConfigError(
+      "The app's HTTP dispatcher followed a redirect on its own; the paid fetch stopped the second request so no " +
+        'credential left. Remove the redirect interceptor, or pass `fetch` to createX402Fetch',
+      { option: 'dispatcher' },
+    );
+  return new Proxy(handler, {
+    get(target, key) {
+      const value = Reflect.get(target, key);
+      if (typeof value !== 'function') return value;
+      if (key === 'onConnect')
+        return (abort: (reason: unknown) => void, context: unknown) =>
+          ++connects > 1 ? abort(refuse()) : value.call(target, abort, context);
+      if (key === 'onRequestStart')
+        return (controller: { abort(reason: unknown): void }, context: unknown) =>
+          ++connects > 1 ? controller.abort(refuse()) : value.call(target, controller, context);
+      return value.bind(target);
+    },
+  });
+}
