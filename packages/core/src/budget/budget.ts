@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   BudgetExceededError,
   ConfigError,
+  markError,
   PaymentRequiredError,
   ReservationSettledError,
   StoreError,
@@ -33,6 +34,7 @@ export class PolicyDeniedError extends X402Error {
     super('BUDGET_EXCEEDED', message, { details });
   }
 }
+markError(PolicyDeniedError, 'PolicyDeniedError');
 
 export interface ReserveRequest {
   /** Worst-case cost in micro-USD (see the estimator). */
