@@ -120,3 +120,30 @@ describe('a redirect-following global dispatcher never carries a credential to a
     });
   }
 });
+
+describe("the app's dispatcher still carries every call (MockAgent, as tests install it)", () => {
+  for (const [name, undici] of [
+    ['undici 6', undici6],
+    ['undici 7', undici7],
+  ] as const) {
+    it(`${name} MockAgent answers the signed call; the real server sees nothing`, async () => {
+      const real = await hostile((_req, res) => json(res, 200, chatAnswer(0.01)));
+      const agent = new undici.MockAgent();
+      agent.disableNetConnect();
+      let signedIn = false;
+      agent
+        .get(real.url)
+        .intercept({ path: '/api/v1/chat/completions', method: 'POST' })
+        .reply(200, (opts: { headers?: unknown }) => {
+          signedIn = JSON.stringify(opts.headers).includes('sign-in-with-x');
+          return chatAnswer(0.02, 'chatcmpl-mocked');
+        });
+      install(() => agent);
+      const res = await callers(real)['sign-in']();
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { id: string }).id).toBe('chatcmpl-mocked');
+      expect(signedIn).toBe(true);
+      expect(real.seen).toEqual([]);
+    });
+  }
+});
