@@ -122,13 +122,13 @@ describe('a redirect-following global dispatcher never carries a credential to a
 });
 
 describe("the app's dispatcher still carries every call (MockAgent, as tests install it)", () => {
-  for (const [name, undici] of [
-    ['undici 6', undici6],
-    ['undici 7', undici7],
+  for (const [name, MockAgent] of [
+    ['undici 6', undici6.MockAgent as unknown as typeof undici7.MockAgent],
+    ['undici 7', undici7.MockAgent],
   ] as const) {
     it(`${name} MockAgent answers the signed call; the real server sees nothing`, async () => {
       const real = await hostile((_req, res) => json(res, 200, chatAnswer(0.01)));
-      const agent = new undici.MockAgent();
+      const agent = new MockAgent();
       agent.disableNetConnect();
       let signedIn = false;
       agent
