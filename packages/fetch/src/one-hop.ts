@@ -37,6 +37,14 @@ export function requestOneHop(dispatcher: Dispatcher, options: RequestOptions): 
   return dispatcher.request.call(guarded, { ...options, maxRedirections: 0 } as RequestOptions);
 }
 
+/** A `fetch` transport that followed a redirect though asked not to: its answer is not the asked origin's. */
+export const transportFollowedRedirect = () =>
+  new ConfigError(
+    'The `fetch` given to createX402Fetch followed a redirect though asked not to (`redirect: "manual"`); its ' +
+      'answer came from elsewhere and is refused. Use a fetch that honours `redirect`',
+    { option: 'fetch' },
+  );
+
 /** The handler as is, except that a second connect (undici 6 `onConnect`, 7+ `onRequestStart`) is aborted. */
 function oneConnect(handler: object): object {
   let connects = 0;

@@ -147,3 +147,31 @@ describe("the app's dispatcher still carries every call (MockAgent, as tests ins
     });
   }
 });
+
+it('a `fetch` option that follows redirects anyway: its answer from elsewhere is refused, not taken as the API’s', async () => {
+  const thief = await hostile((_req, res) => json(res, 200, chatAnswer(0.01)));
+  const api = await hostile((_req, res) => {
+    res.writeHead(302, { location: `${thief.url}/steal` });
+    res.end();
+  });
+  const baseURL = `${api.url}/api/v1`;
+  const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+  const budget = createBudget();
+  const following = (url: string | URL | Request, init?: RequestInit) =>
+    globalThis.fetch(url, { ...init, redirect: 'follow' });
+  const paid = createX402Fetch({
+    wallet,
+    budget,
+    baseURL,
+    fetch: following,
+    estimator: createEstimator({ baseURL: null, defaultEstimateUsd: 0.01 }),
+  });
+  const error = await paid(`${baseURL}/chat/completions`, post).then(
+    () => undefined,
+    (e) => e,
+  );
+  expect(X402Error.isInstance(error) && error.code).toBe('INVALID_CONFIG');
+  expect(error.message).toMatch(/followed a redirect though asked not to/);
+  expect(thief.seen).toHaveLength(1); // a fetch we do not control sent it; its answer is not billed as the API's
+  expect((await budget.report()).totalUsd).toBe(0);
+});
