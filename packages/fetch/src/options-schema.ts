@@ -49,6 +49,8 @@ const OPTIONS: Record<keyof X402FetchOptions, Option> = {
   maxBufferedBodyBytes: integer(0),
 };
 const NAMES = Object.keys(OPTIONS);
+// An identifier of ≤ 32 characters with at most 3 digits: what option names look like, and keys and hex do not.
+const NAME = /^(?!(?:\D*\d){4})[A-Za-z_$][\w$]{0,31}$/;
 
 type Parser = { safeParse(value: unknown): { success: boolean; error?: { issues: Issue[] } } };
 let schema: Parser | undefined;
@@ -69,10 +71,13 @@ export function validateOptions(options: unknown): asserts options is X402FetchO
   if (result.success) return;
   const issue = result.error!.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
-    const name = String(issue.keys?.[0]).slice(0, 40);
-    const near = closest(name);
+    const key = String(issue.keys?.[0]);
+    // A name is shown only when it looks like one: a key pasted where a name belongs stays out of the message.
+    const name = NAME.test(key) ? key : undefined;
+    const near = name && closest(name);
     throw new ConfigError(
-      `createX402Fetch: unknown option \`${name}\`${near ? ` (did you mean \`${near}\`?)` : ''}. Options: ${NAMES.join(', ')}`,
+      `createX402Fetch: unknown option ${name ? `\`${name}\`` : '(its name is not shown)'}` +
+        `${near ? ` (did you mean \`${near}\`?)` : ''}. Options: ${NAMES.join(', ')}`,
       { option: name, allowed: NAMES },
     );
   }

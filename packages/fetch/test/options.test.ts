@@ -12,7 +12,11 @@ function refusal(options: unknown): ConfigError {
   } catch (error) {
     expect(ConfigError.isInstance(error)).toBe(true);
     const e = error as ConfigError;
-    for (const text of [e.message, JSON.stringify(e), inspect(e)]) expect(text).not.toContain(CANARY);
+    for (const text of [e.message, JSON.stringify(e), inspect(e)]) {
+      expect(text).not.toContain(CANARY);
+      expect(text).not.toContain('0x59c6995e998f97a5');
+      expect(text).not.toContain('abc123def456');
+    }
     return e;
   }
   throw new Error('accepted');
@@ -26,6 +30,7 @@ describe('createX402Fetch refuses an option it does not know, naming it and the 
     ['quoteCached', 'quoteCache'],
     ['mod', 'mode'],
     ['timeout', 'timeoutMs'],
+    ['maxRetries2', 'maxRetries'],
   ];
   for (const [typo, meant] of typos)
     it(`${typo} → did you mean ${meant}`, () => {
@@ -33,6 +38,13 @@ describe('createX402Fetch refuses an option it does not know, naming it and the 
       expect(e.message).toContain(`unknown option \`${typo}\` (did you mean \`${meant}\`?)`);
       expect(e.details.option).toBe(typo);
     });
+
+  it('a key that does not look like a name (a pasted secret) is not shown', () => {
+    for (const key of [CANARY, '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d', 'abc123def456'])
+      expect(refusal({ apiKey: 'k', [key]: 1 }).message).toMatch(
+        /^createX402Fetch: unknown option \(its name is not shown\)\. Options: /,
+      );
+  });
 
   it('an option far from any lists them all, and never echoes its value', () => {
     const e = refusal({ apiKey: CANARY, privateKey: CANARY });
