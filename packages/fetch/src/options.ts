@@ -31,8 +31,9 @@ export interface X402FetchOptions {
   payOrigins?: readonly string[];
   /**
    * The transport. Default: Node's HTTP client (undici's global dispatcher, which Node's fetch uses too, so
-   * `setGlobalDispatcher` proxies and mocks apply), falling back to `globalThis.fetch` on other runtimes or
-   * when `globalThis.fetch` was replaced. Pass `globalThis.fetch` (or any fetch) to send through fetch.
+   * `setGlobalDispatcher` proxies and mocks apply; never following a redirect), falling back to `globalThis.fetch`
+   * on other runtimes or when `globalThis.fetch` is not Node's own (msw, nock: installed before or after this
+   * import). Pass `globalThis.fetch` (or any fetch) to send through fetch; it must honour `redirect: 'manual'`.
    */
   fetch?: FetchLike;
   /** Budget scope chain for every call through this fetch, e.g. `team:research/agent:planner`. */
