@@ -27,7 +27,42 @@ export interface X402ErrorOptions {
   cause?: unknown;
 }
 
+// Each class's marker: a registered symbol on its prototype, the same in every copy of this package (ESM and
+// CommonJS builds, a bundle), so an error thrown by one copy is recognised by the classes of another.
+const MARKERS = new WeakMap<object, symbol>();
+const MARKER_PREFIX = 'venice-x402.error';
+
+/** Marks a class and its instances under `venice-x402.error.<name>` (the base class under `venice-x402.error`). */
+export function markError(cls: abstract new (...args: any[]) => X402Error, name?: string): void {
+  const marker = Symbol.for(name ? `${MARKER_PREFIX}.${name}` : MARKER_PREFIX);
+  MARKERS.set(cls, marker);
+  Object.defineProperty(cls.prototype, marker, { value: true });
+}
+
+function isMarkedInstance(cls: object, value: unknown): boolean {
+  const marker = MARKERS.get(cls);
+  if (!marker) return Function.prototype[Symbol.hasInstance].call(cls, value); // a subclass of the app's own
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+}
+
 export class X402Error extends Error {
+  /**
+   * True for an instance of this class from any copy of the package (the AI SDK's `isInstance` pattern);
+   * `instanceof` answers the same.
+   */
+  static isInstance<T extends abstract new (...args: any[]) => X402Error>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked about (a subclass inherits this method)
+    return isMarkedInstance(this, value);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the right-hand side of `instanceof`
+    return isMarkedInstance(this, value);
+  }
+
   override name = 'X402Error';
   readonly code: X402ErrorCode;
   readonly status: number | undefined;
@@ -185,3 +220,21 @@ export class TimeoutError extends X402Error {
     super('TIMEOUT', message, { retryable: true, details });
   }
 }
+
+for (const [name, cls] of Object.entries({
+  InvalidKeyError,
+  ConfigError,
+  AuthError,
+  PaymentRequiredError,
+  QuoteRejectedError,
+  TopUpError,
+  BudgetExceededError,
+  NetworkError,
+  ProtocolError,
+  HttpError,
+  StoreError,
+  ReservationSettledError,
+  TimeoutError,
+}))
+  markError(cls, name);
+markError(X402Error);

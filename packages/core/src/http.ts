@@ -5,7 +5,8 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
 /** fetch with transport failures turned into NetworkError (never leaking request headers). */
 export async function send(fetchImpl: FetchLike, url: string, init: RequestInit): Promise<Response> {
   try {
-    return await fetchImpl(url, init);
+    // A sign-in or payment header goes only where it was meant for: a 3xx comes back as the answer, unfollowed.
+    return await fetchImpl(url, { ...init, redirect: 'manual' });
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
     throw new NetworkError(`Request to ${new URL(url).pathname} failed: ${(error as Error)?.message ?? 'unknown'}`, {

@@ -47,6 +47,8 @@ export { dayOf, hourOf, scopeChain, windowId } from './budget/windows.js';
 export * from './constants.js';
 export * from './errors.js';
 export { errorText, type FetchLike, joinUrl, readJson, send, sleep } from './http.js';
+/** zod (v4 API), loaded on first use: for the packages of this repo, so every package validates with one zod. */
+export { zod as loadZod } from './lazy.js';
 export * from './money.js';
 export {
   audioDurationSeconds,

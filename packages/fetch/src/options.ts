@@ -9,6 +9,7 @@ import {
   type Wallet,
 } from '@venice-x402/core';
 import { type Admission, admissionFor } from './admission.js';
+import { validateOptions } from './options-schema.js';
 import { QuoteCache } from './payg.js';
 import { wireFetch } from './wire-fetch.js';
 
@@ -30,8 +31,9 @@ export interface X402FetchOptions {
   payOrigins?: readonly string[];
   /**
    * The transport. Default: Node's HTTP client (undici's global dispatcher, which Node's fetch uses too, so
-   * `setGlobalDispatcher` proxies and mocks apply), falling back to `globalThis.fetch` on other runtimes or
-   * when `globalThis.fetch` was replaced. Pass `globalThis.fetch` (or any fetch) to send through fetch.
+   * `setGlobalDispatcher` proxies and mocks apply; never following a redirect), falling back to `globalThis.fetch`
+   * on other runtimes or when `globalThis.fetch` is not Node's own (msw, nock: installed before or after this
+   * import). Pass `globalThis.fetch` (or any fetch) to send through fetch; it must honour `redirect: 'manual'`.
    */
   fetch?: FetchLike;
   /** Budget scope chain for every call through this fetch, e.g. `team:research/agent:planner`. */
@@ -93,17 +95,10 @@ export interface FetchContext {
   autoMaxTokens: boolean;
 }
 
-function count(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < min || !Number.isInteger(value))
-    throw new ConfigError(`${name} must be an integer ≥ ${min}`, { option: name });
-  return value;
-}
-
 export function createContext(options: X402FetchOptions): FetchContext {
+  validateOptions(options);
   const baseFetch = options.fetch ?? wireFetch;
   const mode = options.mode ?? (options.wallet || options.apiKey ? 'venice' : 'payg');
-  if (!['venice', 'payg', 'auto'].includes(mode)) throw new ConfigError(`Unknown mode ${String(mode)}`);
   const baseURL =
     options.baseURL ??
     (mode === 'payg'
@@ -113,16 +108,10 @@ export function createContext(options: X402FetchOptions): FetchContext {
   try {
     base = baseURL ? new URL(baseURL.replace(/\/+$/, '')) : undefined;
   } catch {
-    throw new ConfigError('baseURL is not a valid URL', { option: 'baseURL' });
+    // the wallet's or VENICE_BASE_URL (an option was checked above)
+    throw new ConfigError('The base URL (VENICE_BASE_URL or the wallet’s) is not a valid URL', { option: 'baseURL' });
   }
-  const payOrigins = new Set<string>();
-  for (const o of options.payOrigins ?? []) {
-    try {
-      payOrigins.add(new URL(o).origin);
-    } catch {
-      throw new ConfigError('payOrigins must be absolute URLs', { option: 'payOrigins' });
-    }
-  }
+  const payOrigins = new Set((options.payOrigins ?? []).map((o) => new URL(o).origin));
   if (base && mode !== 'venice') payOrigins.add(base.origin);
   if (mode === 'payg' && payOrigins.size === 0) {
     throw new ConfigError(
@@ -136,7 +125,7 @@ export function createContext(options: X402FetchOptions): FetchContext {
   // Top-ups follow the budget's signing rules and payee pins, but their size is governed by `topUp`, not maxPaymentUsd.
   const { maxAmountMicros: _payCap, ...topUpSigning } = budget.signingPolicy;
   const wallet = options.wallet?.withPolicy(topUpSigning, budget.payeePins);
-  const maxInFlight = count('maxInFlight', options.maxInFlight, 5, 1);
+  const maxInFlight = options.maxInFlight ?? 5;
   return {
     baseFetch,
     mode,
@@ -155,14 +144,14 @@ export function createContext(options: X402FetchOptions): FetchContext {
         defaultEstimateUsd: budget.policy.defaultEstimateUsd,
       }),
     scope: options.scope,
-    maxRetries: count('maxRetries', options.maxRetries, 3, 0),
-    maxRetryDelayMs: count('maxRetryDelayMs', options.maxRetryDelayMs, 10_000, 0),
+    maxRetries: options.maxRetries ?? 3,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
     admission: wallet && base ? admissionFor(`${wallet.address}|${base.origin}`, maxInFlight) : undefined,
     quotes: options.quoteCache ? new QuoteCache() : undefined,
     lastQuoted: new Map(),
-    timeoutMs: count('timeoutMs', options.timeoutMs, 600_000, 1),
-    streamIdleTimeoutMs: count('streamIdleTimeoutMs', options.streamIdleTimeoutMs, 120_000, 1),
-    maxBufferedBodyBytes: count('maxBufferedBodyBytes', options.maxBufferedBodyBytes, 8 * 1024 * 1024, 0),
+    timeoutMs: options.timeoutMs ?? 600_000,
+    streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 120_000,
+    maxBufferedBodyBytes: options.maxBufferedBodyBytes ?? 8 * 1024 * 1024,
     reservationTtlMs: budget.policy.reservationTtlSeconds * 1000,
     refusal: options.refusal ?? 'auto',
     autoMaxTokens: options.autoMaxTokens ?? true,

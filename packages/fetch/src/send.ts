@@ -1,4 +1,5 @@
 import { TimeoutError } from '@venice-x402/core';
+import { transportFollowedRedirect } from './one-hop.js';
 import type { PaidCall } from './paid-call.js';
 
 export interface Sent {
@@ -62,6 +63,10 @@ export async function sendOnce(
       signal,
       redirect: 'manual',
     });
+    if (response.redirected) {
+      await response.body?.cancel().catch(() => {});
+      throw transportFollowedRedirect();
+    }
     return { response, releaseSlot, clearTimeout: () => clearTimeout(timer) };
   } catch (error) {
     clearTimeout(timer);

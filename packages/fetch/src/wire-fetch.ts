@@ -1,17 +1,7 @@
-import { type FetchLike, ProtocolError } from '@venice-x402/core';
+import { type FetchLike, ProtocolError, X402Error } from '@venice-x402/core';
+import { isNodeFetch } from './node-fetch.js';
+import { type Dispatcher, requestOneHop } from './one-hop.js';
 import { type NodeBody, WireResponse } from './wire-response.js';
-
-/** What the paid fetch needs of undici's dispatcher: `request()` (undici 5 to 8, Node 20 to 26). */
-interface Dispatcher {
-  request(options: {
-    origin: string;
-    path: string;
-    method: string;
-    headers: Record<string, string>;
-    body?: Uint8Array | string | null;
-    signal?: AbortSignal;
-  }): Promise<{ statusCode: number; headers: Record<string, string | string[] | undefined>; body: NodeBody }>;
-}
 
 // Node's fetch and the undici package share this slot: `setGlobalDispatcher` (proxies, MockAgent) sets it.
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
@@ -19,9 +9,6 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 // Headers undici sets itself from the body and the URL.
 const DROPPED = new Set(['content-length', 'host']);
-// The fetch present when this module loaded: if `globalThis.fetch` is another one later (msw, nock, a test's
-// stub), the caller wants their fetch, so every call goes to it.
-const loadedFetch = globalThis.fetch;
 const ignore = () => {};
 let statusTexts: Record<number, string | undefined> | undefined;
 const NON_ASCII = /[\u0080-\uffff]/;
@@ -40,7 +27,8 @@ const MAX_CODINGS = 5;
  *
  * It takes what the paid fetch sends (string URL, `redirect: 'manual'`, bytes or string body, no
  * `accept-encoding`). Anything else — another runtime, a replaced `globalThis.fetch`, a redirect to follow,
- * a compressed answer asked for — goes to `globalThis.fetch` unchanged.
+ * a compressed answer asked for — goes to `globalThis.fetch` (looked up at each call) unchanged. It never follows
+ * a redirect, whatever dispatcher or interceptor the app installed (`one-hop.ts`).
  */
 export const wireFetch: FetchLike = (input, init) => {
   const dispatcher = (globalThis as any)[GLOBAL_DISPATCHER] as Dispatcher | undefined;
@@ -48,9 +36,11 @@ export const wireFetch: FetchLike = (input, init) => {
   const method = (init?.method ?? 'GET').toUpperCase();
   if (
     typeof dispatcher?.request !== 'function' ||
+    typeof dispatcher.dispatch !== 'function' ||
     // Node 20 before 20.16 has no getBuiltinModule: without zlib an answer compressed unasked could not be decoded.
     typeof globalThis.process?.getBuiltinModule !== 'function' ||
-    globalThis.fetch !== loadedFetch ||
+    // A replaced fetch (msw, nock, a test's stub), whenever it was installed: the app wants every request there.
+    !isNodeFetch(globalThis.fetch) ||
     typeof input !== 'string' ||
     init?.redirect !== 'manual' ||
     !METHODS.has(method) ||
@@ -83,7 +73,7 @@ async function send(
   if (signal?.aborted) throw signal.reason;
   let answer: Awaited<ReturnType<Dispatcher['request']>>;
   try {
-    answer = await dispatcher.request({
+    answer = await requestOneHop(dispatcher, {
       origin: url.origin,
       path: url.pathname + url.search,
       method,
@@ -93,6 +83,7 @@ async function send(
     });
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
+    if (error instanceof X402Error) throw error; // the app's dispatcher tried to follow a redirect
     // undici's and the system's errors are Errors with a code or a class of their own; a bare TypeError is undici's
     // own parsing tripping over an answer the server did send (a header named `constructor`, undici 6). Not
     // retried: the server may have billed what it answered.

@@ -68,6 +68,12 @@ export interface Simulator {
   baseURL: string;
   /** For the Anthropic SDK, which appends `/v1` itself: the origin, `<url>`. */
   anthropicBaseURL: string;
+  /**
+   * Client options that work with this simulator: `baseURL`, and in Venice mode the sign-in domain it accepts
+   * (`api.venice.ai`, whatever host it is reached at). For `createWallet(key, sim.clientOptions)`,
+   * `createVenice({ privateKey, ...sim.clientOptions })`, `new ChatVeniceX402({ model, privateKey, ...sim.clientOptions })`.
+   */
+  clientOptions: { baseURL: string; signIn?: { domain: string } };
   mode: 'venice' | 'payg';
   /** Receiver of top-ups and per-call payments. */
   payTo: Address;
@@ -186,10 +192,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   async function solanaUsdcBalance(address: string) {
     return needSolana().usdcBalance(address);
   }
+  const baseURL = mode === 'payg' ? `${url}/v1` : `${url}/api/v1`;
   return {
     url,
-    baseURL: mode === 'payg' ? `${url}/v1` : `${url}/api/v1`,
+    baseURL,
     anthropicBaseURL: url,
+    clientOptions: mode === 'payg' ? { baseURL } : { baseURL, signIn: { domain: domains[0]! } },
     mode,
     payTo,
     usdc,

@@ -75,6 +75,12 @@ function parseStrict(message: string): SiweFields | undefined {
   }
 }
 
+/** What a user who signed for the host they reach (127.0.0.1) must change: said in the refusal itself. */
+const domainHelp = (domain: string, expected = 'api.venice.ai') =>
+  `Sign-in-with-X domain ${domain.slice(0, 100)} is not allowed: sign in for ${expected} whatever host you reach ` +
+  `(createWallet(key, { signIn: { domain: '${expected}' } }), or VENICE_SIGN_IN_DOMAIN=${expected}; ` +
+  'the simulator hands these out as sim.clientOptions)';
+
 const AGE_CAP_MS = 5 * 60_000;
 const SKEW_MS = 30_000;
 const NONCE_MEMORY_MS = 330_000;
@@ -113,7 +119,7 @@ export function createSiwxVerifier(options: SiwxVerifierOptions) {
       .replace(/^[a-z]+:\/\//i, '')
       .replace(/[:/].*$/, '')
       .toLowerCase();
-    if (!allowed.has(domain)) return fail('DOMAIN_MISMATCH', `Sign-in-with-X domain ${domain} is not allowed`);
+    if (!allowed.has(domain)) return fail('DOMAIN_MISMATCH', domainHelp(domain, options.allowedDomains[0]));
     const t = now();
     const issued = fields.issuedAt.getTime();
     if (payload.timestamp !== undefined && Math.abs(Number(payload.timestamp) - issued) > SKEW_MS) {

@@ -1,4 +1,4 @@
-import { BudgetExceededError, X402Error } from '../errors.js';
+import { BudgetExceededError, markError, X402Error } from '../errors.js';
 import { formatUsd, type Micros, microsToUsd } from '../money.js';
 import type { RefusedEvent } from './budget-types.js';
 import { decodeCounterKey } from './counter-key.js';
@@ -12,6 +12,7 @@ export class PolicyDeniedError extends X402Error {
     super('POLICY_DENIED', message, { details });
   }
 }
+markError(PolicyDeniedError, 'PolicyDeniedError');
 
 /** Why a call is refused before anything is held: the event to emit and the error to throw. */
 export interface Refusal {
