@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { BudgetExceededError, createBudget, createWallet, type Wallet } from '@venice-x402/core';
-import { createX402Fetch, OUTCOME_HEADERS } from '@venice-x402/fetch';
+import { createX402Fetch, OUTCOME_HEADERS, outcomeOf } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import OpenAI from 'openai';
 import { generatePrivateKey } from 'viem/accounts';
@@ -66,7 +66,7 @@ describe('paid fetch: Venice mode over the OpenAI SDK', () => {
     const emb = await client.embeddings.create({ model: 'text-embedding-bge-m3', input: ['one text', 'two texts'] });
     expect(emb.data).toHaveLength(2);
 
-    await new Promise((r) => setTimeout(r, 20)); // stream settlement runs as the last frame is read
+    // A stream ends for its reader once it is settled: nothing to wait for.
     const simCharged = usd(sim.ledger.totalCharged(wallet.address));
     const report = await budget.report();
     expect(charges).toHaveLength(4);
@@ -209,12 +209,12 @@ describe('paid fetch: Venice mode over the OpenAI SDK', () => {
     }
   });
 
-  it('commits what the server billed when a stream is cut, and says so', async () => {
+  it('keeps a cut stream counted at its hold until reconciled, and says what it produced', async () => {
     sim.setFaults([{ kind: 'cut_stream', cutAfterChunks: 3, count: 1, route: '/chat/completions' }]);
     try {
       const { fetch, budget, wallet } = await setup();
-      const notes: string[] = [];
-      budget.on('charge', (c) => notes.push(`${c.source}:${c.note}`));
+      const charges: { source: string; note?: string; ambiguous: boolean }[] = [];
+      budget.on('charge', (c) => charges.push(c));
       const res = await fetch(`${sim.baseURL}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -226,13 +226,20 @@ describe('paid fetch: Venice mode over the OpenAI SDK', () => {
         }),
       });
       await expect(res.text()).rejects.toThrow();
-      await new Promise((r) => setTimeout(r, 20));
-      const report = await budget.report();
+      const outcome = await outcomeOf(res);
       const billed = usd(sim.ledger.totalCharged(wallet.address));
       expect(billed).toBeGreaterThan(0);
-      expect(report.totalUsd).toBeGreaterThan(0);
-      expect(Math.abs(report.totalUsd - billed)).toBeLessThanOrEqual(0.000002);
-      expect(notes[0]).toMatch(/^partial:stream cut/);
+      // Venice may bill the whole generation of a cut stream: the hold stays counted, never less than was billed.
+      expect(outcome?.status).toBe('ambiguous');
+      expect(outcome!.costUsd!).toBeGreaterThanOrEqual(billed);
+      expect((await budget.report()).totalUsd).toBe(outcome!.costUsd);
+      expect(charges).toEqual([
+        expect.objectContaining({
+          source: 'estimate',
+          ambiguous: true,
+          note: expect.stringMatching(/^stream cut after 3 tokens/),
+        }),
+      ]);
     } finally {
       sim.setFaults([]);
     }
@@ -365,7 +372,6 @@ describe('paid fetch: pay-per-call gateway', () => {
     });
     const final = await stream.finalMessage();
     expect(final.content[0]!.type).toBe('text');
-    await new Promise((r) => setTimeout(r, 20));
     const paid = sim.ledger.paygPayments.filter((p) => p.payer === wallet.address);
     expect(paid).toHaveLength(2);
     const total = paid.reduce((s, p) => s + p.amountMicros, 0n);

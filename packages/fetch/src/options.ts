@@ -9,6 +9,7 @@ import {
   type Wallet,
 } from '@venice-x402/core';
 import { type Admission, admissionFor } from './admission.js';
+import { type Clock, systemClock } from './clock.js';
 import { QuoteCache } from './payg.js';
 import { wireFetch } from './wire-fetch.js';
 
@@ -57,6 +58,8 @@ export interface X402FetchOptions {
   refusal?: 'auto' | 'throw';
   /** JSON answers up to this size are read whole (cost headers added); larger ones stream through. Default 8 MiB. */
   maxBufferedBodyBytes?: number;
+  /** The time of the paid path (timeouts, renewals, idle cuts, retry waits). Default: the system clock. For tests. */
+  clock?: Clock;
 }
 
 /** Everything one paid fetch needs, resolved and validated once at construction. */
@@ -75,7 +78,10 @@ export interface FetchContext {
   scope: string | readonly string[] | undefined;
   maxRetries: number;
   maxRetryDelayMs: number;
+  /** The wallet's in-flight count (shared by its fetches), admitted by this fetch's own `maxInFlight`. */
   admission: Admission | undefined;
+  maxInFlight: number;
+  clock: Clock;
   quotes: QuoteCache | undefined;
   /** Pay-per-call: the last amount each origin quoted per route and model (the next call's hold). */
   lastQuoted: Map<string, Micros>;
@@ -127,7 +133,7 @@ export function createContext(options: X402FetchOptions): FetchContext {
   // Top-ups follow the budget's signing rules and payee pins, but their size is governed by `topUp`, not maxPaymentUsd.
   const { maxAmountMicros: _payCap, ...topUpSigning } = budget.signingPolicy;
   const wallet = options.wallet?.withPolicy(topUpSigning, budget.payeePins);
-  const maxInFlight = count('maxInFlight', options.maxInFlight, 5, 1);
+  const clock = options.clock ?? systemClock;
   return {
     baseFetch,
     mode,
@@ -148,8 +154,10 @@ export function createContext(options: X402FetchOptions): FetchContext {
     scope: options.scope,
     maxRetries: count('maxRetries', options.maxRetries, 3, 0),
     maxRetryDelayMs: count('maxRetryDelayMs', options.maxRetryDelayMs, 10_000, 0),
-    admission: wallet && base ? admissionFor(`${wallet.address}|${base.origin}`, maxInFlight) : undefined,
-    quotes: options.quoteCache ? new QuoteCache() : undefined,
+    admission: wallet && base ? admissionFor(wallet.address, base.origin) : undefined,
+    maxInFlight: count('maxInFlight', options.maxInFlight, 5, 1),
+    clock,
+    quotes: options.quoteCache ? new QuoteCache(clock) : undefined,
     lastQuoted: new Map(),
     timeoutMs: count('timeoutMs', options.timeoutMs, 600_000, 1),
     streamIdleTimeoutMs: count('streamIdleTimeoutMs', options.streamIdleTimeoutMs, 120_000, 1),
