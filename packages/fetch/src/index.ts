@@ -4,3 +4,4 @@ export { clearDisputedPayee, disputedPayees } from './disputes.js';
 export { createLazyVeniceFetch, type LazyVeniceFetch, type VeniceCredentials } from './lazy-venice-fetch.js';
 export { type CallOutcome, outcomeOf, readOutcome } from './outcome.js';
 export { isPaidRoute } from './routes.js';
+export { RunCosts } from './run-costs.js';
