@@ -150,7 +150,13 @@ export class ChatVeniceX402 extends ChatOpenAICompletions<ChatVeniceX402CallOpti
     if (!id) return;
     // The stream has been read to its end, so the call is settled: its outcome goes out as a last, empty chunk.
     const response_metadata = { ...this.#costMetadata(messages, id, made), model: this.model };
-    yield new GenerationChunk({ text: '', message: new AIMessageChunk({ content: '', id, response_metadata }) });
+    const chunk = new GenerationChunk({
+      text: '',
+      message: new AIMessageChunk({ content: '', id, response_metadata }),
+    });
+    // As every chunk is: LangGraph's `messages` stream mode hears of chunks through this callback only.
+    await runManager?.handleLLMNewToken('', undefined, undefined, undefined, undefined, { chunk });
+    yield chunk;
   }
 
   /**
