@@ -201,8 +201,10 @@ describe('ChatVeniceX402', () => {
     for await (const [message] of await agent.stream(
       { messages: [{ role: 'user', content: 'What is the weather in Lisbon?' }] },
       { streamMode: 'messages' },
-    ))
-      if (message.getType?.() === 'ai' && message.response_metadata?.totalCostUsd !== undefined) last = message;
+    )) {
+      const meta = message.response_metadata as Record<string, unknown> | undefined;
+      if (message.getType?.() === 'ai' && meta?.totalCostUsd !== undefined) last = message;
+    }
     const run = usd(sim.ledger.totalCharged(address)) - spent;
     expect(last.response_metadata.totalCostUsd).toBeCloseTo(run, 9);
     expect(last.response_metadata.budgetRemainingUsd).toBeCloseTo(1 - spent - run, 6);
