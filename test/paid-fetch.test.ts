@@ -1,10 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { BudgetExceededError, createBudget, createWallet, type Wallet } from '@venice-x402/core';
+import { BudgetExceededError, createBudget, createEstimator, createWallet, type Wallet } from '@venice-x402/core';
 import { createX402Fetch, OUTCOME_HEADERS, outcomeOf } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import OpenAI from 'openai';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHostile } from './reliability/adversarial/hostile-server.js';
 
 const newWallet = (sim: Simulator) => createWallet({ privateKey: generatePrivateKey() }, { baseURL: sim.baseURL });
 const usd = (micros: bigint) => Number(micros) / 1e6;
@@ -151,32 +152,41 @@ describe('paid fetch: Venice mode over the OpenAI SDK', () => {
   });
 
   it('delivers stream chunks as the server sends them, not buffered', async () => {
-    sim.setFaults([{ kind: 'slow_stream', delayMs: 80 }]);
+    // The server sends its next frame only after the client has read the one before: a buffering client stalls.
+    let next = () => {};
+    const server = await startHostile(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 5; i++) {
+        const read = new Promise<void>((r) => {
+          next = r;
+        });
+        res.write(`data: ${JSON.stringify({ id: 'live', choices: [{ delta: { content: `w${i}` } }] })}\n\n`);
+        await read;
+      }
+      res.end('data: [DONE]\n\n');
+    });
     try {
-      const { fetch } = await setup();
-      const res = await fetch(`${sim.baseURL}/chat/completions`, {
+      const baseURL = `${server.url}/api/v1`;
+      const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+      const fetch = createX402Fetch({
+        wallet,
+        baseURL,
+        estimator: createEstimator({ baseURL: null, defaultEstimateUsd: 0.001 }),
+      });
+      const res = await fetch(`${baseURL}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: 'qwen3-4b',
-          messages: [{ role: 'user', content: 'x' }],
-          max_tokens: 6,
-          stream: true,
-        }),
+        body: JSON.stringify({ model: 'qwen3-4b', messages: [{ role: 'user', content: 'x' }], stream: true }),
       });
       const reader = res.body!.getReader();
-      const arrivals: number[] = [];
-      const t0 = Date.now();
-      for (;;) {
-        const { done } = await reader.read();
-        if (done) break;
-        arrivals.push(Date.now() - t0);
+      const decoder = new TextDecoder();
+      for (let i = 0; i < 5; i++) {
+        expect(decoder.decode((await reader.read()).value)).toContain(`w${i}`);
+        next();
       }
-      // 6 words + finish frame at 80 ms intervals: the first arrives long before the last.
-      expect(arrivals.length).toBeGreaterThanOrEqual(5);
-      expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(300);
+      while (!(await reader.read()).done);
     } finally {
-      sim.setFaults([]);
+      await server.close();
     }
   });
 

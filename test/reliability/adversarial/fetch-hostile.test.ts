@@ -16,6 +16,7 @@ import {
 import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../manual-clock.js';
 import { chatAnswer, chatBody, type Hostile, json, PAY_TO, quoteHeader, startHostile } from './hostile-server.js';
 
 const servers: Hostile[] = [];
@@ -225,29 +226,35 @@ describe('4. multipart bodies are priced', () => {
 
 describe('5. a live call keeps its hold', () => {
   it('a trickling stream outlives the reservation TTL without letting a second call through', async () => {
+    const clock = new ManualClock();
+    let finish!: () => void;
+    const finished = new Promise<void>((r) => {
+      finish = r;
+    });
     const api = await hostile(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (let i = 0; i < 7; i++) {
-        res.write(
-          `data: ${JSON.stringify({ id: 's1', model: 'qwen3-4b', choices: [{ delta: { content: 'x' } }] })}\n\n`,
-        );
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      const frame = { id: 's1', model: 'qwen3-4b', choices: [{ delta: { content: 'x' } }] };
+      res.write(`data: ${JSON.stringify(frame)}\n\n`);
+      await finished; // trickles on while the test moves time past two TTLs
       res.write(
         `data: ${JSON.stringify({ id: 's1', choices: [], usage: { prompt_tokens: 1, completion_tokens: 7 }, cost: { usd: 0.06 } })}\n\n`,
       );
       res.end('data: [DONE]\n\n');
     });
     // A 100 000-token cap on llama holds ≈ $0.28; the cap lets exactly one call hold at a time.
-    const { fetch, budget, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.3 }, reservationTtlSeconds: 1 });
+    const baseURL = `${api.url}/api/v1`;
+    const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+    const budget = createBudget({ limits: { totalUsd: 0.3 }, reservationTtlSeconds: 1 }, { now: clock.now });
+    const fetch = createX402Fetch({ wallet, budget, baseURL, estimator: estimator(), clock });
     const body = chatBody({ model: 'llama-3.3-70b', max_tokens: 100_000, stream: true });
     const res = await fetch(`${baseURL}/chat/completions`, post(body));
-    const reading = res.text();
-    await new Promise((r) => setTimeout(r, 2500)); // two TTLs later, still streaming
+    const reader = res.body!.getReader();
+    await reader.read();
+    for (let i = 0; i < 8; i++) clock.advance(333); // two TTLs later, still streaming (renewed every TTL/3)
     await expect(fetch(`${baseURL}/chat/completions`, post(body))).rejects.toBeInstanceOf(BudgetExceededError);
-    await reading;
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await budget.report()).totalUsd).toBe(0.06);
+    finish();
+    while (!(await reader.read()).done);
+    expect((await budget.report()).totalUsd).toBe(0.06); // settled before the body ended
   });
 });
 
@@ -330,8 +337,12 @@ describe('9. slots and timeouts', () => {
 
   it('the caller’s abort ends a waiting call and a running stream, frees the slot, and leaves no listener', async () => {
     let streams = 0;
+    let arrived = () => {};
     const api = await hostile((req, res) => {
-      if (!req.url?.includes('stream')) return new Promise(() => {}); // never answers
+      if (!req.url?.includes('stream')) {
+        arrived();
+        return new Promise(() => {}); // never answers
+      }
       streams++;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`data: ${JSON.stringify({ id: 's', choices: [{ delta: { content: 'x' } }] })}\n\n`); // then trickles nothing
@@ -340,8 +351,12 @@ describe('9. slots and timeouts', () => {
     const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
     for (let i = 0; i < 6; i++) {
       const waiting = new AbortController();
+      const atServer = new Promise<void>((r) => {
+        arrived = r;
+      });
       const call = fetch(`${baseURL}/chat/completions`, { ...post(), signal: waiting.signal });
-      setTimeout(() => waiting.abort(new Error('caller gave up')), 30);
+      await atServer;
+      waiting.abort(new Error('caller gave up'));
       await expect(call).rejects.toThrow('caller gave up');
       expect(listeners(waiting.signal)).toBe(0);
     }
