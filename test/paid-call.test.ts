@@ -3,8 +3,22 @@
  * spoofed (25.6). Real servers only: the simulator, and small node:http servers of the test's own.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BudgetExceededError, createBudget, createEstimator, createWallet, TimeoutError } from '@venice-x402/core';
-import { createX402Fetch, OUTCOME_HEADERS, outcomeOf, readOutcome } from '@venice-x402/fetch';
+import {
+  BudgetExceededError,
+  ConfigError,
+  createBudget,
+  createEstimator,
+  createWallet,
+  TimeoutError,
+} from '@venice-x402/core';
+import {
+  clearDisputedPayee,
+  createX402Fetch,
+  disputedPayees,
+  OUTCOME_HEADERS,
+  outcomeOf,
+  readOutcome,
+} from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -165,6 +179,27 @@ describe('29.1 per-fetch state stays per fetch', () => {
     expect(narrowed.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(most).toBe(1);
   }, 10_000);
+
+  it('disputes are kept per budget (a new fetch on it refuses too, another budget has none); clearing a bad origin is a typed error', async () => {
+    const server = await hostile((req, res) => {
+      if (!req.headers['payment-signature']) return json(res, 402, {}, { 'PAYMENT-REQUIRED': quoteHeader(10_000n) });
+      json(res, 500, { error: 'kept it' });
+    });
+    const wallet = createWallet({ privateKey: generatePrivateKey() });
+    const disputed = createBudget({ signing: { payees: [PAY_TO] } });
+    const other = createBudget({ signing: { payees: [PAY_TO] } });
+    const call = (budget: typeof other) =>
+      createX402Fetch({ wallet, budget, mode: 'payg', baseURL: server.url, maxRetries: 0 })(
+        `${server.url}/v1/chat/completions`,
+        post(),
+      ).catch((e) => e);
+    expect((await call(disputed)).status).toBe(500);
+    expect([...disputedPayees(disputed).keys()]).toEqual([server.url]);
+    expect((await call(disputed)).code).toBe('PAYMENT_REQUIRED'); // a new fetch on the same budget refuses too
+    expect(disputedPayees(other).size).toBe(0);
+    expect(() => clearDisputedPayee(disputed, 'not an origin')).toThrow(ConfigError);
+    expect(clearDisputedPayee(disputed, server.url)).toBe(true);
+  });
 });
 
 describe('29.4 the paid path runs on an injectable clock', () => {
