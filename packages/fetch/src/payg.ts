@@ -63,7 +63,7 @@ export class QuoteCache {
     private readonly ttlMs = 60_000,
   ) {}
   key(url: URL, model: string | undefined) {
-    return `${url.origin}${url.pathname}|${model ?? ''}`;
+    return JSON.stringify([url.origin, url.pathname, model ?? null]);
   }
   get(key: string): PaymentRequired | undefined {
     const e = this.entries.get(key);

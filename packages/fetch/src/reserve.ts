@@ -2,7 +2,8 @@ import type { Micros } from '@venice-x402/core';
 import type { PaidCall } from './paid-call.js';
 
 /** Key of what a pay-per-call origin last quoted for a route and model. */
-export const quoteKey = (url: URL, route: string, model: string | undefined) => `${url.origin}${route}|${model ?? ''}`;
+export const quoteKey = (url: URL, route: string, model: string | undefined) =>
+  JSON.stringify([url.origin, route, model ?? null]);
 
 /**
  * Takes the call's hold before anything leaves the process: Venice calls at their worst-case estimate;
