@@ -3,12 +3,14 @@
  * spoofed (25.6). Real servers only: the simulator, and small node:http servers of the test's own.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import {
   BudgetExceededError,
   ConfigError,
   createBudget,
   createEstimator,
   createWallet,
+  ProtocolError,
   TimeoutError,
 } from '@venice-x402/core';
 import {
@@ -342,6 +344,27 @@ describe('25.9 a request Venice received is money until its outcome is known', (
     const report = await budget.report();
     expect(report.totalUsd).toBeGreaterThanOrEqual(billed);
     expect([...(await budget.store.requests()).values()].every((r) => r.ambiguous)).toBe(true);
+  });
+});
+
+describe('25.9 an unreadable answer is an answer', () => {
+  it('a status no Response can carry (600) fails typed and stays counted: the server may have billed it', async () => {
+    const raw = createNetServer((socket) =>
+      socket.once('data', () => socket.end('HTTP/1.1 600 Odd\r\ncontent-length: 2\r\n\r\n{}')),
+    );
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    try {
+      const baseURL = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/api/v1`;
+      const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+      const budget = createBudget();
+      const fetch = createX402Fetch({ wallet, budget, baseURL, estimator: flat(0.004), maxRetries: 3 });
+      await expect(fetch(`${baseURL}/chat/completions`, post())).rejects.toBeInstanceOf(ProtocolError);
+      const requests = [...(await budget.store.requests()).values()];
+      expect(requests.map((r) => r.ambiguous)).toEqual([true]);
+      expect((await budget.report()).totalUsd).toBe(0.004);
+    } finally {
+      await new Promise((r) => raw.close(r));
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { TimeoutError } from '@venice-x402/core';
+import { TimeoutError, X402Error } from '@venice-x402/core';
 import { withoutOurHeaders } from './outcome.js';
 import type { PaidCall } from './paid-call.js';
 
@@ -62,9 +62,9 @@ export async function sendOnce(call: PaidCall, target: Target): Promise<Response
     return withoutOurHeaders(response);
   } catch (error) {
     call.endAttempt();
-    // No answer at all (refused, reset): not billed, safe to send again. Given up on (aborted, timed out): the
-    // server may be working on it, so its billing stays unknown.
-    if (!signal.aborted) call.notBilled();
+    // No answer at all (refused, reset): not billed, safe to send again. Given up on (aborted, timed out), or an
+    // answer no Response can carry (a ProtocolError): the server may have billed it, so that stays unknown.
+    if (!signal.aborted && !(error instanceof X402Error)) call.notBilled();
     if (signal.aborted && !request.signal?.aborted) throw signal.reason;
     throw error;
   }
