@@ -92,12 +92,13 @@ async function attempt(call: PaidCall, target: Target, retries: number): Promise
   } catch (error) {
     return noAnswer(call, error, retries);
   }
+  if (response.ok) return give(await settleAnswer(call, response));
   return (
     (await redirected(call, target, response)) ??
     (response.status === 402 ? await paymentRequired(call, target.url, response) : undefined) ??
     (await signInRefused(call, response)) ??
     (await retryable(call, response, retries)) ??
-    (response.ok ? give(await settleAnswer(call, response)) : await errorAnswer(call, target.url, response))
+    (await errorAnswer(call, target.url, response))
   );
 }
 
