@@ -88,8 +88,49 @@ for (const [name, ai] of versions) {
       expect(sim.ledger.chargesByRequest(wallet.address).has(meta.requestId as string)).toBe(true);
       // The balance after this stream (the header is read at its start; its cost comes at its end).
       expect(meta.balanceRemainingUsd).toBeCloseTo(5 - usd(sim.ledger.totalCharged(wallet.address)), 6);
-      await new Promise((r) => setTimeout(r, 20));
       expect((await budget.report()).totalUsd).toBeCloseTo(usd(sim.ledger.totalCharged(wallet.address)), 9);
+    });
+
+    it('a multi-step tool loop reports the run’s total where users look: result, onFinish, last step', async () => {
+      for (const streaming of [false, true]) {
+        const { venice, wallet } = walletProvider({ limits: { dailyUsd: 1 } });
+        const weather = ai.tool({
+          description: 'Weather for a city',
+          inputSchema: z.object({ city: z.string() }),
+          execute: async () => ({ forecast: 'sunny' }),
+        });
+        let finished: { providerMetadata?: Record<string, any> } | undefined;
+        const args = {
+          model: venice('qwen3-4b'),
+          prompt: 'What is the weather in Paris?',
+          tools: { weather },
+          stopWhen: ai.stepCountIs(3),
+          onFinish: (event: any) => {
+            finished = event;
+          },
+        };
+        let meta: Record<string, number>;
+        let steps: { providerMetadata?: Record<string, any> }[];
+        if (streaming) {
+          const result = ai.streamText(args);
+          await result.consumeStream();
+          meta = (await result.providerMetadata)?.venice as Record<string, number>;
+          steps = await result.steps;
+        } else {
+          const result = await ai.generateText(args);
+          meta = result.providerMetadata?.venice as Record<string, number>;
+          steps = result.steps;
+        }
+        const charged = [...sim.ledger.chargesByRequest(wallet.address).values()].map(usd);
+        expect(steps).toHaveLength(2);
+        expect(charged).toHaveLength(2);
+        const total = charged[0]! + charged[1]!;
+        expect(meta.totalCostUsd).toBeCloseTo(total, 9);
+        expect(meta.costUsd).toBeCloseTo(charged[1]!, 9); // the last step's own cost
+        expect(finished?.providerMetadata?.venice.totalCostUsd).toBeCloseTo(total, 9);
+        expect(steps[0]!.providerMetadata?.venice.totalCostUsd).toBeCloseTo(charged[0]!, 9);
+        expect(meta.budgetRemainingUsd).toBeCloseTo(1 - total, 6);
+      }
     });
 
     it('generateObject returns schema-valid structured output', async () => {

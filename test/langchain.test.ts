@@ -174,6 +174,40 @@ describe('ChatVeniceX402', () => {
     expect(kinds).toEqual(['human', 'ai', 'tool', 'ai']);
     expect(String(result.messages.at(-1)!.content)).toMatch(/tool result It is sunny/);
     expect((await budget.report()).totalUsd).toBeCloseTo(usd(sim.ledger.totalCharged(address)), 9);
+    // The final message of the run carries the run's total; its costUsd is its own step's.
+    const charged = [...sim.ledger.chargesByRequest(address).values()].map(usd);
+    expect(charged).toHaveLength(2);
+    const final = result.messages.at(-1)!.response_metadata as Record<string, number>;
+    expect(final.totalCostUsd).toBeCloseTo(charged[0]! + charged[1]!, 9);
+    expect(final.costUsd).toBeCloseTo(charged[1]!, 9);
+  });
+
+  it('streamed agent steps and chunks carry cost, balance, budget left and the run total, as invoke does', async () => {
+    const { privateKey, address } = funded();
+    const budget = createBudget({ limits: { dailyUsd: 1 } });
+    const model = new ChatVeniceX402({ model: 'qwen3-4b', privateKey, baseURL: sim.baseURL, budget, maxTokens: 8 });
+    let full: AIMessageChunk | undefined;
+    for await (const chunk of await model.stream('stream this')) full = full ? full.concat(chunk) : chunk;
+    const spent = usd(sim.ledger.totalCharged(address));
+    expect(full!.response_metadata).toMatchObject({
+      costUsd: expect.closeTo(spent, 9),
+      balanceRemainingUsd: expect.closeTo(5 - spent, 6),
+      budgetRemainingUsd: expect.closeTo(1 - spent, 6),
+      totalCostUsd: expect.closeTo(spent, 9),
+    });
+
+    const agent = createAgent({ model, tools: [weather] });
+    let last: any;
+    for await (const [message] of await agent.stream(
+      { messages: [{ role: 'user', content: 'What is the weather in Lisbon?' }] },
+      { streamMode: 'messages' },
+    )) {
+      const meta = message.response_metadata as Record<string, unknown> | undefined;
+      if (message.getType?.() === 'ai' && meta?.totalCostUsd !== undefined) last = message;
+    }
+    const run = usd(sim.ledger.totalCharged(address)) - spent;
+    expect(last.response_metadata.totalCostUsd).toBeCloseTo(run, 9);
+    expect(last.response_metadata.budgetRemainingUsd).toBeCloseTo(1 - spent - run, 6);
   });
 
   it('never exposes a canary key: JSON, toJSON, inspect, callbacks, errors', async () => {

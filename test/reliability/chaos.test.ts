@@ -1,6 +1,7 @@
 /**
  * 2,000 paid calls through the paid fetch while the simulator injects 429s, 5xx, connection resets and cut
- * streams: spend stays under the cap, the budget's ledger equals the simulator's charges, no hold is left.
+ * streams: spend stays under the cap, the budget's ledger equals the simulator's charges (cut streams: counted at
+ * their hold until reconciled, never less), no hold is left.
  */
 import { createBudget, createWallet, reconcile } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
@@ -63,7 +64,7 @@ it('2,000 calls under faults: cap holds, ledger = simulator charges, no reservat
         }
       }),
     );
-    await new Promise((r) => setTimeout(r, 100)); // last stream settlements
+    // Every stream has ended, so every call is settled.
     const report = await budget.report();
     const charged = Number(sim.ledger.totalCharged(wallet.address)) / 1e6;
     expect(outcomes.ok).toBeGreaterThan(500);
@@ -75,8 +76,13 @@ it('2,000 calls under faults: cap holds, ledger = simulator charges, no reservat
     const diff = await reconcile(budget, wallet, { toleranceUsd: 0.000002 });
     expect(diff.missingLocally).toEqual([]);
     expect(diff.missingRemotely).toEqual([]);
-    expect(diff.mismatched).toEqual([]);
-    expect(report.totalUsd).toBeCloseTo(charged, 4);
+    // Cut streams stay counted at their hold until reconciled: never below what Venice charged for them.
+    expect(diff.mismatched.length).toBeLessThanOrEqual(outcomes.cut!);
+    for (const d of diff.mismatched) {
+      expect(d.ambiguous).toBe(true);
+      expect(d.ledgerUsd).toBeGreaterThan(d.veniceUsd);
+    }
+    expect(report.totalUsd).toBeGreaterThanOrEqual(charged - 0.000002);
   } finally {
     await sim.stop();
   }

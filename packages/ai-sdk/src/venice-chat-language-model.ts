@@ -10,54 +10,46 @@ import type {
   LanguageModelV3CallOptions,
   LanguageModelV3StreamPart,
 } from '@ai-sdk/provider';
-import { mergeVenice, metadataFromHeaders, prune } from './venice-metadata.js';
+import { RunCosts, readOutcome } from '@venice-x402/fetch';
+import { withOutcome } from './venice-call-outcome.js';
+import { mergeVenice, metadataFromHeaders, metadataOf, prune, type VeniceCallMetadata } from './venice-metadata.js';
 
-type Remaining = () => Promise<number | undefined>;
 type OpenAICompatibleChatConfig = ConstructorParameters<typeof OpenAICompatibleChatLanguageModel>[1];
 
 /**
- * The openai-compatible chat model, plus `providerMetadata.venice` (cost, balance, payment tx, budget left)
- * on results and on the stream's finish part. Everything else — auth, payment, budget — is the paid fetch's.
+ * The openai-compatible chat model, plus `providerMetadata.venice` (cost, balance, payment tx, budget left, the
+ * agent run's total) on results and on the stream's finish part, from the paid fetch's settlement of the call.
+ * Everything else — auth, payment, budget — is the paid fetch's.
  */
 export class VeniceChatLanguageModel extends OpenAICompatibleChatLanguageModel {
   constructor(
     modelId: string,
     config: OpenAICompatibleChatConfig,
-    private readonly budgetRemaining: Remaining,
+    private readonly runCosts: RunCosts = new RunCosts(),
   ) {
     super(modelId, config);
   }
 
   override async doGenerate(options: LanguageModelV3CallOptions) {
     const result = await super.doGenerate(options);
-    return {
-      ...result,
-      providerMetadata: mergeVenice(result.providerMetadata, metadataFromHeaders(result.response?.headers)),
-    };
+    const made = result.content.flatMap((part) => (part.type === 'tool-call' ? [part.toolCallId] : []));
+    const meta = this.#withRunTotal(metadataFromHeaders(result.response?.headers), options, made);
+    return { ...result, providerMetadata: mergeVenice(result.providerMetadata, meta) };
   }
 
   override async doStream(options: LanguageModelV3CallOptions) {
-    const result = await super.doStream(options);
-    const remaining = this.budgetRemaining;
-    const headers = metadataFromHeaders(result.response?.headers);
+    const { result, settled } = await withOutcome(() => super.doStream(options));
+    const atStart = readOutcome(result.response?.headers);
+    const made: string[] = [];
+    const withRunTotal = (meta: VeniceCallMetadata) => this.#withRunTotal(meta, options, made);
     const stream = result.stream.pipeThrough(
       new TransformStream<LanguageModelV3StreamPart, LanguageModelV3StreamPart>({
         async transform(part, controller) {
+          if (part.type === 'tool-call') made.push(part.toolCallId);
           if (part.type === 'finish') {
-            const budgetRemainingUsd = await remaining().catch(() => undefined);
-            // The balance header is read when the stream starts; the stream's own cost comes after it.
-            const cost = (part.providerMetadata?.venice as { costUsd?: number } | undefined)?.costUsd;
-            const balanceRemainingUsd =
-              headers.balanceRemainingUsd !== undefined && cost !== undefined
-                ? Math.max(0, Math.round((headers.balanceRemainingUsd - cost) * 1e6) / 1e6)
-                : headers.balanceRemainingUsd;
-            controller.enqueue({
-              ...part,
-              providerMetadata: mergeVenice(
-                part.providerMetadata,
-                prune({ ...headers, balanceRemainingUsd, budgetRemainingUsd }),
-              ),
-            });
+            // The finish part follows the end of the body, and a body ends once its call is settled.
+            const meta = withRunTotal(metadataOf((await settled) ?? atStart));
+            controller.enqueue({ ...part, providerMetadata: mergeVenice(part.providerMetadata, meta) });
             return;
           }
           controller.enqueue(part);
@@ -65,6 +57,16 @@ export class VeniceChatLanguageModel extends OpenAICompatibleChatLanguageModel {
       }),
     );
     return { ...result, stream };
+  }
+
+  /** Adds the agent run's total: this step and the earlier steps whose tool calls its prompt answers. */
+  #withRunTotal(meta: VeniceCallMetadata, options: LanguageModelV3CallOptions, made: string[]): VeniceCallMetadata {
+    const answered = options.prompt.flatMap((message) =>
+      message.role === 'tool'
+        ? message.content.flatMap((part) => (part.type === 'tool-result' ? [part.toolCallId] : []))
+        : [],
+    );
+    return prune({ ...meta, totalCostUsd: this.runCosts.add(meta.costUsd, answered, made) });
   }
 }
 

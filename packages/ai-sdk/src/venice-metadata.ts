@@ -1,34 +1,35 @@
-import type { MetadataExtractor } from '@ai-sdk/openai-compatible';
 import type { JSONObject, SharedV3ProviderMetadata } from '@ai-sdk/provider';
-import { OUTCOME_HEADERS } from '@venice-x402/fetch';
+import { type CallOutcome, readOutcome } from '@venice-x402/fetch';
 
-/** What `providerMetadata.venice` carries: the call's cost as the paid fetch settled it. */
+/** What `providerMetadata.venice` carries: the call's outcome as the paid fetch settled it. */
 export interface VeniceCallMetadata {
   costUsd?: number;
   balanceRemainingUsd?: number;
   paymentTx?: string;
   budgetRemainingUsd?: number;
   requestId?: string;
+  /**
+   * Chat: what the whole agent run has cost so far — this step plus every earlier step whose tool calls this
+   * step's prompt answers (a `generateText` / `streamText` tool loop, in this process). On the result and in
+   * `onFinish` (the last step's metadata) it is the run's total; `costUsd` stays the one step's cost.
+   */
+  totalCostUsd?: number;
   /** Images only: the whole request's cost (each image's `costUsd` is its share). */
   callCostUsd?: number;
   /** The completion cap the paid fetch set because the budget could not pay for the model's whole cap. */
   maxTokensSet?: number;
 }
 
-const num = (v: string | undefined | null) =>
-  v == null || v === '' || !Number.isFinite(Number(v)) ? undefined : Number(v);
+/** The metadata of a settled call (`outcomeOf`) or of the outcome headers on its response. */
+export function metadataOf(outcome: CallOutcome | undefined): VeniceCallMetadata {
+  if (!outcome) return {};
+  const { costUsd, balanceRemainingUsd, paymentTx, budgetRemainingUsd, requestId, maxTokensSet } = outcome;
+  return prune({ costUsd, balanceRemainingUsd, paymentTx, budgetRemainingUsd, requestId, maxTokensSet });
+}
 
 /** Reads the outcome headers the paid fetch puts on every settled JSON response. */
 export function metadataFromHeaders(headers: Record<string, string | undefined> | undefined): VeniceCallMetadata {
-  if (!headers) return {};
-  return prune({
-    costUsd: num(headers[OUTCOME_HEADERS.costUsd]),
-    balanceRemainingUsd: num(headers[OUTCOME_HEADERS.balanceUsd]),
-    paymentTx: headers[OUTCOME_HEADERS.paymentTx],
-    budgetRemainingUsd: num(headers[OUTCOME_HEADERS.budgetRemainingUsd]),
-    requestId: headers[OUTCOME_HEADERS.requestId],
-    maxTokensSet: num(headers[OUTCOME_HEADERS.maxTokens]),
-  });
+  return metadataOf(readOutcome(headers));
 }
 
 export function prune(meta: VeniceCallMetadata): VeniceCallMetadata {
@@ -42,27 +43,3 @@ export function mergeVenice(
   if (Object.keys(extra).length === 0) return existing;
   return { ...existing, venice: { ...(existing?.venice ?? {}), ...(extra as JSONObject) } };
 }
-
-/** Picks `cost.usd` from a chat body or the final SSE chunk. */
-export const costExtractor: MetadataExtractor = {
-  async extractMetadata({ parsedBody }) {
-    const usd = (parsedBody as any)?.cost?.usd;
-    return typeof usd === 'number' ? { venice: { costUsd: usd } } : undefined;
-  },
-  createStreamExtractor() {
-    let costUsd: number | undefined;
-    let requestId: string | undefined;
-    return {
-      processChunk(chunk) {
-        const usd = (chunk as any)?.cost?.usd;
-        if (typeof usd === 'number') costUsd = usd;
-        const id = (chunk as any)?.id;
-        if (typeof id === 'string') requestId ??= id;
-      },
-      buildMetadata: () => {
-        const venice = prune({ costUsd, requestId });
-        return Object.keys(venice).length ? { venice: venice as JSONObject } : undefined;
-      },
-    };
-  },
-};

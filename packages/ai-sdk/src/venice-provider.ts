@@ -10,7 +10,8 @@ import {
 } from '@ai-sdk/provider';
 import { type FetchFunction, withUserAgentSuffix } from '@ai-sdk/provider-utils';
 import type { Budget, Wallet } from '@venice-x402/core';
-import { createLazyVeniceFetch, type VeniceCredentials } from '@venice-x402/fetch';
+import { createLazyVeniceFetch, RunCosts, type VeniceCredentials } from '@venice-x402/fetch';
+import { notingOutcomes } from './venice-call-outcome.js';
 import { VeniceChatLanguageModel, VeniceEmbeddingModel, VeniceImageModel } from './venice-chat-language-model.js';
 import {
   toVeniceParameters,
@@ -21,7 +22,6 @@ import {
   type VeniceTranscriptionModelId,
 } from './venice-chat-options.js';
 import { veniceErrorStructure } from './venice-error.js';
-import { costExtractor } from './venice-metadata.js';
 import { VeniceSpeechModel } from './venice-speech-model.js';
 import { VeniceTranscriptionModel } from './venice-transcription-model.js';
 import { VERSION } from './version.js';
@@ -57,11 +57,11 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
   const { headers: extraHeaders, ...credentials } = settings;
   const paid = createLazyVeniceFetch(credentials);
   const budget = paid.budget;
-  const paidFetch = paid.fetch as FetchFunction;
+  const paidFetch = notingOutcomes(paid.fetch as FetchFunction);
   const headers = () => withUserAgentSuffix(extraHeaders ?? {}, `venice-x402/ai-sdk/${VERSION}`);
   const url = ({ path }: { path: string }) => `${paid.baseURL}${path}`;
   const common = { provider: 'venice', url, headers, fetch: paidFetch };
-  const remaining = () => budget.remaining(settings.scope);
+  const runCosts = new RunCosts();
 
   const chat = (modelId: string) =>
     new VeniceChatLanguageModel(
@@ -72,7 +72,6 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
         includeUsage: true,
         supportsStructuredOutputs: true,
         errorStructure: veniceErrorStructure,
-        metadataExtractor: costExtractor,
         transformRequestBody: (args: Record<string, any>) => {
           const { veniceParameters, ...rest } = args;
           if (veniceParameters === undefined) return rest;
@@ -87,7 +86,7 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
           }
         },
       },
-      remaining,
+      runCosts,
     );
   const embedding = (modelId: string) =>
     new VeniceEmbeddingModel(modelId, {

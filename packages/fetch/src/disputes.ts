@@ -1,8 +1,10 @@
-import type { Budget } from '@venice-x402/core';
+import { type Budget, ConfigError } from '@venice-x402/core';
 
 /**
  * Pay-per-call origins that took a payment and answered with an error. This budget pays them no more
  * until a person clears them (`clearDisputedPayee`), so a hostile server collects at most one payment.
+ * Kept per budget, not per fetch: every fetch that spends a budget refuses what that budget disputes (a new
+ * fetch must not pay a server that already kept one payment), and nothing outlives the budget (a WeakMap).
  */
 const disputed = new WeakMap<Budget, Map<string, string>>();
 
@@ -23,5 +25,11 @@ export function disputedPayees(budget: Budget): ReadonlyMap<string, string> {
 
 /** A person looked at a disputed payee and decided it may be paid again. */
 export function clearDisputedPayee(budget: Budget, origin: string): boolean {
-  return disputed.get(budget)?.delete(new URL(origin).origin) ?? false;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    throw new ConfigError('clearDisputedPayee takes an origin such as https://gateway.example', { option: 'origin' });
+  }
+  return disputed.get(budget)?.delete(parsed.origin) ?? false;
 }

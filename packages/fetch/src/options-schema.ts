@@ -48,6 +48,10 @@ const OPTIONS: Record<keyof X402FetchOptions, Option> = {
   refusal: { schema: (z) => z.enum(['auto', 'throw']), expected: "'auto' or 'throw'" },
   maxBufferedBodyBytes: integer(0),
   autoMaxTokens: { schema: (z) => z.boolean(), expected: 'true or false' },
+  clock: {
+    schema: (z) => z.custom((v) => has(v, 'now') && has(v, 'setTimeout') && has(v, 'clearTimeout')),
+    expected: 'a clock { now, setTimeout, clearTimeout }',
+  },
 };
 const NAMES = Object.keys(OPTIONS);
 // An identifier of ≤ 32 characters with at most 3 digits: what option names look like, and keys and hex do not.

@@ -9,6 +9,7 @@ import {
   type Wallet,
 } from '@venice-x402/core';
 import { type Admission, admissionFor } from './admission.js';
+import { type Clock, systemClock } from './clock.js';
 import { validateOptions } from './options-schema.js';
 import { QuoteCache } from './payg.js';
 import { wireFetch } from './wire-fetch.js';
@@ -65,6 +66,8 @@ export interface X402FetchOptions {
    * Default true; `false` refuses such calls, naming `max_tokens`.
    */
   autoMaxTokens?: boolean;
+  /** The time of the paid path (timeouts, renewals, idle cuts, retry waits). Default: the system clock. For tests. */
+  clock?: Clock;
 }
 
 /** Everything one paid fetch needs, resolved and validated once at construction. */
@@ -83,7 +86,10 @@ export interface FetchContext {
   scope: string | readonly string[] | undefined;
   maxRetries: number;
   maxRetryDelayMs: number;
+  /** The wallet's in-flight count (shared by its fetches), admitted by this fetch's own `maxInFlight`. */
   admission: Admission | undefined;
+  maxInFlight: number;
+  clock: Clock;
   quotes: QuoteCache | undefined;
   /** Pay-per-call: the last amount each origin quoted per route and model (the next call's hold). */
   lastQuoted: Map<string, Micros>;
@@ -126,6 +132,7 @@ export function createContext(options: X402FetchOptions): FetchContext {
   const { maxAmountMicros: _payCap, ...topUpSigning } = budget.signingPolicy;
   const wallet = options.wallet?.withPolicy(topUpSigning, budget.payeePins);
   const maxInFlight = options.maxInFlight ?? 5;
+  const clock = options.clock ?? systemClock;
   return {
     baseFetch,
     mode,
@@ -146,8 +153,10 @@ export function createContext(options: X402FetchOptions): FetchContext {
     scope: options.scope,
     maxRetries: options.maxRetries ?? 3,
     maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
-    admission: wallet && base ? admissionFor(`${wallet.address}|${base.origin}`, maxInFlight) : undefined,
-    quotes: options.quoteCache ? new QuoteCache() : undefined,
+    admission: wallet && base ? admissionFor(wallet.address, base.origin) : undefined,
+    maxInFlight,
+    clock,
+    quotes: options.quoteCache ? new QuoteCache(clock) : undefined,
     lastQuoted: new Map(),
     timeoutMs: options.timeoutMs ?? 600_000,
     streamIdleTimeoutMs: options.streamIdleTimeoutMs ?? 120_000,

@@ -1,6 +1,7 @@
-import type { ChargeDetails, CommitOutcome, Micros, Reservation } from '@venice-x402/core';
+import { type ChargeDetails, type CommitOutcome, type Micros, microsToUsd, type Reservation } from '@venice-x402/core';
 import type { Classified } from './classify.js';
 import type { FetchContext } from './options.js';
+import { type CallOutcome, pruneOutcome } from './outcome.js';
 import type { RequestParts } from './request.js';
 
 /** A signed x402 payment attached to a request: money from the moment it is sent. */
@@ -12,11 +13,16 @@ export interface Payment {
   fromCache: boolean;
 }
 
+/** What the settlement of a committed call adds to its outcome. */
+export interface CommitFacts extends ChargeDetails {
+  /** The balance the server reported, already net of this call. */
+  balanceMicros?: Micros;
+}
+
 /**
- * The state of one paid call, and the only place its budget hold changes: taken (`hold`), kept alive while
- * the call runs (`keepAlive`), then settled exactly once — committed at the actual cost, released when
- * nothing was spent, or kept counted as ambiguous once a payment left the process (a signed thing is
- * money until proven otherwise).
+ * One paid call, and the one owner of everything it holds: the budget hold (taken by `hold`, renewed while the call
+ * runs, settled exactly once), the wallet's in-flight slot and the timeout of the current attempt. Every way out —
+ * `commit`, `release`, `fail` — goes through one idempotent `#finish`, which frees all of it and resolves `settled`.
  */
 export class PaidCall {
   reservation: Reservation | undefined;
@@ -29,18 +35,36 @@ export class PaidCall {
   toppedUp = false;
   resignedForAuth = false;
   redirects = 0;
-  readonly startedAt = Date.now();
-  private renewTimer: ReturnType<typeof setInterval> | undefined;
-  private settled = false;
+  /** Attempts re-sent after a 429 / 5xx answer or no answer at all. */
+  retries = 0;
+  readonly startedAt: number;
+  /** What the call came to; resolves once, whichever way it ends, and never rejects. */
+  readonly settled: Promise<CallOutcome>;
+  #resolve!: (outcome: CallOutcome) => void;
+  #finished = false;
+  #renewTimer: unknown;
+  #attempt: { releaseSlot: () => void; timer: unknown } | undefined;
+  /** A request Venice bills on receipt left the process, and no answer has shown it was not billed. */
+  #billingUnknown = false;
 
   constructor(
     readonly ctx: FetchContext,
     readonly request: RequestParts,
     readonly info: Classified,
-  ) {}
+  ) {
+    this.startedAt = ctx.clock.now();
+    this.settled = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
 
   get model() {
     return this.info.model;
+  }
+
+  /** Venice bills a signed call on a paid route from the account (balance or key) once it receives it. */
+  get billedOnReceipt() {
+    return this.ctx.venice && this.info.paid && this.info.signed;
   }
 
   /** Reserves `micros` for this call (swapping a smaller hold for it) and keeps it alive while the call runs. */
@@ -50,31 +74,83 @@ export class PaidCall {
     const previous = this.reservation;
     this.reservation = next;
     if (previous) await budget.release(previous).catch(() => {});
-    this.keepAlive();
+    if (this.#renewTimer === undefined) this.#keepAlive();
   }
 
   /** Renews the hold a few times per TTL, so a long call or slow stream keeps it; the TTL is for dead processes. */
-  private keepAlive() {
-    if (this.renewTimer) return;
+  #keepAlive() {
     const every = Math.max(100, Math.floor(this.ctx.reservationTtlMs / 3));
-    this.renewTimer = setInterval(() => {
+    const renew = () => {
+      if (this.#finished) return;
       if (this.reservation) this.ctx.budget.renew(this.reservation).catch(() => {});
-    }, every);
-    this.renewTimer.unref?.();
+      this.#renewTimer = this.ctx.clock.setTimeout(renew, every, { unref: true });
+    };
+    this.#renewTimer = this.ctx.clock.setTimeout(renew, every, { unref: true });
   }
 
-  private finish(): Reservation | undefined {
-    clearInterval(this.renewTimer);
-    this.renewTimer = undefined;
-    if (this.settled) return undefined;
-    this.settled = true;
+  /** `sendOnce`: the wallet's slot and the timeout of this attempt belong to the call from here on. */
+  beginAttempt(releaseSlot: () => void, timer: unknown) {
+    this.endAttempt();
+    this.#attempt = { releaseSlot, timer };
+    if (this.payment) this.paymentSent = true;
+    if (this.billedOnReceipt) this.#billingUnknown = true;
+  }
+
+  /** The answer no longer needs the call's timeout (a stream has its own idle timer). */
+  stopTimeout() {
+    if (this.#attempt?.timer !== undefined) this.ctx.clock.clearTimeout(this.#attempt.timer);
+    if (this.#attempt) this.#attempt.timer = undefined;
+  }
+
+  /** Frees the current attempt's in-flight slot and timeout (idempotent). */
+  endAttempt() {
+    const attempt = this.#attempt;
+    this.#attempt = undefined;
+    if (!attempt) return;
+    if (attempt.timer !== undefined) this.ctx.clock.clearTimeout(attempt.timer);
+    attempt.releaseSlot();
+  }
+
+  /** The server answered with something it does not bill (an error, a redirect, 401, 402), or never answered. */
+  notBilled() {
+    this.#billingUnknown = false;
+  }
+
+  /** Ends everything the call holds; the reservation to settle, or undefined when already settled (or none). */
+  #finish(): Reservation | undefined {
+    this.endAttempt();
+    if (this.#renewTimer !== undefined) this.ctx.clock.clearTimeout(this.#renewTimer);
+    this.#renewTimer = undefined;
+    if (this.#finished) return undefined;
+    this.#finished = true;
+    if (!this.reservation) this.#resolve({ status: 'free', costUsd: 0 });
     return this.reservation;
   }
 
-  async commit(micros: Micros, details: ChargeDetails): Promise<CommitOutcome | undefined> {
-    const held = this.finish();
+  async commit(micros: Micros, facts: CommitFacts): Promise<CommitOutcome | undefined> {
+    const held = this.#finish();
     if (!held) return undefined;
-    return this.ctx.budget.commit(held, micros, { paymentTx: this.paymentTx, ...details });
+    const { balanceMicros, ...details } = facts;
+    let outcome: CommitOutcome | undefined;
+    try {
+      outcome = await this.ctx.budget.commit(held, micros, {
+        paymentTx: this.paymentTx,
+        balanceRemainingMicros: balanceMicros,
+        ...details,
+      });
+      return outcome;
+    } finally {
+      this.#resolve(
+        pruneOutcome({
+          status: 'charged',
+          costUsd: microsToUsd(micros),
+          balanceRemainingUsd: balanceMicros === undefined ? undefined : microsToUsd(balanceMicros),
+          budgetRemainingUsd: outcome?.remainingUsd,
+          paymentTx: this.paymentTx ?? this.topUpTx,
+          requestId: details.requestId,
+        }),
+      );
+    }
   }
 
   /**
@@ -93,20 +169,37 @@ export class PaidCall {
         .catch(() => {});
   }
 
-  /** Nothing was charged: free the hold — unless a payment went out, which stays counted until reconciled. */
-  async release(note?: string) {
-    const held = this.finish();
+  /**
+   * Nothing was charged: free the hold. Unless money may have moved: a payment went out, or Venice received a
+   * request it bills and no complete answer came back (aborted, timed out, cut) — that stays counted, ambiguous,
+   * until reconciled.
+   */
+  async release(note?: string, requestId?: string) {
+    const held = this.#finish();
     if (!held) return;
-    if (this.paymentSent) {
-      await this.ctx.budget
-        .markAmbiguous(held, {
-          model: this.model,
-          paymentTx: this.paymentTx,
-          outstandingMicros: this.payment?.amountMicros,
-          note: note ?? 'payment sent, no paid answer: counted until reconciled',
-        })
-        .catch(() => {});
-    } else await this.ctx.budget.release(held).catch(() => {});
+    if (!this.paymentSent && !this.#billingUnknown) {
+      await this.ctx.budget.release(held).catch(() => {});
+      this.#resolve({ status: 'free', costUsd: 0 });
+      return;
+    }
+    const outstanding = this.paymentSent ? this.payment?.amountMicros : undefined;
+    const counted = outstanding !== undefined && outstanding < held.amountMicros ? outstanding : held.amountMicros;
+    await this.ctx.budget
+      .markAmbiguous(held, {
+        model: this.model,
+        requestId,
+        paymentTx: this.paymentTx,
+        outstandingMicros: outstanding,
+        note:
+          note ??
+          (this.paymentSent
+            ? 'payment sent, no paid answer: counted until reconciled'
+            : 'sent to Venice, no complete answer (aborted, timed out or cut): counted until reconciled'),
+      })
+      .catch(() => {});
+    this.#resolve(
+      pruneOutcome({ status: 'ambiguous', costUsd: microsToUsd(counted), paymentTx: this.paymentTx, requestId }),
+    );
   }
 
   /** Settles the hold (see `release`) and throws. */

@@ -8,6 +8,7 @@ import {
   selectRequirement,
   type Wallet,
 } from '@venice-x402/core';
+import type { Clock } from './clock.js';
 
 /** A Venice balance 402 (case B) or credentials 402 (case A) rather than a pay-per-call quote. */
 export function isVeniceChallenge(body: unknown): boolean {
@@ -57,18 +58,21 @@ export function signFor(
 /** Remembers the last accepted quote per (origin, route, model) so the next call can pay up front. */
 export class QuoteCache {
   private readonly entries = new Map<string, { quote: PaymentRequired; at: number }>();
-  constructor(private readonly ttlMs = 60_000) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly ttlMs = 60_000,
+  ) {}
   /** Structured, not joined: a model name (chosen by a gateway or caller) is data and cannot forge another key. */
   key(url: URL, model: string | undefined) {
     return JSON.stringify([url.origin, url.pathname, model ?? null]);
   }
   get(key: string): PaymentRequired | undefined {
     const e = this.entries.get(key);
-    if (!e || Date.now() - e.at > this.ttlMs) return undefined;
+    if (!e || this.clock.now() - e.at > this.ttlMs) return undefined;
     return e.quote;
   }
   set(key: string, quote: PaymentRequired) {
-    this.entries.set(key, { quote, at: Date.now() });
+    this.entries.set(key, { quote, at: this.clock.now() });
   }
   delete(key: string) {
     this.entries.delete(key);

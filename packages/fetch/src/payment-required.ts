@@ -6,32 +6,33 @@ import {
   readJson,
   type TopUpHint,
 } from '@venice-x402/core';
+import { fail, resend, type Step } from './answers.js';
 import { disputeOf, disputePayee } from './disputes.js';
 import type { PaidCall } from './paid-call.js';
 import { chooseRequirement, isVeniceChallenge, readQuote, signFor } from './payg.js';
 import { quoteKey } from './reserve.js';
 
 /**
- * A 402. Venice: bounded, single-flight auto top-up, then one retry. Pay-per-call: validate the quote,
- * hold its amount, sign, retry. Resolves when the call should be sent again; throws (after settling the
- * hold) when it cannot be paid.
+ * A 402. Venice: bounded, single-flight auto top-up, then one retry (its limit: one top-up per call).
+ * Pay-per-call: validate the quote, hold its amount, sign, retry (its limit: a payment the server refused is
+ * never followed by another, except one re-quote of a remembered quote).
  */
-export async function handlePaymentRequired(call: PaidCall, url: URL, response: Response): Promise<void> {
+export async function paymentRequired(call: PaidCall, url: URL, response: Response): Promise<Step> {
   const { ctx } = call;
   const body = await readJson(response);
+  call.endAttempt();
   if (ctx.venice && (ctx.mode === 'venice' || isVeniceChallenge(body))) return topUpAndRetry(call, body);
 
   const { wallet, budget } = ctx;
   const route = call.info.route;
-  if (!wallet)
-    return call.fail(new PaymentRequiredError('Payment required: no wallet to pay with', { details: { route } }));
+  if (!wallet) return fail(new PaymentRequiredError('Payment required: no wallet to pay with', { details: { route } }));
   if (call.paymentSent) {
     // Our payment was delivered and the server still asks. It may have kept it: keep it counted.
     if (call.payment?.fromCache) {
       await call.setAsideSentPayment('remembered quote refused: counted until reconciled');
     } else {
       disputePayee(budget, url.origin, `answered 402 after a payment: ${errorText(body, '402')}`);
-      return call.fail(
+      return fail(
         new PaymentRequiredError(`Payment refused by the server: ${errorText(body, '402')}`, {
           details: { route, origin: url.origin, disputed: true },
         }),
@@ -45,8 +46,9 @@ export async function handlePaymentRequired(call: PaidCall, url: URL, response: 
     if (ctx.quotes && quoteKey) ctx.quotes.set(quoteKey, quote);
   } catch (error) {
     if (ctx.quotes && quoteKey) ctx.quotes.delete(quoteKey);
-    return call.fail(error);
+    return fail(error);
   }
+  return resend;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function preparePayment(call: PaidCall, url: URL, quote: PaymentReq
   return true;
 }
 
-async function topUpAndRetry(call: PaidCall, body: unknown): Promise<void> {
+async function topUpAndRetry(call: PaidCall, body: unknown): Promise<Step> {
   const { wallet, budget } = call.ctx;
   const route = call.info.route;
   const challenge = findSiwxChallenge(body);
@@ -88,7 +90,7 @@ async function topUpAndRetry(call: PaidCall, body: unknown): Promise<void> {
       : call.toppedUp
         ? 'Still 402 after topping up'
         : errorText(body, 'Payment required');
-    return call.fail(new PaymentRequiredError(message, { topUp: hint, details: { route } }));
+    return fail(new PaymentRequiredError(message, { topUp: hint, details: { route } }));
   }
   try {
     await budget.topUpGate(call.startedAt, async (amountUsd) => {
@@ -99,11 +101,12 @@ async function topUpAndRetry(call: PaidCall, body: unknown): Promise<void> {
     });
   } catch (error) {
     if (error instanceof PaymentRequiredError) {
-      return call.fail(new PaymentRequiredError(error.message, { topUp: hint, details: { ...error.details, route } }));
+      return fail(new PaymentRequiredError(error.message, { topUp: hint, details: { ...error.details, route } }));
     }
-    return call.fail(error);
+    return fail(error);
   }
   call.toppedUp = true;
+  return resend;
 }
 
 function topUpHint(body: unknown): TopUpHint {

@@ -1,5 +1,5 @@
 /** How long to wait before retrying a 429 / 503: Retry-After (seconds or date), then rate-limit reset, else backoff. */
-export function retryDelayMs(response: Response, attempt: number, maxMs: number, now = Date.now()): number {
+export function retryDelayMs(response: Response, attempt: number, maxMs: number, now: number): number {
   const after = response.headers.get('retry-after');
   let ms: number | undefined;
   if (after) {

@@ -2,22 +2,11 @@ import { decodePaymentResponse, formatUsd, type Micros, NetworkError } from '@ve
 import { autoMaxTokensOf } from './auto-max-tokens.js';
 import { actualCost, partialCost, promptTokensOf } from './cost.js';
 import { concatBytes } from './deferred-body-response.js';
+import { OUTCOME_HEADERS } from './outcome.js';
 import type { PaidCall } from './paid-call.js';
 import { parseJson } from './request-body.js';
-import type { Sent } from './send.js';
 import { type BodyFacts, balanceFromHeaders, factsFromJson, type SseOutcome, tapLargeJson, tapSse } from './settle.js';
 import { SettledResponse } from './settled-response.js';
-
-/** Response headers the paid fetch adds so adapters can report what a call cost. */
-export const OUTCOME_HEADERS = {
-  costUsd: 'x-venice-x402-cost-usd',
-  balanceUsd: 'x-venice-x402-balance-usd',
-  paymentTx: 'x-venice-x402-payment-tx',
-  requestId: 'x-venice-x402-request-id',
-  budgetRemainingUsd: 'x-venice-x402-budget-remaining-usd',
-  /** The completion cap the paid fetch set because the budget could not pay for the model's whole cap. */
-  maxTokens: 'x-venice-x402-max-tokens',
-} as const;
 
 const STRIP_ON_REBUILD = ['content-encoding', 'content-length', 'transfer-encoding'];
 
@@ -26,8 +15,7 @@ const STRIP_ON_REBUILD = ['content-encoding', 'content-length', 'transfer-encodi
  * settle on their last frame; JSON up to `maxBufferedBodyBytes` is read whole and returned with cost
  * headers; anything larger streams through and settles at its end.
  */
-export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response> {
-  const { response } = sent;
+export async function settleAnswer(call: PaidCall, response: Response): Promise<Response> {
   if (call.payment) {
     try {
       call.paymentTx = decodePaymentResponse(response.headers.get('PAYMENT-RESPONSE'))?.transaction;
@@ -36,20 +24,13 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
     }
   }
   const contentType = response.headers.get('content-type') ?? '';
-  const idle = call.ctx.streamIdleTimeoutMs;
+  const { streamIdleTimeoutMs: idle, clock } = call.ctx;
   if (contentType.includes('text/event-stream') && response.body) {
-    sent.clearTimeout(); // from here the idle timer watches the stream
-    const body = tapSse(
-      response.body,
-      (outcome) => {
-        sent.releaseSlot();
-        if (call.reservation) settleStream(call, outcome).catch(() => {});
-      },
-      idle,
-    );
+    call.stopTimeout(); // from here the idle timer watches the stream
+    const balance = balanceFromHeaders(response.headers);
+    const body = tapSse(response.body, (outcome) => settleStream(call, outcome, balance), idle, clock);
     // What is known when the stream starts (cost comes in its last frame): balance, payment, request id.
     const known: Record<string, string> = {};
-    const balance = balanceFromHeaders(response.headers);
     if (balance !== undefined) known[OUTCOME_HEADERS.balanceUsd] = formatUsd(balance);
     const tx = call.paymentTx ?? call.topUpTx;
     if (tx) known[OUTCOME_HEADERS.paymentTx] = tx;
@@ -60,8 +41,7 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
     return rebuild(response, body, known);
   }
   if (!call.reservation) {
-    sent.releaseSlot();
-    sent.clearTimeout();
+    await call.release(); // nothing held: frees the slot and timer, settles as free
     return response;
   }
 
@@ -76,43 +56,35 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
           ? new Uint8Array(await response.arrayBuffer())
           : await readUpTo(response, limit);
   } catch (error) {
-    sent.releaseSlot();
-    sent.clearTimeout();
-    // Cut while reading: a paid-per-call answer is spent; a Venice answer that never completed is not billed.
+    // Cut while reading: a paid-per-call answer is spent; a Venice answer stays counted until reconciled.
     if (call.payment)
       await call.commit(call.payment.amountMicros, {
         model: call.model,
         source: 'payment',
         note: 'body lost after payment',
       });
-    else await call.release();
+    else await call.release('answer cut while its body was read: counted until reconciled');
     throw new NetworkError(`Response body of ${call.info.route} was cut`, { cause: error });
   }
   if (!(buffer instanceof Uint8Array)) {
-    sent.clearTimeout();
-    const body = tapLargeJson(
-      buffer,
-      (facts, cut) => {
-        sent.releaseSlot();
-        settleFacts(call, response, facts, cut).catch(() => {});
-      },
-      idle,
-    );
+    call.stopTimeout();
+    const body = tapLargeJson(buffer, (facts, cut) => settleFacts(call, response, facts, cut), idle, clock);
     return rebuild(response, body);
   }
-  sent.releaseSlot();
-  sent.clearTimeout();
   const parsed = contentType.includes('json') ? parseJson(buffer) : undefined;
   const facts = parsed !== undefined ? factsFromJson(parsed) : {};
   const settled = await settleFacts(call, response, facts, false);
   const headers = new Headers(response.headers);
   for (const h of STRIP_ON_REBUILD) headers.delete(h);
-  headers.set(OUTCOME_HEADERS.costUsd, formatUsd(settled.cost));
-  if (settled.balance !== undefined) headers.set(OUTCOME_HEADERS.balanceUsd, formatUsd(settled.balance));
+  if (settled) {
+    headers.set(OUTCOME_HEADERS.costUsd, formatUsd(settled.cost));
+    if (settled.balance !== undefined) headers.set(OUTCOME_HEADERS.balanceUsd, formatUsd(settled.balance));
+    if (settled.requestId) headers.set(OUTCOME_HEADERS.requestId, settled.requestId);
+    if (settled.remainingUsd !== undefined)
+      headers.set(OUTCOME_HEADERS.budgetRemainingUsd, String(settled.remainingUsd));
+  }
   const tx = call.paymentTx ?? call.topUpTx;
   if (tx) headers.set(OUTCOME_HEADERS.paymentTx, tx);
-  if (settled.requestId) headers.set(OUTCOME_HEADERS.requestId, settled.requestId);
-  if (settled.remainingUsd !== undefined) headers.set(OUTCOME_HEADERS.budgetRemainingUsd, String(settled.remainingUsd));
   const cap = autoMaxTokensOf(call);
   if (cap !== undefined) headers.set(OUTCOME_HEADERS.maxTokens, String(cap));
   return new SettledResponse(
@@ -123,9 +95,15 @@ export async function settleAnswer(call: PaidCall, sent: Sent): Promise<Response
   );
 }
 
+/** Settles a complete (or, `cut`, incomplete) JSON answer; undefined when it was left counted as ambiguous. */
 async function settleFacts(call: PaidCall, response: Response, facts: BodyFacts, cut: boolean) {
-  const held = call.reservation!;
+  const held = call.reservation;
+  if (!held) return undefined;
   const requestId = facts.requestId ?? response.headers.get('x-request-id') ?? undefined;
+  if (cut && !call.payment) {
+    await call.release('answer cut before its end: counted until reconciled', requestId);
+    return undefined;
+  }
   const cost = await actualCost(
     call.ctx.estimator,
     held,
@@ -138,30 +116,38 @@ async function settleFacts(call: PaidCall, response: Response, facts: BodyFacts,
     requestId,
     model: facts.model ?? call.model,
     source: cost.source,
-    balanceRemainingMicros: balance,
+    balanceMicros: balance,
     note: cut ? 'body cut before its end' : undefined,
   });
   return { cost: cost.micros, balance, requestId, remainingUsd: outcome?.remainingUsd };
 }
 
-async function settleStream(call: PaidCall, outcome: SseOutcome) {
-  const held = call.reservation!;
+/**
+ * Settles a stream at its end. Pay-per-call: the payment. Complete: `cost`, else usage × price. Cut (by the
+ * server, the idle timer or the caller): Venice may bill the whole generation, so the hold stays counted as
+ * ambiguous until reconciled (the note gives the partial estimate). `balanceAtStart` was read before the charge.
+ */
+async function settleStream(call: PaidCall, outcome: SseOutcome, balanceAtStart: Micros | undefined) {
+  const held = call.reservation;
+  if (!held) return call.release();
   const facts = { model: call.model, paygMicros: call.payment?.amountMicros };
-  let cost: { micros: Micros; source: 'cost' | 'usage' | 'payment' | 'partial' | 'estimate' };
-  if (facts.paygMicros !== undefined) cost = { micros: facts.paygMicros, source: 'payment' };
-  else if (!outcome.cut) cost = await actualCost(call.ctx.estimator, held, outcome, facts, undefined);
-  else {
+  if (outcome.cut && facts.paygMicros === undefined) {
     const promptTokens = promptTokensOf(call.info.json);
-    cost = {
-      micros: await partialCost(call.ctx.estimator, held, outcome, { ...facts, promptTokens }),
-      source: 'partial',
-    };
+    const partial = await partialCost(call.ctx.estimator, held, outcome, { ...facts, promptTokens });
+    return call.release(
+      `stream cut after ${outcome.streamedTokens} tokens (≈ $${formatUsd(partial)} produced): counted at the hold until reconciled`,
+      outcome.requestId,
+    );
   }
+  const cost = await actualCost(call.ctx.estimator, held, outcome, facts, undefined);
+  const balance =
+    balanceAtStart === undefined ? undefined : balanceAtStart > cost.micros ? balanceAtStart - cost.micros : 0n;
   await call.commit(cost.micros, {
     requestId: outcome.requestId,
     model: outcome.model ?? call.model,
     source: cost.source,
-    note: outcome.cut ? `stream cut after ${outcome.streamedTokens} tokens: billed the partial output` : outcome.error,
+    balanceMicros: balance,
+    note: outcome.error,
   });
 }
 

@@ -1,4 +1,5 @@
 import { type Micros, parseUsdString, TimeoutError, usdToMicros } from '@venice-x402/core';
+import { type Clock, systemClock } from './clock.js';
 
 export interface Usage {
   promptTokens?: number;
@@ -60,40 +61,51 @@ export interface SseOutcome extends BodyFacts {
 /** Watches a body passing through; `end` runs once, with `cut` when it did not finish normally. */
 interface Watcher {
   chunk(bytes: Uint8Array): void;
-  end(cut: boolean, error?: unknown): void;
+  /** A promise it returns holds back the end of the body until it settles. */
+  end(cut: boolean, error?: unknown): unknown;
 }
 
 /**
  * Passes a body through chunk by chunk — nothing is read ahead of the consumer (highWaterMark 0) — while a
  * watcher sees every chunk. A body that moves nothing for `idleMs` (a stalled server, or a consumer that
- * never reads) is cut with a TimeoutError, so its in-flight slot and hold are freed.
+ * never reads) is cut with a TimeoutError, so its in-flight slot and hold are freed. A body that ends normally
+ * ends for the consumer only once the watcher's `end` has settled: whoever reads a stream to its end finds the
+ * call already settled.
  */
 export function passThrough(
   body: ReadableStream<Uint8Array>,
   watcher: Watcher,
   idleMs: number,
+  clock: Clock,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let finished = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: unknown;
   let ctrl: ReadableStreamDefaultController<Uint8Array>;
   const finish = (cut: boolean, error?: unknown) => {
-    clearTimeout(timer);
-    if (finished) return;
+    clock.clearTimeout(timer);
+    if (finished) return undefined;
     finished = true;
-    watcher.end(cut, error);
+    try {
+      return Promise.resolve(watcher.end(cut, error)).catch(() => {});
+    } catch {
+      return undefined;
+    }
   };
   const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      const error = new TimeoutError(`The answer sent nothing for ${idleMs} ms: cut`);
-      finish(true, error);
-      reader.cancel(error).catch(() => {});
-      try {
-        ctrl.error(error);
-      } catch {}
-    }, idleMs);
-    timer.unref?.();
+    clock.clearTimeout(timer);
+    timer = clock.setTimeout(
+      () => {
+        const error = new TimeoutError(`The answer sent nothing for ${idleMs} ms: cut`);
+        finish(true, error);
+        reader.cancel(error).catch(() => {});
+        try {
+          ctrl.error(error);
+        } catch {}
+      },
+      idleMs,
+      { unref: true },
+    );
   };
   return new ReadableStream<Uint8Array>(
     {
@@ -112,7 +124,7 @@ export function passThrough(
         }
         if (finished) return;
         if (result.done) {
-          finish(false);
+          await finish(false);
           controller.close();
           return;
         }
@@ -139,8 +151,9 @@ export function passThrough(
  */
 export function tapSse(
   body: ReadableStream<Uint8Array>,
-  onEnd: (outcome: SseOutcome) => void,
+  onEnd: (outcome: SseOutcome) => unknown,
   idleMs = 120_000,
+  clock: Clock = systemClock,
 ): ReadableStream<Uint8Array> {
   const decoder = new TextDecoder();
   const state: SseOutcome = { done: false, cut: false, streamedTokens: 0 };
@@ -195,10 +208,11 @@ export function tapSse(
       },
       end(cut) {
         state.cut = cut && !state.done;
-        onEnd(state);
+        return onEnd(state);
       },
     },
     idleMs,
+    clock,
   );
 }
 
@@ -210,8 +224,9 @@ const TAIL_BYTES = 64 * 1024;
  */
 export function tapLargeJson(
   body: ReadableStream<Uint8Array>,
-  onEnd: (facts: BodyFacts, cut: boolean) => void,
+  onEnd: (facts: BodyFacts, cut: boolean) => unknown,
   idleMs: number,
+  clock: Clock,
 ): ReadableStream<Uint8Array> {
   let head = '';
   let tail = Buffer.alloc(0);
@@ -224,10 +239,11 @@ export function tapLargeJson(
         if (tail.length > TAIL_BYTES) tail = tail.subarray(tail.length - TAIL_BYTES);
       },
       end(cut) {
-        onEnd(factsFromText(head, tail.toString('utf8')), cut);
+        return onEnd(factsFromText(head, tail.toString('utf8')), cut);
       },
     },
     idleMs,
+    clock,
   );
 }
 

@@ -99,6 +99,11 @@ it('accepts every valid option, and undefined for any of them', () => {
     refusal: 'throw',
     maxBufferedBodyBytes: 0,
     autoMaxTokens: false,
+    clock: {
+      now: Date.now,
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    },
   };
   expect(typeof createX402Fetch(options)).toBe('function');
   expect(typeof createX402Fetch({ apiKey: CANARY, wallet: undefined, scope: undefined, refusal: undefined })).toBe(

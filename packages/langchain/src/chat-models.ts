@@ -1,7 +1,13 @@
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
 import type { BaseLanguageModelInput, StructuredOutputMethodOptions } from '@langchain/core/language_models/base';
 import type { LangSmithParams } from '@langchain/core/language_models/chat_models';
-import { AIMessageChunk, type BaseMessage, type MessageContent } from '@langchain/core/messages';
+import {
+  type AIMessage,
+  AIMessageChunk,
+  type BaseMessage,
+  type MessageContent,
+  ToolMessage,
+} from '@langchain/core/messages';
 import {
   type ChatGenerationChunk,
   type ChatResult,
@@ -120,9 +126,10 @@ export class ChatVeniceX402 extends ChatOpenAICompletions<ChatVeniceX402CallOpti
   ): Promise<ChatResult> {
     const result = await super._generate(messages, options, runManager);
     for (const generation of result.generations) {
-      const meta = generation.message.response_metadata as Record<string, unknown>;
-      const outcome = this.#paid.outcome(generation.message.id);
-      if (outcome) Object.assign(meta, outcome);
+      const message = generation.message as AIMessage;
+      const made = (message.tool_calls ?? []).map((call) => call.id);
+      const meta = message.response_metadata as Record<string, unknown>;
+      Object.assign(meta, this.#costMetadata(messages, message.id, made));
       meta.model ??= meta.model_name ?? this.model; // LangChain's standard key, next to OpenAI's model_name
     }
     return result;
@@ -134,18 +141,43 @@ export class ChatVeniceX402 extends ChatOpenAICompletions<ChatVeniceX402CallOpti
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
     let id: string | undefined;
+    const made: (string | undefined)[] = [];
     for await (const chunk of super._streamResponseChunks(messages, options, runManager)) {
       id ??= chunk.message.id;
+      for (const call of (chunk.message as AIMessageChunk).tool_call_chunks ?? []) made.push(call.id);
       yield chunk;
     }
     if (!id) return;
-    // The stream is fully read, so its settlement is landing: add what it cost as a last, empty chunk.
-    const outcome = await this.#paid.waitForOutcome(id);
-    if (outcome)
-      yield new GenerationChunk({
-        text: '',
-        message: new AIMessageChunk({ content: '', id, response_metadata: { ...outcome, model: this.model } }),
-      });
+    // The stream has been read to its end, so the call is settled: its outcome goes out as a last, empty chunk.
+    const response_metadata = { ...this.#costMetadata(messages, id, made), model: this.model };
+    const chunk = new GenerationChunk({
+      text: '',
+      message: new AIMessageChunk({ content: '', id, response_metadata }),
+    });
+    // As every chunk is: LangGraph's `messages` stream mode hears of chunks through this callback only.
+    await runManager?.handleLLMNewToken('', undefined, undefined, undefined, undefined, { chunk });
+    yield chunk;
+  }
+
+  /**
+   * What a call cost, as `invoke` and `stream` report it: cost, balance, budget left, payment, and `totalCostUsd`,
+   * the agent run's total so far (this call plus the earlier calls whose tool results `messages` carries).
+   */
+  #costMetadata(messages: BaseMessage[], id: string | undefined, made: (string | undefined)[]) {
+    const outcome = this.#paid.outcome(id);
+    const answered = messages.filter(ToolMessage.isInstance).map((m) => m.tool_call_id);
+    const totalCostUsd = this.#paid.runCosts.add(
+      outcome?.costUsd,
+      answered,
+      made.filter((c): c is string => !!c),
+    );
+    if (!outcome) return {};
+    const { costUsd, balanceRemainingUsd, budgetRemainingUsd, paymentTx } = outcome;
+    return Object.fromEntries(
+      Object.entries({ costUsd, balanceRemainingUsd, budgetRemainingUsd, paymentTx, totalCostUsd }).filter(
+        ([, v]) => v !== undefined,
+      ),
+    );
   }
 
   /** Structured output defaults to function calling (Venice supports tools on most text models). */

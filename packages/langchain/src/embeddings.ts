@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
 import { type BaseStore, InMemoryStore } from '@langchain/core/stores';
 import { HttpError, ProtocolError } from '@venice-x402/core';
-import { OUTCOME_HEADERS } from '@venice-x402/fetch';
+import { readOutcome } from '@venice-x402/fetch';
 import {
   createPaidClient,
   failFastOnX402,
@@ -144,7 +144,6 @@ export class VeniceX402Embeddings extends Embeddings {
         outputs: data.length,
       });
     }
-    const costUsd = Number(response.headers.get(OUTCOME_HEADERS.costUsd) ?? 0);
-    return { vectors: data.map((d) => d.embedding as number[]), costUsd: Number.isFinite(costUsd) ? costUsd : 0 };
+    return { vectors: data.map((d) => d.embedding as number[]), costUsd: readOutcome(response).costUsd ?? 0 };
   }
 }

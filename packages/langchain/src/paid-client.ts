@@ -1,15 +1,14 @@
-import { type ChargeEvent, X402Error } from '@venice-x402/core';
-import { createLazyVeniceFetch, OUTCOME_HEADERS, type VeniceCredentials } from '@venice-x402/fetch';
+import { X402Error } from '@venice-x402/core';
+import {
+  type CallOutcome,
+  createLazyVeniceFetch,
+  outcomeOf,
+  RunCosts,
+  readOutcome,
+  type VeniceCredentials,
+} from '@venice-x402/fetch';
 
-export type { VeniceCredentials };
-
-/** What a call cost, as settled by the paid fetch. */
-export interface CallOutcome {
-  costUsd?: number;
-  balanceRemainingUsd?: number;
-  paymentTx?: string;
-  budgetRemainingUsd?: number;
-}
+export type { CallOutcome, VeniceCredentials };
 
 const CREDENTIAL_KEYS = ['privateKey', 'wallet', 'apiKey', 'budget', 'baseURL', 'signIn', 'scope', 'fetch'] as const;
 type CredentialKey = (typeof CREDENTIAL_KEYS)[number];
@@ -27,42 +26,26 @@ export function splitCredentials<T extends object>(fields: T): [VeniceCredential
   return [credentials as VeniceCredentials, rest as Omit<T, CredentialKey>];
 }
 
-const num = (v: string | null) => (v == null || !Number.isFinite(Number(v)) ? undefined : Number(v));
-
 /**
- * The shared paid fetch plus the bookkeeping LangChain needs to put each call's cost in
- * `response_metadata`: outcomes by request id, from response headers (JSON) or charge events (streams).
+ * The shared paid fetch plus what LangChain needs to put each call's outcome in `response_metadata`: outcomes by
+ * request id (the id LangChain gives the message), taken from the call's settlement. A stream ends for its reader
+ * only once it is settled, so its outcome is known when the last chunk has been read: nothing waits on a timer.
  */
 export function createPaidClient(credentials: VeniceCredentials) {
   // LangChain unwraps and fails fast on our typed errors: keep refusals thrown.
   const paid = createLazyVeniceFetch({ ...credentials, refusal: 'throw' });
   const outcomes = new Map<string, CallOutcome>();
-  const waiters = new Map<string, (o: CallOutcome) => void>();
-  const remember = (id: string, outcome: CallOutcome) => {
-    const merged = {
-      ...outcomes.get(id),
-      ...Object.fromEntries(Object.entries(outcome).filter(([, v]) => v !== undefined)),
-    };
-    outcomes.set(id, merged);
+  const remember = (outcome: CallOutcome) => {
+    const id = outcome.requestId;
+    if (!id) return;
+    outcomes.set(id, { ...outcomes.get(id), ...outcome });
     if (outcomes.size > 1000) outcomes.delete(outcomes.keys().next().value!);
-    waiters.get(id)?.(merged);
-    waiters.delete(id);
   };
-  paid.budget.on('charge', (c: ChargeEvent) => {
-    if (c.requestId) remember(c.requestId, { costUsd: c.costUsd, paymentTx: c.paymentTx });
-  });
 
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const res = await paid.fetch(input, init);
-    const id = res.headers.get(OUTCOME_HEADERS.requestId);
-    if (id) {
-      remember(id, {
-        costUsd: num(res.headers.get(OUTCOME_HEADERS.costUsd)),
-        balanceRemainingUsd: num(res.headers.get(OUTCOME_HEADERS.balanceUsd)),
-        paymentTx: res.headers.get(OUTCOME_HEADERS.paymentTx) ?? undefined,
-        budgetRemainingUsd: num(res.headers.get(OUTCOME_HEADERS.budgetRemainingUsd)),
-      });
-    }
+    remember(readOutcome(res));
+    outcomeOf(res)?.then(remember);
     return res;
   };
 
@@ -71,21 +54,9 @@ export function createPaidClient(credentials: VeniceCredentials) {
     budget: paid.budget,
     fetch,
     wallet: paid.wallet,
+    /** Totals of agent runs (tool-call loops) across this model's calls. */
+    runCosts: new RunCosts(),
     outcome: (id: string | undefined) => (id ? outcomes.get(id) : undefined),
-    /** Waits (bounded) for a streamed call's settlement, which lands as its last frame is read. */
-    waitForOutcome(id: string, timeoutMs = 1000): Promise<CallOutcome | undefined> {
-      if (outcomes.get(id)?.costUsd !== undefined) return Promise.resolve(outcomes.get(id));
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          waiters.delete(id);
-          resolve(outcomes.get(id));
-        }, timeoutMs);
-        waiters.set(id, (o) => {
-          clearTimeout(timer);
-          resolve(o);
-        });
-      });
-    },
   };
 }
 

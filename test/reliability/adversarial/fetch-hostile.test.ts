@@ -13,9 +13,10 @@ import {
   PolicyDeniedError,
   TimeoutError,
 } from '@venice-x402/core';
-import { createX402Fetch } from '@venice-x402/fetch';
+import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../manual-clock.js';
 import { chatAnswer, chatBody, type Hostile, json, PAY_TO, quoteHeader, startHostile } from './hostile-server.js';
 
 const servers: Hostile[] = [];
@@ -240,29 +241,35 @@ describe('4. multipart bodies are priced', () => {
 
 describe('5. a live call keeps its hold', () => {
   it('a trickling stream outlives the reservation TTL without letting a second call through', async () => {
+    const clock = new ManualClock();
+    let finish!: () => void;
+    const finished = new Promise<void>((r) => {
+      finish = r;
+    });
     const api = await hostile(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (let i = 0; i < 7; i++) {
-        res.write(
-          `data: ${JSON.stringify({ id: 's1', model: 'qwen3-4b', choices: [{ delta: { content: 'x' } }] })}\n\n`,
-        );
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      const frame = { id: 's1', model: 'qwen3-4b', choices: [{ delta: { content: 'x' } }] };
+      res.write(`data: ${JSON.stringify(frame)}\n\n`);
+      await finished; // trickles on while the test moves time past two TTLs
       res.write(
         `data: ${JSON.stringify({ id: 's1', choices: [], usage: { prompt_tokens: 1, completion_tokens: 7 }, cost: { usd: 0.06 } })}\n\n`,
       );
       res.end('data: [DONE]\n\n');
     });
     // A 100 000-token cap on llama holds ≈ $0.28; the cap lets exactly one call hold at a time.
-    const { fetch, budget, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.3 }, reservationTtlSeconds: 1 });
+    const baseURL = `${api.url}/api/v1`;
+    const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+    const budget = createBudget({ limits: { totalUsd: 0.3 }, reservationTtlSeconds: 1 }, { now: clock.now });
+    const fetch = createX402Fetch({ wallet, budget, baseURL, estimator: estimator(), clock });
     const body = chatBody({ model: 'llama-3.3-70b', max_tokens: 100_000, stream: true });
     const res = await fetch(`${baseURL}/chat/completions`, post(body));
-    const reading = res.text();
-    await new Promise((r) => setTimeout(r, 2500)); // two TTLs later, still streaming
+    const reader = res.body!.getReader();
+    await reader.read();
+    for (let i = 0; i < 8; i++) clock.advance(333); // two TTLs later, still streaming (renewed every TTL/3)
     await expect(fetch(`${baseURL}/chat/completions`, post(body))).rejects.toBeInstanceOf(BudgetExceededError);
-    await reading;
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await budget.report()).totalUsd).toBe(0.06);
+    finish();
+    while (!(await reader.read()).done);
+    expect((await budget.report()).totalUsd).toBe(0.06); // settled before the body ended
   });
 });
 
@@ -333,17 +340,24 @@ describe('9. slots and timeouts', () => {
     await expect(sixth.text()).rejects.toBeInstanceOf(TimeoutError);
   });
 
-  it('a server that never answers ends in a typed timeout, and the hold is freed', async () => {
+  it('a server that never answers ends in a typed timeout; the slot is freed and the hold stays counted', async () => {
     const api = await hostile(() => new Promise(() => {})); // slow loris: no headers, ever
     const { fetch, budget, baseURL } = veniceFetch(api, { limits: { totalUsd: 1 } }, { timeoutMs: 300, maxRetries: 0 });
     await expect(fetch(`${baseURL}/chat/completions`, post())).rejects.toBeInstanceOf(TimeoutError);
-    expect((await budget.report()).windows.find((w) => w.window === 'total')!.reservedUsd).toBe(0);
+    const report = await budget.report();
+    expect(report.windows.find((w) => w.window === 'total')!.reservedUsd).toBe(0);
+    // The server has the request and may bill it: counted (ambiguous) until reconciled, not released.
+    expect(report.totalUsd).toBeGreaterThan(0);
   });
 
-  it('the caller’s abort ends a waiting call and a running stream, frees the hold and the slot, and leaves no listener', async () => {
+  it('the caller’s abort ends a waiting call and a running stream, frees the slot, and leaves no listener', async () => {
     let streams = 0;
+    let arrived = () => {};
     const api = await hostile((req, res) => {
-      if (!req.url?.includes('stream')) return new Promise(() => {}); // never answers
+      if (!req.url?.includes('stream')) {
+        arrived();
+        return new Promise(() => {}); // never answers
+      }
       streams++;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`data: ${JSON.stringify({ id: 's', choices: [{ delta: { content: 'x' } }] })}\n\n`); // then trickles nothing
@@ -352,8 +366,12 @@ describe('9. slots and timeouts', () => {
     const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
     for (let i = 0; i < 6; i++) {
       const waiting = new AbortController();
+      const atServer = new Promise<void>((r) => {
+        arrived = r;
+      });
       const call = fetch(`${baseURL}/chat/completions`, { ...post(), signal: waiting.signal });
-      setTimeout(() => waiting.abort(new Error('caller gave up')), 30);
+      await atServer;
+      waiting.abort(new Error('caller gave up'));
       await expect(call).rejects.toThrow('caller gave up');
       expect(listeners(waiting.signal)).toBe(0);
     }
@@ -366,11 +384,13 @@ describe('9. slots and timeouts', () => {
     await reader.read();
     streaming.abort(new Error('stop streaming'));
     await expect(reader.read()).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 50));
+    await outcomeOf(res);
     expect(listeners(streaming.signal)).toBe(0);
     expect(streams).toBe(1);
-    // Six aborted waits and an aborted stream: no slot is held (a wallet has five) and no hold is left.
+    // Six aborted waits and an aborted stream: no slot is held (a wallet has five) and no hold is left open; the
+    // server had each request, so each stays counted (ambiguous) until reconciled.
     expect((await budget.report()).windows.find((w) => w.window === 'total')!.reservedUsd).toBe(0);
+    expect([...(await budget.store.requests()).values()].filter((r) => r.ambiguous)).toHaveLength(7);
   });
 
   it('refuses impossible options when built', () => {
@@ -389,8 +409,7 @@ describe('10. large answers stream through', () => {
     const { fetch, budget, baseURL } = veniceFetch(api, {}, { maxBufferedBodyBytes: 16 * 1024 });
     const res = await fetch(`${baseURL}/chat/completions`, post());
     expect(res.headers.get('x-venice-x402-cost-usd')).toBeNull(); // not known until the end: it was not read ahead
-    expect((await res.json()).filler).toHaveLength(200_000);
-    await new Promise((r) => setTimeout(r, 20));
+    expect((await res.json()).filler).toHaveLength(200_000); // the body ends once the call is settled
     expect((await budget.report()).totalUsd).toBe(0.0042);
   });
 });

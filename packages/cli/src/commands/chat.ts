@@ -1,4 +1,4 @@
-import { createX402Fetch } from '@venice-x402/fetch';
+import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { type GlobalOptions, loadBudget, loadWallet } from '../context.js';
 import { print, UsageError, usd } from '../output.js';
 
@@ -6,10 +6,6 @@ import { print, UsageError, usd } from '../output.js';
 export async function chat(opts: GlobalOptions, prompt: string | undefined, model: string, maxTokens: number) {
   if (!prompt) throw new UsageError('Usage: venice-x402 chat "<prompt>" [--model id] [--max-tokens n]');
   const budget = await loadBudget(opts);
-  let cost: number | undefined;
-  budget.on('charge', (c) => {
-    cost = c.costUsd;
-  });
   const paid = createX402Fetch({ wallet: loadWallet(opts), budget, baseURL: opts.baseURL, scope: opts.scope });
   const res = await paid(`${opts.baseURL}/chat/completions`, {
     method: 'POST',
@@ -34,7 +30,8 @@ export async function chat(opts: GlobalOptions, prompt: string | undefined, mode
       } catch {}
     }
   }
-  for (let i = 0; i < 50 && cost === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+  // The stream has ended, so the call is settled: its outcome is there without waiting on a timer.
+  const cost = (await outcomeOf(res))?.costUsd;
   await budget.close();
   if (opts.json) print(true, { model, text, costUsd: cost }, () => '');
   else process.stdout.write(`\n\n(${model}, ${usd(cost)})\n`);
