@@ -172,6 +172,8 @@ it('a `fetch` option that follows redirects anyway: its answer from elsewhere is
   );
   expect(X402Error.isInstance(error) && error.code).toBe('INVALID_CONFIG');
   expect(error.message).toMatch(/followed a redirect though asked not to/);
-  expect(thief.seen).toHaveLength(1); // a fetch we do not control sent it; its answer is not billed as the API's
-  expect((await budget.report()).totalUsd).toBe(0);
+  expect(thief.seen).toHaveLength(1); // a fetch we do not control sent it; its answer is not taken as the API's
+  // The signed request left the process and no answer of the API's came back: its hold stays counted (ambiguous)
+  // until reconciled — the other origin holds a sign-in it could spend once.
+  expect((await budget.report()).totalUsd).toBe(0.01);
 });
