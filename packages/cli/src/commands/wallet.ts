@@ -69,11 +69,11 @@ export async function topup(opts: GlobalOptions, amountArg: string | undefined) 
   if (!opts.json) {
     process.stderr.write(
       [
-        `Top up $${amount.toFixed(2)} to Venice (${opts.baseURL})`,
+        `Top up ${usd(amount, 2)} to Venice (${opts.baseURL})`,
         `  from      ${wallet.address}`,
         `  to        ${quote.payTo}${quote.pinned ? ' (pinned receiver)' : ' (first top-up: this receiver will be pinned)'}`,
         `  token     USDC ${quote.asset} on ${quote.network}`,
-        `  minimum   $${quote.minimumUsd.toFixed(2)} · authorization valid ${quote.maxTimeoutSeconds} s`,
+        `  minimum   ${usd(quote.minimumUsd, 2)} · authorization valid ${quote.maxTimeoutSeconds} s`,
         '',
       ].join('\n'),
     );

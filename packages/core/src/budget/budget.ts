@@ -434,7 +434,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
           refuse(
             { ...base(), reason: 'perRequest', scope },
             new BudgetExceededError(
-              `Estimated $${formatUsd(amount)} exceeds the $${formatUsd(cap)} per-request limit of ${scope}`,
+              `Estimated $${formatUsd(amount, 2)} exceeds the $${formatUsd(cap, 2)} per-request limit of ${scope}`,
               {
                 limit: 'perRequest',
                 scope,
@@ -465,7 +465,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         refuse(
           { ...base(), reason: window, scope, window },
           new BudgetExceededError(
-            `Budget exceeded: ${scope} ${window} limit $${formatUsd(result.limit, 2)} (used $${formatUsd(result.used)}, this call up to $${formatUsd(amount)})`,
+            `Budget exceeded: ${scope} ${window} limit $${formatUsd(result.limit, 2)} (used $${formatUsd(result.used, 2)}, this call up to $${formatUsd(amount, 2)})`,
             {
               limit: window,
               scope,
