@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
  * `node test/helpers/build-packages.mjs [name…]`: builds the named packages (all without names) whose dist/ is
- * older than their sources, then stamps each dist. Tests that need the built packages run it under one lock
+ * older than their sources, then records what it built. Tests that need the built packages run it under one lock
  * (build-packages.ts), so a build that starts with `rm -rf dist` never runs while another test reads dist/.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const names = process.argv.slice(2).length
   ? process.argv.slice(2)
   : readdirSync(join(root, 'packages')).filter((n) => !n.startsWith('.'));
-const STAMP = '.built';
+// Stamps live outside dist/ so that no tarball packed from it carries one.
+const stamps = join(root, 'node_modules', '.cache', 'venice-x402-build');
+const stamp = (name) => join(stamps, `${name}.stamp`);
 
 /** Newest modification time of a file or of anything under a folder. */
 function newest(path) {
@@ -32,7 +34,8 @@ const newestInput = (name) =>
 
 function stale(name) {
   try {
-    return Number(readFileSync(join(root, 'packages', name, 'dist', STAMP), 'utf8')) < newestInput(name);
+    statSync(join(root, 'packages', name, 'dist', 'index.js'));
+    return Number(readFileSync(stamp(name), 'utf8')) < newestInput(name);
   } catch {
     return true;
   }
@@ -43,5 +46,6 @@ if (todo.length) {
   const inputs = new Map(todo.map((name) => [name, newestInput(name)]));
   const filters = todo.flatMap((name) => ['--filter', `./packages/${name}`]);
   execFileSync('pnpm', [...filters, 'run', 'build'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  for (const name of todo) writeFileSync(join(root, 'packages', name, 'dist', STAMP), String(inputs.get(name)));
+  mkdirSync(stamps, { recursive: true });
+  for (const name of todo) writeFileSync(stamp(name), String(inputs.get(name)));
 }
