@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPackages } from '../helpers/build-packages.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const PACKAGES = ['core', 'fetch', 'ai-sdk', 'langchain', 'simulator', 'cli'];
@@ -31,7 +32,7 @@ afterAll(() => {
 });
 
 beforeAll(() => {
-  run('pnpm', ['build'], root);
+  buildPackages(); // under the shared build lock: other test files read dist/ meanwhile
   const packs = temp('vx402-packs-');
   tarballs = {};
   for (const name of PACKAGES) {

@@ -19,6 +19,7 @@ export {
   type VeniceEmbeddingModelId,
   type VeniceImageModelId,
   type VeniceParameters,
+  type VeniceProviderOptions,
   type VeniceSpeechModelId,
   type VeniceTranscriptionModelId,
   veniceParametersSchema,

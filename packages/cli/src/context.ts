@@ -47,6 +47,11 @@ export function loadWallet(opts: GlobalOptions): Wallet {
   return createWallet({ privateKey: key }, { baseURL: opts.baseURL, signIn });
 }
 
+/** Where `wallet new` writes a key unless `--key-file` says otherwise. */
+export function defaultKeyFile(): string {
+  return join(homedir(), '.venice-x402', 'wallet.key');
+}
+
 export function defaultBudgetFile(): string {
   return process.env.VENICE_BUDGET_FILE ?? join(homedir(), '.venice-x402', 'budget.jsonl');
 }

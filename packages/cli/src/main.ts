@@ -16,7 +16,7 @@ import { faucet } from './commands/faucet.js';
 import { models } from './commands/models.js';
 import { serve } from './commands/serve.js';
 import { reconcile, spend } from './commands/spend.js';
-import { balance, topup, transactions } from './commands/wallet.js';
+import { balance, topup, transactions, walletNew } from './commands/wallet.js';
 import { defaultBaseURL, defaultBudgetFile, type GlobalOptions } from './context.js';
 import { EXIT, UsageError } from './output.js';
 import { disconnectRedisStores, redisUrlHasPassword } from './redis-budget-store.js';
@@ -28,6 +28,7 @@ const HELP = `venice-x402 — pay for Venice inference with a wallet, under a bu
 Usage: venice-x402 <command> [options]
 
 Commands
+  wallet new                  create a wallet key (file with mode 600; --print-key prints it instead)
   balance                     wallet balance on Venice
   topup <usd>                 top up through x402 (asks first unless --yes)
   transactions [--all]        CHARGE / TOP_UP / REFUND rows (--limit, --offset)
@@ -61,6 +62,8 @@ Exit codes: 0 ok · 1 error · 2 usage · 3 refused by budget/policy or payment 
 
 /** Each command's own help: `venice-x402 <command> --help` or `venice-x402 help <command>`. */
 const COMMAND_HELP: Record<string, string> = {
+  wallet:
+    'venice-x402 wallet new [--key-file <path>] [--print-key] [--json]\n  Creates a wallet key and prints its address. The key goes to --key-file (default ~/.venice-x402/wallet.key),\n  created with mode 600 and never over an existing file; --print-key prints it instead of writing it.',
   balance: 'venice-x402 balance [--json]\n  The wallet balance on Venice (USD, DIEM, whether it can consume).',
   topup:
     'venice-x402 topup <usd> [--yes] [--json]\n  Tops up through x402: shows the quote, asks before signing (--yes skips), prints the tx hash.\n  $5 minimum, $10,000 maximum.',
@@ -167,6 +170,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   try {
     switch (command) {
+      case 'wallet':
+        return await walletNew(opts, rest[0], Boolean(values['print-key']));
       case 'balance':
         await balance(opts);
         return EXIT.ok;
@@ -247,6 +252,7 @@ function parse(argv: string[]) {
       'redis-url': { type: 'string' },
       'redis-prefix': { type: 'string' },
       solana: { type: 'boolean' },
+      'print-key': { type: 'boolean' },
     },
   });
 }
@@ -271,7 +277,7 @@ function report(error: unknown, json: boolean): number {
   const serverCode = error instanceof X402Error ? String(error.details.serverCode ?? '') : '';
   if (error instanceof X402Error && error.code.startsWith('TOP_UP') && /insufficient/i.test(`${serverCode} ${message}`))
     message =
-      'The wallet does not hold enough USDC on Base for this top-up. Send USDC to it first (against `venice-x402 serve`, fund it with the simulator: sim.fund(address, usd)).';
+      'The wallet does not hold enough USDC on Base for this top-up. Send USDC to it first (against `venice-x402 serve`: `venice-x402 faucet <address> <usd>`).';
   if (error instanceof PaymentRequiredError && !(error.details as { limit?: string }).limit)
     message += ' — add funds with `venice-x402 topup <usd>` (see `venice-x402 balance` for the minimum)';
   if (json) {

@@ -1,4 +1,5 @@
 /** Human tables, `--json`, a spinner on stderr, and exit codes that scripts can rely on. */
+import { formatUsd, usdToMicros } from '@venice-x402/core';
 
 export const EXIT = {
   ok: 0,
@@ -50,4 +51,6 @@ export async function spin<T>(label: string, work: Promise<T>, enabled: boolean)
   }
 }
 
-export const usd = (n: number | undefined, digits = 6) => (n === undefined ? '' : `$${n.toFixed(digits)}`);
+/** Dollars with at least `minDigits` decimals and as many more as the amount needs: a $0.0005 limit never reads $0.00. */
+export const usd = (n: number | undefined, minDigits = 6) =>
+  n === undefined ? '' : Number.isFinite(n) ? `$${formatUsd(usdToMicros(n), minDigits)}` : `$${n}`;

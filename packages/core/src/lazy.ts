@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { ConfigError } from './errors.js';
+import { importOptionalPeer } from './optional-peer.js';
 
 /**
  * Heavy dependencies load on first use, not on import: `import('@venice-x402/fetch')` stays cheap and
@@ -33,13 +34,11 @@ export const SOLANA_PACKAGES_MISSING =
   'Solana payments need the optional packages @solana/kit and @x402/svm: npm install @solana/kit @x402/svm';
 
 /** @solana/kit (codecs, transaction decoding): loaded by the first Solana payment. */
-export const solanaKit = lazy(() => {
-  try {
-    return require('@solana/kit') as typeof import('@solana/kit');
-  } catch (error) {
+export const solanaKit = lazy(() =>
+  importOptionalPeer<typeof import('@solana/kit')>('@solana/kit').catch((error) => {
     throw missingSolana(error);
-  }
-});
+  }),
+);
 
 /** A typed error when an optional Solana package is not installed; anything else as it was. */
 export function missingSolana(error: unknown): unknown {

@@ -42,10 +42,24 @@ export function parseUsdString(value: string | null | undefined): Micros | undef
   return micros;
 }
 
-export function formatUsd(micros: Micros, digits = 6): string {
+/**
+ * Micro-USD as a decimal string with at least `minDigits` decimals and as many more as the amount needs (up to 6,
+ * a micro-dollar): never rounded, so a limit of $0.0005 never reads `$0.00`. `formatUsd(2_000_000n, 2)` is
+ * "2.00", `formatUsd(500n, 2)` "0.0005", `formatUsd(500n)` "0.000500" (the fixed 6 digits of the wire headers).
+ */
+export function formatUsd(micros: Micros, minDigits = 6): string {
   const neg = micros < 0n;
   const abs = neg ? -micros : micros;
   const whole = abs / MICROS_PER_USD;
-  const frac = (abs % MICROS_PER_USD).toString().padStart(6, '0').slice(0, digits);
-  return `${neg ? '-' : ''}${whole}${digits > 0 ? `.${frac}` : ''}`;
+  const frac = (abs % MICROS_PER_USD)
+    .toString()
+    .padStart(6, '0')
+    .replace(/0+$/, '')
+    .padEnd(Math.min(Math.max(0, minDigits), 6), '0');
+  return `${neg ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+}
+
+/** A USD number for people to read: at least two decimals, more when the amount needs them ($0.0005, $12.50). */
+export function formatUsdAmount(usd: number): string {
+  return formatUsd(usdToMicros(usd), 2);
 }

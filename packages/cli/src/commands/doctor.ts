@@ -1,6 +1,6 @@
 import { joinUrl } from '@venice-x402/core';
 import { type GlobalOptions, loadWallet } from '../context.js';
-import { print, table } from '../output.js';
+import { print, table, usd } from '../output.js';
 
 interface Check {
   check: string;
@@ -41,7 +41,7 @@ export async function doctor(opts: GlobalOptions) {
       checks.push({
         check: 'balance',
         ok: b.canConsume,
-        detail: `$${b.balanceUsd.toFixed(6)}${b.canConsume ? '' : ' — below $0.10: top up'}`,
+        detail: `${usd(b.balanceUsd)}${b.canConsume ? '' : ' — below $0.10: top up'}`,
       });
     } catch (error) {
       checks.push({ check: 'balance', ok: false, detail: (error as Error).message });

@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { VeniceTransaction } from '@venice-x402/core';
-import { type GlobalOptions, loadBudget, loadWallet } from '../context.js';
+import { createWallet, type VeniceTransaction } from '@venice-x402/core';
+import { defaultKeyFile, type GlobalOptions, loadBudget, loadWallet } from '../context.js';
 import { print, spin, table, UsageError, usd } from '../output.js';
 
 export async function balance(opts: GlobalOptions) {
@@ -69,11 +72,11 @@ export async function topup(opts: GlobalOptions, amountArg: string | undefined) 
   if (!opts.json) {
     process.stderr.write(
       [
-        `Top up $${amount.toFixed(2)} to Venice (${opts.baseURL})`,
+        `Top up ${usd(amount, 2)} to Venice (${opts.baseURL})`,
         `  from      ${wallet.address}`,
         `  to        ${quote.payTo}${quote.pinned ? ' (pinned receiver)' : ' (first top-up: this receiver will be pinned)'}`,
         `  token     USDC ${quote.asset} on ${quote.network}`,
-        `  minimum   $${quote.minimumUsd.toFixed(2)} · authorization valid ${quote.maxTimeoutSeconds} s`,
+        `  minimum   ${usd(quote.minimumUsd, 2)} · authorization valid ${quote.maxTimeoutSeconds} s`,
         '',
       ].join('\n'),
     );
@@ -93,6 +96,51 @@ export async function topup(opts: GlobalOptions, amountArg: string | undefined) 
       `new balance   ${usd(result.newBalanceUsd)}`,
       `transaction   ${result.transaction ?? '(not reported)'}`,
       `payee         ${result.payTo}`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/** secp256k1's group order: a private key is a number from 1 to N - 1. */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+function newPrivateKey(): `0x${string}` {
+  for (;;) {
+    const hex = randomBytes(32).toString('hex');
+    const k = BigInt(`0x${hex}`);
+    if (k > 0n && k < SECP256K1_N) return `0x${hex}`;
+  }
+}
+
+/**
+ * `wallet new`: a fresh EVM key. Written to `--key-file` (default ~/.venice-x402/wallet.key) with mode 0600 and
+ * never over an existing file; printed only with `--print-key`. Either way the address is printed.
+ */
+export async function walletNew(opts: GlobalOptions, subcommand: string | undefined, printKey: boolean) {
+  if (subcommand !== 'new') throw new UsageError('Usage: venice-x402 wallet new [--key-file <path>] [--print-key]');
+  const privateKey = newPrivateKey();
+  const { address } = createWallet({ privateKey });
+  if (printKey) {
+    if (!opts.json) process.stderr.write('The key below is the wallet: anyone who sees it can spend its funds.\n');
+    print(opts.json, { address, privateKey }, () => `address       ${address}\nprivate key   ${privateKey}`);
+    return 0;
+  }
+  const keyFile = resolve(opts.keyFile ?? defaultKeyFile());
+  mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
+  try {
+    // 'wx': never replace a key that may hold funds; the mode applies as the file is created.
+    writeFileSync(keyFile, `${privateKey}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EEXIST')
+      throw new UsageError(`${keyFile} already exists: a key file is never overwritten (choose another --key-file)`);
+    throw error;
+  }
+  print(opts.json, { address, keyFile }, () =>
+    [
+      `address       ${address}`,
+      `key file      ${keyFile} (mode 600)`,
+      '',
+      `Send USDC on Base to the address, then: venice-x402 topup 5 --key-file ${keyFile}`,
     ].join('\n'),
   );
   return 0;

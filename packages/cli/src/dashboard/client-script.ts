@@ -17,7 +17,8 @@ export const DASHBOARD_JS = String.raw`(function () {
 
   function $(id) { return document.querySelector('[data-testid="' + id + '"]'); }
   function usd(n) { return '$' + Number(n).toFixed(6); }
-  function usd2(n) { return '$' + Number(n).toFixed(2); }
+  // At least two decimals, and every one a sub-cent amount needs: a $0.005 limit reads $0.005, not $0.01.
+  function usd2(n) { return '$' + Number(n).toFixed(6).replace(/(\.\d\d\d*?)0+$/, '$1'); }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;

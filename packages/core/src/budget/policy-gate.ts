@@ -72,7 +72,7 @@ export class PolicyGate {
       return {
         event: event('perRequest', scope),
         error: new BudgetExceededError(
-          `Estimated $${formatUsd(amount)} exceeds the $${formatUsd(cap)} per-request limit of ${scope}`,
+          `Estimated $${formatUsd(amount, 2)} exceeds the $${formatUsd(cap, 2)} per-request limit of ${scope}`,
           { limit: 'perRequest', scope, estimateUsd: microsToUsd(amount), limitUsd: microsToUsd(cap) },
         ),
       };
@@ -95,7 +95,7 @@ export class PolicyGate {
     return {
       event: { reason: window, scope, window, model, route, estimateUsd },
       error: new BudgetExceededError(
-        `Budget exceeded: ${scope} ${window} limit $${formatUsd(result.limit, 2)} (used $${formatUsd(result.used)}, this call up to $${formatUsd(amount)})`,
+        `Budget exceeded: ${scope} ${window} limit $${formatUsd(result.limit, 2)} (used $${formatUsd(result.used, 2)}, this call up to $${formatUsd(amount, 2)})`,
         { limit: window, scope, usedUsd: microsToUsd(result.used), limitUsd: microsToUsd(result.limit), estimateUsd },
       ),
     };

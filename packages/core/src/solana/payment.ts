@@ -1,5 +1,6 @@
 import { NetworkError, QuoteRejectedError } from '../errors.js';
 import { missingSolana, solanaKit } from '../lazy.js';
+import { importOptionalPeer } from '../optional-peer.js';
 import { exactRequirements, layoutPayment } from '../x402/payment-layout.js';
 import type { SignedPayment, SignPaymentOptions } from '../x402/sign.js';
 import { base58Encode } from './base58.js';
@@ -9,10 +10,12 @@ import type { SolanaSigner } from './signer.js';
 let schemeModule: Promise<typeof import('@x402/svm/exact/client')> | undefined;
 // Loaded on the first Solana payment only (it brings @solana/kit).
 const loadScheme = () =>
-  (schemeModule ??= import('@x402/svm/exact/client').catch((error) => {
-    schemeModule = undefined;
-    throw missingSolana(error);
-  }));
+  (schemeModule ??= importOptionalPeer<typeof import('@x402/svm/exact/client')>('@x402/svm/exact/client').catch(
+    (error) => {
+      schemeModule = undefined;
+      throw missingSolana(error);
+    },
+  ));
 
 /** `SOLANA_RPC_URL` when set; else `@x402/svm` uses the public mainnet endpoint. */
 const envRpcUrl = () => process.env.SOLANA_RPC_URL?.trim() || undefined;
@@ -49,14 +52,14 @@ export async function signSolanaPayment(
   return {
     ...layoutPayment(shape, requirements, { transaction }, options.resource),
     amountMicros,
-    nonce: payerSignature(transaction, signer.address),
+    nonce: await payerSignature(transaction, signer.address),
     payTo: req.payTo,
   };
 }
 
 /** The payer's signature (base58) in a wire transaction: unique per payment, our id for it. */
-function payerSignature(base64: string, address: string): string {
-  const { getTransactionDecoder } = solanaKit();
+async function payerSignature(base64: string, address: string): Promise<string> {
+  const { getTransactionDecoder } = await solanaKit();
   const tx = getTransactionDecoder().decode(Buffer.from(base64, 'base64'));
   const signature = (tx.signatures as Record<string, Uint8Array | null>)[address];
   if (!signature) throw new NetworkError('The Solana payment came back without the payer signature');

@@ -179,7 +179,7 @@ export async function topUp(ctx: WalletApiContext, amountUsd: number): Promise<T
     throw new QuoteRejectedError('amount', 'A Venice top-up must be between $5 and $10,000', { amountUsd });
   }
   if (ctx.signingPolicy.maxAmountMicros !== undefined && amountMicros > ctx.signingPolicy.maxAmountMicros) {
-    throw new QuoteRejectedError('amount', `Top-up of $${amountUsd} exceeds the signing cap`, {
+    throw new QuoteRejectedError('amount', `Top-up of $${formatUsd(amountMicros, 2)} exceeds the signing cap`, {
       capMicros: ctx.signingPolicy.maxAmountMicros.toString(),
     });
   }

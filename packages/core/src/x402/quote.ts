@@ -178,7 +178,7 @@ export function checkTerms(
   if (policy.maxAmountMicros !== undefined && amountMicros > policy.maxAmountMicros) {
     return new QuoteRejectedError(
       'amount',
-      `Quoted $${formatUsd(amountMicros)} exceeds the $${formatUsd(policy.maxAmountMicros)} cap`,
+      `Quoted $${formatUsd(amountMicros, 2)} exceeds the $${formatUsd(policy.maxAmountMicros, 2)} cap`,
       { amountMicros: amountMicros.toString(), capMicros: policy.maxAmountMicros.toString() },
     );
   }

@@ -58,13 +58,26 @@ export interface SolanaChain {
 const seeded = (label: string) =>
   createKeyPairSignerFromPrivateKeyBytes(createHash('sha256').update(`venice-x402 simulator ${label}`).digest());
 
+/** litesvm publishes a native build for Linux x64 (glibc) only: elsewhere it installs but cannot load. */
+const LITESVM_PLATFORMS = 'Linux x64 (glibc)';
+
 function loadLiteSvm(): typeof import('litesvm') {
+  const cause = (error: unknown) => String((error as Error)?.message).slice(0, 200);
+  try {
+    require.resolve('litesvm');
+  } catch (error) {
+    throw new ConfigError(
+      `solana: true needs the optional package litesvm, which runs on ${LITESVM_PLATFORMS} only: \`pnpm add litesvm\` next to @venice-x402/simulator`,
+      { cause: cause(error) },
+    );
+  }
   try {
     return require('litesvm') as typeof import('litesvm');
   } catch (error) {
+    const platform = `${process.platform}-${process.arch}`;
     throw new ConfigError(
-      'solana: true needs the optional package litesvm (a native build ships for Linux, macOS x64/arm64): `pnpm add litesvm` next to @venice-x402/simulator',
-      { cause: String((error as Error)?.message).slice(0, 200) },
+      `solana: true is not supported on ${platform}: litesvm is installed but has no native build that loads here (the registry has one for ${LITESVM_PLATFORMS} only). Run the Solana simulator on Linux x64, e.g. in a container.`,
+      { platform, cause: cause(error) },
     );
   }
 }
