@@ -3,9 +3,14 @@ import { inspect } from 'node:util';
 import { authorizationTypes } from '@x402/evm';
 import { verifyMessage } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWallet } from '../src/index.js';
-import { createWorkerSigner } from '../src/signing-worker.js';
+import { createWorkerSigner, SIGNING_THREAD_IDLE_MS, signingThreadCount } from '../src/signing-worker.js';
+
+const verify = async (header: string) => {
+  const { message, signature, address } = JSON.parse(Buffer.from(header, 'base64').toString());
+  return { valid: await verifyMessage({ address, message, signature }) };
+};
 
 it('signs Sign-In-With-X off the main thread: valid, unique, verifiable headers', async () => {
   const key = generatePrivateKey();
@@ -25,8 +30,11 @@ it('starts a fresh thread after one dies, and never leaks the key in its errors'
   const key = generatePrivateKey();
   const thread = createWorkerSigner(key);
   const account = privateKeyToAccount(key);
+  await expect(thread.signMessage('early')).rejects.toThrow(/unavailable/); // still starting: callers sign inline
+  await thread.ready();
   const first = await thread.signMessage('one');
   await thread.close(); // the thread is gone
+  await thread.ready(); // a new one
   const second = await thread.signMessage('two');
   expect(await verifyMessage({ address: account.address, message: 'one', signature: first })).toBe(true);
   expect(await verifyMessage({ address: account.address, message: 'two', signature: second })).toBe(true);
@@ -119,7 +127,8 @@ it('a header too long to share is signed on request instead; a restarted thread 
   expect(thread.takeSignInHeader(long, { target: 4, maxAgeMs: 60_000 })).toBeUndefined();
   await new Promise((r) => setTimeout(r, 300));
   expect(thread.takeSignInHeader(long, { target: 4, maxAgeMs: 60_000 })).toBeUndefined();
-  const [signed] = await thread.signInHeaders(long, 1);
+  await thread.ready();
+  const [signed] = await thread.signInHeaders(long, 1, Date.now());
   expect(decode(signed!).message).toContain('x'.repeat(5000));
   await thread.close(); // the thread is gone: the next take starts a new one with its own ring
   expect(await takeReady(thread, signInRequest())).toBeDefined();
@@ -161,4 +170,42 @@ it('libsecp256k1 signs messages and typed data byte for byte as viem does (RFC 6
     } as const;
     expect(await signer.signTypedData(typed)).toBe(await account.signTypedData(typed));
   }
+});
+
+describe('wallet signing threads', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("close() and Symbol.asyncDispose stop each wallet's thread: 8 wallets, 8 threads, then none", async () => {
+    const before = signingThreadCount();
+    const wallets = Array.from({ length: 8 }, () => createWallet({ privateKey: generatePrivateKey() }));
+    await Promise.all(wallets.map((w) => w.signIn()));
+    expect(signingThreadCount()).toBe(before + 8);
+    await Promise.all(wallets.slice(0, 4).map((w) => w.close()));
+    await Promise.all(wallets.slice(4).map((w) => w[Symbol.asyncDispose]()));
+    expect(signingThreadCount()).toBe(before);
+    // Still usable: the next signature starts what it needs again.
+    const { valid } = await verify(await wallets[0]!.signIn());
+    expect(valid).toBe(true);
+    expect(signingThreadCount()).toBe(before + 1);
+    await wallets[0]!.close();
+    expect(signingThreadCount()).toBe(before);
+  });
+
+  it('an idle thread stops by itself and starts again on use', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const before = signingThreadCount();
+    const wallet = createWallet({ privateKey: generatePrivateKey() });
+    await wallet.signIn();
+    expect(signingThreadCount()).toBe(before + 1);
+    vi.advanceTimersByTime(SIGNING_THREAD_IDLE_MS); // used since it started: it stays
+    expect(signingThreadCount()).toBe(before + 1);
+    await wallet.signIn();
+    vi.advanceTimersByTime(SIGNING_THREAD_IDLE_MS); // used again: it stays
+    expect(signingThreadCount()).toBe(before + 1);
+    vi.advanceTimersByTime(SIGNING_THREAD_IDLE_MS); // unused for a whole period: it stops
+    await vi.waitFor(() => expect(signingThreadCount()).toBe(before));
+    expect((await verify(await wallet.signIn())).valid).toBe(true);
+    expect(signingThreadCount()).toBe(before + 1);
+    await wallet.close();
+  });
 });

@@ -132,7 +132,7 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
         const answer = await readJson(response);
         done();
         const challenge = findSiwxChallenge(answer);
-        if (challenge) ctx.wallet.applySignInChallenge(challenge);
+        if (challenge) ctx.wallet.applySignInChallenge(challenge, url);
         const code = (answer as any)?.code as string | undefined;
         if (code && SIWX_RETRY_CODES.has(code)) {
           call.resignedForAuth = true;

@@ -19,7 +19,7 @@ import { quoteKey } from './reserve.js';
 export async function handlePaymentRequired(call: PaidCall, url: URL, response: Response): Promise<void> {
   const { ctx } = call;
   const body = await readJson(response);
-  if (ctx.venice && (ctx.mode === 'venice' || isVeniceChallenge(body))) return topUpAndRetry(call, body);
+  if (ctx.venice && (ctx.mode === 'venice' || isVeniceChallenge(body))) return topUpAndRetry(call, url, body);
 
   const { wallet, budget } = ctx;
   const route = call.info.route;
@@ -76,11 +76,11 @@ export async function preparePayment(call: PaidCall, url: URL, quote: PaymentReq
   return true;
 }
 
-async function topUpAndRetry(call: PaidCall, body: unknown): Promise<void> {
+async function topUpAndRetry(call: PaidCall, url: URL, body: unknown): Promise<void> {
   const { wallet, budget } = call.ctx;
   const route = call.info.route;
   const challenge = findSiwxChallenge(body);
-  if (challenge && wallet) wallet.applySignInChallenge(challenge);
+  if (challenge && wallet) wallet.applySignInChallenge(challenge, url);
   const hint = topUpHint(body);
   if (!wallet || call.toppedUp || (body as any)?.code !== 'PAYMENT_REQUIRED') {
     const message = !wallet

@@ -70,7 +70,7 @@ async function walletGet(ctx: WalletApiContext, path: string): Promise<unknown> 
     const code = (body as any)?.code as string | undefined;
     if (response.status === 401 || response.status === 402 || response.status === 403) {
       const challenge = findSiwxChallenge(body);
-      if (challenge) ctx.signIn.applyChallenge(challenge);
+      if (challenge) ctx.signIn.applyChallenge(challenge, url);
       if (attempt === 0 && response.status === 401) continue;
       throw new AuthError(errorText(body, `Wallet request refused (${response.status})`), {
         status: response.status,
