@@ -98,7 +98,8 @@ export function createSignInFactory(
   let refilling = false;
 
   function requestFor(target: URL, venice: boolean): SignInRequest {
-    const own = target.origin === baseOrigin;
+    // Protocol and host rather than `origin`, which Node 20 computes anew on every read (this is the hot path).
+    const own = target === base || (target.host === base.host && target.protocol === base.protocol);
     if (own && baseRequest) return baseRequest;
     const tuning = tuned.get(target.origin);
     const request: SignInRequest = {
@@ -177,11 +178,11 @@ export function createSignInFactory(
 
   return {
     headerName: options.headerName ?? HEADERS.signIn,
-    async signIn(resourceUrl, target = {}) {
+    async signIn(resourceUrl, target) {
       const url =
         resourceUrl === undefined ? base : typeof resourceUrl === 'string' ? new URL(resourceUrl) : resourceUrl;
-      const request = requestFor(url, target.venice === true);
-      if (presign > 0 && !target.fresh && request === baseRequest) {
+      const request = requestFor(url, target?.venice === true);
+      if (presign > 0 && target?.fresh !== true && request === baseRequest) {
         const ready = takeAhead(request);
         if (ready) return ready;
       }
