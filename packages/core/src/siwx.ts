@@ -1,5 +1,6 @@
 import { BASE_CHAIN_ID, DEFAULT_BASE_URL, HEADERS } from './constants.js';
 import { ConfigError } from './errors.js';
+import { createPresignPool } from './presign-pool.js';
 import {
   buildSignInHeader,
   isPlainStatement,
@@ -72,30 +73,15 @@ export function createSignInFactory(
   baseURL: string = DEFAULT_BASE_URL,
   options: SignInOptions & { defaultPresign?: number } = {},
 ): SignInFactory {
-  const ttlSeconds = options.ttlSeconds ?? 300;
-  if (!Number.isFinite(ttlSeconds) || ttlSeconds < 10 || ttlSeconds > 600) {
-    throw new ConfigError('signIn.ttlSeconds must be between 10 and 600', { option: 'signIn.ttlSeconds' });
-  }
-  const statement = options.statement ?? VENICE_STATEMENTS[0]!;
-  if (!isPlainStatement(statement)) {
-    throw new ConfigError('signIn.statement must be one line of plain text (EIP-4361), at most 256 characters', {
-      option: 'signIn.statement',
-    });
-  }
-  const configuredDomain = options.domain ?? envSignInDomain();
-  if (configuredDomain !== undefined && !/^[^\s/?#@]+$/.test(configuredDomain)) {
-    throw new ConfigError('signIn.domain must be a host (VENICE_SIGN_IN_DOMAIN likewise)', { option: 'signIn.domain' });
-  }
+  const { ttlSeconds, statement, configuredDomain } = settings(options);
   const base = new URL(baseURL);
   const baseOrigin = base.origin;
   const maxAgeMs = Math.min(MAX_AHEAD_AGE_MS, (ttlSeconds * 1000) / 2);
   const presign = Math.max(0, Math.min(16, options.presign ?? options.defaultPresign ?? 0));
   const nonce = nonceSource();
   const tuned = new Map<string, Partial<SiwxChallengeInfo>>();
-  // The base's parameters while they hold, as one object: the signing thread compares it by identity.
+  // The base's parameters while they hold, as one object: what is signed ahead is signed for it (by identity).
   let baseRequest: SignInRequest | undefined;
-  const pool: { value: string; at: number }[] = [];
-  let refilling = false;
 
   function requestFor(target: URL, venice: boolean): SignInRequest {
     // Protocol and host rather than `origin`, which Node 20 computes anew on every read (this is the hot path).
@@ -134,46 +120,17 @@ export function createSignInFactory(
     return out;
   }
 
+  const pool = createPresignPool(presign, maxAgeMs, signMany);
+
   /** A header signed ahead for the base's parameters, or undefined. */
   function takeAhead(request: SignInRequest): string | undefined {
-    if (canSignInHeaders(signer) && signer.takeSignInHeader) {
-      // Signed ahead by the signing thread, handed over through shared memory.
-      try {
-        return signer.takeSignInHeader(request, { target: presign, maxAgeMs });
-      } catch {
-        return undefined; // no signing thread here: signMany signs some other way
-      }
+    if (!canSignInHeaders(signer) || !signer.takeSignInHeader) return pool.take(request);
+    // Signed ahead by the signing thread, handed over through shared memory.
+    try {
+      return signer.takeSignInHeader(request, { target: presign, maxAgeMs });
+    } catch {
+      return undefined; // no signing thread here: signMany signs some other way
     }
-    const now = Date.now();
-    let value: string | undefined;
-    while (!value && pool.length > 0) {
-      const entry = pool.shift()!;
-      if (now - entry.at < maxAgeMs) value = entry.value;
-    }
-    refill(request);
-    return value;
-  }
-
-  function refill(request: SignInRequest) {
-    // Refill in batches once half the pool is used: one round trip to the signing thread per few calls.
-    if (refilling || pool.length > presign / 2) return;
-    refilling = true;
-    // Sign a moment later rather than right away: by then the request that took a header is on the wire and
-    // the signing CPU overlaps the wait for its answer instead of delaying its send.
-    const timer = setTimeout(async () => {
-      try {
-        while (pool.length < presign && request === baseRequest) {
-          const at = Date.now();
-          const headers = await signMany(request, presign - pool.length, at);
-          if (request === baseRequest) for (const value of headers) pool.push({ value, at });
-        }
-      } catch {
-        // A failed pre-sign is not an error: the next request signs inline and reports any failure itself.
-      } finally {
-        refilling = false;
-      }
-    }, 1);
-    timer.unref?.();
   }
 
   return {
@@ -205,13 +162,32 @@ export function createSignInFactory(
       const after = requestFor(origin, false);
       if (after.domain === before.domain && after.uri === before.uri && after.statement === before.statement) {
         baseRequest = before; // nothing changed: keep what is signed ahead
-      } else pool.length = 0;
+      }
     },
     async close() {
-      pool.length = 0;
+      pool.clear();
       if (canSignInHeaders(signer)) await signer.close();
     },
   };
+}
+
+/** The options that shape every message, validated: a bad one is a `ConfigError` when the wallet is made. */
+function settings(options: SignInOptions) {
+  const ttlSeconds = options.ttlSeconds ?? 300;
+  if (!Number.isFinite(ttlSeconds) || ttlSeconds < 10 || ttlSeconds > 600) {
+    throw new ConfigError('signIn.ttlSeconds must be between 10 and 600', { option: 'signIn.ttlSeconds' });
+  }
+  const statement = options.statement ?? VENICE_STATEMENTS[0]!;
+  if (!isPlainStatement(statement)) {
+    throw new ConfigError('signIn.statement must be one line of plain text (EIP-4361), at most 256 characters', {
+      option: 'signIn.statement',
+    });
+  }
+  const configuredDomain = options.domain ?? envSignInDomain();
+  if (configuredDomain !== undefined && !/^[^\s/?#@]+$/.test(configuredDomain)) {
+    throw new ConfigError('signIn.domain must be a host (VENICE_SIGN_IN_DOMAIN likewise)', { option: 'signIn.domain' });
+  }
+  return { ttlSeconds, statement, configuredDomain };
 }
 
 /**

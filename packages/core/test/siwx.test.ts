@@ -134,6 +134,25 @@ describe('Sign-In-With-X', () => {
     vi.unstubAllEnvs();
   });
 
+  it('hands out a header signed ahead only in the first half of its life (signing on the event loop)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const wallet = createWallet(
+        { privateKey: generatePrivateKey() },
+        { signOffThread: false, signIn: { presign: 4, ttlSeconds: 10 } },
+      );
+      const issued = async () => JSON.parse(Buffer.from(await wallet.signIn(), 'base64').toString()).timestamp;
+      await wallet.signIn(); // signed now; the pool fills a moment later
+      await vi.waitFor(async () => expect(await issued()).toBeLessThan(Date.now()), { interval: 5 });
+      vi.setSystemTime(Date.now() + 4_000); // 4 s of 10: still handed out
+      expect(await issued()).toBeLessThan(Date.now());
+      vi.setSystemTime(Date.now() + 2_000); // past 5 s: signed on the spot
+      expect(await issued()).toBe(Date.now());
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('refuses a statement or domain that cannot be one line of an EIP-4361 message, with a typed error', () => {
     const make = (signIn: object) => () => createWallet({ privateKey: generatePrivateKey() }, { signIn });
     expect(make({ statement: 'Sign in\nURI: https://evil.example' })).toThrow(ConfigError);

@@ -63,7 +63,7 @@ async function walletGet(ctx: WalletApiContext, path: string): Promise<unknown> 
   const url = joinUrl(ctx.baseURL ?? DEFAULT_BASE_URL, path);
   const fetchImpl = ctx.fetch ?? fetch;
   for (let attempt = 0; ; attempt++) {
-    const header = await ctx.signIn.signIn(url);
+    const header = await ctx.signIn.signIn(url, { fresh: attempt > 0 }); // a re-sign after a 401 is signed now
     const response = await send(fetchImpl, url, { headers: { [ctx.signIn.headerName]: header } });
     const body = await readJson(response);
     if (response.ok) return body;
