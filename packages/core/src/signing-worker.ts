@@ -65,16 +65,23 @@ export function createWorkerSigner(privateKey: Hex, options: { idleMs?: number }
     pending.clear();
   };
 
-  function start(): Thread {
+  function start(): Thread | undefined {
     const ring = createHeaderRing();
     wanted = undefined;
     const signingThread: SigningThreadData = { key: privateKey, ring: ring.layout };
-    const worker = new Worker(program.entry, {
-      eval: program.eval,
-      workerData: { signingThread },
-      stdout: false,
-      stderr: true,
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(program.entry, {
+        eval: program.eval,
+        workerData: { signingThread },
+        execArgv: program.execArgv,
+        stdout: false,
+        stderr: true,
+      });
+    } catch {
+      unavailable = true; // this runtime refuses threads: sign on the event loop
+      return undefined;
+    }
     running.add(worker);
     let ready!: () => void;
     let failed!: (e: Error) => void;
@@ -194,14 +201,32 @@ export function createWorkerSigner(privateKey: Hex, options: { idleMs?: number }
  * the ESM and the CommonJS build) or as source (`src/signing-thread.ts`: tests, `--conditions=venice-x402-source`).
  * Node 20 applies no loader to a worker's entry, so from source the thread registers tsx before importing it.
  */
-const program = ((): { entry: string | URL; eval: boolean } => {
+const program = ((): { entry: string | URL; eval: boolean; execArgv?: string[] } => {
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(fromSource ? './signing-thread.ts' : './signing-thread.js', import.meta.url);
-  if (!fromSource) return { entry: url, eval: false };
+  const execArgv = threadExecArgv();
+  if (!fromSource) return { entry: url, eval: false, execArgv };
   try {
     const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    return { entry: `import(${tsx}).then((tsx) => (tsx.register(), import(${JSON.stringify(url.href)})))`, eval: true };
+    const entry = `import(${tsx}).then((tsx) => (tsx.register(), import(${JSON.stringify(url.href)})))`;
+    return { entry, eval: true, execArgv };
   } catch {
-    return { entry: url, eval: false }; // no tsx: the thread cannot start, and signing stays on the event loop
+    return { entry: url, eval: false, execArgv }; // no tsx: the thread cannot start; signing stays on the event loop
   }
 })();
+
+/**
+ * The process's options for the thread, without those that describe the process's own input: a thread inheriting
+ * `--input-type` (as `node --input-type=module -e …` sets) refuses to start. Undefined (inherit all) otherwise.
+ */
+export function threadExecArgv(argv: readonly string[] = process.execArgv): string[] | undefined {
+  if (!argv.some((arg) => arg.startsWith('--input-type'))) return undefined;
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (['--input-type', '-e', '--eval', '-p', '--print'].includes(arg))
+      i++; // and its value
+    else if (!/^--(input-type|eval|print)=/.test(arg)) kept.push(arg);
+  }
+  return kept;
+}

@@ -75,7 +75,7 @@ interface WalletCommon {
    */
   applySignInChallenge(info: SiwxChallengeInfo, from: string | URL): void;
   /**
-   * Stops the wallet's signing thread now (it also stops by itself after ~30 s unused) and drops headers signed
+   * Stops the wallet's signing thread now (it also stops by itself after 30–60 s unused) and drops headers signed
    * ahead. The wallet stays usable: the next signature starts what it needs again.
    */
   close(): Promise<void>;

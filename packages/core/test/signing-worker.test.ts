@@ -5,7 +5,12 @@ import { verifyMessage } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWallet } from '../src/index.js';
-import { createWorkerSigner, SIGNING_THREAD_IDLE_MS, signingThreadCount } from '../src/signing-worker.js';
+import {
+  createWorkerSigner,
+  SIGNING_THREAD_IDLE_MS,
+  signingThreadCount,
+  threadExecArgv,
+} from '../src/signing-worker.js';
 
 const verify = async (header: string) => {
   const { message, signature, address } = JSON.parse(Buffer.from(header, 'base64').toString());
@@ -47,13 +52,23 @@ it('never keeps a process alive once its signatures are done', () => {
     import { generatePrivateKey } from 'viem/accounts';
     const w = createWallet({ privateKey: generatePrivateKey() });
     console.log((await w.signIn()).length > 100 ? 'signed' : 'bad');
+    // The thread runs from source too (and under --input-type, which a thread must not inherit): a header comes
+    // back that was signed before it was asked for.
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const asked = Date.now();
+      if (JSON.parse(Buffer.from(await w.signIn(), 'base64')).timestamp < asked - 50) {
+        console.log('signed ahead');
+        break;
+      }
+    }
   `;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: new URL('..', import.meta.url).pathname,
     timeout: 20_000,
     encoding: 'utf8',
   });
-  expect(r.stdout.trim()).toBe('signed');
+  expect(r.stdout.trim().split('\n')).toEqual(['signed', 'signed ahead']);
   expect(r.status).toBe(0); // exited by itself, not killed by the timeout
 });
 
@@ -208,4 +223,16 @@ describe('wallet signing threads', () => {
     expect(signingThreadCount()).toBe(before + 1);
     await wallet.close();
   });
+});
+
+it("a thread does not inherit the process's own input options (it would refuse to start)", () => {
+  expect(threadExecArgv(['--conditions=x', '--import', 'tsx'])).toBeUndefined(); // inherited as they are
+  expect(threadExecArgv(['--input-type=module', '--conditions=x', '-e', 'code', '--import', 'tsx'])).toEqual([
+    '--conditions=x',
+    '--import',
+    'tsx',
+  ]);
+  expect(threadExecArgv(['--input-type', 'module', '--print', 'code', '--enable-source-maps'])).toEqual([
+    '--enable-source-maps',
+  ]);
 });
