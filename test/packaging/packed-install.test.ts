@@ -87,6 +87,22 @@ describe('packed and installed with npm', { timeout: 240_000 }, () => {
     const signIn = `const { createWallet } = require('@venice-x402/core'); const { generatePrivateKey } = require('viem/accounts');
       createWallet({ privateKey: generatePrivateKey() }).signIn().then((h) => { console.log(JSON.parse(Buffer.from(h, 'base64')).message.split('\\n')[0]); process.exit(0); });`;
     expect(run(process.execPath, ['-e', signIn], project)).toContain('api.venice.ai wants you to sign in');
+    // The signing thread itself runs from the published files (dist/signing-thread.js), for ESM and CommonJS
+    // consumers alike: a header comes back that was signed before it was asked for.
+    const signedAhead = `(async () => {
+      const w = createWallet({ privateKey: generatePrivateKey() });
+      await w.signIn();
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const asked = Date.now();
+        if (JSON.parse(Buffer.from(await w.signIn(), 'base64')).timestamp < asked - 50) return console.log('thread ok');
+      }
+      console.log('never signed ahead');
+    })();`;
+    const fromCjs = `const { createWallet } = require('@venice-x402/core'); const { generatePrivateKey } = require('viem/accounts'); ${signedAhead}`;
+    const fromEsm = `import { createWallet } from '@venice-x402/core'; import { generatePrivateKey } from 'viem/accounts'; ${signedAhead}`;
+    expect(run(process.execPath, ['-e', fromCjs], project)).toContain('thread ok');
+    expect(run(process.execPath, ['--input-type=module', '-e', fromEsm], project)).toContain('thread ok');
     // Types for both: the published d.ts and d.cts exist where the exports point.
     for (const name of LIBRARIES) {
       const dir = join(project, 'node_modules', '@venice-x402', name, 'dist');

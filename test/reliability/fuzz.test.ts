@@ -141,7 +141,7 @@ describe('fuzz: x402 parsers', () => {
         ),
         (body) => {
           const challenge = findSiwxChallenge(body);
-          if (challenge) factory.applyChallenge(challenge);
+          if (challenge) factory.applyChallenge(challenge, 'https://api.venice.ai');
         },
       ),
       { numRuns: runs },

@@ -1,6 +1,7 @@
 import { createHash, getHashes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { Hex } from 'viem';
+import type { Hex, LocalAccount } from 'viem';
+import { viem } from './lazy.js';
 
 const require = createRequire(import.meta.url);
 
@@ -20,15 +21,6 @@ function libsecp256k1(): Libsecp256k1 | null {
     }
   }
   return lib;
-}
-
-/** Where the signing thread finds the same library (it requires it by path), or undefined. */
-export function libsecp256k1Path(): string | undefined {
-  try {
-    return require.resolve('tiny-secp256k1');
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -61,23 +53,12 @@ export function eip191Hash(message: string): Hex | undefined {
   return `0x${hash.digest('hex')}`;
 }
 
-/** The same two, as source for the signing thread's program (CommonJS, eval'd). */
-export const HASH_SIGNER_PROGRAM = `
-const nativeKeccak = require('node:crypto').getHashes().includes('keccak-256');
-function eip191Hash(message) {
-  if (!nativeKeccak) return undefined;
-  const bytes = Buffer.from(message, 'utf8');
-  const hash = require('node:crypto').createHash('keccak-256');
-  return '0x' + hash.update('\\x19Ethereum Signed Message:\\n' + bytes.length).update(bytes).digest('hex');
+/**
+ * EIP-191 `personal_sign` with the key: libsecp256k1 (and OpenSSL's keccak) where available, else the viem
+ * account. Used by the event loop and the signing thread alike.
+ */
+export function eip191Signer(privateKey: Hex, account: LocalAccount): (message: string) => Promise<Hex> {
+  const signHash = hashSigner(privateKey);
+  return async (message) =>
+    signHash?.(eip191Hash(message) ?? viem().hashMessage(message)) ?? account.signMessage({ message });
 }
-function hashSigner(libPath, privateKey) {
-  let secp;
-  try { secp = libPath ? require(libPath) : undefined; } catch {}
-  if (!secp) return undefined;
-  const key = Buffer.from(privateKey.slice(2), 'hex');
-  return (hash) => {
-    const { signature, recoveryId } = secp.signRecoverable(Buffer.from(hash.slice(2), 'hex'), key);
-    return recoveryId > 1 ? undefined : '0x' + Buffer.from(signature).toString('hex') + (27 + recoveryId).toString(16);
-  };
-}
-`;

@@ -16,6 +16,13 @@ export const TARGET = 2; // how many to keep ready
 export const GEN = 3; // which sign-in parameters are wanted; a slot of another generation is thrown away
 
 const CONTROL_BYTES = 32;
+
+/** `Atomics.waitAsync` (Node 16+; typed only from lib ES2024). */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(a: Int32Array, i: number, v: number): { async: false } | { async: true; value: Promise<unknown> };
+  }
+).waitAsync.bind(Atomics);
 const META = CONTROL_BYTES;
 const LENS = META + RING_SLOTS * 16;
 const BYTES = LENS + RING_SLOTS * 4;
@@ -79,47 +86,47 @@ export function createHeaderRing(): HeaderRing {
 }
 
 /**
- * The producer, as source for the signing thread's program (CommonJS, eval'd): keeps `TARGET` headers of the
- * wanted generation ready, sleeping on the tail word while the ring is full. `sign(request, at)` builds one.
+ * The producer, run by the signing thread: keeps `TARGET` headers of the wanted generation ready, sleeping on the
+ * tail word while the ring is full. `sign(request, at)` builds one header issued at `at`.
  */
-export const RING_PRODUCER = `
-function startRing(layout, sign) {
-  const ctrl = new Int32Array(layout.buffer, 0, 8);
+export function startRingProducer<R>(layout: RingLayout, sign: (request: R, at: number) => Promise<string>) {
+  const ctrl = new Int32Array(layout.buffer, 0, CONTROL_BYTES / 4);
   const meta = new Float64Array(layout.buffer, layout.meta, layout.slots * 2);
   const lens = new Int32Array(layout.buffer, layout.lens, layout.slots);
   const bytes = Buffer.from(layout.buffer, layout.bytes, layout.slots * layout.slotBytes);
-  const requests = new Map();
+  const requests = new Map<number, R>();
   (async () => {
     for (;;) {
-      const head = Atomics.load(ctrl, ${HEAD});
-      const tail = Atomics.load(ctrl, ${TAIL});
-      const gen = Atomics.load(ctrl, ${GEN});
+      const head = Atomics.load(ctrl, HEAD);
+      const tail = Atomics.load(ctrl, TAIL);
+      const gen = Atomics.load(ctrl, GEN);
       const request = requests.get(gen);
-      if (request && head - tail < Atomics.load(ctrl, ${TARGET})) {
+      if (request && head - tail < Atomics.load(ctrl, TARGET)) {
         const at = Date.now();
         const value = await sign(request, at);
         const slot = head % layout.slots;
-        if (value.length <= layout.slotBytes && Atomics.load(ctrl, ${GEN}) === gen) {
+        if (value.length > layout.slotBytes)
+          requests.delete(gen); // too long to share: signed on request only
+        else if (Atomics.load(ctrl, GEN) === gen) {
           bytes.write(value, slot * layout.slotBytes, 'latin1');
           lens[slot] = value.length;
           meta[slot * 2] = at;
           meta[slot * 2 + 1] = gen;
-          Atomics.store(ctrl, ${HEAD}, head + 1);
-        } else if (value.length > layout.slotBytes) requests.delete(gen); // too long to share: sign on request only
+          Atomics.store(ctrl, HEAD, head + 1);
+        }
         await new Promise(setImmediate); // let signature requests in between
         continue;
       }
-      const waiting = Atomics.waitAsync(ctrl, ${TAIL}, tail);
+      const waiting = waitAsync(ctrl, TAIL, tail);
       if (waiting.async) await waiting.value;
     }
   })();
   return {
     /** The parameters of a generation, sent once by message. */
-    define(gen, request) {
+    define(gen: number, request: R) {
       for (const g of requests.keys()) if (g < gen) requests.delete(g);
       requests.set(gen, request);
-      Atomics.notify(ctrl, ${TAIL});
+      Atomics.notify(ctrl, TAIL);
     },
   };
 }
-`;

@@ -63,7 +63,13 @@ export {
   type TextPricing,
 } from './pricing/chat-hold.js';
 export { type Signer, type SignerSource, toSigner } from './signer.js';
-export { createSignInFactory, findSiwxChallenge, type SignInOptions, type SiwxChallengeInfo } from './siwx.js';
+export {
+  createSignInFactory,
+  findSiwxChallenge,
+  type SignInOptions,
+  type SignInTarget,
+  type SiwxChallengeInfo,
+} from './siwx.js';
 export { base58Decode, base58Encode, isSolanaAddress } from './solana/base58.js';
 export { SOLANA_CHAIN_REFERENCE, SOLANA_NETWORK, SOLANA_USDC } from './solana/constants.js';
 export type { SolanaAcceptedRequirement } from './solana/quote.js';

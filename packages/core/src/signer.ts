@@ -1,6 +1,6 @@
 import type { Address, Hex, TypedDataDefinition } from 'viem';
 import { InvalidKeyError } from './errors.js';
-import { eip191Hash, hashSigner } from './hash-signer.js';
+import { eip191Signer, hashSigner } from './hash-signer.js';
 import { isHexAddress, viem, viemAccounts } from './lazy.js';
 import { createWorkerSigner, type SignInRequest } from './signing-worker.js';
 
@@ -16,9 +16,12 @@ export interface Signer {
 
 /** A signer that builds whole Sign-In-With-X headers itself, off the event loop (private keys, `offThread`). */
 export interface HeaderSigner extends Signer {
-  signInHeaders(request: SignInRequest, count: number): Promise<string[]>;
+  /** `count` headers issued at `at` (ms); see `WorkerSigner.signInHeaders`. */
+  signInHeaders(request: SignInRequest, count: number, at: number): Promise<string[]>;
   /** A header signed ahead, taken without waiting (see `WorkerSigner.takeSignInHeader`). */
   takeSignInHeader?(request: SignInRequest, options: { target: number; maxAgeMs: number }): string | undefined;
+  /** Stops its signing thread (it starts again on use). */
+  close(): Promise<void>;
 }
 
 export const canSignInHeaders = (signer: object): signer is HeaderSigner =>
@@ -42,8 +45,7 @@ export function toSigner(source: SignerSource, options: { offThread?: boolean } 
       const thread = options.offThread ? createWorkerSigner(hex) : undefined;
       // libsecp256k1 when installed (same bytes, a third of the CPU), else viem's JS curve.
       const signHash = hashSigner(hex);
-      const inline = async (message: string) =>
-        signHash?.(eip191Hash(message) ?? viem().hashMessage(message)) ?? account.signMessage({ message });
+      const inline = eip191Signer(hex, account);
       const signer: Signer = {
         address: account.address,
         signMessage: ({ message }) =>
@@ -55,8 +57,9 @@ export function toSigner(source: SignerSource, options: { offThread?: boolean } 
       return thread
         ? ({
             ...signer,
-            signInHeaders: (request, count) => thread.signInHeaders(request, count),
+            signInHeaders: (request, count, at) => thread.signInHeaders(request, count, at),
             takeSignInHeader: (request, options) => thread.takeSignInHeader(request, options),
+            close: () => thread.close(),
           } as HeaderSigner)
         : signer;
     } catch {

@@ -1,98 +1,63 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Hex } from 'viem';
-import { HASH_SIGNER_PROGRAM, libsecp256k1Path } from './hash-signer.js';
-import { createHeaderRing, type HeaderRing, RING_PRODUCER } from './header-ring.js';
+import { createHeaderRing, type HeaderRing } from './header-ring.js';
+import type { SignInRequest } from './sign-in-message.js';
+import type { FromThread, SigningThreadData, ToThread } from './signing-thread.js';
 
-const require = createRequire(import.meta.url);
+export type { SignInRequest } from './sign-in-message.js';
 
-/**
- * The thread's program: one account that keeps Sign-In-With-X headers signed ahead in the shared ring and signs
- * EIP-191 messages on request (libsecp256k1 when installed, else viem). CommonJS so it runs the same from sources
- * (tests) and from the build; its libraries are required by the paths the main thread resolved.
- */
-const PROGRAM = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { randomBytes } = require('node:crypto');
-const { privateKeyToAccount } = require(workerData.accounts);
-const { createSiweMessage } = require(workerData.siwe);
-const { hashMessage } = require(workerData.viem);
-const account = privateKeyToAccount(workerData.key);
-${HASH_SIGNER_PROGRAM}
-const signHash = hashSigner(workerData.secp, workerData.key);
-const sign = async (message) =>
-  (signHash && signHash(eip191Hash(message) || hashMessage(message))) || account.signMessage({ message });
-// Nonces from a pooled random buffer: one trip to the system's generator per 64 headers, not per header.
-let nonces = Buffer.alloc(0);
-let nonceAt = 0;
-const nonce = () => {
-  if (nonceAt + 8 > nonces.length) (nonces = randomBytes(512)), (nonceAt = 0);
-  return nonces.toString('hex', nonceAt, (nonceAt += 8));
-};
-async function header(r, at = Date.now()) {
-  const issuedAt = new Date(at);
-  const message = createSiweMessage({
-    address: account.address, chainId: r.chainId, domain: r.domain, uri: r.uri, version: '1',
-    nonce: nonce(), issuedAt,
-    expirationTime: new Date(issuedAt.getTime() + r.ttlSeconds * 1000), statement: r.statement,
-  });
-  const signature = await sign(message);
-  const json = JSON.stringify({ address: account.address, message, signature, timestamp: issuedAt.getTime(), chainId: r.chainId });
-  return Buffer.from(json, 'utf8').toString('base64');
-}
-${RING_PRODUCER}
-const ring = startRing(workerData.ring, header);
-parentPort.on('message', async ({ id, message, signIn, count, define }) => {
-  if (define) return ring.define(define.gen, define.request);
-  try {
-    if (signIn) {
-      const headers = [];
-      for (let i = 0; i < count; i++) headers.push(await header(signIn));
-      parentPort.postMessage({ id, headers });
-    } else parentPort.postMessage({ id, signature: await sign(message) });
-  } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.message).slice(0, 200) });
-  }
-});
-`;
-
-/** What a Sign-In-With-X header says besides its nonce and times (see `siwx.ts`). */
-export interface SignInRequest {
-  chainId: number;
-  domain: string;
-  uri: string;
-  statement: string;
-  ttlSeconds: number;
-}
+/** A thread nobody used for this long (up to twice as long) stops; the next use starts another. */
+export const SIGNING_THREAD_IDLE_MS = 30_000;
 
 export interface WorkerSigner {
-  /** Signs an EIP-191 message off the main thread. Rejects when the thread is unavailable. */
+  /** Signs an EIP-191 message off the main thread. Rejects when the thread is unavailable or still starting. */
   signMessage(message: string): Promise<Hex>;
   /**
-   * `count` finished Sign-In-With-X header values, built, signed and encoded in the thread: the event loop only
-   * receives strings (one message for the batch).
+   * `count` finished Sign-In-With-X header values issued at `at` (ms), built, signed and encoded in the thread:
+   * the event loop only receives strings (one message for the batch). Rejects like `signMessage`.
    */
-  signInHeaders(request: SignInRequest, count: number): Promise<string[]>;
+  signInHeaders(request: SignInRequest, count: number, at: number): Promise<string[]>;
   /**
    * A header signed ahead by the thread, taken from shared memory without a message; undefined when none is
    * ready (the thread then signs `target` ahead for these parameters). Headers older than `maxAgeMs` are dropped.
    */
   takeSignInHeader(request: SignInRequest, options: { target: number; maxAgeMs: number }): string | undefined;
+  /** Resolves once the thread can sign (starting it); rejects when it cannot start. */
+  ready(): Promise<void>;
+  /** Stops the thread now. Using the signer again starts a new one. */
   close(): Promise<void>;
+}
+
+/** Signing threads running in this process (bookkeeping for tests and diagnostics, not exported by the package). */
+const running = new Set<Worker>();
+export const signingThreadCount = () => running.size;
+
+interface Thread {
+  worker: Worker;
+  ring: HeaderRing;
+  ready: boolean;
+  /** Stopped on purpose (idle, close), not a failure to start. */
+  stopped: boolean;
+  whenReady: Promise<void>;
+  exited: Promise<void>;
 }
 
 /**
  * Secp256k1 signing in a worker thread, so the curve math of every Sign-In-With-X (0.13–0.43 ms) stays off a busy
  * agent's event loop, which takes finished headers from shared memory. The thread starts on first use, holds a
- * reference only while a signature is pending (it never keeps a process alive), and is restarted after a crash.
- * The key reaches the thread once, as workerData; it is never logged or serialised.
+ * reference only while a signature is pending (it never keeps a process alive), stops after `idleMs` without use,
+ * and is restarted after a crash or an idle stop. A thread that cannot start at all (a bundler left its file
+ * behind) is not tried again: callers sign on the event loop. The key reaches the thread once, as workerData.
  */
-export function createWorkerSigner(privateKey: Hex): WorkerSigner {
-  let worker: Worker | undefined;
-  let ring: HeaderRing | undefined;
+export function createWorkerSigner(privateKey: Hex, options: { idleMs?: number } = {}): WorkerSigner {
+  const idleMs = options.idleMs ?? SIGNING_THREAD_IDLE_MS;
+  let thread: Thread | undefined;
+  let unavailable = false;
   let wanted: { request: SignInRequest; key: string; gen: number } | undefined;
   let gen = 0;
   let seq = 0;
+  let used = false;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const pending = new Map<number, { resolve: (s: any) => void; reject: (e: Error) => void }>();
 
   const failAll = (error: Error) => {
@@ -100,76 +65,168 @@ export function createWorkerSigner(privateKey: Hex): WorkerSigner {
     pending.clear();
   };
 
-  function start(): Worker {
-    const fresh = createHeaderRing();
-    ring = fresh;
+  function start(): Thread | undefined {
+    const ring = createHeaderRing();
     wanted = undefined;
-    const w = new Worker(PROGRAM, {
-      eval: true,
-      workerData: {
-        key: privateKey,
-        accounts: require.resolve('viem/accounts'),
-        siwe: require.resolve('viem/siwe'),
-        viem: require.resolve('viem'),
-        secp: libsecp256k1Path(),
-        ring: fresh.layout,
-      },
-      stdout: false,
-      stderr: true,
+    const signingThread: SigningThreadData = { key: privateKey, ring: ring.layout };
+    let worker: Worker;
+    try {
+      worker = new Worker(program.entry, {
+        eval: program.eval,
+        workerData: { signingThread },
+        execArgv: program.execArgv,
+        stdout: false,
+        stderr: true,
+      });
+    } catch {
+      unavailable = true; // this runtime refuses threads: sign on the event loop
+      return undefined;
+    }
+    running.add(worker);
+    let ready!: () => void;
+    let failed!: (e: Error) => void;
+    const current: Thread = {
+      worker,
+      ring,
+      ready: false,
+      stopped: false,
+      whenReady: new Promise<void>((resolve, reject) => {
+        ready = resolve;
+        failed = reject;
+      }),
+      exited: new Promise<void>((resolve) => worker.once('exit', () => resolve())),
+    };
+    current.whenReady.catch(() => {});
+    worker.on('message', (answer: FromThread) => {
+      if ('ready' in answer) {
+        current.ready = true;
+        return ready();
+      }
+      const p = pending.get(answer.id);
+      if (!p) return;
+      pending.delete(answer.id);
+      if (pending.size === 0) worker.unref();
+      if ('error' in answer) p.reject(new Error(`Signing thread refused: ${answer.error}`));
+      else p.resolve('signature' in answer ? answer.signature : answer.headers);
     });
-    w.unref();
-    w.on(
-      'message',
-      ({ id, signature, headers, error }: { id: number; signature?: Hex; headers?: string[]; error?: string }) => {
-        const p = pending.get(id);
-        if (!p) return;
-        pending.delete(id);
-        if (pending.size === 0) w.unref();
-        if (signature || headers) p.resolve(signature ?? headers);
-        else p.reject(new Error(`Signing thread refused: ${error ?? 'unknown'}`));
-      },
-    );
     const gone = (why: string) => {
-      if (worker === w) worker = undefined; // the next signature starts a fresh thread
+      if (!current.ready && !current.stopped) unavailable = true; // it never started: sign on the event loop from now on
+      failed(new Error(`Signing thread ${why}`));
+      if (thread !== current) return;
+      thread = undefined; // the next signature starts a fresh thread
       failAll(new Error(`Signing thread ${why}`));
     };
-    w.on('error', () => gone('failed'));
-    w.on('exit', () => gone('exited'));
-    return w;
+    worker.on('error', () => gone('failed'));
+    worker.once('exit', () => {
+      running.delete(worker);
+      gone('exited');
+    });
+    worker.unref(); // after the listeners: adding a 'message' listener refs the worker again
+    scheduleIdleCheck();
+    return current;
   }
 
-  function ask<T>(request: Record<string, unknown>): Promise<T> {
+  function use(): Thread | undefined {
+    used = true;
+    if (unavailable) return undefined;
+    thread ??= start();
+    return thread;
+  }
+
+  function scheduleIdleCheck() {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      if (!thread) return;
+      if (used || pending.size > 0) {
+        used = false;
+        return scheduleIdleCheck();
+      }
+      void stop();
+    }, idleMs);
+    idleTimer.unref?.();
+  }
+
+  async function stop() {
+    clearTimeout(idleTimer);
+    const current = thread;
+    thread = undefined;
+    if (!current) return;
+    current.stopped = true;
+    failAll(new Error('Signing thread stopped')); // its callers sign on the event loop instead
+    await current.worker.terminate();
+    await current.exited;
+  }
+
+  function ask<T>(request: { message: string } | { signIn: SignInRequest; count: number; at: number }): Promise<T> {
+    const current = use();
+    if (!current?.ready) return Promise.reject(new Error('Signing thread unavailable'));
     return new Promise<T>((resolve, reject) => {
-      const w = (worker ??= start());
       const id = ++seq;
       pending.set(id, { resolve, reject });
-      w.ref(); // a pending signature keeps the process alive, as any I/O would
-      w.postMessage({ id, ...request });
+      current.worker.ref(); // a pending signature keeps the process alive, as any I/O would
+      const message: ToThread = { ...request, id };
+      current.worker.postMessage(message);
     });
   }
 
   return {
     signMessage: (message) => ask<Hex>({ message }),
-    signInHeaders: (signIn, count) => ask<string[]>({ signIn, count }),
+    signInHeaders: (signIn, count, at) => ask<string[]>({ signIn, count, at }),
     takeSignInHeader(request, { target, maxAgeMs }) {
-      const w = (worker ??= start());
+      const current = use();
+      if (!current) return undefined;
       if (wanted?.request !== request) {
         const key = JSON.stringify(request);
         if (wanted?.key === key) wanted.request = request;
         else {
           wanted = { request, key, gen: ++gen };
-          w.postMessage({ define: { gen, request } });
-          ring!.want(gen, target);
+          const define: ToThread = { define: { gen, request } };
+          current.worker.postMessage(define);
+          current.ring.want(gen, target);
           return undefined;
         }
       }
-      return ring!.take(wanted.gen, maxAgeMs);
+      return current.ring.take(wanted.gen, maxAgeMs);
     },
-    async close() {
-      const w = worker;
-      worker = undefined;
-      ring = undefined;
-      if (w) await w.terminate();
+    ready() {
+      const current = use();
+      return current ? current.whenReady : Promise.reject(new Error('Signing thread unavailable'));
     },
+    close: stop,
   };
+}
+
+/**
+ * Where the thread's program is: next to this module, built (`dist/signing-thread.js`, ESM, loaded the same from
+ * the ESM and the CommonJS build) or as source (`src/signing-thread.ts`: tests, `--conditions=venice-x402-source`).
+ * Node 20 applies no loader to a worker's entry, so from source the thread registers tsx before importing it.
+ */
+const program = ((): { entry: string | URL; eval: boolean; execArgv?: string[] } => {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const url = new URL(fromSource ? './signing-thread.ts' : './signing-thread.js', import.meta.url);
+  const execArgv = threadExecArgv();
+  if (!fromSource) return { entry: url, eval: false, execArgv };
+  try {
+    const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+    const entry = `import(${tsx}).then((tsx) => (tsx.register(), import(${JSON.stringify(url.href)})))`;
+    return { entry, eval: true, execArgv };
+  } catch {
+    return { entry: url, eval: false, execArgv }; // no tsx: the thread cannot start; signing stays on the event loop
+  }
+})();
+
+/**
+ * The process's options for the thread, without those that describe the process's own input: a thread inheriting
+ * `--input-type` (as `node --input-type=module -e …` sets) refuses to start. Undefined (inherit all) otherwise.
+ */
+export function threadExecArgv(argv: readonly string[] = process.execArgv): string[] | undefined {
+  if (!argv.some((arg) => arg.startsWith('--input-type'))) return undefined;
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (['--input-type', '-e', '--eval', '-p', '--print'].includes(arg))
+      i++; // and its value
+    else if (!/^--(input-type|eval|print)=/.test(arg)) kept.push(arg);
+  }
+  return kept;
 }

@@ -1,22 +1,29 @@
-import { randomBytes } from 'node:crypto';
 import { BASE_CHAIN_ID, DEFAULT_BASE_URL, HEADERS } from './constants.js';
 import { ConfigError } from './errors.js';
-import { viemSiwe } from './lazy.js';
+import { createPresignPool } from './presign-pool.js';
+import {
+  buildSignInHeader,
+  isPlainStatement,
+  nonceSource,
+  type SignInRequest,
+  VENICE_STATEMENTS,
+} from './sign-in-message.js';
 import { canSignInHeaders, type Signer } from './signer.js';
-import type { SignInRequest } from './signing-worker.js';
 import { isSolanaSigner, type SolanaSigner } from './solana/signer.js';
 import { signSolanaSignIn } from './solana/siwx.js';
 import { x402Schemas } from './x402/schemas.js';
 
 export interface SignInOptions {
   /**
-   * EIP-4361 domain. Default: `VENICE_SIGN_IN_DOMAIN` when set, else the host of the API base URL (`api.venice.ai`).
-   * Venice checks it against `api.venice.ai` whatever host it is reached through: set it when the base URL is a
-   * proxy or the simulator.
+   * EIP-4361 domain for the Venice API (the wallet's base URL, and the base of a paid fetch in `venice` mode).
+   * Default: `VENICE_SIGN_IN_DOMAIN` when set, else the API host. Venice checks it against `api.venice.ai`
+   * whatever host it is reached through: set it when the base URL is a proxy or the simulator. Any other origin
+   * always gets a sign-in for its own host.
    */
   domain?: string;
-  /** EIP-4361 URI. Default: the origin of the API (Venice does not validate it). */
+  /** EIP-4361 URI for the Venice API. Default: its origin (Venice does not validate it). */
   uri?: string;
+  /** One line of plain text (EIP-4361 grammar, ≤ 256 characters). Default `Sign in to Venice AI`. */
   statement?: string;
   /** Lifetime written as Expiration Time. Venice caps any header at 5 minutes of age. Default 300. */
   ttlSeconds?: number;
@@ -32,15 +39,33 @@ export interface SiwxChallengeInfo {
   statement?: string;
 }
 
-/** Entries older than this are thrown away unused: far inside the server's 5-minute age cap, even with skew. */
-const POOL_MAX_AGE_MS = 60_000;
+/** How one sign-in is asked for. */
+export interface SignInTarget {
+  /**
+   * The request is for a Venice API the caller configured (a paid fetch in `venice` mode): the configured domain
+   * applies even off the wallet's base URL. Default: only under the wallet's base URL.
+   */
+  venice?: boolean;
+  /** Sign now, never hand out a header signed ahead (the server just refused one as expired). */
+  fresh?: boolean;
+}
+
+/** A header signed ahead is handed out in the first half of its life and never after a minute. */
+const MAX_AHEAD_AGE_MS = 60_000;
+/** Origins whose challenges are remembered; the oldest is forgotten first. */
+const MAX_TUNED_ORIGINS = 64;
 
 export interface SignInFactory {
   readonly headerName: string;
-  /** A fresh single-use header value. */
-  signIn(resourceUrl?: string): Promise<string>;
-  /** Honour a server challenge (`siwxChallenge.info` / `extensions["sign-in-with-x"].info`). */
-  applyChallenge(info: SiwxChallengeInfo): void;
+  /** A fresh single-use header value for `resourceUrl` (default: the base URL). */
+  signIn(resourceUrl?: string | URL, target?: SignInTarget): Promise<string>;
+  /**
+   * Honour a server challenge (`siwxChallenge.info` / `extensions["sign-in-with-x"].info`) sent by `from`: it tunes
+   * sign-ins for that origin only (see `challengeTuning`).
+   */
+  applyChallenge(info: SiwxChallengeInfo, from: string | URL): void;
+  /** Drops headers signed ahead and stops the signer's thread (both start again on use). */
+  close(): Promise<void>;
 }
 
 export function createSignInFactory(
@@ -48,134 +73,139 @@ export function createSignInFactory(
   baseURL: string = DEFAULT_BASE_URL,
   options: SignInOptions & { defaultPresign?: number } = {},
 ): SignInFactory {
-  const ttlSeconds = options.ttlSeconds ?? 300;
-  if (!Number.isFinite(ttlSeconds) || ttlSeconds < 10 || ttlSeconds > 600) {
-    throw new ConfigError('signIn.ttlSeconds must be between 10 and 600');
-  }
+  const { ttlSeconds, statement, configuredDomain } = settings(options);
   const base = new URL(baseURL);
-  const configuredDomain = options.domain ?? envSignInDomain();
-  let domain = configuredDomain ?? base.host;
-  let uri = options.uri ?? base.origin;
-  let statement = options.statement ?? 'Sign in to Venice AI';
+  const baseOrigin = base.origin;
+  const maxAgeMs = Math.min(MAX_AHEAD_AGE_MS, (ttlSeconds * 1000) / 2);
   const presign = Math.max(0, Math.min(16, options.presign ?? options.defaultPresign ?? 0));
-  const pool: { value: string; at: number }[] = [];
-  let refilling = false;
-  // The parameters while they hold, as one object: a signing thread compares it by identity on every call.
-  let wanted: SignInRequest | undefined;
-  const signInRequest = () => (wanted ??= { chainId: BASE_CHAIN_ID, domain, uri, statement, ttlSeconds });
+  const nonce = nonceSource();
+  const tuned = new Map<string, Partial<SiwxChallengeInfo>>();
+  // The base's parameters while they hold, as one object: what is signed ahead is signed for it (by identity).
+  let baseRequest: SignInRequest | undefined;
 
-  /** `count` fresh headers: built whole in the signing thread when the signer has one, else here. */
-  async function signMany(d: string, u: string, count: number): Promise<string[]> {
+  function requestFor(target: URL, venice: boolean): SignInRequest {
+    // Protocol and host rather than `origin`, which Node 20 computes anew on every read (this is the hot path).
+    const own = target === base || (target.host === base.host && target.protocol === base.protocol);
+    if (own && baseRequest) return baseRequest;
+    const tuning = tuned.get(target.origin);
+    const request: SignInRequest = {
+      chainId: BASE_CHAIN_ID,
+      // The configured domain is Venice's: any other origin gets its own host, which Venice refuses.
+      domain: (own || venice) && configuredDomain ? configuredDomain : (tuning?.domain ?? target.host),
+      uri: tuning?.uri ?? (own ? (options.uri ?? baseOrigin) : target.origin),
+      statement: tuning?.statement ?? statement,
+      ttlSeconds,
+    };
+    if (own) baseRequest = request;
+    return request;
+  }
+
+  /** `count` fresh headers issued at `at`: built whole in the signing thread when the signer has one, else here. */
+  async function signMany(request: SignInRequest, count: number, at: number): Promise<string[]> {
     if (canSignInHeaders(signer)) {
       try {
-        return await signer.signInHeaders({ chainId: BASE_CHAIN_ID, domain: d, uri: u, statement, ttlSeconds }, count);
+        return await signer.signInHeaders(request, count, at);
       } catch {
-        // The thread is unavailable: sign here instead.
+        // The thread is unavailable or still starting: sign here instead.
       }
     }
     const out: string[] = [];
-    for (let i = 0; i < count; i++) out.push(await sign(d, u));
+    for (let i = 0; i < count; i++) {
+      out.push(
+        isSolanaSigner(signer)
+          ? await signSolanaSignIn(signer, request, at)
+          : await buildSignInHeader(signer.address, (message) => signer.signMessage({ message }), request, nonce(), at),
+      );
+    }
     return out;
   }
 
-  async function sign(d: string, u: string): Promise<string> {
-    if (isSolanaSigner(signer)) return signSolanaSignIn(signer, { domain: d, uri: u, statement, ttlSeconds });
-    const issuedAt = new Date();
-    const message = viemSiwe().createSiweMessage({
-      address: signer.address,
-      chainId: BASE_CHAIN_ID,
-      domain: d,
-      uri: u,
-      version: '1',
-      nonce: randomBytes(8).toString('hex'),
-      issuedAt,
-      expirationTime: new Date(issuedAt.getTime() + ttlSeconds * 1000),
-      statement,
-    });
-    const signature = await signer.signMessage({ message });
-    const json = JSON.stringify({
-      address: signer.address,
-      message,
-      signature,
-      timestamp: issuedAt.getTime(),
-      chainId: BASE_CHAIN_ID,
-    });
-    return Buffer.from(json, 'utf8').toString('base64');
-  }
+  const pool = createPresignPool(presign, maxAgeMs, signMany);
 
-  function refill() {
-    // Refill in batches once half the pool is used: one round trip to the signing thread per few calls.
-    if (refilling || pool.length > presign / 2) return;
-    refilling = true;
-    const d = domain;
-    const u = uri;
-    // Sign a moment later rather than right away: by then the request that took a header is on the wire and
-    // the signing CPU overlaps the wait for its answer instead of delaying its send.
-    const timer = setTimeout(async () => {
-      try {
-        while (pool.length < presign && d === domain && u === uri) {
-          const headers = await signMany(d, u, presign - pool.length);
-          const at = Date.now();
-          if (d === domain && u === uri) for (const value of headers) pool.push({ value, at });
-        }
-      } catch {
-        // A failed pre-sign is not an error: the next request signs inline and reports any failure itself.
-      } finally {
-        refilling = false;
-      }
-    }, 1);
-    timer.unref?.();
+  /** A header signed ahead for the base's parameters, or undefined. */
+  function takeAhead(request: SignInRequest): string | undefined {
+    if (!canSignInHeaders(signer) || !signer.takeSignInHeader) return pool.take(request);
+    // Signed ahead by the signing thread, handed over through shared memory.
+    try {
+      return signer.takeSignInHeader(request, { target: presign, maxAgeMs });
+    } catch {
+      return undefined; // no signing thread here: signMany signs some other way
+    }
   }
 
   return {
     headerName: options.headerName ?? HEADERS.signIn,
-    async signIn(resourceUrl) {
-      let d = domain;
-      let u = uri;
-      if (resourceUrl) {
-        const target = new URL(resourceUrl);
-        if (target.host !== base.host && configuredDomain === undefined) {
-          d = target.host;
-          u = target.origin;
-        }
-      }
-      if (presign > 0 && d === domain && u === uri && canSignInHeaders(signer) && signer.takeSignInHeader) {
-        // Signed ahead by the signing thread, handed over through shared memory.
-        let ready: string | undefined;
-        try {
-          ready = signer.takeSignInHeader(signInRequest(), { target: presign, maxAgeMs: POOL_MAX_AGE_MS });
-        } catch {
-          // No signing thread here (it could not start): signMany below signs some other way.
-        }
+    async signIn(resourceUrl, target) {
+      const url =
+        resourceUrl === undefined ? base : typeof resourceUrl === 'string' ? new URL(resourceUrl) : resourceUrl;
+      const request = requestFor(url, target?.venice === true);
+      if (presign > 0 && target?.fresh !== true && request === baseRequest) {
+        const ready = takeAhead(request);
         if (ready) return ready;
-      } else if (presign > 0 && d === domain && u === uri) {
-        const now = Date.now();
-        while (pool.length > 0) {
-          const entry = pool.shift()!;
-          if (now - entry.at < POOL_MAX_AGE_MS) {
-            refill();
-            return entry.value;
-          }
-        }
-        refill();
       }
-      return (await signMany(d, u, 1))[0]!;
+      return (await signMany(request, 1, Date.now()))[0]!;
     },
-    applyChallenge(info) {
-      const parsed = x402Schemas().siwxInfoSchema.safeParse(info);
-      if (!parsed.success) return;
-      const next = parsed.data;
-      // Only follow a challenge for the host we talk to: a hostile server must not obtain a header
-      // signed for another service's domain (it could replay it there once).
-      if (!sameSite(next.domain, base.hostname)) return;
-      if (next.domain === domain && (next.uri ?? uri) === uri) return;
-      domain = next.domain;
-      if (next.uri) uri = next.uri;
-      if (next.statement) statement = next.statement;
-      pool.length = 0;
-      wanted = undefined;
+    applyChallenge(info, from) {
+      let origin: URL;
+      try {
+        origin = new URL(from);
+      } catch {
+        return;
+      }
+      const tuning = challengeTuning(info, origin);
+      if (!tuning) return;
+      if (!tuned.has(origin.origin) && tuned.size >= MAX_TUNED_ORIGINS) tuned.delete(tuned.keys().next().value!);
+      tuned.set(origin.origin, tuning);
+      if (origin.origin !== baseOrigin || !baseRequest) return;
+      const before = baseRequest;
+      baseRequest = undefined;
+      const after = requestFor(origin, false);
+      if (after.domain === before.domain && after.uri === before.uri && after.statement === before.statement) {
+        baseRequest = before; // nothing changed: keep what is signed ahead
+      }
+    },
+    async close() {
+      pool.clear();
+      if (canSignInHeaders(signer)) await signer.close();
     },
   };
+}
+
+/** The options that shape every message, validated: a bad one is a `ConfigError` when the wallet is made. */
+function settings(options: SignInOptions) {
+  const ttlSeconds = options.ttlSeconds ?? 300;
+  if (!Number.isFinite(ttlSeconds) || ttlSeconds < 10 || ttlSeconds > 600) {
+    throw new ConfigError('signIn.ttlSeconds must be between 10 and 600', { option: 'signIn.ttlSeconds' });
+  }
+  const statement = options.statement ?? VENICE_STATEMENTS[0]!;
+  if (!isPlainStatement(statement)) {
+    throw new ConfigError('signIn.statement must be one line of plain text (EIP-4361), at most 256 characters', {
+      option: 'signIn.statement',
+    });
+  }
+  const configuredDomain = options.domain ?? envSignInDomain();
+  if (configuredDomain !== undefined && !/^[^\s/?#@]+$/.test(configuredDomain)) {
+    throw new ConfigError('signIn.domain must be a host (VENICE_SIGN_IN_DOMAIN likewise)', { option: 'signIn.domain' });
+  }
+  return { ttlSeconds, statement, configuredDomain };
+}
+
+/**
+ * What a challenge from `origin` may change in that origin's sign-ins. The domain: only that origin's own site
+ * (the same host or a parent / child of it, on the same port), so no header is ever signed for another service,
+ * where it could be replayed. The URI: only on that origin. The statement: only one of Venice's own — wording a
+ * server chose is never signed. Anything else in the challenge is ignored.
+ */
+function challengeTuning(info: unknown, origin: URL): Partial<SiwxChallengeInfo> | undefined {
+  const parsed = x402Schemas().siwxInfoSchema.safeParse(info);
+  if (!parsed.success) return undefined;
+  const { domain, uri, statement } = parsed.data;
+  const tuning: Partial<SiwxChallengeInfo> = {};
+  if (sameSite(domain, origin)) tuning.domain = domain.toLowerCase();
+  const sameOriginUri = uri === undefined ? undefined : parseUrl(uri);
+  if (sameOriginUri?.origin === origin.origin) tuning.uri = sameOriginUri.href;
+  if (statement !== undefined && VENICE_STATEMENTS.includes(statement)) tuning.statement = statement;
+  return Object.keys(tuning).length > 0 ? tuning : undefined;
 }
 
 /** Finds a Sign-In-With-X challenge in a 401/402 body or a decoded PAYMENT-REQUIRED object. */
@@ -193,8 +223,22 @@ function envSignInDomain(): string | undefined {
   return value?.trim() || undefined;
 }
 
-function sameSite(challengeDomain: string, hostname: string): boolean {
-  const a = challengeDomain.replace(/:\d+$/, '').toLowerCase();
-  const b = hostname.toLowerCase();
-  return a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+const parseUrl = (value: string): URL | undefined => {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+};
+
+/** `domain` is exactly a host[:port] of `origin`'s site: the same port, and the same host or a parent / child. */
+function sameSite(domain: string, origin: URL): boolean {
+  const named = parseUrl(`${origin.protocol}//${domain}`);
+  if (!named || named.host !== domain.toLowerCase() || named.port !== origin.port) return false;
+  const a = named.hostname;
+  const b = origin.hostname;
+  if (a === b) return true;
+  // Addresses have no parent or child: 0.0.1 is not a parent of 127.0.0.1.
+  if (/^[\d.]+$|^\[/.test(a) || /^[\d.]+$|^\[/.test(b)) return false;
+  return a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
 }

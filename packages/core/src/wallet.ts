@@ -3,7 +3,13 @@ import type { Address } from 'viem';
 import { DEFAULT_BASE_URL } from './constants.js';
 import type { FetchLike } from './http.js';
 import { type Signer, type SignerSource, toSigner } from './signer.js';
-import { createSignInFactory, type SignInOptions, type SiwxChallengeInfo } from './siwx.js';
+import {
+  createSignInFactory,
+  type SignInFactory,
+  type SignInOptions,
+  type SignInTarget,
+  type SiwxChallengeInfo,
+} from './siwx.js';
 import { isSolanaSource, type SolanaSigner, type SolanaSignerSource, toSolanaSigner } from './solana/signer.js';
 import type { VeniceTransaction } from './venice/schemas.js';
 import {
@@ -58,10 +64,22 @@ interface WalletCommon {
   readonly baseURL: string;
   /** `SIGN-IN-WITH-X` or `X-Sign-In-With-X`. */
   readonly signInHeaderName: string;
-  /** One fresh single-use Sign-In-With-X header value. */
-  signIn(resourceUrl?: string): Promise<string>;
-  /** Follow a server's Sign-In-With-X challenge (domain / uri) for later signatures. */
-  applySignInChallenge(info: SiwxChallengeInfo): void;
+  /**
+   * One fresh single-use Sign-In-With-X header value for `resourceUrl` (default: the base URL). The configured
+   * sign-in domain applies only to the base URL (or with `target.venice`); any other origin gets its own host.
+   */
+  signIn(resourceUrl?: string | URL, target?: SignInTarget): Promise<string>;
+  /**
+   * Follow a Sign-In-With-X challenge that the origin `from` sent, for later sign-ins to that origin only: its
+   * domain if it is that origin's own site, its uri if on that origin, its statement if it is one of Venice's.
+   */
+  applySignInChallenge(info: SiwxChallengeInfo, from: string | URL): void;
+  /**
+   * Stops the wallet's signing thread now (it also stops by itself after 30–60 s unused) and drops headers signed
+   * ahead. The wallet stays usable: the next signature starts what it needs again.
+   */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
   balance(): Promise<Balance>;
   topUp(amountUsd: number): Promise<TopUpResult>;
   /** What a top-up would pay (receiver, network, asset, minimum), validated by the policy. Signs nothing. */
@@ -130,7 +148,7 @@ export function createWallet(source: SignerSource | SolanaSignerSource, options:
 function build(
   signer: Signer | SolanaSigner,
   baseURL: string,
-  signIn: ReturnType<typeof createSignInFactory>,
+  signIn: SignInFactory,
   options: WalletOptions,
   signingPolicy: SigningPolicy,
   payeePins: PayeePins,
@@ -151,8 +169,10 @@ function build(
     signer,
     baseURL,
     signInHeaderName: signIn.headerName,
-    signIn: (resourceUrl?: string) => signIn.signIn(resourceUrl),
-    applySignInChallenge: (info: SiwxChallengeInfo) => signIn.applyChallenge(info),
+    signIn: (resourceUrl?: string | URL, target?: SignInTarget) => signIn.signIn(resourceUrl, target),
+    applySignInChallenge: (info: SiwxChallengeInfo, from: string | URL) => signIn.applyChallenge(info, from),
+    close: () => signIn.close(),
+    [Symbol.asyncDispose]: () => signIn.close(),
     balance: () => getBalance(ctx),
     topUp: (amountUsd: number) => topUp(ctx, amountUsd),
     topUpQuote: () => topUpQuote(ctx),

@@ -3,9 +3,19 @@ import { inspect } from 'node:util';
 import { authorizationTypes } from '@x402/evm';
 import { verifyMessage } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWallet } from '../src/index.js';
-import { createWorkerSigner } from '../src/signing-worker.js';
+import {
+  createWorkerSigner,
+  SIGNING_THREAD_IDLE_MS,
+  signingThreadCount,
+  threadExecArgv,
+} from '../src/signing-worker.js';
+
+const verify = async (header: string) => {
+  const { message, signature, address } = JSON.parse(Buffer.from(header, 'base64').toString());
+  return { valid: await verifyMessage({ address, message, signature }) };
+};
 
 it('signs Sign-In-With-X off the main thread: valid, unique, verifiable headers', async () => {
   const key = generatePrivateKey();
@@ -25,8 +35,11 @@ it('starts a fresh thread after one dies, and never leaks the key in its errors'
   const key = generatePrivateKey();
   const thread = createWorkerSigner(key);
   const account = privateKeyToAccount(key);
+  await expect(thread.signMessage('early')).rejects.toThrow(/unavailable/); // still starting: callers sign inline
+  await thread.ready();
   const first = await thread.signMessage('one');
   await thread.close(); // the thread is gone
+  await thread.ready(); // a new one
   const second = await thread.signMessage('two');
   expect(await verifyMessage({ address: account.address, message: 'one', signature: first })).toBe(true);
   expect(await verifyMessage({ address: account.address, message: 'two', signature: second })).toBe(true);
@@ -39,13 +52,23 @@ it('never keeps a process alive once its signatures are done', () => {
     import { generatePrivateKey } from 'viem/accounts';
     const w = createWallet({ privateKey: generatePrivateKey() });
     console.log((await w.signIn()).length > 100 ? 'signed' : 'bad');
+    // The thread runs from source too (and under --input-type, which a thread must not inherit): a header comes
+    // back that was signed before it was asked for.
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const asked = Date.now();
+      if (JSON.parse(Buffer.from(await w.signIn(), 'base64')).timestamp < asked - 50) {
+        console.log('signed ahead');
+        break;
+      }
+    }
   `;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: new URL('..', import.meta.url).pathname,
     timeout: 20_000,
     encoding: 'utf8',
   });
-  expect(r.stdout.trim()).toBe('signed');
+  expect(r.stdout.trim().split('\n')).toEqual(['signed', 'signed ahead']);
   expect(r.status).toBe(0); // exited by itself, not killed by the timeout
 });
 
@@ -119,7 +142,8 @@ it('a header too long to share is signed on request instead; a restarted thread 
   expect(thread.takeSignInHeader(long, { target: 4, maxAgeMs: 60_000 })).toBeUndefined();
   await new Promise((r) => setTimeout(r, 300));
   expect(thread.takeSignInHeader(long, { target: 4, maxAgeMs: 60_000 })).toBeUndefined();
-  const [signed] = await thread.signInHeaders(long, 1);
+  await thread.ready();
+  const [signed] = await thread.signInHeaders(long, 1, Date.now());
   expect(decode(signed!).message).toContain('x'.repeat(5000));
   await thread.close(); // the thread is gone: the next take starts a new one with its own ring
   expect(await takeReady(thread, signInRequest())).toBeDefined();
@@ -161,4 +185,54 @@ it('libsecp256k1 signs messages and typed data byte for byte as viem does (RFC 6
     } as const;
     expect(await signer.signTypedData(typed)).toBe(await account.signTypedData(typed));
   }
+});
+
+describe('wallet signing threads', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("close() and Symbol.asyncDispose stop each wallet's thread: 8 wallets, 8 threads, then none", async () => {
+    const before = signingThreadCount();
+    const wallets = Array.from({ length: 8 }, () => createWallet({ privateKey: generatePrivateKey() }));
+    await Promise.all(wallets.map((w) => w.signIn()));
+    expect(signingThreadCount()).toBe(before + 8);
+    await Promise.all(wallets.slice(0, 4).map((w) => w.close()));
+    await Promise.all(wallets.slice(4).map((w) => w[Symbol.asyncDispose]()));
+    expect(signingThreadCount()).toBe(before);
+    // Still usable: the next signature starts what it needs again.
+    const { valid } = await verify(await wallets[0]!.signIn());
+    expect(valid).toBe(true);
+    expect(signingThreadCount()).toBe(before + 1);
+    await wallets[0]!.close();
+    expect(signingThreadCount()).toBe(before);
+  });
+
+  it('an idle thread stops by itself and starts again on use', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const before = signingThreadCount();
+    const wallet = createWallet({ privateKey: generatePrivateKey() });
+    await wallet.signIn();
+    expect(signingThreadCount()).toBe(before + 1);
+    vi.advanceTimersByTime(SIGNING_THREAD_IDLE_MS); // used since it started: it stays
+    expect(signingThreadCount()).toBe(before + 1);
+    await wallet.signIn();
+    vi.advanceTimersByTime(SIGNING_THREAD_IDLE_MS); // used again: it stays
+    expect(signingThreadCount()).toBe(before + 1);
+    vi.advanceTimersByTime(SIGNING_THREAD_IDLE_MS); // unused for a whole period: it stops
+    await vi.waitFor(() => expect(signingThreadCount()).toBe(before));
+    expect((await verify(await wallet.signIn())).valid).toBe(true);
+    expect(signingThreadCount()).toBe(before + 1);
+    await wallet.close();
+  });
+});
+
+it("a thread does not inherit the process's own input options (it would refuse to start)", () => {
+  expect(threadExecArgv(['--conditions=x', '--import', 'tsx'])).toBeUndefined(); // inherited as they are
+  expect(threadExecArgv(['--input-type=module', '--conditions=x', '-e', 'code', '--import', 'tsx'])).toEqual([
+    '--conditions=x',
+    '--import',
+    'tsx',
+  ]);
+  expect(threadExecArgv(['--input-type', 'module', '--print', 'code', '--enable-source-maps'])).toEqual([
+    '--enable-source-maps',
+  ]);
 });

@@ -50,13 +50,13 @@ export async function redirected(call: PaidCall, target: Target, response: Respo
 }
 
 /** A Venice 401 for an expired or reused sign-in: re-signed once. Undefined when it is not that. */
-export async function signInRefused(call: PaidCall, response: Response): Promise<Step | undefined> {
+export async function signInRefused(call: PaidCall, url: URL, response: Response): Promise<Step | undefined> {
   const { ctx } = call;
   if (response.status !== 401 || !ctx.venice || !ctx.wallet || call.resignedForAuth) return undefined;
   const answer = await readJson(response);
   call.endAttempt();
   const challenge = findSiwxChallenge(answer);
-  if (challenge) ctx.wallet.applySignInChallenge(challenge);
+  if (challenge) ctx.wallet.applySignInChallenge(challenge, url);
   const code = (answer as any)?.code as string | undefined;
   if (code && SIWX_RETRY_CODES.has(code)) {
     call.resignedForAuth = true;

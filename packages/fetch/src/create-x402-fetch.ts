@@ -98,7 +98,7 @@ async function attempt(call: PaidCall, target: Target, retries: number): Promise
   return (
     (await redirected(call, target, response)) ??
     (response.status === 402 ? await paymentRequired(call, target.url, response) : undefined) ??
-    (await signInRefused(call, response)) ??
+    (await signInRefused(call, target.url, response)) ??
     (await retryable(call, response, retries)) ??
     (await errorAnswer(call, target.url, response))
   );

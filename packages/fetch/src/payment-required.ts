@@ -21,7 +21,7 @@ export async function paymentRequired(call: PaidCall, url: URL, response: Respon
   const { ctx } = call;
   const body = await readJson(response);
   call.endAttempt();
-  if (ctx.venice && (ctx.mode === 'venice' || isVeniceChallenge(body))) return topUpAndRetry(call, body);
+  if (ctx.venice && (ctx.mode === 'venice' || isVeniceChallenge(body))) return topUpAndRetry(call, url, body);
 
   const { wallet, budget } = ctx;
   const route = call.info.route;
@@ -78,11 +78,11 @@ export async function preparePayment(call: PaidCall, url: URL, quote: PaymentReq
   return true;
 }
 
-async function topUpAndRetry(call: PaidCall, body: unknown): Promise<Step> {
+async function topUpAndRetry(call: PaidCall, url: URL, body: unknown): Promise<Step> {
   const { wallet, budget } = call.ctx;
   const route = call.info.route;
   const challenge = findSiwxChallenge(body);
-  if (challenge && wallet) wallet.applySignInChallenge(challenge);
+  if (challenge && wallet) wallet.applySignInChallenge(challenge, url);
   const hint = topUpHint(body);
   if (!wallet || call.toppedUp || (body as any)?.code !== 'PAYMENT_REQUIRED') {
     const message = !wallet

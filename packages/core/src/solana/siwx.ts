@@ -36,12 +36,13 @@ export function solanaSignInMessage(f: SolanaSignInFields): string {
   return `${text}\n\n${lines.join('\n')}`;
 }
 
-/** One base64 Sign-In-With-X header value signed with Ed25519: `type: "ed25519"`, CAIP-2 `chainId`. */
+/** One base64 Sign-In-With-X header value issued at `at` (ms), signed with Ed25519: `type: "ed25519"`, CAIP-2 `chainId`. */
 export async function signSolanaSignIn(
   signer: SolanaSigner,
   request: { domain: string; uri: string; statement: string; ttlSeconds: number },
+  at: number = Date.now(),
 ): Promise<string> {
-  const issuedAt = new Date();
+  const issuedAt = new Date(at);
   const message = solanaSignInMessage({
     domain: request.domain,
     address: signer.address,

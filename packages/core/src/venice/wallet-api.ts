@@ -63,14 +63,14 @@ async function walletGet(ctx: WalletApiContext, path: string): Promise<unknown> 
   const url = joinUrl(ctx.baseURL ?? DEFAULT_BASE_URL, path);
   const fetchImpl = ctx.fetch ?? fetch;
   for (let attempt = 0; ; attempt++) {
-    const header = await ctx.signIn.signIn(url);
+    const header = await ctx.signIn.signIn(url, { fresh: attempt > 0 }); // a re-sign after a 401 is signed now
     const response = await send(fetchImpl, url, { headers: { [ctx.signIn.headerName]: header } });
     const body = await readJson(response);
     if (response.ok) return body;
     const code = (body as any)?.code as string | undefined;
     if (response.status === 401 || response.status === 402 || response.status === 403) {
       const challenge = findSiwxChallenge(body);
-      if (challenge) ctx.signIn.applyChallenge(challenge);
+      if (challenge) ctx.signIn.applyChallenge(challenge, url);
       if (attempt === 0 && response.status === 401) continue;
       throw new AuthError(errorText(body, `Wallet request refused (${response.status})`), {
         status: response.status,
