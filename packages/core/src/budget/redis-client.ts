@@ -18,6 +18,8 @@ export interface RedisNode {
   /** `host:port` when known, for messages. */
   readonly address?: string;
   send(args: string[]): Promise<unknown>;
+  /** A second, short-lived connection with the same options (credentials, TLS) to another server. */
+  open?(host: string, port: number): Promise<RedisNode & { close(): void }>;
 }
 
 /** What the store needs from a client, whichever library and topology it is. */
@@ -27,8 +29,8 @@ export interface RedisAdapter {
   send(args: string[]): Promise<unknown>;
   /** The connection to the master serving `key`, or undefined while the cluster has not said which it is. */
   master(key: string): Promise<RedisNode | undefined>;
-  /** The master serving `key` and its replicas (on a single server: that server). */
-  slotNodes(key: string): Promise<RedisNode[]>;
+  /** The master serving `key` (on a single server: that server). */
+  slotMaster(key: string): Promise<RedisNode | undefined>;
   /** After a MOVED / ASK answer: learn the new slot owners. */
   refresh(key: string): Promise<void>;
 }
@@ -45,54 +47,76 @@ export function redisAdapter(client: RedisLike): RedisAdapter {
         : () => {
             throw new StoreError('redisStore needs an ioredis or node-redis client');
           };
-  const node: RedisNode = { connection: c, send };
+  const node = nodeOf(c);
   return {
     isCluster: false,
     send,
     master: async () => node,
-    slotNodes: async () => [node],
+    slotMaster: async () => node,
     refresh: async () => {},
   };
 }
 
-function ioredisCluster(cluster: any): RedisAdapter {
-  const nodeAt = (address: string | undefined): RedisNode | undefined => {
-    const redis = (cluster.nodes('all') as any[]).find((n) => `${n.options.host}:${n.options.port}` === address);
-    return redis && { connection: redis, address, send: (args) => redis.call(...args) };
+/** A connection of ioredis (`call`, `duplicate`) or node-redis (`sendCommand`, `duplicate`). */
+function nodeOf(client: any, address?: string): RedisNode {
+  if (typeof client.call === 'function')
+    return {
+      connection: client,
+      address,
+      send: (args) => client.call(...args),
+      async open(host, port) {
+        const other = client.duplicate({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: null });
+        other.on('error', () => {});
+        await other.connect();
+        return { ...nodeOf(other, `${host}:${port}`), close: () => other.disconnect() };
+      },
+    };
+  return {
+    connection: client,
+    address,
+    send: (args) => client.sendCommand(args),
+    async open(host, port) {
+      const socket = { ...client.options?.socket, host, port, reconnectStrategy: false };
+      const other = client.duplicate({ socket });
+      other.on('error', () => {});
+      await other.connect();
+      return { ...nodeOf(other, `${host}:${port}`), close: () => other.destroy() };
+    },
   };
-  const slotAddresses = (key: string): string[] => cluster.slots?.[keySlot(key)] ?? [];
+}
+
+function ioredisCluster(cluster: any): RedisAdapter {
+  const masterAt = (key: string): RedisNode | undefined => {
+    const address: string | undefined = cluster.slots?.[keySlot(key)]?.[0];
+    const redis = (cluster.nodes('all') as any[]).find((n) => `${n.options.host}:${n.options.port}` === address);
+    return redis && nodeOf(redis, address);
+  };
   return {
     isCluster: true,
     send: (args) => cluster.call(...args),
-    master: async (key) => nodeAt(slotAddresses(key)[0]),
-    async slotNodes(key) {
-      if (slotAddresses(key).length === 0) await cluster.call('EXISTS', key); // connects and learns the slots
-      return slotAddresses(key)
-        .map(nodeAt)
-        .filter((n): n is RedisNode => n !== undefined);
+    master: async (key) => masterAt(key),
+    async slotMaster(key) {
+      if (!masterAt(key)) await cluster.call('EXISTS', key); // connects and learns the slots
+      return masterAt(key);
     },
     refresh: async () => cluster.refreshSlotsCache?.(),
   };
 }
 
 function nodeRedisCluster(cluster: any): RedisAdapter {
-  const wrap = (client: any, address?: string): RedisNode => ({
-    connection: client,
-    address,
-    send: (args) => client.sendCommand(args),
-  });
   const hasNodeClients = typeof cluster.getNodeClientForKey === 'function';
+  const master = async (key: string) => {
+    if (!hasNodeClients) return undefined;
+    const client = await cluster.getNodeClientForKey(key, false);
+    const { host, port } = client.options?.socket ?? {};
+    return nodeOf(client, host && port ? `${host}:${port}` : undefined);
+  };
   return {
     isCluster: true,
     // Routed by the first key (every key of ours is in one slot).
     send: (args) => cluster.sendCommand(firstKeyOf(args), false, args),
-    master: async (key) => (hasNodeClients ? wrap(await cluster.getNodeClientForKey(key, false)) : undefined),
-    async slotNodes(key) {
-      const shard = cluster.slots?.[keySlot(key)];
-      if (!shard || typeof cluster.nodeClient !== 'function') return [];
-      const nodes = [shard.master, ...(shard.replicas ?? [])];
-      return Promise.all(nodes.map(async (n: any) => wrap(await cluster.nodeClient(n), `${n.host}:${n.port}`)));
-    },
+    master,
+    slotMaster: master,
     // The cluster's next routed command rediscovers the slot owners.
     refresh: async (key) => {
       await cluster.sendCommand(key, false, ['EXISTS', key]).catch(() => {});

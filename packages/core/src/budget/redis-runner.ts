@@ -98,7 +98,8 @@ export function redisRunner(o: {
   async function ready({ reserving = false } = {}) {
     await (migrated = once(migrated, migrate, () => (migrated = undefined)));
     if (reserving && !o.volatile) {
-      const check = async () => checkPersistence(await o.adapter.slotNodes(o.keys.key('spent')));
+      const check = async () =>
+        checkPersistence(await o.adapter.slotMaster(o.keys.key('spent')), o.adapter.isCluster);
       await (persistent = once(persistent, check, () => (persistent = undefined)));
     }
   }
