@@ -98,8 +98,7 @@ export function redisRunner(o: {
   async function ready({ reserving = false } = {}) {
     await (migrated = once(migrated, migrate, () => (migrated = undefined)));
     if (reserving && !o.volatile) {
-      const check = async () =>
-        checkPersistence(await o.adapter.slotMaster(o.keys.key('spent')), o.adapter.isCluster);
+      const check = async () => checkPersistence(await o.adapter.slotMaster(o.keys.key('spent')), o.adapter.isCluster);
       await (persistent = once(persistent, check, () => (persistent = undefined)));
     }
   }
