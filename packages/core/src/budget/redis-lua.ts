@@ -29,6 +29,7 @@ local function cmp(a, b)
   return a < b and -1 or 1
 end
 local function add(a, b)
+  if #a < 16 and #b < 16 then return string.format('%.0f', tonumber(a) + tonumber(b)) end -- exact below 2^53
   local out, carry, i, j = {}, 0, #a, #b
   while i > 0 or j > 0 or carry > 0 do
     local s = carry + (i > 0 and string.byte(a, i) - 48 or 0) + (j > 0 and string.byte(b, j) - 48 or 0)
@@ -76,11 +77,11 @@ local function input(check)
 end
 -- a counter as stored: missing is 0, and a negative one (never written by this version) counts as 0
 local function stored(v)
-  if not v or string.find(v, '^%-') then return '0' end
-  local s = string.gsub(v, '^0+', '')
-  if s == '' then return '0' end
-  if not string.find(s, '^%d+$') then error({vx = 'stored counter is not a number'}) end
-  return s
+  if not v then return '0' end
+  if string.find(v, '^[1-9]%d*$') then return v end -- what HINCRBY writes
+  if string.find(v, '^%-%d+$') or string.find(v, '^0+$') then return '0' end
+  if not string.find(v, '^%d+$') then error({vx = 'stored counter is not a number'}) end
+  return (string.gsub(v, '^0+', ''))
 end
 local function ms(v) return string.format('%.0f', v) end
 local T = redis.call('TIME')
@@ -123,6 +124,8 @@ local function rotate()
     end
   end
   redis.call('HSET', K.meta, 'rotatedAt', ms(now))
+  -- months whose request records expired leave the index
+  redis.call('ZREMRANGEBYSCORE', K.requestMonths, '-inf', ms(now - ${REQUEST_TTL_SECONDS * 1000}))
 end
 -- expired holds are freed (and remembered in 'gone'); counters of windows that ended are removed, a few at a time
 local function sweep()

@@ -79,15 +79,25 @@ if not held and not wasGone(A.id) then
   if prior or not A.replay then return {0} end -- unknown: settled already, unless a journal replay finds a store that lost it
 end
 -- Nothing is written unless every counter can take the amount.
-for _, pair in ipairs({{K.spent, A.keys}, {K.usage, A.usage}}) do
-  for _, field in ipairs(pair[2]) do
-    if cmp(add(stored(redis.call('HGET', pair[1], field)), A.actual), INT64) > 0 then return redis.error_reply('VX402_INVALID actual would overflow a counter') end
-  end
+local overflow = redis.error_reply('VX402_INVALID actual would overflow a counter')
+local function fits(hash, field)
+  local cur = stored(redis.call('HGET', hash, field))
+  return #cur < 18 or cmp(add(cur, A.actual), INT64) <= 0
 end
+local spentAfter = {}
+for i, key in ipairs(A.keys) do
+  spentAfter[i] = add(stored(redis.call('HGET', K.spent, key)), A.actual)
+  if cmp(spentAfter[i], INT64) > 0 then return overflow end
+end
+for _, field in ipairs(A.usage) do if not fits(K.usage, field) then return overflow end end
+if A.series and not fits(K.series, A.series) then return overflow end
 if held then drop(A.id) else forget(A.id) end
 redis.call('HSET', K.settled, A.id, settlement)
+local out = {1, 'applied'}
 for i, key in ipairs(A.keys) do
   redis.call('HINCRBY', K.spent, key, A.actual)
+  out[#out + 1] = spentAfter[i]
+  out[#out + 1] = stored(redis.call('HGET', K.reserved, key))
   if A.ends[i] > 0 then redis.call('ZADD', K.windows, 'NX', ms(A.ends[i]), key) end
 end
 for _, field in ipairs(A.usage) do
@@ -113,11 +123,7 @@ if A.request then
   redis.call('HSET', K.requests, A.request, cjson.encode(record))
   redis.call('EXPIRE', K.requests, ${REQUEST_TTL_SECONDS})
   redis.call('ZADD', K.requestMonths, ms(now), A.month)
-  redis.call('ZREMRANGEBYSCORE', K.requestMonths, '-inf', ms(now - ${REQUEST_TTL_SECONDS * 1000}))
 end
-local out = counters(A.keys)
-table.insert(out, 1, 'applied')
-table.insert(out, 1, 1)
 return out
 `;
 
