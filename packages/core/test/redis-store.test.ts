@@ -105,6 +105,23 @@ describe.skipIf(!hasRedis)('names are data (issue 25.12)', () => {
   });
 });
 
+describe.skipIf(!hasRedis)('names that look like structure', () => {
+  it('quotes, brackets, emoji and a lone surrogate (a hostile gateway’s model) are stored as names', async () => {
+    const store = redisStore({ client, prefix: nextPrefix() });
+    const scope = '["global","d:2026-11-23"]';
+    const budget = createBudget({ limits: { dailyUsd: 1 }, scopes: { [scope]: { dailyUsd: 0.5 } } }, { store });
+    await budget.commit(await budget.reserve({ estimateMicros: 5n, model: 'm\ud800', scope }), 5n, {
+      requestId: 'q"😀\udc00',
+    });
+    expect(await store.usage()).toEqual(
+      expect.arrayContaining([{ scope, model: 'm\ud800', day: dayOf(Date.now()), micros: 5n, calls: 1 }]),
+    );
+    // A request id is a Redis field, and Redis strings are UTF-8: a lone surrogate is stored as U+FFFD.
+    expect([...(await store.requests()).keys()]).toEqual(['q"😀\ufffd']);
+    expect(await budget.remaining(scope)).toBe(0.499995);
+  });
+});
+
 describe.skipIf(!hasRedis)('scripts validate all input before they write (issue 25.11)', () => {
   const usage = { scopes: ['global'], model: 'm', day: dayOf(Date.now()) };
   const reserveArgs = (id: string) => ({

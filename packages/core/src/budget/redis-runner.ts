@@ -48,7 +48,7 @@ export function redisRunner(o: {
     const { body, sha } = compiled(script);
     const declared = o.keys.declared({ month: opts.month, day: opts.day });
     const exec = (verb: string, source: string): Promise<[unknown, number]> => {
-      const command = [verb, source, String(declared.length), ...declared, JSON.stringify(input)];
+      const command = [verb, source, String(declared.length), ...declared, JSON.stringify(input, wellFormed)];
       return opts.confirm && confirmed
         ? confirmed(command, declared[0]!)
         : o.adapter.send(command).then((reply) => [reply, o.replicaCount]);
@@ -105,6 +105,13 @@ export function redisRunner(o: {
 
   return { run, script, ready };
 }
+
+/**
+ * Lua's cjson refuses a lone UTF-16 surrogate (`"\ud800"`), which a hostile server can put in a model name; Redis
+ * would store it as U+FFFD anyway (strings travel as UTF-8), so it is replaced here, the same way for every call.
+ */
+const wellFormed = (_key: string, value: unknown) =>
+  typeof value === 'string' ? ((value as { toWellFormed?(): string }).toWellFormed?.() ?? value) : value;
 
 function storeError(error: unknown, what: string): StoreError {
   const message = String((error as Error)?.message ?? error);

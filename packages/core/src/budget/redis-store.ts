@@ -122,7 +122,7 @@ export function redisStore({
         id: args.id,
         actual: String(args.actual),
         keys: args.keys,
-        ends: args.keys.map((key) => windowExpiry(key) ?? 0),
+        ends: args.keys.map((key) => finiteOrZero(windowExpiry(key))),
         usage: args.usage.scopes.map((scope) => encodeUsageField(scope, args.usage.model, args.usage.day)),
         request: args.requestId,
         month: args.requestId === undefined ? undefined : String(args.usage.day).slice(0, 7),
@@ -195,11 +195,11 @@ export function redisStore({
             owner: a.owner,
             day: a.day,
             amount: String(a.amount),
-            age: Math.max(0, Math.round(a.now - a.startedAt)),
-            maxCount: a.maxCount,
+            age: bounded(a.now - a.startedAt),
+            maxCount: bounded(a.maxCount),
             maxPerDay: String(a.maxPerDay),
-            minInterval: a.minIntervalMs,
-            lockTtl: a.lockTtlMs,
+            minInterval: bounded(a.minIntervalMs),
+            lockTtl: Math.max(1, bounded(a.lockTtlMs)),
           },
           'top-up claim',
         ),
@@ -257,6 +257,10 @@ export function redisStore({
     async close() {},
   };
 }
+
+const finiteOrZero = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n : 0);
+/** A whole number from 0 to 10^15 (what the top-up script takes; policies allow any count or interval). */
+const bounded = (n: number) => Math.min(1e15, Math.max(0, Math.round(finiteOrZero(n))));
 
 /** A hold's TTL: what the caller's clock gives it, counted on the server's (at least 1 ms). */
 function ttlOf(expiresAt: number, now: number): number {
