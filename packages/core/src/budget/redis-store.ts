@@ -1,29 +1,18 @@
 import { StoreError } from '../errors.js';
 import { type RedisLike, redisAdapter } from './redis-client.js';
-import { type RedisKeys, redisKeys } from './redis-keys.js';
-import {
-  decodeHold,
-  decodePayment,
-  decodeRequestRecord,
-  decodeSeriesField,
-  decodeUsageField,
-  encodePayment,
-  encodeSeriesField,
-  encodeUsageField,
-} from './redis-records.js';
-import { pairs, scanHash, str } from './redis-reply.js';
+import { redisKeys } from './redis-keys.js';
+import { encodePayment, encodeSeriesField, encodeUsageField } from './redis-records.js';
+import { str } from './redis-reply.js';
 import { redisRunner } from './redis-runner.js';
 import { CLAIM_TOP_UP, COMMIT, COUNTERS, FINISH_TOP_UP, HOLDS, RELEASE, RENEW, RESERVE } from './redis-scripts.js';
+import { decodeHolds, readPayments, readRequests, readSeries, readUsage } from './redis-views.js';
 import {
   type BudgetStore,
+  type CommitArgs,
   type CounterState,
-  type HoldRecord,
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
-  type RequestRecord,
-  SERIES_RETENTION_HOURS,
-  type SeriesRow,
-  type UsageRow,
+  type TopUpClaimArgs,
 } from './store.js';
 import { hourOf, windowExpiry } from './windows.js';
 
@@ -84,13 +73,6 @@ export function redisStore({
       `Redis did not confirm the ${what} on ${replicaCount} replica(s) within ${replicaTimeoutMs} ms: a failover now could lose it`,
       { retryable: true, details: { replicas: replicaCount, acknowledged: acked } },
     );
-  const counterStates = (names: string[], flat: unknown[], offset: number) => {
-    const out = new Map<string, CounterState>();
-    names.forEach((key, i) => {
-      out.set(key, { spent: BigInt(str(flat[offset + i * 2])), reserved: BigInt(str(flat[offset + i * 2 + 1])) });
-    });
-    return out;
-  };
 
   return {
     async reserve(args) {
@@ -117,35 +99,12 @@ export function redisStore({
     },
     async commit(args) {
       await ready();
-      const hour = args.usage.hour ?? hourOf(args.now);
-      const input = {
-        id: args.id,
-        actual: String(args.actual),
-        keys: args.keys,
-        ends: args.keys.map((key) => finiteOrZero(windowExpiry(key))),
-        usage: args.usage.scopes.map((scope) => encodeUsageField(scope, args.usage.model, args.usage.day)),
-        request: args.requestId,
-        month: args.requestId === undefined ? undefined : String(args.usage.day).slice(0, 7),
-        ambiguous: args.ambiguous === true,
-        replay: args.replay === true,
-        series: encodeSeriesField(hour, args.usage.model, args.usage.scopes),
-        payment: args.paymentTx
-          ? encodePayment({
-              kind: 'payment',
-              at: args.now,
-              micros: args.actual,
-              tx: args.paymentTx,
-              requestId: args.requestId,
-              model: args.usage.model,
-              scopes: args.usage.scopes,
-            })
-          : undefined,
-      };
+      const { input, day } = commitInput(args);
       const [applied, acked] = await run(COMMIT, input, {
         confirm: true,
         what: 'commit',
         month: input.month,
-        day: hour.slice(0, 10),
+        day,
       });
       // Applied, or found applied before, but maybe not on a replica: the budget journals it and replays it
       // (settle-once) until a replica has it.
@@ -170,17 +129,7 @@ export function redisStore({
     },
     async usage() {
       await ready();
-      const [micros, calls] = (await Promise.all([
-        send(['HGETALL', keys.key('usage')]),
-        send(['HGETALL', keys.key('calls')]),
-      ])) as unknown[];
-      const c = pairs(calls);
-      const rows: UsageRow[] = [];
-      for (const [field, value] of pairs(micros)) {
-        const name = decodeUsageField(field);
-        if (name) rows.push({ ...name, micros: BigInt(value), calls: Number(c.get(field) ?? 0) });
-      }
-      return rows;
+      return readUsage(send, keys);
     },
     async requests() {
       await ready();
@@ -188,22 +137,7 @@ export function redisStore({
     },
     async claimTopUp(a) {
       await ready();
-      const r = str(
-        await script(
-          CLAIM_TOP_UP,
-          {
-            owner: a.owner,
-            day: a.day,
-            amount: String(a.amount),
-            age: bounded(a.now - a.startedAt),
-            maxCount: bounded(a.maxCount),
-            maxPerDay: String(a.maxPerDay),
-            minInterval: bounded(a.minIntervalMs),
-            lockTtl: Math.max(1, bounded(a.lockTtlMs)),
-          },
-          'top-up claim',
-        ),
-      );
+      const r = str(await script(CLAIM_TOP_UP, claimInput(a), 'top-up claim'));
       if (r.startsWith('refused:'))
         return { status: 'refused', reason: r.slice(8) as 'maxCount' | 'maxPerDay' | 'minInterval' };
       return { status: r as 'claimed' | 'done-by-other' | 'busy' };
@@ -215,36 +149,16 @@ export function redisStore({
     },
     async series(fromHour, toHour = hourOf(Date.now())) {
       await ready();
-      const out: SeriesRow[] = [];
-      const days = daysBetween(fromHour, toHour);
-      const replies = await Promise.all(days.map((day) => send(['HGETALL', keys.series(day)])));
-      for (const reply of replies) {
-        const fields = pairs(reply);
-        for (const [field, micros] of fields) {
-          const row = field.startsWith('#') ? undefined : decodeSeriesField(field);
-          if (!row || row.hour < fromHour || row.hour > toHour) continue;
-          out.push({ ...row, micros: BigInt(micros), calls: Number(fields.get(`#${field}`) ?? 0) });
-        }
-      }
-      return out;
+      return readSeries(send, keys, fromHour, toHour);
     },
     async holds(now) {
       await ready();
-      // Live by the server's clock; expiries are told on the caller's clock (now + what is left).
-      const flat = (await script(HOLDS, {}, 'read')) as unknown[];
-      const serverNow = Number(str(flat[0]));
-      const out: HoldRecord[] = [];
-      for (let i = 1; i + 2 < flat.length; i += 3) {
-        const hold = decodeHold(str(flat[i]), str(flat[i + 1]), now + (Number(str(flat[i + 2])) - serverNow));
-        if (hold) out.push(hold);
-      }
-      return out;
+      return decodeHolds((await script(HOLDS, {}, 'read')) as unknown[], now);
     },
     async payments(limit = PAYMENT_LOG_SIZE) {
       if (limit <= 0) return [];
       await ready();
-      const items = (await send(['LRANGE', keys.key('payments'), '0', String(limit - 1)])) as unknown[];
-      return items.map((item) => decodePayment(str(item))).filter((p): p is PaymentRecord => p !== undefined);
+      return readPayments(send, keys, limit);
     },
     async getPin(key) {
       const v = await send(['HGET', keys.key('pins'), key]);
@@ -258,6 +172,15 @@ export function redisStore({
   };
 }
 
+/** A script's answer of spent, reserved pairs (from `offset`), keyed by the counter keys asked for. */
+function counterStates(names: string[], flat: unknown[], offset: number) {
+  const out = new Map<string, CounterState>();
+  names.forEach((key, i) => {
+    out.set(key, { spent: BigInt(str(flat[offset + i * 2])), reserved: BigInt(str(flat[offset + i * 2 + 1])) });
+  });
+  return out;
+}
+
 const finiteOrZero = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n : 0);
 /** A whole number from 0 to 10^15 (what the top-up script takes; policies allow any count or interval). */
 const bounded = (n: number) => Math.min(1e15, Math.max(0, Math.round(finiteOrZero(n))));
@@ -268,36 +191,45 @@ function ttlOf(expiresAt: number, now: number): number {
   return Number.isFinite(ttl) ? Math.max(1, ttl) : Number.NaN;
 }
 
-/** Request records of the months the store keeps (the current one and the last), read a page at a time. */
-async function readRequests(send: (args: string[]) => Promise<unknown>, keys: RedisKeys) {
-  const months = [...pairs(await send(['ZRANGE', keys.key('requestMonths'), '0', '-1', 'WITHSCORES'])).keys()];
-  const out = new Map<string, RequestRecord>();
-  for (const month of months) {
-    const seen = new Map<string, RequestRecord>(); // HSCAN may answer a field twice
-    for await (const [id, value] of scanHash(send, keys.requests(month))) {
-      const record = decodeRequestRecord(value);
-      if (record) seen.set(id, record);
-    }
-    for (const [id, record] of seen) {
-      const prev = out.get(id);
-      out.set(
-        id,
-        prev ? { micros: prev.micros + record.micros, ambiguous: prev.ambiguous || record.ambiguous } : record,
-      );
-    }
-  }
-  return out;
+/** The commit script's argument, and the day of the series it writes (the hour the call started). */
+function commitInput(args: CommitArgs) {
+  const { scopes, model, day } = args.usage;
+  const hour = args.usage.hour ?? hourOf(args.now);
+  const payment: PaymentRecord | undefined = args.paymentTx
+    ? {
+        kind: 'payment',
+        at: args.now,
+        micros: args.actual,
+        tx: args.paymentTx,
+        requestId: args.requestId,
+        model,
+        scopes,
+      }
+    : undefined;
+  const input = {
+    id: args.id,
+    actual: String(args.actual),
+    keys: args.keys,
+    ends: args.keys.map((key) => finiteOrZero(windowExpiry(key))),
+    usage: scopes.map((scope) => encodeUsageField(scope, model, day)),
+    request: args.requestId,
+    month: args.requestId === undefined ? undefined : String(day).slice(0, 7),
+    ambiguous: args.ambiguous === true,
+    replay: args.replay === true,
+    series: encodeSeriesField(hour, model, scopes),
+    payment: payment && encodePayment(payment),
+  };
+  return { input, day: hour.slice(0, 10) };
 }
 
-/** UTC days (`2026-11-23`) from one hour's day to another's, at most the series retention plus a day. */
-function daysBetween(fromHour: string, toHour: string): string[] {
-  const dayMs = 86_400_000;
-  const to = Date.parse(`${toHour.slice(0, 10)}T00:00:00Z`);
-  let from = Date.parse(`${fromHour.slice(0, 10)}T00:00:00Z`);
-  if (!Number.isFinite(to)) return [];
-  if (!Number.isFinite(from) || to - from > (SERIES_RETENTION_HOURS + 24) * 3_600_000)
-    from = to - (SERIES_RETENTION_HOURS + 24) * 3_600_000;
-  const days: string[] = [];
-  for (let t = from; t <= to; t += dayMs) days.push(new Date(t).toISOString().slice(0, 10));
-  return days;
-}
+/** The top-up claim's argument: times as durations (the script reads the server's clock), counts bounded. */
+const claimInput = (a: TopUpClaimArgs) => ({
+  owner: a.owner,
+  day: a.day,
+  amount: String(a.amount),
+  age: bounded(a.now - a.startedAt),
+  maxCount: bounded(a.maxCount),
+  maxPerDay: String(a.maxPerDay),
+  minInterval: bounded(a.minIntervalMs),
+  lockTtl: Math.max(1, bounded(a.lockTtlMs)),
+});
