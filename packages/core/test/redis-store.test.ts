@@ -385,6 +385,7 @@ describe.skipIf(!hasRedis)('a budget written by version 0.1 (issue 29.3)', () =>
     await client.hset(`${P}usage`, `global|gw|x|${today}`, '300000', `${acme}|gw|x|${today}`, '100000');
     await client.hset(`${P}calls`, `global|gw|x|${today}`, '3', `${acme}|gw|x|${today}`, '1');
     await client.hset(`${P}req`, 'req-1', '300000|0', 'req-2', '5|1');
+    await client.sadd(`${P}settled:${today}`, 'done-before');
 
     const policy = { limits: { dailyUsd: 1, totalUsd: 10 }, scopes: { [acme]: { dailyUsd: 0.2 } } };
     const store = redisStore({ client, prefix });
@@ -418,6 +419,9 @@ describe.skipIf(!hasRedis)('a budget written by version 0.1 (issue 29.3)', () =>
     );
     expect(await client.exists(`${P}req`)).toBe(0);
     expect(await client.ttl(`${P}req:legacy`)).toBeGreaterThan(0);
+    // A journal replay of a commit 0.1 had applied is found settled, not applied again.
+    const replay = { id: 'done-before', actual: 7n, keys: [], usage: { scopes: ['global'], model: 'gw', day: today } };
+    expect(await store.commit({ ...replay, replay: true, now: Date.now() })).toEqual({ ok: false });
     // Once: another process opening it changes nothing.
     const again = createBudget(policy, { store: redisStore({ client, prefix }) });
     expect(await again.remaining()).toBe(0.7);

@@ -51,8 +51,10 @@ export interface RedisKeys {
   key(name: keyof typeof FIXED): string;
   requests(month: string): string;
   series(day: string): string;
-  /** What a script declares, in the order the Lua table expects. */
-  declared(opts?: { month?: string; day?: string }): string[];
+  /** What a script declares, in the order the Lua table expects (`extra` after them: `KEYS[K.count + 1]` on). */
+  declared(opts?: { month?: string; day?: string; extra?: string[] }): string[];
+  /** A day's set of settled ids as version 0.1 kept them (read by the migration only). */
+  legacySettled(day: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -64,11 +66,11 @@ export function redisKeys(prefix: string): RedisKeys {
     key: (name) => `${P}${FIXED[name]}`,
     requests,
     series,
-    declared: ({ month = '-', day = '-' } = {}) => [...fixed, requests(month), series(day)],
+    declared: ({ month = '-', day = '-', extra = [] } = {}) => [...fixed, requests(month), series(day), ...extra],
+    legacySettled: (day) => `${P}settled:${day}`,
   };
 }
 
-/** `local K = {spent = KEYS[1], …}`: the Lua side of the table above. */
-export const LUA_KEY_TABLE = `local K = {${[...Object.keys(FIXED), ...DYNAMIC]
-  .map((name, i) => `${name} = KEYS[${i + 1}]`)
-  .join(', ')}}`;
+/** `local K = {spent = KEYS[1], …, count = n}`: the Lua side of the table above. */
+const NAMES = [...Object.keys(FIXED), ...DYNAMIC];
+export const LUA_KEY_TABLE = `local K = {${NAMES.map((name, i) => `${name} = KEYS[${i + 1}]`).join(', ')}, count = ${NAMES.length}}`;

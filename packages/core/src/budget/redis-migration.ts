@@ -54,6 +54,10 @@ end
 for _, h in ipairs(A.holds) do
   if redis.call('HGET', K.holds, h[1]) == h[2] then redis.call('HSET', K.holds, h[1], cjson.encode({a = h[3], k = h[4]})) end
 end
+-- ids 0.1 settled: still settled (at an amount it did not keep, so a replay of them is refused, not applied)
+for i = K.count + 1, #KEYS do
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[i])) do redis.call('HSETNX', K.settled, id, 'legacy') end
+end
 if redis.call('EXISTS', K.legacyRequests) == 1 then
   redis.call('RENAME', K.legacyRequests, K.requests)
   redis.call('EXPIRE', K.requests, ${REQUEST_TTL_SECONDS})
@@ -62,6 +66,10 @@ end
 redis.call('HSET', K.meta, 'format', '${FORMAT}')
 return 1
 `;
+
+/** UTC days from three before `now` to one after: 0.1 kept a day's settled ids for three days. */
+export const legacySettledDays = (now: number) =>
+  [-3, -2, -1, 0, 1].map((d) => new Date(now + d * 86_400_000).toISOString().slice(0, 10));
 
 /** The month key the old request hash is renamed to. */
 export const LEGACY_MONTH = 'legacy';

@@ -3,7 +3,7 @@ import { StoreError } from '../errors.js';
 import type { RedisAdapter, RedisLike } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 import { LUA_PRELUDE } from './redis-lua.js';
-import { FORMAT, LEGACY_MONTH, MIGRATE, planMigration } from './redis-migration.js';
+import { FORMAT, LEGACY_MONTH, legacySettledDays, MIGRATE, planMigration } from './redis-migration.js';
 import { checkPersistence } from './redis-persistence.js';
 import { pairs, str } from './redis-reply.js';
 import { confirmedSender } from './redis-wait.js';
@@ -16,6 +16,8 @@ export interface RunOptions {
   /** The month of the request records and the day of the series the script writes. */
   month?: string;
   day?: string;
+  /** Keys declared after the table's. */
+  extra?: string[];
 }
 
 /**
@@ -46,7 +48,7 @@ export function redisRunner(o: {
 
   async function run(script: string, input: object, opts: RunOptions): Promise<[any, number]> {
     const { body, sha } = compiled(script);
-    const declared = o.keys.declared({ month: opts.month, day: opts.day });
+    const declared = o.keys.declared({ month: opts.month, day: opts.day, extra: opts.extra });
     const exec = (verb: string, source: string): Promise<[unknown, number]> => {
       const command = [verb, source, String(declared.length), ...declared, JSON.stringify(input, wellFormed)];
       return opts.confirm && confirmed
@@ -92,7 +94,9 @@ export function redisRunner(o: {
       usage: usage!.map(str),
       calls: calls!.map(str),
     });
-    await run(MIGRATE, plan, { what: 'migration', month: LEGACY_MONTH });
+    // 0.1 kept settled ids in a set per (client) day for 3 days: the days around today cover them.
+    const extra = legacySettledDays(Date.now()).map(o.keys.legacySettled);
+    await run(MIGRATE, plan, { what: 'migration', month: LEGACY_MONTH, extra });
   }
 
   async function ready({ reserving = false } = {}) {
