@@ -100,8 +100,8 @@ local function drop(id)
   if not h then return false end
   if h.a ~= '0' then
     for _, key in ipairs(h.k) do
-      if cmp(stored(redis.call('HGET', K.reserved, key)), h.a) <= 0 then redis.call('HDEL', K.reserved, key)
-      else redis.call('HINCRBY', K.reserved, key, '-' .. h.a) end
+      -- never below 0 (a window's counters may have been swept under a long-renewed hold)
+      if redis.call('HINCRBY', K.reserved, key, '-' .. h.a) < 0 then redis.call('HDEL', K.reserved, key) end
     end
   end
   redis.call('HDEL', K.holds, id)
