@@ -4,6 +4,7 @@
  * "Every new surface" item 19).
  */
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommitArgs } from '../src/budget/store.js';
 import { dayOf } from '../src/budget/windows.js';
@@ -29,11 +30,28 @@ afterAll(async () => {
 const waitsServed = async (probe: Redis) =>
   Number(/cmdstat_wait:calls=(\d+)/.exec(await probe.info('commandstats'))?.[1] ?? 0);
 
+const clients: [string, () => Promise<{ client: any; close(): unknown }>][] = [
+  [
+    'ioredis',
+    async () => {
+      const client = new Redis(master.url);
+      return { client, close: () => client.disconnect() };
+    },
+  ],
+  [
+    'node-redis',
+    async () => {
+      const client = await createClient({ url: master.url }).connect();
+      return { client, close: () => client.destroy() };
+    },
+  ],
+];
+
 describe.skipIf(!hasRedis)('WAIT with a stalled replica', () => {
-  it('5 concurrent commits share one wait: they finish in about one timeout, not five', async () => {
-    const client = new Redis(master.url);
+  it.each(clients)('%s: 5 concurrent commits share one wait: about one timeout, not five', async (name, connect) => {
+    const { client, close } = await connect();
     const probe = new Redis(master.url);
-    const store = redisStore({ client, prefix: 'stall', replicas: 1, replicaTimeoutMs: TIMEOUT_MS });
+    const store = redisStore({ client, prefix: `stall-${name}`, replicas: 1, replicaTimeoutMs: TIMEOUT_MS });
     const budget = createBudget({ limits: { dailyUsd: 1 } }, { store });
     try {
       // The server knows the scripts (a running fleet), and the holds are confirmed while the replica answers.
@@ -71,8 +89,31 @@ describe.skipIf(!hasRedis)('WAIT with a stalled replica', () => {
       expect((await store.requests()).size).toBe(5);
     } finally {
       replica.thaw();
-      client.disconnect();
+      await close();
       probe.disconnect();
+    }
+  });
+});
+
+describe.skipIf(!hasRedis)('persistence of the replicas', () => {
+  it.each(clients)('%s: a replica that persists nothing is refused like its master would be', async (name, connect) => {
+    const { client, close } = await connect();
+    const admin = new Redis(replica.url);
+    try {
+      await admin.config('SET', 'appendonly', 'no');
+      await admin.config('SET', 'save', '');
+      const budget = createBudget({}, { store: redisStore({ client, prefix: `volatile-${name}` }) });
+      await expect(budget.reserve({ estimateMicros: 1n })).rejects.toMatchObject({
+        code: 'STORE_ERROR',
+        message: expect.stringMatching(/replica .*persists nothing/),
+        details: { role: 'replica', node: `127.0.0.1:${replica.port}` },
+      });
+      await admin.config('SET', 'save', '3600 1'); // RDB snapshots (turning AOF back on would start a rewrite)
+      await budget.release(await budget.reserve({ estimateMicros: 1n }));
+    } finally {
+      await admin.config('SET', 'save', '3600 1');
+      admin.disconnect();
+      await close();
     }
   });
 });

@@ -77,7 +77,8 @@ function nodeOf(client: any, address?: string): RedisNode {
     send: (args) => client.sendCommand(args),
     async open(host, port) {
       const socket = { ...client.options?.socket, host, port, reconnectStrategy: false };
-      const other = client.duplicate({ socket });
+      const other = client.duplicate({ url: undefined, socket }); // the URL (parsed into the options) names the master
+
       other.on('error', () => {});
       await other.connect();
       return { ...nodeOf(other, `${host}:${port}`), close: () => other.destroy() };
