@@ -38,16 +38,14 @@ const FIXED = {
   legacyRequests: 'req',
 } as const;
 
-export type KeyName = keyof typeof FIXED | 'requests' | 'series';
-
 /** The per-call keys, declared after the fixed ones: a month's request records and a day's hourly series. */
 const DYNAMIC = ['requests', 'series'] as const;
 
 /** `{prefix}:` — the prefix wrapped in a hash tag unless it already has one. */
-export const keyPrefix = (prefix: string) => `${/\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`}:`;
+const keyPrefix = (prefix: string) => `${/\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`}:`;
 
 export interface RedisKeys {
-  /** One key by name (`requests` / `series` need a month / day). */
+  /** One of the fixed keys by name. */
   key(name: keyof typeof FIXED): string;
   requests(month: string): string;
   series(day: string): string;
