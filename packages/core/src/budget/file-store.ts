@@ -13,6 +13,14 @@ export interface FileStoreOptions {
   compactAtBytes?: number;
 }
 
+/** A file store: a `BudgetStore` that can also be compacted on demand. */
+export interface FileStore extends BudgetStore {
+  /** Settles once the journal has been replayed. */
+  readonly ready: Promise<void>;
+  /** Rewrites the journal as one snapshot line now (it also happens by itself past `compactAtBytes`). */
+  compact(): Promise<void>;
+}
+
 /**
  * Append-only JSONL journal (entries: `file-journal-schema.ts`), replayed on open. Commits are fsynced before
  * they resolve; a torn last line (a writer killed mid-write) is dropped, never fatal. Several processes on one
@@ -20,7 +28,7 @@ export interface FileStoreOptions {
  * entry is checked by the schema the reader uses before it is written, so no writer can append a line that
  * bricks the file for the others.
  */
-export function fileStore(path: string, options: FileStoreOptions = {}): BudgetStore {
+export function fileStore(path: string, options: FileStoreOptions = {}): FileStore {
   const compactAt = options.compactAtBytes ?? 8 * 1024 * 1024;
   const lockPath = `${path}.lock`;
   const open = () => {
