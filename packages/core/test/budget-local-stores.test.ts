@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CommitArgs } from '../src/budget/store.js';
 import {
   type BudgetStore,
-  type CommitArgs,
   createBudget,
   encodeCounterKey,
   fileStore,
