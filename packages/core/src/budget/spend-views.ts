@@ -1,10 +1,10 @@
 import {
+  type CommitArgs,
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
   type RequestRecord,
   SERIES_RETENTION_HOURS,
   type SeriesRow,
-  type UsageKey,
   type UsageRow,
 } from './store.js';
 import { hourOf } from './windows.js';
@@ -17,16 +17,6 @@ interface SeriesCell {
   scopes: string[];
   micros: number;
   calls: number;
-}
-
-/** One committed call as the views count it. */
-export interface SpendLine {
-  micros: number;
-  usage: UsageKey;
-  at: number;
-  requestId?: string;
-  ambiguous?: boolean;
-  paymentTx?: string;
 }
 
 /**
@@ -43,26 +33,27 @@ export class SpendViews {
   readonly payments: PaymentEntry[] = [];
   private seriesHour = '';
 
-  add(line: SpendLine) {
-    const { micros, usage } = line;
+  /** Counts a commit of `micros` (its `actual`, as a number). */
+  add(c: CommitArgs, micros: number) {
+    const { usage } = c;
     for (const scope of usage.scopes) this.addUsage(usage.day, usage.model, scope, micros, 1);
-    this.addSeries(usage.hour ?? hourOf(line.at), usage.model, usage.scopes, micros, 1);
-    if (line.paymentTx) {
+    this.addSeries(usage.hour ?? hourOf(c.now), usage.model, usage.scopes, micros, 1);
+    if (c.paymentTx) {
       this.logPayment({
         kind: 'payment',
-        at: line.at,
+        at: c.now,
         micros,
-        tx: line.paymentTx,
-        requestId: line.requestId,
+        tx: c.paymentTx,
+        requestId: c.requestId,
         model: usage.model,
         scopes: usage.scopes,
       });
     }
-    if (line.requestId) {
-      const prev = this.requests.get(line.requestId);
-      this.requests.set(line.requestId, {
+    if (c.requestId) {
+      const prev = this.requests.get(c.requestId);
+      this.requests.set(c.requestId, {
         micros: (prev?.micros ?? 0) + micros,
-        ambiguous: Boolean(line.ambiguous || prev?.ambiguous),
+        ambiguous: Boolean(c.ambiguous || prev?.ambiguous),
       });
     }
   }

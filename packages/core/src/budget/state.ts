@@ -1,3 +1,4 @@
+import { RecentIds } from './recent-ids.js';
 import { type PaymentEntry, SpendViews } from './spend-views.js';
 import type {
   CommitArgs,
@@ -23,10 +24,13 @@ interface Counter {
   reserved: number;
 }
 
-/** How long a settled id is remembered (a resent commit is then recognised) and an expired hold stays committable. */
+/**
+ * How long a settled id is remembered (a resent commit is recognised) and an expired hold stays committable: at
+ * least this, at most twice this (see `RecentIds`).
+ */
 export const SETTLED_RETENTION_MS = 24 * 3_600_000;
 /** At most this many settled ids (and as many expired holds) are remembered, the oldest forgotten first. */
-export const SETTLED_LIMIT = 100_000;
+export const SETTLED_LIMIT = 20_000;
 
 /** What a commit did: applied it, found the very same settlement already applied (a resend), or refused it. */
 export type CommitEffect = 'applied' | 'repeat' | 'refused';
@@ -64,9 +68,9 @@ export class BudgetState {
   readonly counters = new Map<string, Counter>();
   readonly reservations = new Map<string, Reservation>();
   /** Reservations whose hold expired unsettled (id → when): still committable once, then forgotten. */
-  readonly expired = new Map<string, number>();
+  readonly expired = new RecentIds<number>(SETTLED_RETENTION_MS, SETTLED_LIMIT);
   /** Settled commits (id → micros and when): a resend of the same settlement is recognised, not counted again. */
-  readonly settled = new Map<string, { micros: number; at: number }>();
+  readonly settled = new RecentIds<number>(SETTLED_RETENTION_MS, SETTLED_LIMIT);
   readonly pins = new Map<string, string>();
   readonly views = new SpendViews();
   topUp = {
@@ -97,8 +101,7 @@ export class BudgetState {
     for (const [id, r] of this.reservations) {
       if (r.expiresAt <= t) {
         this.drop(id, r);
-        this.expired.set(id, t);
-        if (this.expired.size > SETTLED_LIMIT) this.expired.delete(this.expired.keys().next().value!);
+        this.expired.set(id, t, t);
       } else if (r.expiresAt < next) next = r.expiresAt;
     }
     this.nextExpiry = next;
@@ -122,9 +125,8 @@ export class BudgetState {
       const ends = windowExpiry(key);
       if (ends !== undefined && ends <= t && c.reserved === 0) this.counters.delete(key);
     }
-    const cutoff = t - SETTLED_RETENTION_MS;
-    for (const [id, s] of this.settled) if (s.at < cutoff) this.settled.delete(id);
-    for (const [id, at] of this.expired) if (at < cutoff) this.expired.delete(id);
+    this.settled.tidy(t);
+    this.expired.tidy(t);
   }
 
   reserve(args: ReserveArgs): ReserveResult {
@@ -163,25 +165,13 @@ export class BudgetState {
     if (r) this.drop(args.id, r);
     else if (!this.expired.delete(args.id)) {
       const settled = this.settled.get(args.id);
-      if (settled) return settled.micros === actual ? 'repeat' : 'refused';
+      if (settled !== undefined) return settled === actual ? 'repeat' : 'refused';
       if (!args.replay) return 'refused';
     }
     for (const key of args.keys) this.counter(key).spent += actual;
-    this.views.add({
-      micros: actual,
-      usage: args.usage,
-      at: args.now,
-      requestId: args.requestId,
-      ambiguous: args.ambiguous,
-      paymentTx: args.paymentTx,
-    });
-    this.rememberSettled(args.id, actual, args.now);
+    this.views.add(args, actual);
+    this.settled.set(args.id, actual, args.now);
     return 'applied';
-  }
-
-  private rememberSettled(id: string, micros: number, at: number) {
-    this.settled.set(id, { micros, at });
-    if (this.settled.size > SETTLED_LIMIT) this.settled.delete(this.settled.keys().next().value!);
   }
 
   renew(id: string, expiresAt: number, now: number): boolean {
@@ -270,8 +260,8 @@ export class BudgetState {
       usage: views.usageRows().map((u) => ({ ...u, micros: Number(u.micros) })),
       requests: [...views.requests].map(([id, r]) => ({ id, micros: r.micros, ambiguous: r.ambiguous })),
       pins: [...this.pins].map(([key, value]) => ({ key, value })),
-      expired: [...this.expired].map(([id, at]) => ({ id, at })),
-      settled: [...this.settled].map(([id, s]) => ({ id, micros: s.micros, at: s.at })),
+      expired: [...this.expired.entries()].map(([id, at]) => ({ id, at })),
+      settled: [...this.settled.entries()].map(([id, micros, at]) => ({ id, micros, at })),
       series: views.seriesRows('').map((r) => ({ ...r, micros: Number(r.micros) })),
       payments: views.payments.map((p) => ({ ...p })),
       topUp: {
@@ -292,8 +282,8 @@ export class BudgetState {
     for (const u of image.usage) st.views.addUsage(u.day, u.model, u.scope, u.micros, u.calls);
     for (const r of image.requests) st.views.requests.set(r.id, { micros: r.micros, ambiguous: r.ambiguous });
     for (const p of image.pins) st.pins.set(p.key, p.value);
-    for (const e of image.expired) st.expired.set(e.id, e.at);
-    for (const s of image.settled) st.settled.set(s.id, { micros: s.micros, at: s.at });
+    for (const e of image.expired) st.expired.set(e.id, e.at, e.at);
+    for (const s of image.settled) st.settled.set(s.id, s.micros, s.at);
     for (const r of image.series) st.views.addSeries(r.hour, r.model, r.scopes, r.micros, r.calls);
     for (const p of image.payments) st.views.logPayment(p);
     st.topUp = {

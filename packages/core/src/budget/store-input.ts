@@ -15,7 +15,17 @@ const TIME_RULE = 'must be a finite, non-negative time in ms';
 const isMicros = (v: unknown) => typeof v === 'bigint' && v >= 0n && v <= MAX_STORE_MICROS;
 const isId = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= MAX_ID_LENGTH;
 const isTime = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
+function isStrings(v: unknown): boolean {
+  if (!Array.isArray(v)) return false;
+  for (const s of v) if (typeof s !== 'string') return false;
+  return true;
+}
+
+function isCounters(v: unknown): boolean {
+  if (!Array.isArray(v)) return false;
+  for (const c of v) if (typeof c?.key !== 'string' || typeof c.limit !== 'bigint') return false;
+  return true;
+}
 
 /**
  * Checks what a store is asked to write before anything is written, so a bad value (a server's `cost.usd` of
@@ -25,7 +35,7 @@ export function checkReserve(a: ReserveArgs): void {
   const op = 'reservation';
   if (!isId(a.id)) throw new StoreInputError(op, 'id', ID_RULE);
   if (!isMicros(a.amount)) throw new StoreInputError(op, 'amount', MICROS_RULE);
-  if (!Array.isArray(a.counters) || !a.counters.every((c) => typeof c?.key === 'string' && typeof c.limit === 'bigint'))
+  if (!isCounters(a.counters))
     throw new StoreInputError(op, 'counters', 'must be a list of { key: string, limit: bigint }');
   if (!isTime(a.expiresAt)) throw new StoreInputError(op, 'expiresAt', TIME_RULE);
   if (!isTime(a.now)) throw new StoreInputError(op, 'now', TIME_RULE);
