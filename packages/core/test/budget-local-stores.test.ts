@@ -157,6 +157,19 @@ describe.each(stores)('%s store', (_name, open) => {
     });
   });
 
+  it('a reservation id used again (live, settled or expired) is refused, and the books stay loadable', async () => {
+    const { store, another } = open();
+    await store.reserve(reserveArgs('live', 10n));
+    await store.reserve(reserveArgs('done', 10n));
+    await store.commit(commitArgs('done', 10n));
+    for (const id of ['live', 'done'])
+      await expect(store.reserve(reserveArgs(id, 10n))).rejects.toMatchObject({
+        code: 'INVALID_STORE_INPUT',
+        details: { field: 'id' },
+      });
+    expect((await another().counters([key], T0)).get(key)).toEqual({ spent: 10n, reserved: 10n });
+  });
+
   describe('a clock that runs ahead (25.14)', () => {
     it('one call 49 h ahead does not forget today: the agent cannot then spend twice the daily limit', async () => {
       vi.useFakeTimers({ now: T0 });

@@ -29,6 +29,11 @@ export class JournalReplay {
     this.seen.add(id);
   }
 
+  /** Whether a line reserving `id` would be refused as reserved twice. */
+  wasReserved(id: string): boolean {
+    return this.seen.has(id);
+  }
+
   /**
    * Applies the complete lines of `chunk` (text after `offset` bytes of the file). Returns how many bytes were
    * applied: a torn last line (a writer killed mid-line) is left out. Throws `{ at, message }` for an invalid line,

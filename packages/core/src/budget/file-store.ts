@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, statSync } from 'node:fs';
-import { StoreError } from '../errors.js';
+import { StoreError, StoreInputError } from '../errors.js';
 import { InvalidLine, JournalReplay } from './file-journal-reader.js';
 import { type JournalEntry, journalLine } from './file-journal-schema.js';
 import { appendLine, writeSnapshot } from './file-journal-writer.js';
@@ -148,6 +148,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
         at: args.now,
       });
       return op(() => {
+        if (journal.wasReserved(args.id)) throw new StoreInputError('reservation', 'id', 'is already in use');
         const result = journal.state.reserve(args);
         if (!result.ok) return result;
         journal.reserved(args.id);

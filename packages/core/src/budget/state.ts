@@ -1,3 +1,4 @@
+import { StoreInputError } from '../errors.js';
 import { RecentIds } from './recent-ids.js';
 import { type PaymentEntry, SpendViews } from './spend-views.js';
 import type {
@@ -130,6 +131,7 @@ export class BudgetState {
   }
 
   reserve(args: ReserveArgs): ReserveResult {
+    if (this.knows(args.id)) throw new StoreInputError('reservation', 'id', 'is already in use');
     this.sweep(args.now);
     this.prune(args.now);
     const amount = Number(args.amount);
@@ -145,6 +147,11 @@ export class BudgetState {
       args.expiresAt,
     );
     return { ok: true };
+  }
+
+  /** Whether `id` is held, expired or settled (a reservation id is used once). */
+  knows(id: string): boolean {
+    return this.reservations.has(id) || this.expired.has(id) || this.settled.has(id);
   }
 
   /** Adds a hold without checking limits (a reservation already decided, or replayed from a journal). */
