@@ -1,11 +1,7 @@
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, statSync } from 'node:fs';
-import { StoreError, StoreInputError } from '../errors.js';
-import { InvalidLine, JournalReplay } from './file-journal-reader.js';
+import { StoreInputError } from '../errors.js';
+import { JournalFile } from './file-journal.js';
 import { type JournalEntry, journalLine } from './file-journal-schema.js';
-import { appendLine, writeSnapshot } from './file-journal-writer.js';
-import { withFileLock } from './file-lock.js';
 import type { BudgetStore, CommitArgs } from './store.js';
-import { StoreClock } from './store-clock.js';
 import { checkCommit, checkRenew, checkReserve, checkTopUpClaim, checkTopUpFinish } from './store-input.js';
 
 export interface FileStoreOptions {
@@ -29,99 +25,9 @@ export interface FileStore extends BudgetStore {
  * bricks the file for the others.
  */
 export function fileStore(path: string, options: FileStoreOptions = {}): FileStore {
-  const compactAt = options.compactAtBytes ?? 8 * 1024 * 1024;
-  const lockPath = `${path}.lock`;
-  const open = () => {
-    try {
-      return openSync(path, 'a+');
-    } catch (error) {
-      throw new StoreError(`Cannot open budget file ${path}`, { cause: error });
-    }
-  };
-  let fd = open();
-  let ino = fstatSync(fd).ino;
-  const journal = new JournalReplay(new StoreClock());
-  let offset = 0;
-  let queue: Promise<unknown> = Promise.resolve();
-  let closed = false;
-
-  function reopen() {
-    closeSync(fd);
-    fd = open();
-    ino = fstatSync(fd).ino;
-  }
-
-  function restart() {
-    journal.reset();
-    offset = 0;
-  }
-
-  /** Applies whatever was appended since we last looked (by us or another process). Lock held. */
-  function catchUp() {
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (st && st.ino !== ino) {
-      reopen(); // compacted by another process: replay from its snapshot
-      restart();
-    }
-    const size = fstatSync(fd).size;
-    if (size === offset) return;
-    if (size < offset) restart();
-    const chunk = Buffer.alloc(size - offset);
-    readSync(fd, chunk, 0, chunk.length, offset);
-    let applied: number;
-    try {
-      applied = journal.applyChunk(chunk, offset);
-    } catch (error) {
-      if (!(error instanceof InvalidLine)) throw error;
-      // Never applied, never skipped: a forged or corrupt line must not change the books silently.
-      offset = error.at;
-      const n = lineNumber(error.at);
-      throw new StoreError(`Budget file ${path} line ${n} is invalid: ${error.message}`, { details: { line: n } });
-    }
-    if (applied < chunk.length) ftruncateSync(fd, offset + applied); // torn tail: the next append starts clean
-    offset += applied;
-  }
-
-  function lineNumber(at: number): number {
-    const before = Buffer.alloc(at);
-    readSync(fd, before, 0, at, 0);
-    let n = 1;
-    for (const b of before) if (b === 10) n++;
-    return n;
-  }
-
-  /**
-   * Writes a line (built by `journalLine` before the books changed) the books already hold; on failure the books
-   * are rebuilt from the file by the next operation.
-   */
-  function append(line: Buffer, durable: boolean) {
-    try {
-      offset = appendLine(fd, offset, line, durable);
-    } catch (error) {
-      restart();
-      throw error;
-    }
-  }
-
-  function compact() {
-    const size = writeSnapshot(path, journal.state.image());
-    reopen();
-    offset = size;
-    journal.snapshotBytes = size;
-  }
-
-  function op<T>(fn: () => T): Promise<T> {
-    const run = () => {
-      if (closed) throw new StoreError('Budget file store is closed');
-      return withFileLock(lockPath, () => {
-        catchUp();
-        return fn();
-      });
-    };
-    const next = queue.then(run, run);
-    queue = next.catch(() => {});
-    return next;
-  }
+  const journal = new JournalFile(path, options.compactAtBytes ?? 8 * 1024 * 1024);
+  const op = <T>(fn: () => T) => journal.run(fn);
+  const append = (line: Buffer, durable: boolean) => journal.append(line, durable);
 
   const commitEntry = (a: CommitArgs): JournalEntry => ({
     type: 'commit',
@@ -162,10 +68,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
       return op(() => {
         const effect = journal.state.commit(args);
         if (effect === 'refused') return { ok: false } as const;
-        if (effect === 'applied') {
-          append(line, true);
-          if (offset - journal.snapshotBytes > compactAt) compact();
-        }
+        if (effect === 'applied') append(line, true);
         return { ok: true, counters: journal.state.read(args.keys, args.now) } as const;
       });
     },
@@ -224,14 +127,9 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
         if (!had) append(journalLine({ type: 'pin', key, value: pin }), true);
         return pin;
       }),
-    async close() {
-      await queue;
-      if (closed) return;
-      closed = true;
-      closeSync(fd);
-    },
+    close: () => journal.close(),
   };
   // Replay on open (under the lock, so a concurrent writer's torn line is not mistaken for ours).
   const opened = op(() => undefined);
-  return Object.assign(store, { ready: opened, compact: () => op(compact) });
+  return Object.assign(store, { ready: opened, compact: () => op(() => journal.compact()) });
 }
