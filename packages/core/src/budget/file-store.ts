@@ -120,13 +120,16 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
     holds: (now) => op(() => journal.state.holdRecords(now)),
     payments: (limit) => op(() => journal.state.views.paymentRecords(limit)),
     getPin: (key) => op(() => journal.state.pins.get(key)),
-    setPinIfAbsent: (key, value) =>
-      op(() => {
+    setPinIfAbsent: async (key, value) => {
+      if (typeof key !== 'string' || typeof value !== 'string')
+        throw new StoreInputError('pin', 'key and value', 'must be strings');
+      return op(() => {
         const had = journal.state.pins.has(key);
         const pin = journal.state.setPinIfAbsent(key, value);
         if (!had) append(journalLine({ type: 'pin', key, value: pin }), true);
         return pin;
-      }),
+      });
+    },
     close: () => journal.close(),
   };
   // Replay on open (under the lock, so a concurrent writer's torn line is not mistaken for ours).
