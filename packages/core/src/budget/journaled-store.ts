@@ -1,4 +1,4 @@
-import { StoreError } from '../errors.js';
+import { StoreError, StoreInputError } from '../errors.js';
 import type { BudgetEmitter } from './budget-events.js';
 import type { BudgetTimers } from './budget-timers.js';
 import { CommitJournal } from './commit-journal.js';
@@ -132,5 +132,4 @@ export class JournaledStore implements BudgetStore {
 }
 
 /** A store's refusal of what it was given (not an outage): retrying or journaling it cannot help. */
-const refusedInput = (error: unknown) =>
-  error instanceof StoreError && !error.retryable && typeof error.details?.field === 'string';
+const refusedInput = (error: unknown) => error instanceof StoreInputError;
