@@ -69,11 +69,11 @@ async function checkAllowance(
     typeof req.extra.name === 'string' &&
     typeof req.extra.version === 'string';
   if (permitSponsored) return true;
-  throw await approvalRequired(signer.address, req, allowance);
+  throw await permit2ApprovalError(signer.address, req, allowance);
 }
 
 /** The typed error for a missing Permit2 approval, with the transaction that grants it. */
-export async function approvalRequired(owner: string, req: EvmAcceptedRequirement, allowance?: bigint) {
+export async function permit2ApprovalError(owner: string, req: EvmAcceptedRequirement, allowance?: bigint) {
   const { createPermit2ApprovalTx } = await loadExact();
   const { permit2 } = permit2Contracts();
   return new ApprovalRequiredError(

@@ -69,9 +69,13 @@ export function permit2Rejection(req: RawPaymentRequirements, scheme: EvmScheme)
   if (scheme === 'upto') {
     const facilitator = extra.facilitatorAddress;
     if (!isHexAddress(facilitator) || ZERO_ADDRESS.test(facilitator)) {
-      return new QuoteRejectedError('facilitator', 'An upto quote must name its facilitator (extra.facilitatorAddress)', {
-        facilitatorAddress: String(facilitator).slice(0, 64),
-      });
+      return new QuoteRejectedError(
+        'facilitator',
+        'An upto quote must name its facilitator (extra.facilitatorAddress)',
+        {
+          facilitatorAddress: String(facilitator).slice(0, 64),
+        },
+      );
     }
   }
   return undefined;
