@@ -138,7 +138,7 @@ describe('upto through the simulator: committed at the settled amount', () => {
     expect(res.status).toBe(200);
     const outcome = await outcomeOf(res);
     const [paid] = sim.ledger.paygPayments.filter((p) => p.payer === wallet.address);
-    expect(paid).toBeDefined();
+    expect(paid!.amountMicros).toBeLessThan(paid!.upto!.maxMicros); // paid by upto, settled below its maximum
     const report = await budget.report();
     expect(report.totalUsd).toBeCloseTo(usd(paid!.amountMicros), 9);
     expect(outcome?.status).toBe('charged');
@@ -190,6 +190,7 @@ describe('upto through the simulator: committed at the settled amount', () => {
     expect((await stream.finalMessage()).content[0]!.type).toBe('text');
     const paid = sim.ledger.paygPayments.filter((p) => p.payer === wallet.address);
     expect(paid).toHaveLength(2);
+    for (const p of paid) expect(p.amountMicros).toBeLessThan(p.upto!.maxMicros);
     const total = paid.reduce((s, p) => s + p.amountMicros, 0n);
     expect((await budget.report()).totalUsd).toBeCloseTo(usd(total), 9);
     expect(await sim.usdcBalance(wallet.address)).toBe(1_000_000n - total);
@@ -209,16 +210,19 @@ describe('upto through the simulator: committed at the settled amount', () => {
   });
 
   it('refuses a hostile upto quote naming another spender before signing', async () => {
+    const { wallet, signed } = countingWallet();
+    await sim.fund(wallet.address, 1);
+    await sim.approvePermit2(wallet.address);
+    const budget = createBudget({ signing: { payees: [sim.payTo] } });
+    const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
+    expect((await fetch(`${sim.baseURL}/chat/completions`, post())).status).toBe(200);
+    expect(signed).toEqual(['PermitWitnessTransferFrom']); // honest quote: upto
     sim.setFaults([{ kind: 'hostile_quote', hostile: 'spender' }]);
     try {
-      const { wallet, signed } = countingWallet();
-      const budget = createBudget({ signing: { payees: [sim.payTo] } });
-      const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
       // The upto option is refused; the exact option beside it is still acceptable and is paid instead.
-      await sim.fund(wallet.address, 1);
       const res = await fetch(`${sim.baseURL}/chat/completions`, post());
       expect(res.status).toBe(200);
-      expect(signed).toEqual(['TransferWithAuthorization']);
+      expect(signed).toEqual(['PermitWitnessTransferFrom', 'TransferWithAuthorization']);
     } finally {
       sim.setFaults([]);
     }

@@ -686,7 +686,13 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     if ('status' in settled) return settled;
     return {
       network: 'eip155:8453',
-      record: { payer: p.from, amountMicros: amount, nonce: p.nonce.toString(), transaction: settled.transaction },
+      record: {
+        payer: p.from,
+        amountMicros: amount,
+        nonce: p.nonce.toString(),
+        transaction: settled.transaction,
+        ...(p.scheme === 'upto' ? { upto: { maxMicros: p.amount } } : {}),
+      },
       settledAmount: p.scheme === 'upto' ? amount : undefined,
     };
   }
