@@ -207,6 +207,9 @@ describe('upto through the simulator: committed at the settled amount', () => {
     expect(error.details.approveTx.to.toLowerCase()).toBe(BASE_USDC.toLowerCase());
     expect(error.details.approveTx.data).toMatch(/^0x095ea7b3/); // approve(address,uint256)
     expect(await sim.usdcBalance(wallet.address)).toBe(1_000_000n);
+    // The signed permit left the process: it stays counted (ambiguous) until it expires or is reconciled.
+    const requests = [...(await budget.store.requests()).values()];
+    expect(requests.map((r) => r.ambiguous)).toEqual([true]);
   });
 
   it('refuses a hostile upto quote naming another spender before signing', async () => {
