@@ -357,6 +357,24 @@ describe('upto against hostile gateways', () => {
     expect((await budget.report()).totalUsd).toBe(0.05);
   });
 
+  it('with an EVM RPC and a gateway sponsoring EIP-2612, a missing approval is given as a signed permit', async () => {
+    const rpc = await startHostile((_req, res, seen) => {
+      const call = JSON.parse(seen.body);
+      json(res, 200, { jsonrpc: '2.0', id: call.id, result: `0x${'0'.repeat(64)}` }); // allowance() = nonces() = 0
+    });
+    servers.push(rpc);
+    const sponsored = decodeBase64Json(quote(), 'quote') as any;
+    sponsored.extensions = { eip2612GasSponsoring: { info: { description: 'sponsored' } } };
+    const server = await gateway(encodeBase64Json(sponsored), (p) => receiptOf(p, '7'));
+    const { wallet, signed } = countingWallet({ evmRpcUrl: rpc.url });
+    const { fetch, budget } = payg(wallet, server);
+    expect((await fetch(`${server.url}/v1/chat/completions`, post())).status).toBe(200);
+    expect(signed).toEqual(['PermitWitnessTransferFrom', 'Permit']);
+    const info = sentPayload(server).extensions.eip2612GasSponsoring.info;
+    expect([info.spender, info.from, info.amount]).toEqual([permit2Contracts().permit2, wallet.address, '50000']);
+    expect((await budget.report()).totalUsd).toBe(0.000007);
+  });
+
   it('with an EVM RPC, a missing Permit2 approval is refused before signing', async () => {
     const rpc = await startHostile((_req, res, seen) => {
       const call = JSON.parse(seen.body);
