@@ -156,6 +156,13 @@ describe('simulator: pay-per-call gateway with upto and exact over Permit2', () 
     expect(await permit2Sim.usdcBalance(account.address)).toBe(1_000_000n);
   });
 
+  it("says Permit2 schemes need chain: 'ledger' (no Permit2 bytecode for anvil), before starting a chain", async () => {
+    await expect(startSimulator({ mode: 'payg', chain: 'anvil', paygSchemes: ['upto'] })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      details: { option: 'paygSchemes' },
+    });
+  });
+
   it('refuses a wallet that has not approved Permit2 (permit2_allowance_required)', async () => {
     const account = privateKeyToAccount(generatePrivateKey());
     await permit2Sim.fund(account.address, 1);
