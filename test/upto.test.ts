@@ -6,6 +6,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import {
   ApprovalRequiredError,
   BASE_NETWORK,
+  BudgetExceededError,
   BASE_USDC,
   createBudget,
   createWallet,
@@ -269,6 +270,17 @@ describe('upto against hostile gateways', () => {
       expect(signed).toHaveLength(0);
       expect((await budget.store.requests()).size).toBe(0);
     }
+  });
+
+  it('holds the maximum before signing: a maximum the budget cannot hold is refused unsigned', async () => {
+    const server = await gateway(quote([{ amount: 50_000n }]), (p) => receiptOf(p, '1'));
+    const { wallet, signed } = countingWallet();
+    const { fetch, budget } = payg(wallet, server, { limits: { dailyUsd: 0.04 } });
+    const error = await fetch(`${server.url}/v1/chat/completions`, post()).catch((e) => e);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect(signed).toHaveLength(0);
+    expect(sentPayload(server)).toBeUndefined();
+    expect((await budget.report()).totalUsd).toBe(0);
   });
 
   it('signs the canonical Permit2 witness transfer: upto proxy spender, payee, facilitator, short deadline', async () => {
