@@ -6,8 +6,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import {
   ApprovalRequiredError,
   BASE_NETWORK,
-  BudgetExceededError,
   BASE_USDC,
+  BudgetExceededError,
   createBudget,
   createWallet,
   decodeBase64Json,
