@@ -342,6 +342,32 @@ describe('upto against hostile gateways', () => {
     });
   }
 
+  it('a stream: settled from the PAYMENT-RESPONSE sent with its headers, else ambiguous at the maximum', async () => {
+    for (const [amount, status, costUsd] of [
+      ['4321', 'charged', 0.004321],
+      [undefined, 'ambiguous', 0.05],
+    ] as const) {
+      const server = await startHostile((req, res) => {
+        const payment = req.headers['payment-signature'];
+        if (!payment) return json(res, 402, { error: 'pay' }, { 'PAYMENT-REQUIRED': quote() });
+        const payload = decodeBase64Json(String(payment), 'payment');
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          ...(amount ? { 'PAYMENT-RESPONSE': receiptOf(payload, amount) } : {}),
+        });
+        const frame = { id: 'c1', object: 'chat.completion.chunk', model: 'qwen3-4b' };
+        res.write(`data: ${JSON.stringify({ ...frame, choices: [{ index: 0, delta: { content: 'hi' } }] })}\n\n`);
+        res.end('data: [DONE]\n\n');
+      });
+      servers.push(server);
+      const { fetch, budget } = payg(countingWallet().wallet, server);
+      const res = await fetch(`${server.url}/v1/chat/completions`, post(chatBody({ stream: true })));
+      await res.text();
+      expect(await outcomeOf(res)).toMatchObject({ status, costUsd });
+      expect((await budget.report()).totalUsd).toBe(costUsd);
+    }
+  });
+
   it('prefers upto over exact at the same amount, and exact when it is cheaper', async () => {
     const exact = { scheme: 'exact', extra: { name: 'USD Coin', version: '2' } };
     const same = await gateway(quote([{ ...exact, amount: 50_000n }, { amount: 50_000n }]), (p) =>
