@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { StoreError } from '../errors.js';
 import { withFileLock } from './file-lock.js';
+import { parseRefusal, refusalJson } from './refusal-log.js';
 import { BudgetState } from './state.js';
 import type { BudgetStore, CommitArgs } from './store.js';
 
@@ -89,6 +90,9 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         break;
       case 'p':
         state.setPinIfAbsent(e.key, e.value);
+        break;
+      case 'rf':
+        state.logRefusal(parseRefusal(e.r)!);
         break;
       case 'snap':
         state = BudgetState.restore(e.state);
@@ -266,6 +270,16 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
     series: (fromHour, toHour) => op(() => state.seriesRows(fromHour, toHour)),
     holds: (now) => op(() => state.holdRecords(now)),
     payments: (limit) => op(() => state.paymentRecords(limit)),
+    // Not fsynced: a refusal moved no money. Compacted like commits, so a budget that only refuses stays small.
+    logRefusal: (record) =>
+      op(() => {
+        const entry = refusalJson(record);
+        if (!entry) return;
+        state.logRefusal(entry);
+        append({ op: 'rf', r: entry }, false);
+        if (offset > compactAt) compact();
+      }),
+    refusals: (limit) => op(() => state.refusalLog(limit)),
     getPin: (key) => op(() => state.pins.get(key)),
     setPinIfAbsent: (key, value) =>
       op(() => {
@@ -329,6 +343,8 @@ function invalidEntry(e: Entry, first: boolean): string | undefined {
         : 'bad top-up finish';
     case 'p':
       return typeof e.key === 'string' && typeof e.value === 'string' ? undefined : 'bad payee pin';
+    case 'rf':
+      return parseRefusal(e.r) ? undefined : 'bad refusal';
     case 'snap': {
       // Only compaction writes a snapshot, and only as the first line of a fresh file.
       if (!first) return 'a snapshot after the first line';
@@ -338,6 +354,8 @@ function invalidEntry(e: Entry, first: boolean): string | undefined {
         ['counters', 'reservations', 'usage', 'requests', 'pins'].every((k) => isRows(st[k])) &&
         (st.series === undefined || isRows(st.series)) &&
         (st.payments === undefined || (Array.isArray(st.payments) && st.payments.every(isPaymentEntry))) &&
+        (st.refusals === undefined || (Array.isArray(st.refusals) && st.refusals.every(parseRefusal))) &&
+        (st.refusalTotal === undefined || isTime(st.refusalTotal)) &&
         st.topUp &&
         isTime(st.topUp.count) &&
         Array.isArray(st.topUp.perDay) &&

@@ -1,3 +1,4 @@
+import { refusalJson } from './refusal-log.js';
 import { BudgetState } from './state.js';
 import type { BudgetStore } from './store.js';
 
@@ -19,6 +20,11 @@ export function memoryStore(): BudgetStore {
     series: async (fromHour, toHour) => s.seriesRows(fromHour, toHour),
     holds: async (now) => s.holdRecords(now),
     payments: async (limit) => s.paymentRecords(limit),
+    logRefusal: async (record) => {
+      const entry = refusalJson(record);
+      if (entry) s.logRefusal(entry);
+    },
+    refusals: async (limit) => s.refusalLog(limit),
     close: async () => {},
   };
 }

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import { confirmedSender } from './redis-wait.js';
+import { parseRefusal, refusalJson, refusalRecord } from './refusal-log.js';
 import {
   type BudgetStore,
   type CounterState,
   type HoldRecord,
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
+  REFUSAL_LOG_SIZE,
+  type RefusalRecord,
   type RequestRecord,
   SERIES_RETENTION_HOURS,
   type SeriesRow,
@@ -30,7 +33,8 @@ export type RedisLike =
 // Keys (all under the prefix): spent / reserved (hash: counter key → micros), res (hash: id → 'amount|' + JSON keys),
 // exp (zset: id by expiry), usage (hash), req (hash: request id → "micros|ambiguous"), pins (hash), topup (hash),
 // settled:<day> (set), pay (list: payment log, JSON, newest first), series:<day> (hash: JSON [hour, model, scopes]
-// → micros, and '#' + the same → calls; expires after the series retention).
+// → micros, and '#' + the same → calls; expires after the series retention), refused (list: refusal log, JSON,
+// newest first) and refused:total (count of every refusal logged).
 
 /** Frees a reservation's hold on every counter it touched. Shared by every script below. */
 const DROP = `
@@ -203,6 +207,13 @@ end
 return 1
 `;
 
+const LOG_REFUSAL = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, ${REFUSAL_LOG_SIZE - 1})
+redis.call('INCR', KEYS[2])
+return 1
+`;
+
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
 
 /**
@@ -278,10 +289,14 @@ export function redisStore({
   async function run(
     source: string,
     args: (string | number | bigint)[],
-    { day, seriesDay, confirm = false }: { day?: string; seriesDay?: string; confirm?: boolean } = {},
+    {
+      day,
+      seriesDay,
+      confirm = false,
+      keys = declared(day, seriesDay),
+    }: { day?: string; seriesDay?: string; confirm?: boolean; keys?: string[] } = {},
   ): Promise<[any, number]> {
     const argv = args.map(String);
-    const keys = declared(day, seriesDay);
     const exec = (verb: string, body: string) => {
       const command = [verb, body, String(keys.length), ...keys, ...argv];
       return confirm && confirmed
@@ -502,6 +517,22 @@ export function redisStore({
         return { ...p, micros: BigInt(p.micros) } as PaymentRecord;
       });
     },
+    async logRefusal(record: RefusalRecord) {
+      const entry = refusalJson(record);
+      if (entry) await run(LOG_REFUSAL, [JSON.stringify(entry)], { keys: [`${P}refused`, `${P}refused:total`] });
+    },
+    async refusals(limit = REFUSAL_LOG_SIZE) {
+      const [items, total] = (await Promise.all([
+        limit > 0 ? send(['LRANGE', `${P}refused`, '0', String(limit - 1)]) : [],
+        send(['GET', `${P}refused:total`]),
+      ])) as [unknown[], unknown];
+      const latest: RefusalRecord[] = [];
+      for (const item of items) {
+        const entry = parseRefusal(parseJson(str(item)));
+        if (entry) latest.push(refusalRecord(entry));
+      }
+      return { total: Math.max(latest.length, Number(total == null ? 0 : str(total)) || 0), latest };
+    },
     async getPin(key) {
       const v = await send(['HGET', `${P}pins`, key]);
       return v == null ? undefined : str(v);
@@ -512,6 +543,14 @@ export function redisStore({
     },
     async close() {},
   };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** UTC days (`2026-11-23`) from one hour's day to another's, at most the series retention plus a day. */

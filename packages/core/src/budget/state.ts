@@ -1,9 +1,12 @@
+import { parseRefusal, type RefusalJson, refusalRecord } from './refusal-log.js';
 import {
   type CommitArgs,
   type CounterState,
   type HoldRecord,
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
+  REFUSAL_LOG_SIZE,
+  type RefusalLog,
   type RequestRecord,
   type ReserveArgs,
   type ReserveResult,
@@ -66,6 +69,9 @@ export class BudgetState {
   readonly series = new Map<string, Map<string, Map<string, SeriesCell>>>();
   /** Pay-per-call payments and top-ups, oldest first, the last PAYMENT_LOG_SIZE. */
   readonly payments: PaymentEntry[] = [];
+  /** Refused calls, oldest first, the last REFUSAL_LOG_SIZE; and how many were ever logged. */
+  readonly refusals: RefusalJson[] = [];
+  refusalTotal = 0;
   private seriesHour = '';
   topUp = {
     count: 0,
@@ -271,6 +277,17 @@ export class BudgetState {
     if (this.payments.length > PAYMENT_LOG_SIZE) this.payments.splice(0, this.payments.length - PAYMENT_LOG_SIZE);
   }
 
+  logRefusal(entry: RefusalJson) {
+    this.refusals.push(entry);
+    this.refusalTotal++;
+    if (this.refusals.length > REFUSAL_LOG_SIZE) this.refusals.splice(0, this.refusals.length - REFUSAL_LOG_SIZE);
+  }
+
+  refusalLog(limit = REFUSAL_LOG_SIZE): RefusalLog {
+    const latest = limit > 0 ? this.refusals.slice(-limit).reverse().map(refusalRecord) : [];
+    return { total: this.refusalTotal, latest };
+  }
+
   seriesRows(fromHour: string, toHour = '\uffff'): SeriesRow[] {
     const rows: SeriesRow[] = [];
     for (const [hour, byModel] of this.series) {
@@ -332,6 +349,8 @@ export class BudgetState {
       expired: [...this.expired],
       series: this.seriesRows('').map((r) => [r.hour, r.model, r.scopes, Number(r.micros), r.calls]),
       payments: this.payments.map((p) => ({ ...p })),
+      refusals: this.refusals.map((r) => ({ ...r })),
+      refusalTotal: this.refusalTotal,
       topUp: {
         count: this.topUp.count,
         lastAt: this.topUp.lastAt,
@@ -358,6 +377,12 @@ export class BudgetState {
     for (const [hour, model, scopes, micros, calls] of (e.series ?? []) as [string, string, string[], number, number][])
       st.addSeries(hour, model, scopes, micros, calls);
     for (const p of (e.payments ?? []) as PaymentEntry[]) st.logPayment(p);
+    for (const r of (e.refusals ?? []) as unknown[]) {
+      const entry = parseRefusal(r);
+      if (entry) st.logRefusal(entry);
+    }
+    const total = e.refusalTotal;
+    st.refusalTotal = Math.max(st.refusals.length, Number.isSafeInteger(total) && total > 0 ? total : 0);
     st.topUp = {
       count: e.topUp.count,
       lastAt: e.topUp.lastAt,
