@@ -4,9 +4,11 @@
  * compressed and cacheable, and a page left open across a restart of the dashboard.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { type Dashboard, startDashboard } from '@venice-x402/cli';
 import { type Budget, createBudget, memoryStore } from '@venice-x402/core';
@@ -25,6 +27,7 @@ function chromiumPath(): string {
   throw new Error('The dashboard test needs Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)');
 }
 
+const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCOPES = Array.from({ length: 50 }, (_, i) => `agent:${String(i).padStart(2, '0')}-${'worker'.repeat(3)}`);
 const T_NOW = Date.now();
@@ -102,6 +105,8 @@ describe.each([
     );
     expect(cut).toEqual([]);
     expect(await text(page, '[data-testid="tightest-left"]')).toBe('$0.000031 left');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, `dashboard-${width}.png`), fullPage: true });
   });
 
   it('axe finds no contrast failure and nothing serious or critical', async () => {

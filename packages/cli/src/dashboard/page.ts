@@ -48,7 +48,7 @@ export function renderPage(token: string, assets: Pick<DashboardAssets, 'js' | '
 
   <section class="panel">
     <h2>Windows <span class="muted small">use against each limit of the policy</span></h2>
-    <div class="table-wrap" tabindex="0" role="region" aria-label="windows table"><table data-testid="windows"><thead><tr><th>scope</th><th>window</th><th class="num">spent</th><th class="num">held</th><th class="num">limit</th><th class="num">left</th><th class="meter-col">use</th></tr></thead><tbody></tbody></table></div>
+    <div class="table-wrap" tabindex="0" role="region" aria-label="windows table"><table class="wide" data-testid="windows"><thead><tr><th>scope</th><th>window</th><th class="num">spent</th><th class="num">held</th><th class="num">limit</th><th class="num">left</th><th class="meter-col">use</th></tr></thead><tbody></tbody></table></div>
     <p class="empty" data-testid="windows-empty" hidden>No window limits in the policy (pass --policy).</p>
   </section>
 
@@ -74,14 +74,14 @@ export function renderPage(token: string, assets: Pick<DashboardAssets, 'js' | '
     </section>
     <section class="panel">
       <h2>Payments and top-ups</h2>
-      <div class="table-wrap" tabindex="0" role="region" aria-label="payments table"><table data-testid="payments"><thead><tr><th>when</th><th>kind</th><th class="num">amount</th><th>transaction</th><th>model · scope</th></tr></thead><tbody></tbody></table></div>
+      <div class="table-wrap" tabindex="0" role="region" aria-label="payments table"><table class="wide" data-testid="payments"><thead><tr><th>when</th><th>kind</th><th class="num">amount</th><th>transaction</th><th>model · scope</th></tr></thead><tbody></tbody></table></div>
       <p class="empty" data-testid="payments-empty">No pay-per-call payment or top-up recorded yet.</p>
     </section>
   </div>
 
   <section class="panel">
     <h2>Refused calls <span class="muted small">refused by the budget before anything was sent or paid; the latest first</span></h2>
-    <div class="table-wrap" tabindex="0" role="region" aria-label="refused calls table"><table data-testid="refusals"><thead><tr><th>when</th><th>why</th><th>scope</th><th>model</th><th class="num">would hold</th></tr></thead><tbody></tbody></table></div>
+    <div class="table-wrap" tabindex="0" role="region" aria-label="refused calls table"><table class="wide" data-testid="refusals"><thead><tr><th>when</th><th>why</th><th>scope</th><th>model</th><th class="num">would hold</th></tr></thead><tbody></tbody></table></div>
     <p class="empty" data-testid="refusals-empty">No call refused.</p>
   </section>
 
@@ -92,7 +92,7 @@ export function renderPage(token: string, assets: Pick<DashboardAssets, 'js' | '
     <div class="grid2">
       <div>
         <h3>Reconcile differences</h3>
-        <div class="table-wrap" tabindex="0" role="region" aria-label="reconcile table"><table data-testid="reconcile"><thead><tr><th>request</th><th>difference</th><th class="num">ledger</th><th class="num">Venice</th></tr></thead><tbody></tbody></table></div>
+        <div class="table-wrap" tabindex="0" role="region" aria-label="reconcile table"><table class="wide" data-testid="reconcile"><thead><tr><th>request</th><th>difference</th><th class="num">ledger</th><th class="num">Venice</th></tr></thead><tbody></tbody></table></div>
         <p class="empty" data-testid="reconcile-empty">The ledger and Venice agree.</p>
       </div>
       <div>

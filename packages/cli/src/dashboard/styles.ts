@@ -83,6 +83,7 @@ footer { padding: 10px 28px 24px; max-width: 1500px; margin: 0 auto; }
   .card .value { font-size: 20px; }
   .panel { padding: 12px; }
   .chart-box { height: 300px; }
+  table.wide { min-width: 600px; } /* scrolls in its box rather than break every name */
   .banner { margin: 12px 12px 0; }
   footer { padding: 10px 12px 20px; }
 }
