@@ -42,7 +42,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const T0 = Date.UTC(2026, 10, 23, 20, 15);
+// The current time: a Redis store judges which windows ended by its own clock.
+const T0 = Date.now();
 /** A scope and a model whose names carry every delimiter a store could be tempted to join on. */
 const ODD_SCOPE = 'team:a|b"c\\d';
 const ODD_MODEL = 'evil|model\n<img src=x onerror=alert(1)>';
@@ -228,10 +229,11 @@ describe('writing a refusal never slows or fails the refusal', () => {
 
   it('file store: a forged refusal line is refused as invalid, never applied', async () => {
     const path = join(tmp(), 'b.jsonl');
-    appendFileSync(path, `${JSON.stringify({ op: 'rf', r: { at: 1, reason: 'daily', estimateMicros: -5 } })}\n`);
+    const forged = { type: 'refusal', refusal: { at: 1, reason: 'daily', estimateMicros: -5 } };
+    appendFileSync(path, `${JSON.stringify(forged)}\n`);
     const store = fileStore(path);
-    await expect(store.refusals!()).rejects.toThrow(/line 1 is invalid: bad refusal/);
-    expect(readFileSync(path, 'utf8')).toContain('"op":"rf"');
+    await expect(store.refusals!()).rejects.toThrow(/line 1 is invalid: bad refusal entry \(refusal\.estimateMicros/);
+    expect(readFileSync(path, 'utf8')).toContain('"type":"refusal"');
     await store.close().catch(() => {});
   });
 });

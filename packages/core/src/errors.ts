@@ -18,6 +18,7 @@ export type X402ErrorCode =
   | 'RATE_LIMITED'
   | 'STORE_ERROR'
   | 'RESERVATION_SETTLED'
+  | 'INVALID_STORE_INPUT'
   | 'TIMEOUT';
 
 export interface X402ErrorOptions {
@@ -209,6 +210,19 @@ export class ReservationSettledError extends X402Error {
   constructor(id: string, attempted: 'commit' | 'release' | 'markAmbiguous') {
     super('RESERVATION_SETTLED', `Reservation ${id} was already settled; this ${attempted} changed nothing`, {
       details: { reservation: id, attempted },
+    });
+  }
+}
+
+/**
+ * A budget store was asked to write what it cannot hold (an amount outside 0…$1bn, a malformed id or time).
+ * Nothing was written: the store and every process sharing it go on as before.
+ */
+export class StoreInputError extends X402Error {
+  override name = 'StoreInputError';
+  constructor(operation: string, field: string, rule: string) {
+    super('INVALID_STORE_INPUT', `Budget store refused a ${operation}: ${field} ${rule}`, {
+      details: { operation, field, rule },
     });
   }
 }

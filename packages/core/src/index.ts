@@ -18,7 +18,7 @@ export {
 } from './budget/budget.js';
 export { type CounterKey, decodeCounterKey, encodeCounterKey } from './budget/counter-key.js';
 export { createEstimator, type Estimate, type Estimator, type ModelPricing, parseModels } from './budget/estimator.js';
-export { type FileStoreOptions, fileStore } from './budget/file-store.js';
+export { type FileStore, type FileStoreOptions, fileStore } from './budget/file-store.js';
 export { globMatch } from './budget/glob.js';
 export { memoryStore } from './budget/memory-store.js';
 export {

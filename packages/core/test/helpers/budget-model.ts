@@ -52,6 +52,7 @@ interface Hold {
 }
 
 export class BudgetModel {
+  /** The month's last day, late evening: the first moves cross an hour, a day and a month. */
   now = Date.parse('2026-03-31T22:30:00Z');
   readonly spent = new Map<string, bigint>();
   readonly holds: Hold[] = [];
@@ -70,9 +71,14 @@ export class BudgetModel {
   }
 
   constructor(
-    /** False where the store judges expiry by its own clock (Redis TIME): holds then outlive any test run. */
+    /**
+     * False where the store judges time by its own clock (Redis TIME): holds outlive any test run, and the model
+     * starts at the real time (the store forgets windows that ended by its clock).
+     */
     readonly holdsExpireByCallerClock = true,
-  ) {}
+  ) {
+    if (!holdsExpireByCallerClock) this.now = Math.floor(Date.now() / 60_000) * 60_000;
+  }
 
   limitOf(key: string): bigint {
     const window = decodeCounterKey(key)!;
@@ -216,7 +222,8 @@ class Release implements Cmd {
       ok = false;
     }
     if (hold.state === 'settled') {
-      if (ok && !m.storeDown) throw new Error('a settled hold was released again');
+      // A release resent (the same settlement again) may answer success; releasing a committed hold may not.
+      if (ok && !m.storeDown && hold.committed !== undefined) throw new Error('a committed hold was released');
       return;
     }
     if (!ok) throw new Error('releasing a live hold was refused');
