@@ -292,8 +292,11 @@ export class BudgetState {
       settled: [...this.settled.entries()].map(([id, micros, at]) => ({ id, micros, at })),
       series: views.seriesRows('').map((r) => ({ ...r, micros: Number(r.micros) })),
       payments: views.payments.map((p) => ({ ...p })),
-      refusals: views.refusals.map((r) => ({ ...r })),
-      refusalTotal: views.refusalTotal,
+      // Only once something was refused: the image of a budget that never refused is what 0.1 wrote.
+      ...(views.refusalTotal > 0 && {
+        refusals: views.refusals.map((r) => ({ ...r })),
+        refusalTotal: views.refusalTotal,
+      }),
       topUp: {
         count: this.topUp.count,
         lastAt: this.topUp.lastAt,
