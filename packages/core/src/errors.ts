@@ -8,6 +8,7 @@ export type X402ErrorCode =
   | 'AUTH_FAILED'
   | 'PAYMENT_REQUIRED'
   | 'QUOTE_REJECTED'
+  | 'APPROVAL_REQUIRED'
   | 'TOP_UP_FAILED'
   | 'TOP_UP_AMBIGUOUS'
   | 'BUDGET_EXCEEDED'
@@ -147,7 +148,23 @@ export type QuoteRejectionReason =
   | 'amount'
   | 'timeout'
   | 'scheme'
+  /** A Permit2 quote names a spender or Permit2 contract other than the canonical ones. */
+  | 'spender'
+  /** An `upto` quote without a valid facilitator to bind into the signed witness. */
+  | 'facilitator'
   | 'malformed';
+
+/**
+ * A Permit2 payment (`upto`, or `exact` for a token without EIP-3009) needs the wallet's one-time ERC-20 approval of
+ * the Permit2 contract, which it lacks, and the server sponsors none. Raised before anything is signed. This package
+ * sends no transactions: `details.approveTx` (`{ to, data }`) is the approval for the wallet to send once.
+ */
+export class ApprovalRequiredError extends X402Error {
+  override name = 'ApprovalRequiredError';
+  constructor(message: string, details: Record<string, unknown>) {
+    super('APPROVAL_REQUIRED', message, { status: 402, details });
+  }
+}
 
 export class TopUpError extends X402Error {
   override name = 'TopUpError';
@@ -241,6 +258,7 @@ for (const [name, cls] of Object.entries({
   AuthError,
   PaymentRequiredError,
   QuoteRejectedError,
+  ApprovalRequiredError,
   TopUpError,
   BudgetExceededError,
   NetworkError,

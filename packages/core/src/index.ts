@@ -97,6 +97,8 @@ export type { Balance, TopUpQuote, TopUpResult, TransactionsPage } from './venic
 export { createWallet, type EvmWallet, type SolanaWallet, type Wallet, type WalletOptions } from './wallet.js';
 export * from './x402/codec.js';
 export * from './x402/networks.js';
+export * from './x402/permit2.js';
+export { permit2ApprovalError } from './x402/permit2-sign.js';
 export * from './x402/quote.js';
 export * from './x402/schemas.js';
 export { type PaymentShape, type SignedPayment, type SignPaymentOptions, signPayment } from './x402/sign.js';

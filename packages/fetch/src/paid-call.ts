@@ -1,8 +1,16 @@
-import { type ChargeDetails, type CommitOutcome, type Micros, microsToUsd, type Reservation } from '@venice-x402/core';
+import {
+  type AcceptedRequirement,
+  type ChargeDetails,
+  type CommitOutcome,
+  type Micros,
+  microsToUsd,
+  type Reservation,
+} from '@venice-x402/core';
 import type { Classified } from './classify.js';
 import type { FetchContext } from './options.js';
 import { type CallOutcome, pruneOutcome } from './outcome.js';
 import type { RequestParts } from './request.js';
+import type { Settlement } from './settled-amount.js';
 
 /** A signed x402 payment attached to a request: money from the moment it is sent. */
 export interface Payment {
@@ -11,6 +19,11 @@ export interface Payment {
   amountMicros: Micros;
   /** Signed from a remembered quote, before the server asked. */
   fromCache: boolean;
+  /** `upto`: `amountMicros` is the maximum; the server settles what was used (`settled`, from PAYMENT-RESPONSE). */
+  scheme?: 'exact' | 'upto';
+  settled?: Settlement;
+  /** The quote option signed (pay-per-call). */
+  requirement?: AcceptedRequirement;
 }
 
 /** What the settlement of a committed call adds to its outcome. */
