@@ -6,6 +6,7 @@ import { createContext, type X402FetchOptions } from './options.js';
 import { linkOutcome, withoutOurHeaders } from './outcome.js';
 import { PaidCall } from './paid-call.js';
 import { paymentRequired, preparePayment } from './payment-required.js';
+import { PrivateModelCall } from './private-model.js';
 import { readRequest } from './request.js';
 import { reserveFor } from './reserve.js';
 import { sendOnce, type Target } from './send.js';
@@ -60,6 +61,8 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
       if (cached) await preparePayment(call, request.url, cached, true).catch(() => {});
     }
     try {
+      // A private model: attested (and for E2EE, sealed) before anything is sent to it.
+      call.privateModel = await PrivateModelCall.open(call, x402Fetch);
       return linkOutcome(await run(call), call.settled);
     } catch (error) {
       await call.release(); // whatever escaped: the hold is settled (a no-op when it already was)
@@ -72,6 +75,7 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
   async function run(call: PaidCall): Promise<Response> {
     const { url, method, headers, body } = call.request;
     const target: Target = { url, method, headers, body };
+    call.privateModel?.seal(target);
     const retries = sdkRetriesItself(headers) ? 0 : ctx.maxRetries;
     for (;;) {
       const step = await attempt(call, target, retries);
@@ -94,14 +98,18 @@ async function attempt(call: PaidCall, target: Target, retries: number): Promise
   } catch (error) {
     return noAnswer(call, error, retries);
   }
-  if (response.ok) return give(await settleAnswer(call, response));
-  return (
+  if (response.ok) {
+    const settled = await settleAnswer(call, response);
+    return give(call.privateModel ? await call.privateModel.answer(settled) : settled);
+  }
+  const step =
     (await redirected(call, target, response)) ??
     (response.status === 402 ? await paymentRequired(call, target.url, response) : undefined) ??
     (await signInRefused(call, target.url, response)) ??
-    (await retryable(call, response, retries)) ??
-    (await errorAnswer(call, target.url, response))
-  );
+    (await retryable(call, response, retries));
+  if (step) return step;
+  const answer = call.privateModel ? await call.privateModel.staleAttestation(target, response) : response;
+  return answer instanceof Response ? errorAnswer(call, target.url, answer) : answer;
 }
 
 /**
