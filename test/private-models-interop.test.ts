@@ -7,8 +7,8 @@ import { type Attestation, E2eeSession, newKeyPair, sealFresh, unseal, verifyAtt
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import {
   createVeniceE2EE,
-  deriveAESKey,
   decryptChunk,
+  deriveAESKey,
   encryptMessage,
   generateKeypair,
   verifyAttestation as theirVerify,
