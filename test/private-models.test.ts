@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { AttestationError, createBudget, createWallet, E2EEError, type Wallet } from '@venice-x402/core';
 import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
+import OpenAI from 'openai';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from './manual-clock.js';
@@ -269,4 +270,38 @@ describe('hostile answers to an encrypted request fail closed', () => {
       expect((await budget.report()).totalUsd).toBeGreaterThan(0);
     });
   }
+});
+
+describe('under the OpenAI SDK (which retries a thrown error as a connection error)', () => {
+  it('a failed E2EE answer is a non-retryable 502: sent once, paid once', async () => {
+    const relay = await proxy((body) => body.replace(/"content":"04[0-9a-f]+"/g, '"content":"a plaintext answer"'));
+    const baseURL = `${relay.url}/api/v1`;
+    const wallet = newWallet(baseURL);
+    const openai = new OpenAI({ baseURL, apiKey: 'unused', fetch: createX402Fetch({ wallet, baseURL }) });
+    const error = await openai.chat.completions
+      .create({ model: 'e2ee-glm-5', messages: [{ role: 'user', content: SECRET }], max_tokens: 8 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error.status).toBe(502);
+    expect(error.error).toMatchObject({ type: 'e2ee_failed', code: 'E2EE_FAILED' });
+    expect(JSON.stringify(error.error)).not.toContain('plaintext answer');
+    expect(relay.seen.filter((s) => s.url.endsWith('/chat/completions'))).toHaveLength(1);
+    expect(sim.ledger.chargesByRequest(wallet.address).size).toBe(1);
+  });
+
+  it('a failed attestation is a non-retryable 502, nothing sent to the model', async () => {
+    sim.setFaults([{ kind: 'bad_attestation', route: '/tee/attestation', attestation: 'debug' }]);
+    const openai = new OpenAI({
+      baseURL: sim.baseURL,
+      apiKey: 'unused',
+      fetch: createX402Fetch({ wallet: newWallet() }),
+    });
+    const before = sim.stats.byRoute['/tee/attestation'] ?? 0;
+    const error = await openai.chat.completions
+      .create({ model: 'tee-qwen3-4b', messages: [{ role: 'user', content: SECRET }] })
+      .catch((e) => e);
+    expect(error.status).toBe(502);
+    expect(error.error).toMatchObject({ type: 'attestation_failed', details: { reason: 'debug' } });
+    expect((sim.stats.byRoute['/tee/attestation'] ?? 0) - before).toBe(1);
+  });
 });

@@ -42,11 +42,13 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
     }
     const call = new PaidCall(ctx, request, info);
     // Under an SDK that retries on its own, a budget refusal is an HTTP answer, not a "connection error".
+    // So is a private model's failed attestation or E2EE check: retried as a "connection error", a failed E2EE
+    // answer would be paid for again.
     const refused = (error: unknown) =>
       ctx.refusal === 'auto' &&
       sdkRetriesItself(request.headers) &&
       error instanceof X402Error &&
-      (error.code === 'BUDGET_EXCEEDED' || error.code === 'POLICY_DENIED');
+      REFUSAL_TYPES[error.code] !== undefined;
     // Budget refused before any paid network I/O.
     if (info.paid) {
       try {
@@ -120,19 +122,28 @@ async function attempt(call: PaidCall, target: Target, retries: number): Promise
  */
 const sdkRetriesItself = (headers: Headers) => headers.has('x-stainless-retry-count');
 
+/** Errors answered as HTTP to an SDK that retries itself: the error `type`, the status, and what refused it. */
+const REFUSAL_TYPES: Partial<Record<X402Error['code'], [type: string, status: number, by: string]>> = {
+  BUDGET_EXCEEDED: ['budget_exceeded', 402, 'budget'],
+  POLICY_DENIED: ['policy_denied', 402, 'budget'],
+  ATTESTATION_FAILED: ['attestation_failed', 502, 'attestation'],
+  E2EE_FAILED: ['e2ee_failed', 502, 'e2ee'],
+};
+
 function refusalResponse(error: X402Error): Response {
+  const [type, status, by] = REFUSAL_TYPES[error.code]!;
   const body = {
     error: {
       message: error.message,
-      type: error.code === 'POLICY_DENIED' ? 'policy_denied' : 'budget_exceeded',
+      type,
       code: error.code,
       param: (error.details.limit as string | undefined) ?? null,
       details: error.details,
     },
   };
   return new Response(JSON.stringify(body), {
-    status: 402,
-    statusText: 'Budget Exceeded',
-    headers: { 'content-type': 'application/json', 'x-should-retry': 'false', 'x-venice-x402-refused': 'budget' },
+    status,
+    statusText: status === 402 ? 'Budget Exceeded' : 'Refused',
+    headers: { 'content-type': 'application/json', 'x-should-retry': 'false', 'x-venice-x402-refused': by },
   });
 }
