@@ -4,14 +4,15 @@
  * wallets and budgets, and small hostile node:http servers that forward to the simulator and tamper.
  */
 import type { IncomingMessage } from 'node:http';
-import { AttestationError, createBudget, createWallet, E2EEError, type Wallet } from '@venice-x402/core';
+import { AttestationError, createBudget, createWallet, E2EEError, newKeyPair, type Wallet } from '@venice-x402/core';
 import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import OpenAI from 'openai';
+import { getAddress, keccak256 } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from './manual-clock.js';
-import { type Hostile, startHostile } from './reliability/adversarial/hostile-server.js';
+import { chatAnswer, type Hostile, json, startHostile } from './reliability/adversarial/hostile-server.js';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -140,19 +141,18 @@ describe('e2ee-* through the paid fetch', () => {
   });
 
   it('one attestation per model for 5 minutes, shared by concurrent calls; then asked again', async () => {
-    const relay = await proxy();
-    const baseURL = `${relay.url}/api/v1`;
     const clock = new ManualClock();
-    const paid = createX402Fetch({ wallet: newWallet(baseURL), baseURL, clock });
-    const attestations = () => relay.seen.filter((s) => s.url.includes('/tee/attestation')).length;
-    const all = await Promise.all([1, 2, 3].map(() => paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5'))));
+    const paid = createX402Fetch({ wallet: newWallet(), clock });
+    const before = sim.stats.byRoute['/tee/attestation'] ?? 0;
+    const attestations = () => (sim.stats.byRoute['/tee/attestation'] ?? 0) - before;
+    const all = await Promise.all([1, 2, 3].map(() => paid(`${sim.baseURL}/chat/completions`, chat('e2ee-glm-5'))));
     await Promise.all(all.map((r) => r.json()));
     expect(attestations()).toBe(1);
     clock.advance(4 * 60_000);
-    await (await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5'))).json();
+    await (await paid(`${sim.baseURL}/chat/completions`, chat('e2ee-glm-5'))).json();
     expect(attestations()).toBe(1);
     clock.advance(60_000);
-    await (await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5'))).json();
+    await (await paid(`${sim.baseURL}/chat/completions`, chat('e2ee-glm-5'))).json();
     expect(attestations()).toBe(2);
   });
 
@@ -303,5 +303,77 @@ describe('under the OpenAI SDK (which retries a thrown error as a connection err
     expect(error.status).toBe(502);
     expect(error.error).toMatchObject({ type: 'attestation_failed', details: { reason: 'debug' } });
     expect((sim.stats.byRoute['/tee/attestation'] ?? 0) - before).toBe(1);
+  });
+});
+
+describe('a hostile attestation server', () => {
+  /** A TDX v4 quote binding `address` and `nonce` in REPORTDATA; `teeType` 0x81 is TDX. */
+  const quote = (address: string, nonce: string, teeType = 0x81) => {
+    const q = Buffer.alloc(48 + 584 + 4);
+    q.writeUInt16LE(4, 0);
+    q.writeUInt32LE(teeType, 4);
+    Buffer.from(address, 'hex').copy(q, 48 + 520);
+    Buffer.from(nonce, 'hex').copy(q, 48 + 520 + 32);
+    return q.toString('base64');
+  };
+  const key = newKeyPair();
+  const address = keccak256(key.getPublicKey().subarray(1)).slice(-40);
+  const good = (nonce: string) => ({
+    verified: true,
+    nonce,
+    model: 'tee-qwen3-4b',
+    intel_quote: quote(address, nonce),
+    signing_key: key.getPublicKey('hex'),
+    signing_address: getAddress(`0x${address}`),
+  });
+  const cases: [string, (nonce: string) => Record<string, unknown> | number, AttestationError['reason']][] = [
+    ['says verified: false', (n) => ({ ...good(n), verified: false }), 'server'],
+    ['says verified: true and carries no quote', (n) => ({ ...good(n), intel_quote: undefined }), 'malformed'],
+    [
+      'names a key that is not a curve point',
+      (n) => ({ ...good(n), signing_key: `04${'11'.repeat(64)}` }),
+      'malformed',
+    ],
+    ['sends a quote that is not TDX', (n) => ({ ...good(n), intel_quote: quote(address, n, 0) }), 'quote'],
+    ['sends a truncated quote', (n) => ({ ...good(n), intel_quote: quote(address, n).slice(0, 400) }), 'quote'],
+    ['attests another model', (n) => ({ ...good(n), model: 'tee-other' }), 'model'],
+    ['echoes another nonce', (n) => ({ ...good(n), nonce: 'cd'.repeat(32) }), 'nonce'],
+    ['answers 404', () => 404, 'unavailable'],
+  ];
+  for (const [name, answer, reason] of cases) {
+    it(`${name} → AttestationError (${reason}); the prompt is never sent`, async () => {
+      const server = await startHostile((req, res) => {
+        const url = new URL(req.url!, 'http://x');
+        if (url.pathname.endsWith('/tee/attestation')) {
+          const a = answer(url.searchParams.get('nonce')!);
+          return typeof a === 'number' ? json(res, a, { error: 'down' }) : json(res, 200, a);
+        }
+        json(res, 200, chatAnswer(0.0001));
+      });
+      servers.push(server);
+      const baseURL = `${server.url}/api/v1`;
+      const budget = createBudget();
+      const paid = createX402Fetch({ wallet: newWallet(baseURL), budget, baseURL });
+      const error = await paid(`${baseURL}/chat/completions`, chat('tee-qwen3-4b')).catch((e) => e);
+      expect(error).toBeInstanceOf(AttestationError);
+      expect(error.reason).toBe(reason);
+      expect(JSON.stringify(error)).not.toContain(key.getPublicKey('hex'));
+      expect(server.seen.filter((s) => s.url.endsWith('/chat/completions'))).toHaveLength(0);
+      expect((await budget.report()).totalUsd).toBe(0);
+    });
+  }
+
+  it('a good one from the same server passes (the control)', async () => {
+    const server = await startHostile((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname.endsWith('/tee/attestation')) return json(res, 200, good(url.searchParams.get('nonce')!));
+      json(res, 200, chatAnswer(0.0001));
+    });
+    servers.push(server);
+    const baseURL = `${server.url}/api/v1`;
+    const paid = createX402Fetch({ wallet: newWallet(baseURL), baseURL });
+    const response = await paid(`${baseURL}/chat/completions`, chat('tee-qwen3-4b'));
+    expect(response.status).toBe(200);
+    expect((await outcomeOf(response))!.tee?.signingAddress).toBe(getAddress(`0x${address}`));
   });
 });

@@ -1,4 +1,4 @@
-import { X402Error } from '@venice-x402/core';
+import { privateModelKind, X402Error } from '@venice-x402/core';
 import { errorAnswer, fail, give, noAnswer, redirected, retryable, type Step, signInRefused } from './answers.js';
 import { authenticate } from './authenticate.js';
 import { classify } from './classify.js';
@@ -64,7 +64,7 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
     }
     try {
       // A private model: attested (and for E2EE, sealed) before anything is sent to it.
-      call.privateModel = await PrivateModelCall.open(call, x402Fetch);
+      if (privateModelKind(info.model)) call.privateModel = await PrivateModelCall.open(call, x402Fetch);
       return linkOutcome(await run(call), call.settled);
     } catch (error) {
       await call.release(); // whatever escaped: the hold is settled (a no-op when it already was)

@@ -10,7 +10,9 @@ import {
 import { resend, type Step } from './answers.js';
 import { OUTCOME_HEADERS } from './outcome.js';
 import type { PaidCall } from './paid-call.js';
+import { parseJson } from './request-body.js';
 import type { Target } from './send.js';
+import { readUpTo } from './settle-answer.js';
 import { SettledResponse } from './settled-response.js';
 
 /** What a call to a private model verified (`providerMetadata.venice.tee`, LangChain `response_metadata.tee`). */
@@ -28,6 +30,7 @@ export type TeeFacts = {
 };
 
 const encoder = new TextEncoder();
+const MAX_ERROR_BYTES = 64 * 1024;
 
 /**
  * The private-model step of a paid call (`tee-*`, `e2ee-*` under a Venice base): before anything is sent, the
@@ -127,18 +130,12 @@ export class PrivateModelCall {
    */
   async staleAttestation(target: Target, response: Response): Promise<Step | Response> {
     if (this.kind !== 'e2ee' || this.#reattested || response.status < 400 || response.status >= 500) return response;
-    const text = await response.text().catch(() => '');
-    let code: unknown;
-    try {
-      const body = JSON.parse(text);
-      code = body?.code ?? body?.error?.code;
-    } catch {}
-    if (code !== 'e2ee_attestation_stale')
-      return new Response(text, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
-      });
+    // Read up to 64 KiB to look for the code (Venice's errors are small JSON); a larger body is replayed untouched.
+    const read = await readUpTo(response, MAX_ERROR_BYTES).catch(() => new Uint8Array(0));
+    const init = { status: response.status, statusText: response.statusText, headers: response.headers };
+    if (!(read instanceof Uint8Array)) return new Response(read, init);
+    const body = parseJson(read);
+    if ((body?.code ?? body?.error?.code) !== 'e2ee_attestation_stale') return new Response(read as BodyInit, init);
     this.#reattested = true;
     this.call.endAttempt();
     await this.call.ctx.attestations.forget(this.origin, this.#attestation.model, this.#attestation);
