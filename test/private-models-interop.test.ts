@@ -43,7 +43,7 @@ describe('our E2EE and venice-e2ee open each other’s content', () => {
   it('a prompt venice-e2ee seals to our model key: we open it', async () => {
     const model = newKeyPair(); // ours
     const client = generateKeypair();
-    const key = await deriveAESKey(client.privateKey, model.getPublicKey('hex'));
+    const key = await deriveAESKey(client.privateKey, model.publicKey.toString('hex'));
     const sealed = await encryptMessage(key, client.publicKey, 'from their side');
     const opened = unseal(model, sealed);
     expect(opened).toMatchObject({ ok: true, text: 'from their side' });

@@ -317,13 +317,13 @@ describe('a hostile attestation server', () => {
     return q.toString('base64');
   };
   const key = newKeyPair();
-  const address = keccak256(key.getPublicKey().subarray(1)).slice(-40);
+  const address = keccak256(key.publicKey.subarray(1)).slice(-40);
   const good = (nonce: string) => ({
     verified: true,
     nonce,
     model: 'tee-qwen3-4b',
     intel_quote: quote(address, nonce),
-    signing_key: key.getPublicKey('hex'),
+    signing_key: key.publicKey.toString('hex'),
     signing_address: getAddress(`0x${address}`),
   });
   const cases: [string, (nonce: string) => Record<string, unknown> | number, AttestationError['reason']][] = [
@@ -357,7 +357,7 @@ describe('a hostile attestation server', () => {
       const error = await paid(`${baseURL}/chat/completions`, chat('tee-qwen3-4b')).catch((e) => e);
       expect(error).toBeInstanceOf(AttestationError);
       expect(error.reason).toBe(reason);
-      expect(JSON.stringify(error)).not.toContain(key.getPublicKey('hex'));
+      expect(JSON.stringify(error)).not.toContain(key.publicKey.toString('hex'));
       expect(server.seen.filter((s) => s.url.endsWith('/chat/completions'))).toHaveLength(0);
       expect((await budget.report()).totalUsd).toBe(0);
     });

@@ -93,6 +93,7 @@ export type { VeniceTransaction } from './venice/schemas.js';
 export { type Attestation, type AttestRequest, fetchAttestation, verifyAttestation } from './venice/tee/attestation.js';
 export { AttestationCache } from './venice/tee/attestation-cache.js';
 export {
+  type KeyPair,
   MIN_SEALED_HEX,
   newKeyPair,
   publicKeyBytes,

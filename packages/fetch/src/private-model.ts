@@ -15,8 +15,10 @@ import type { Target } from './send.js';
 import { readUpTo } from './settle-answer.js';
 import { SettledResponse } from './settled-response.js';
 
-/** What a call to a private model verified (`providerMetadata.venice.tee`, LangChain `response_metadata.tee`). */
-// A type, not an interface: it must fit the AI SDK's JSON metadata type.
+/**
+ * What a call to a private model verified (`providerMetadata.venice.tee`, LangChain `response_metadata.tee`). A type,
+ * not an interface, so it fits the AI SDK's JSON metadata type.
+ */
 export type TeeFacts = {
   model: string;
   provider?: string;

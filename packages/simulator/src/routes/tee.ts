@@ -1,6 +1,5 @@
-import type { ECDH } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { E2EE_HEADERS, newKeyPair, publicKeyBytes, sealFresh, unseal } from '@venice-x402/core';
+import { E2EE_HEADERS, type KeyPair, newKeyPair, publicKeyBytes, sealFresh, unseal } from '@venice-x402/core';
 import { getAddress, keccak256 } from 'viem';
 import type { FaultRule } from '../faults.js';
 import type { SimModel } from '../models.js';
@@ -13,9 +12,9 @@ import { HttpFailure, lookupModel } from './inference.js';
  * sealed to that key and answer sealed to the client's key.
  */
 export class TeeKeys {
-  readonly #keys = new Map<string, ECDH>();
+  readonly #keys = new Map<string, KeyPair>();
 
-  key(model: string): ECDH {
+  key(model: string): KeyPair {
     let key = this.#keys.get(model);
     if (!key) this.#keys.set(model, (key = newKeyPair()));
     return key;
@@ -39,9 +38,9 @@ export function attestation(models: Map<string, SimModel>, keys: TeeKeys, query:
   if (!/^[0-9a-f]{64}$/i.test(nonce)) throw new HttpFailure(400, { error: 'nonce must be 32 bytes as 64 hex digits' });
   const bad = fault?.kind === 'bad_attestation' ? (fault.attestation ?? 'nonce') : undefined;
   const key = keys.key(model.id);
-  const signingKey = key.getPublicKey('hex');
-  const address = addressOf(key.getPublicKey());
-  const other = addressOf(newKeyPair().getPublicKey());
+  const signingKey = key.publicKey.toString('hex');
+  const address = addressOf(key.publicKey);
+  const other = addressOf(newKeyPair().publicKey);
   const reportData = Buffer.alloc(64);
   Buffer.from(bad === 'unbound_key' ? other : address, 'hex').copy(reportData, 0);
   Buffer.from(bad === 'nonce' ? 'ab'.repeat(32) : nonce, 'hex').copy(reportData, 32);
@@ -103,7 +102,7 @@ export function openE2ee(
   const modelKey = keys.key(model);
   if (!client || header(E2EE_HEADERS.signingAlgo) !== 'ecdsa')
     throw refuse('E2EE requires X-Venice-TEE-Client-Pub-Key and X-Venice-TEE-Signing-Algo: ecdsa', 'E2EE_REQUIRED');
-  if ((header(E2EE_HEADERS.modelPublicKey) ?? '').toLowerCase() !== modelKey.getPublicKey('hex'))
+  if ((header(E2EE_HEADERS.modelPublicKey) ?? '').toLowerCase() !== modelKey.publicKey.toString('hex'))
     throw refuse('The model key was rotated: attest again', 'e2ee_attestation_stale');
   const messages = (Array.isArray(body.messages) ? body.messages : []).map((message: any) => {
     const opened = typeof message?.content === 'string' ? unseal(modelKey, message.content) : undefined;

@@ -23,7 +23,7 @@ export class E2eeSession {
     const key = publicKeyBytes(attestation.signingKey);
     if (!key) throw new E2EEError('unsupported', 'The attested key is not a secp256k1 public key');
     this.#model = key;
-    this.clientPublicKey = this.#own.getPublicKey('hex');
+    this.clientPublicKey = this.#own.publicKey.toString('hex');
   }
 
   get model() {
