@@ -71,7 +71,19 @@ describe('journal entries', () => {
     expect(rest).toEqual([]);
     expect(snapshot.type).toBe('snapshot');
     expect(Object.keys(snapshot.state).sort()).toEqual(
-      ['counters', 'expired', 'holds', 'payments', 'pins', 'requests', 'series', 'settled', 'topUp', 'usage'].sort(),
+      [
+        'counters',
+        'expired',
+        'holds',
+        'payments',
+        'pins',
+        'released',
+        'requests',
+        'series',
+        'settled',
+        'topUp',
+        'usage',
+      ].sort(),
     );
     expect(snapshot.state.counters).toContainEqual({ key: GLOBAL_DAY, spent: 100_000, reserved: 50_000 });
     const again = createBudget(policy, { store: fileStore(path), now: () => T0 });
