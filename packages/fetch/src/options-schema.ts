@@ -1,4 +1,5 @@
-import { ConfigError, loadZod } from '@venice-x402/core';
+import { ConfigError } from '@venice-x402/core';
+import { loadZod } from '@venice-x402/core/internal';
 import type { X402FetchOptions } from './options.js';
 
 type Zod = ReturnType<typeof loadZod>['z'];

@@ -4,10 +4,10 @@ import {
   createBudget,
   createEstimator,
   type Estimator,
-  type FetchLike,
   type Micros,
   type Wallet,
 } from '@venice-x402/core';
+import { type FetchLike } from '@venice-x402/core/internal';
 import { type Admission, admissionFor } from './admission.js';
 import { type Clock, systemClock } from './clock.js';
 import { validateOptions } from './options-schema.js';

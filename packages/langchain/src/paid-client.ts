@@ -1,12 +1,6 @@
 import { X402Error } from '@venice-x402/core';
-import {
-  type CallOutcome,
-  createLazyVeniceFetch,
-  outcomeOf,
-  RunCosts,
-  readOutcome,
-  type VeniceCredentials,
-} from '@venice-x402/fetch';
+import { type CallOutcome, outcomeOf, readOutcome } from '@venice-x402/fetch';
+import { createLazyVeniceFetch, RunCosts, type VeniceCredentials } from '@venice-x402/fetch/internal';
 
 export type { CallOutcome, VeniceCredentials };
 

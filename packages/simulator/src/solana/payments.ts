@@ -6,7 +6,8 @@ import {
   getTransactionDecoder,
 } from '@solana/kit';
 import { parseTransferCheckedInstruction, TOKEN_PROGRAM_ADDRESS } from '@solana-program/token';
-import { base58Encode, normalizeNetwork, SOLANA_NETWORK } from '@venice-x402/core';
+import { SOLANA_NETWORK } from '@venice-x402/core';
+import { base58Encode, normalizeNetwork } from '@venice-x402/core/internal';
 import { deepEqual } from '@x402/core/utils';
 import type { PaymentProblem } from '../payments.js';
 

@@ -1,4 +1,4 @@
-import { isSolanaAddress, SOLANA_CHAIN_REFERENCE } from '@venice-x402/core';
+import { isSolanaAddress, SOLANA_CHAIN_REFERENCE } from '@venice-x402/core/internal';
 import type { ParsedSignIn, SiwxFail } from '../siwx-verify.js';
 import { decodeSignature, verifyEd25519 } from './ed25519.js';
 import { parseSolanaMessage, rebuildSolanaMessage } from './siwx-parse.js';
