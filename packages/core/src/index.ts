@@ -92,6 +92,7 @@ export type { VeniceTransaction } from './venice/schemas.js';
 export type { Balance, TopUpQuote, TopUpResult, TransactionsPage } from './venice/wallet-api.js';
 export { createWallet, type EvmWallet, type SolanaWallet, type Wallet, type WalletOptions } from './wallet.js';
 export { decodePaymentResponse, readPaymentRequired } from './x402/codec.js';
-export { defaultSigningPolicy, type SigningPolicy } from './x402/quote.js';
+export { defaultSigningPolicy } from './x402/quote.js';
 export type { PaymentPayload, PaymentRequired, RawPaymentRequirements, SettleResponse } from './x402/schemas.js';
 export { type PaymentShape, type SignedPayment, type SignPaymentOptions, signPayment } from './x402/sign.js';
+export type { SigningPolicy } from './x402/terms.js';

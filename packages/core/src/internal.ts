@@ -39,7 +39,6 @@ export { evmChainId, networkFamily, normalizeNetwork, shortNetworkName, type Wal
 export {
   type AcceptedRequirement,
   checkPin,
-  checkTerms,
   type EvmAcceptedRequirement,
   enforcePayeePin,
   isAllowedPayee,
@@ -48,3 +47,4 @@ export {
   selectRequirement,
 } from './x402/quote.js';
 export { x402Schemas } from './x402/schemas.js';
+export { checkTerms } from './x402/terms.js';

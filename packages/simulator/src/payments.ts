@@ -1,16 +1,7 @@
 import { deepEqual } from '@x402/core/utils';
 import { type Address, getAddress, type Hex, isAddress, keccak256, toHex } from 'viem';
 import type { AnvilChain } from './chain/anvil.js';
-import type { SignatureVerifier } from './signatures.js';
-
-export interface Authorization {
-  from: Address;
-  to: Address;
-  value: bigint;
-  validAfter: bigint;
-  validBefore: bigint;
-  nonce: Hex;
-}
+import type { Authorization, SignatureVerifier } from './signatures.js';
 
 export interface DecodedPayment {
   layout: 'v2' | 'hybrid' | 'v1';

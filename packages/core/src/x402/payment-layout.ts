@@ -9,6 +9,27 @@ import type { PaymentPayload } from './schemas.js';
  */
 export type PaymentShape = 'v2' | 'hybrid' | 'v1';
 
+export interface SignedPayment {
+  payload: PaymentPayload;
+  /** base64 JSON, ready for the header. */
+  header: string;
+  headerName: 'PAYMENT-SIGNATURE' | 'X-402-Payment' | 'X-PAYMENT';
+  amountMicros: bigint;
+  /** Identifies this payment for dedupe and reconciliation: the EIP-3009 nonce, or the payer's Solana signature. */
+  nonce: string;
+  payTo: string;
+}
+
+export interface SignPaymentOptions {
+  shape?: PaymentShape;
+  /** Overrides the quoted amount (a top-up pays the chosen amount, not the advertised minimum). */
+  amountMicros?: bigint;
+  resource?: unknown;
+  validForSeconds?: number;
+  /** Solana: the JSON-RPC endpoint the mint and a recent blockhash are read from. */
+  solanaRpcUrl?: string;
+}
+
 /** The x402 `exact` requirements a scheme signs: the accepted quote at the amount chosen, with its `extra`. */
 export function exactRequirements(
   req: { network: string; asset: string; payTo: string; maxTimeoutSeconds: number },

@@ -1,5 +1,5 @@
 import { isSolanaAddress, SOLANA_CHAIN_REFERENCE } from '@venice-x402/core/internal';
-import type { ParsedSignIn, SiwxFail } from '../siwx-verify.js';
+import type { ParsedSignIn, SiwxFail } from '../siwx-parsed.js';
 import { decodeSignature, verifyEd25519 } from './ed25519.js';
 import { parseSolanaMessage, rebuildSolanaMessage } from './siwx-parse.js';
 
