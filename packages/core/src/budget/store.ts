@@ -12,6 +12,10 @@ export interface ReserveArgs {
   id: string;
   amount: bigint;
   counters: CounterLimit[];
+  /**
+   * When the hold lapses, on the caller's clock (`now`). A store shared by machines may count the TTL
+   * `expiresAt - now` on its own clock instead: the Redis store does (its server's `TIME`), as it does for `renew`.
+   */
   expiresAt: number;
   now: number;
 }
