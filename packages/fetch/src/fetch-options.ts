@@ -8,11 +8,17 @@ export interface X402FetchOptions {
   wallet?: Wallet;
   /** Venice API key (Bearer) instead of a wallet. Still goes through the budget. */
   apiKey?: string;
-  /** The spending policy. Default: an unlimited in-memory budget (spend is still tracked). */
+  /**
+   * The spending policy. Default: an in-memory budget with no spending limit (spend is still tracked; one x402
+   * payment is still capped at the policy default of $1).
+   */
   budget?: Budget;
   /** API base. Only requests under it are signed or paid. Default: the wallet's base URL (Venice). */
   baseURL?: string;
-  /** `venice` (SIWX + prepaid balance), `payg` (x402 per call) or `auto` (decide per 402). Default `venice`, or `payg` without a Venice base. */
+  /**
+   * `venice` (SIWX + prepaid balance), `payg` (x402 per call) or `auto` (decide per 402). Default `venice` when a
+   * wallet or API key is given, else `payg`.
+   */
   mode?: 'venice' | 'payg' | 'auto';
   /**
    * Pay-per-call: further origins (`https://gateway.example`) that may be paid besides `baseURL`. Nothing

@@ -108,7 +108,7 @@ export async function verifyPayment(
 /**
  * What a stock x402 v2 server checks before verifying a signature: `accepted` deep-equals an advertised entry, the
  * authorization moves exactly `accepted.amount` to `accepted.payTo`, and it expires within `maxTimeoutSeconds`
- * (venice-wire §4; `@x402/core` matching). The older layouts carry no `accepted`: only the window is checked.
+ * (docs/venice-protocol.md §4; `@x402/core` matching). The older layouts carry no `accepted`: only the window is checked.
  */
 export function checkAgainstAdvertised(
   p: DecodedPayment,

@@ -65,7 +65,7 @@ const NONCE_MEMORY_MS = 330_000;
 
 const fail = (reason: string, error: string): SiwxFail => ({ ok: false, code: `X402_SIGN_IN_${reason}`, error });
 
-/** Verifies Sign-In-With-X headers as Venice does (venice-wire §1): real EIP-191 recovery, single-use nonces. */
+/** Verifies Sign-In-With-X headers as Venice does (docs/venice-protocol.md §1): real EIP-191 recovery, single-use nonces. */
 export function createSiwxVerifier(options: SiwxVerifierOptions) {
   const now = options.now ?? Date.now;
   const signatures = options.signatures ?? offlineVerifier();

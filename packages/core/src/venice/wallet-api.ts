@@ -46,7 +46,7 @@ export interface WalletApiContext {
   fetch?: FetchLike;
   signingPolicy: SigningPolicy;
   payeePins: PayeePins;
-  /** Header layout for top-ups. Default `v2` (PAYMENT-SIGNATURE); `hybrid` matches Venice's official client. */
+  /** Header layout for top-ups. Default `hybrid` (X-402-Payment, as Venice's official client sends); `v2` is PAYMENT-SIGNATURE. */
   paymentShape?: PaymentShape;
   /** Solana wallets: the JSON-RPC endpoint payments read the mint and a blockhash from. */
   solanaRpcUrl?: string;

@@ -92,7 +92,7 @@ export interface SolanaExpectation {
   maxMicros: bigint;
 }
 
-/** Venice's checks before settling (venice-wire §4.4): scheme, network, token, recipient, amount bounds. */
+/** Venice's checks before settling (docs/venice-protocol.md §4.4): scheme, network, token, recipient, amount bounds. */
 export function checkSolanaPayment(p: DecodedSolanaPayment, expect: SolanaExpectation): PaymentProblem | undefined {
   if (p.scheme !== 'exact') return problem(400, 'UNSUPPORTED_SCHEME', 'Only the exact scheme is supported');
   if (normalizeNetwork(p.network) !== SOLANA_NETWORK)
