@@ -157,9 +157,12 @@ const SURFACE: Record<string, string[]> = {
   fetch: [
     'CallOutcome',
     'Clock',
+    'LazyVeniceFetch',
     'OUTCOME_HEADERS',
+    'VeniceCredentials',
     'X402FetchOptions',
     'clearDisputedPayee',
+    'createLazyVeniceFetch',
     'createX402Fetch',
     'disputedPayees',
     'outcomeOf',

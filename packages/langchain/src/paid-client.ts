@@ -1,6 +1,12 @@
 import { X402Error } from '@venice-x402/core';
-import { type CallOutcome, outcomeOf, readOutcome } from '@venice-x402/fetch';
-import { createLazyVeniceFetch, RunCosts, type VeniceCredentials } from '@venice-x402/fetch/internal';
+import {
+  type CallOutcome,
+  createLazyVeniceFetch,
+  outcomeOf,
+  readOutcome,
+  type VeniceCredentials,
+} from '@venice-x402/fetch';
+import { RunCosts } from '@venice-x402/fetch/internal';
 
 export type { CallOutcome, VeniceCredentials };
 
