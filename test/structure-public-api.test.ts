@@ -38,6 +38,7 @@ const rootOf = (pkg: string) =>
 
 const SURFACE: Record<string, string[]> = {
   core: [
+    'ApprovalRequiredError',
     'AuthError',
     'BASE_CHAIN_ID',
     'BASE_NETWORK',
@@ -62,6 +63,7 @@ const SURFACE: Record<string, string[]> = {
     'Estimate',
     'Estimator',
     'EvmWallet',
+    'FileStore',
     'FileStoreOptions',
     'HEADERS',
     'HoldRecord',
@@ -107,6 +109,7 @@ const SURFACE: Record<string, string[]> = {
     'SolanaSignerSource',
     'SolanaWallet',
     'StoreError',
+    'StoreInputError',
     'TOP_UP_MAX_MICROS',
     'TOP_UP_MIN_MICROS',
     'TimeoutError',
@@ -230,6 +233,7 @@ const SURFACE: Record<string, string[]> = {
     'Ledger',
     'LedgerRow',
     'PaygPayment',
+    'PaygScheme',
     'PriceOverrides',
     'SimModel',
     'Simulator',

@@ -8,6 +8,7 @@ export type X402ErrorCode =
   | 'AUTH_FAILED'
   | 'PAYMENT_REQUIRED'
   | 'QUOTE_REJECTED'
+  | 'APPROVAL_REQUIRED'
   | 'TOP_UP_FAILED'
   | 'TOP_UP_AMBIGUOUS'
   | 'BUDGET_EXCEEDED'
@@ -18,6 +19,7 @@ export type X402ErrorCode =
   | 'RATE_LIMITED'
   | 'STORE_ERROR'
   | 'RESERVATION_SETTLED'
+  | 'INVALID_STORE_INPUT'
   | 'TIMEOUT';
 
 export interface X402ErrorOptions {
@@ -146,7 +148,23 @@ export type QuoteRejectionReason =
   | 'amount'
   | 'timeout'
   | 'scheme'
+  /** A Permit2 quote names a spender or Permit2 contract other than the canonical ones. */
+  | 'spender'
+  /** An `upto` quote without a valid facilitator to bind into the signed witness. */
+  | 'facilitator'
   | 'malformed';
+
+/**
+ * A Permit2 payment (`upto`, or `exact` for a token without EIP-3009) needs the wallet's one-time ERC-20 approval of
+ * the Permit2 contract, which it lacks, and the server sponsors none. Raised before anything is signed. This package
+ * sends no transactions: `details.approveTx` (`{ to, data }`) is the approval for the wallet to send once.
+ */
+export class ApprovalRequiredError extends X402Error {
+  override name = 'ApprovalRequiredError';
+  constructor(message: string, details: Record<string, unknown>) {
+    super('APPROVAL_REQUIRED', message, { status: 402, details });
+  }
+}
 
 export class TopUpError extends X402Error {
   override name = 'TopUpError';
@@ -213,6 +231,19 @@ export class ReservationSettledError extends X402Error {
   }
 }
 
+/**
+ * A budget store was asked to write what it cannot hold (an amount outside 0…$1bn, a malformed id or time).
+ * Nothing was written: the store and every process sharing it go on as before.
+ */
+export class StoreInputError extends X402Error {
+  override name = 'StoreInputError';
+  constructor(operation: string, field: string, rule: string) {
+    super('INVALID_STORE_INPUT', `Budget store refused a ${operation}: ${field} ${rule}`, {
+      details: { operation, field, rule },
+    });
+  }
+}
+
 /** A call, or a stream that stopped sending, ran past its time limit. */
 export class TimeoutError extends X402Error {
   override name = 'TimeoutError';
@@ -227,6 +258,7 @@ for (const [name, cls] of Object.entries({
   AuthError,
   PaymentRequiredError,
   QuoteRejectedError,
+  ApprovalRequiredError,
   TopUpError,
   BudgetExceededError,
   NetworkError,

@@ -19,7 +19,7 @@ export {
   type WindowStatus,
 } from './budget/budget.js';
 export { createEstimator, type Estimate, type Estimator, type ModelPricing, parseModels } from './budget/estimator.js';
-export { type FileStoreOptions, fileStore } from './budget/file-store.js';
+export { type FileStore, type FileStoreOptions, fileStore } from './budget/file-store.js';
 export { memoryStore } from './budget/memory-store.js';
 export {
   type BudgetPolicy,
@@ -51,6 +51,7 @@ export {
   TOP_UP_MIN_MICROS,
 } from './constants.js';
 export {
+  ApprovalRequiredError,
   AuthError,
   BudgetExceededError,
   ConfigError,
@@ -63,6 +64,7 @@ export {
   type QuoteRejectionReason,
   ReservationSettledError,
   StoreError,
+  StoreInputError,
   TimeoutError,
   TopUpError,
   type TopUpHint,

@@ -37,6 +37,14 @@ export {
 } from './x402/codec.js';
 export { evmChainId, networkFamily, normalizeNetwork, shortNetworkName, type WalletFamily } from './x402/networks.js';
 export {
+  type EvmScheme,
+  permit2Contracts,
+  permit2Rejection,
+  type TransferMethod,
+  transferMethodOf,
+} from './x402/permit2.js';
+export { permit2ApprovalError } from './x402/permit2-sign.js';
+export {
   type AcceptedRequirement,
   checkPin,
   type EvmAcceptedRequirement,
@@ -44,6 +52,7 @@ export {
   isAllowedPayee,
   memoryPayeePins,
   type PayeePins,
+  type SchemeOptions,
   selectRequirement,
 } from './x402/quote.js';
 export { x402Schemas } from './x402/schemas.js';

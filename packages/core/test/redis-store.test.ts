@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommitArgs } from '../src/budget/store.js';
 import { dayOf } from '../src/budget/windows.js';
-import { BudgetExceededError, type BudgetStore, createBudget, redisStore, StoreError } from '../src/index.js';
+import { BudgetExceededError, type BudgetStore, createBudget, redisStore, StoreInputError } from '../src/index.js';
 import { encodeCounterKey } from '../src/internal.js';
 import { type RedisServer, redisServerAvailable, startRedisServer } from './helpers/redis-server.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
@@ -132,9 +132,9 @@ describe.skipIf(!hasRedis)('scripts validate all input before they write (issue 
     const key = reserveArgs('r1').counters[0]!.key;
     const absurd: CommitArgs = { id: 'r1', actual: 10n ** 19n, keys: [key], usage, requestId: 'q1', now: Date.now() };
     const error = await store.commit(absurd).catch((e) => e);
-    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toBeInstanceOf(StoreInputError);
     expect(error).toMatchObject({ retryable: false, details: { field: 'actual' } });
-    expect(error.message).toMatch(/refused the commit: actual must be whole micro-USD/);
+    expect(error.message).toMatch(/refused a commit: actual must be whole micro-USD/);
     // Nothing was written: the hold is still held, the id is not settled, nothing was counted.
     expect((await store.holds!(Date.now())).map((h) => [h.id, h.micros])).toEqual([['r1', 100_000n]]);
     expect((await store.counters([key], Date.now())).get(key)).toEqual({ spent: 0n, reserved: 100_000n });
@@ -157,7 +157,7 @@ describe.skipIf(!hasRedis)('scripts validate all input before they write (issue 
     ];
     for (const [field, args] of cases) {
       const error = await store.reserve(args).catch((e) => e);
-      expect(error, field).toBeInstanceOf(StoreError);
+      expect(error, field).toBeInstanceOf(StoreInputError);
       expect(error.details.field, field).toBe(field);
       expect(error.retryable).toBe(false);
     }

@@ -8,7 +8,8 @@ export type FaultKind =
   | 'hostile_quote' // pay-per-call quotes the client must refuse
   | 'job_failure'; // a queued video or music job fails at the provider (and is refunded)
 
-export type HostileQuote = 'payTo' | 'asset' | 'network' | 'amount' | 'validity';
+/** `spender`: the first option's `extra.spender` names a contract other than the x402 Permit2 proxy. */
+export type HostileQuote = 'payTo' | 'asset' | 'network' | 'amount' | 'validity' | 'spender';
 
 export interface FaultRule {
   kind: FaultKind;

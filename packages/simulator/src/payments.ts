@@ -3,6 +3,22 @@ import { type Address, getAddress, type Hex, isAddress, keccak256, toHex } from 
 import type { AnvilChain } from './chain/anvil.js';
 import type { Authorization, SignatureVerifier } from './signatures.js';
 
+/** A Permit2 witness transfer, as decoded from a payment header (`permit2.ts`). */
+export interface Permit2Payment {
+  scheme: 'exact' | 'upto';
+  accepted: Record<string, any>;
+  /** The whole x402 v2 PaymentPayload, as a facilitator takes it. */
+  payload: Record<string, any>;
+  signature: Hex;
+  from: Address;
+  token: Address;
+  amount: bigint;
+  spender: Address;
+  nonce: bigint;
+  deadline: bigint;
+  witness: { to: Address; facilitator?: Address; validAfter: bigint };
+}
+
 export interface DecodedPayment {
   layout: 'v2' | 'hybrid' | 'v1';
   /** The v2 `accepted` requirements exactly as sent (v2 layout only). */
@@ -136,13 +152,43 @@ export interface Settler {
   fund(address: Address, micros: bigint): Promise<void>;
   usdcBalance(address: Address): Promise<bigint>;
   settle(p: DecodedPayment, asset: Address): Promise<{ transaction: Hex } | PaymentProblem>;
+  /** The account that settles `upto` payments (their witness must name it). */
+  facilitator: Address;
+  /** Moves `amount` (≤ the permitted amount, checked by the caller) of a verified Permit2 payment to its payee. */
+  settlePermit2(p: Permit2Payment, amount: bigint): Promise<{ transaction: Hex } | PaymentProblem>;
+  /** The wallet's one-time ERC-20 approval of Permit2 (what a wallet sends before its first Permit2 payment). */
+  approvePermit2(address: Address): Promise<void>;
 }
 
-export function ledgerSettler(): Settler {
+const PERMIT2_ALLOWANCE_REQUIRED = problem(
+  402,
+  'permit2_allowance_required',
+  'permit2_allowance_required: the payer has not approved Permit2 to spend its USDC',
+);
+
+export function ledgerSettler(facilitator: Address): Settler {
   const balances = new Map<string, bigint>();
   const usedNonces = new Set<string>();
+  const approved = new Set<string>();
   const get = (a: string) => balances.get(a.toLowerCase()) ?? 0n;
+  const move = (from: string, to: string, value: bigint) => {
+    balances.set(from.toLowerCase(), get(from) - value);
+    balances.set(to.toLowerCase(), get(to) + value);
+  };
   return {
+    facilitator,
+    async approvePermit2(address) {
+      approved.add(address.toLowerCase());
+    },
+    async settlePermit2(p, amount) {
+      const key = `permit2:${p.from.toLowerCase()}:${p.nonce}`;
+      if (!approved.has(p.from.toLowerCase())) return PERMIT2_ALLOWANCE_REQUIRED;
+      if (usedNonces.has(key)) return problem(402, 'SETTLEMENT_FAILED', 'Permit2 nonce already used');
+      if (get(p.from) < amount) return problem(400, 'PAYMENT_VERIFICATION_FAILED', 'Payer has insufficient USDC');
+      usedNonces.add(key);
+      move(p.from, p.witness.to, amount);
+      return { transaction: keccak256(toHex(`sim:${key}`)) };
+    },
     async fund(address, micros) {
       balances.set(address.toLowerCase(), get(address) + micros);
     },
@@ -155,8 +201,7 @@ export function ledgerSettler(): Settler {
       if (usedNonces.has(key)) return problem(402, 'SETTLEMENT_FAILED', 'Authorization nonce already used');
       if (get(from) < value) return problem(400, 'PAYMENT_VERIFICATION_FAILED', 'Payer has insufficient USDC');
       usedNonces.add(key);
-      balances.set(from.toLowerCase(), get(from) - value);
-      balances.set(to.toLowerCase(), get(to) + value);
+      move(from, to, value);
       return { transaction: keccak256(toHex(`sim:${key}`)) };
     },
   };
@@ -173,6 +218,12 @@ export async function anvilSettler(chain: AnvilChain, usdc: Address): Promise<Se
   // One settlement at a time: the operator account's transaction nonces must not race.
   let queue: Promise<unknown> = Promise.resolve();
   return {
+    facilitator: chain.operator.address,
+    // No Permit2 contracts on this chain: Permit2 options are not quoted here (README: Permit2 on anvil).
+    async approvePermit2() {},
+    async settlePermit2() {
+      return problem(400, 'UNSUPPORTED_SCHEME', 'Permit2 is not deployed on this local chain');
+    },
     async fund(address, micros) {
       await usdcModule.mintUsdc(chain, usdc, address, micros);
     },

@@ -101,6 +101,23 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     return { id, amountMicros: amount, scopes, keys: counters.keys, model, route, at: t };
   }
 
+  async function markAmbiguous(reservation: Reservation, details: ChargeDetails = {}) {
+    const claimed = details.outstandingMicros;
+    const outstanding =
+      claimed !== undefined && claimed >= 0n && claimed < reservation.amountMicros ? claimed : reservation.amountMicros;
+    await settle('markAmbiguous', reservation, {
+      id: reservation.id,
+      actual: outstanding,
+      keys: reservation.keys,
+      usage: usageOf(reservation, details),
+      requestId: details.requestId ?? `ambiguous:${reservation.id}`,
+      ambiguous: true,
+      paymentTx: details.paymentTx,
+      now: now(),
+    });
+    notices.charge(reservation, outstanding, details, true);
+  }
+
   return {
     policy,
     store,
@@ -109,6 +126,13 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     reserve,
 
     async commit(reservation, actualMicros, details = {}) {
+      if (actualMicros > MAX_RESERVATION) {
+        // No call costs over $1bn: the figure is garbage (a hostile or broken server). The hold stays counted,
+        // flagged for reconcile, rather than writing an amount no store may hold or dropping the charge.
+        const note = 'the server reported an impossible cost (over $1bn): counted at the hold until reconciled';
+        await markAmbiguous(reservation, { ...details, note });
+        return {};
+      }
       const actual = actualMicros < 0n ? 0n : actualMicros;
       const written = await settle('commit', reservation, {
         id: reservation.id,
@@ -135,24 +159,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
       await store.renew(reservation.id, t + ttlMs, t);
     },
 
-    async markAmbiguous(reservation, details = {}) {
-      const claimed = details.outstandingMicros;
-      const outstanding =
-        claimed !== undefined && claimed >= 0n && claimed < reservation.amountMicros
-          ? claimed
-          : reservation.amountMicros;
-      await settle('markAmbiguous', reservation, {
-        id: reservation.id,
-        actual: outstanding,
-        keys: reservation.keys,
-        usage: usageOf(reservation, details),
-        requestId: details.requestId ?? `ambiguous:${reservation.id}`,
-        ambiguous: true,
-        paymentTx: details.paymentTx,
-        now: now(),
-      });
-      notices.charge(reservation, outstanding, details, true);
-    },
+    markAmbiguous,
 
     topUpGate: (startedAt, perform) => topUps.run(startedAt, perform),
 

@@ -1,4 +1,4 @@
-import { StoreError } from '../errors.js';
+import { StoreError, StoreInputError } from '../errors.js';
 import type { BudgetEmitter } from './budget-events.js';
 import type { BudgetTimers } from './budget-timers.js';
 import { CommitJournal } from './commit-journal.js';
@@ -37,6 +37,7 @@ export class JournaledStore implements BudgetStore {
     try {
       return await this.inner.reserve(args);
     } catch (error) {
+      if (refusedInput(error)) throw error;
       this.storeDown(error);
       throw error instanceof StoreError
         ? error
@@ -57,6 +58,7 @@ export class JournaledStore implements BudgetStore {
     try {
       result = await this.inner.commit(args);
     } catch (error) {
+      if (refusedInput(error)) throw error; // the store will never take it: journaling it would block every call
       await this.journal.add(args);
       this.storeDown(error);
       return { ok: true, counters: new Map() };
@@ -128,3 +130,6 @@ export class JournaledStore implements BudgetStore {
     this.options.events.emit('store-restored', { replayed });
   }
 }
+
+/** A store's refusal of what it was given (not an outage): retrying or journaling it cannot help. */
+const refusedInput = (error: unknown) => error instanceof StoreInputError;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { StoreError } from '../errors.js';
+import { StoreError, StoreInputError } from '../errors.js';
 import type { RedisAdapter, RedisLike } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 import { LUA_PRELUDE } from './redis-lua.js';
@@ -117,14 +117,12 @@ export function redisRunner(o: {
 const wellFormed = (_key: string, value: unknown) =>
   typeof value === 'string' ? ((value as { toWellFormed?(): string }).toWellFormed?.() ?? value) : value;
 
-function storeError(error: unknown, what: string): StoreError {
+function storeError(error: unknown, what: string): StoreError | StoreInputError {
   const message = String((error as Error)?.message ?? error);
   const invalid = /VX402_INVALID (\S+) (.*)/.exec(message);
   if (invalid) {
     const [, field, reason] = invalid as unknown as [string, string, string];
-    return new StoreError(`The Redis budget store refused the ${what}: ${field} ${reason}`, {
-      details: { field, reason },
-    });
+    return new StoreInputError(what, field, reason);
   }
   return new StoreError('Redis budget operation failed', { cause: error, retryable: true });
 }
