@@ -20,7 +20,9 @@ export type X402ErrorCode =
   | 'STORE_ERROR'
   | 'RESERVATION_SETTLED'
   | 'INVALID_STORE_INPUT'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'ATTESTATION_FAILED'
+  | 'E2EE_FAILED';
 
 export interface X402ErrorOptions {
   status?: number;
@@ -252,6 +254,49 @@ export class TimeoutError extends X402Error {
   }
 }
 
+/** Why a private model's attestation was refused (`AttestationError.reason`). */
+export type AttestationFailure =
+  | 'unavailable' // the attestation route did not answer 2xx JSON
+  | 'malformed' // a field is missing or not what it must be
+  | 'server' // the server itself says it is not verified
+  | 'model' // it attests another model
+  | 'nonce' // our fresh nonce is not bound in the quote's REPORTDATA (or the echo differs)
+  | 'address' // signing_address is not the signing key's address, or is not bound in REPORTDATA
+  | 'debug' // the TD runs with its DEBUG attribute set
+  | 'quote'; // not a TDX quote we can read
+
+/**
+ * A `tee-*` / `e2ee-*` model's attestation failed a check the client makes. Thrown before anything is sent to the
+ * model. `details`: `{ model, reason, status? }` — never the server's key or quote.
+ */
+export class AttestationError extends X402Error {
+  override name = 'AttestationError';
+  readonly reason: AttestationFailure;
+  constructor(reason: AttestationFailure, message: string, details: Record<string, unknown> = {}) {
+    super('ATTESTATION_FAILED', message, { details: { reason, ...details } });
+    this.reason = reason;
+  }
+}
+
+/** Why end-to-end encryption refused a request or an answer (`E2EEError.reason`). */
+export type E2EEFailure =
+  | 'unsupported' // a request E2EE cannot carry (non-text content, tools, another route)
+  | 'plaintext' // an answer that should be encrypted is not
+  | 'undecryptable'; // encrypted-looking content that does not decrypt (bad key, tag, truncated)
+
+/**
+ * An `e2ee-*` request could not be encrypted, or its answer was not encrypted or did not decrypt. Fails closed:
+ * the content is never handed over. `details`: `{ model, reason }` — never content or keys.
+ */
+export class E2EEError extends X402Error {
+  override name = 'E2EEError';
+  readonly reason: E2EEFailure;
+  constructor(reason: E2EEFailure, message: string, details: Record<string, unknown> = {}) {
+    super('E2EE_FAILED', message, { details: { reason, ...details } });
+    this.reason = reason;
+  }
+}
+
 for (const [name, cls] of Object.entries({
   InvalidKeyError,
   ConfigError,
@@ -267,6 +312,8 @@ for (const [name, cls] of Object.entries({
   StoreError,
   ReservationSettledError,
   TimeoutError,
+  AttestationError,
+  E2EEError,
 }))
   markError(cls, name);
 markError(X402Error);

@@ -36,6 +36,8 @@ export type {
   CounterLimit,
   HoldRecord,
   PaymentRecord,
+  RefusalLog,
+  RefusalRecord,
   SeriesRow,
   TopUpClaim,
   TopUpRecord,
@@ -52,9 +54,13 @@ export {
 } from './constants.js';
 export {
   ApprovalRequiredError,
+  AttestationError,
+  type AttestationFailure,
   AuthError,
   BudgetExceededError,
   ConfigError,
+  E2EEError,
+  type E2EEFailure,
   HttpError,
   InvalidKeyError,
   NetworkError,
@@ -91,6 +97,21 @@ export {
 } from './venice/job-quote.js';
 export { toVeniceParameters, type VeniceParameters, veniceParametersSchema } from './venice/parameters.js';
 export type { VeniceTransaction } from './venice/schemas.js';
+export { type Attestation, type AttestRequest, fetchAttestation, verifyAttestation } from './venice/tee/attestation.js';
+export { AttestationCache } from './venice/tee/attestation-cache.js';
+export {
+  type KeyPair,
+  MIN_SEALED_HEX,
+  newKeyPair,
+  publicKeyBytes,
+  sealerTo,
+  sealFresh,
+  type Unsealed,
+  unseal,
+} from './venice/tee/e2ee-crypto.js';
+export { E2EE_HEADERS, E2eeSession } from './venice/tee/e2ee-session.js';
+export { attestedModelId, type PrivateModelKind, privateModelKind } from './venice/tee/private-model.js';
+export { parseTdxQuote, type TdxQuote } from './venice/tee/tdx-quote.js';
 export type { Balance, TopUpQuote, TopUpResult, TransactionsPage } from './venice/wallet-api.js';
 export { createWallet, type EvmWallet, type SolanaWallet, type Wallet, type WalletOptions } from './wallet.js';
 export { decodePaymentResponse, readPaymentRequired } from './x402/codec.js';

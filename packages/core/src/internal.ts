@@ -2,7 +2,7 @@
 // here may change in any release. Users import from `@venice-x402/core`.
 export { type CounterKey, decodeCounterKey, encodeCounterKey } from './budget/counter-key.js';
 export { globMatch } from './budget/glob.js';
-export { PAYMENT_LOG_SIZE, SERIES_RETENTION_HOURS } from './budget/store.js';
+export { PAYMENT_LOG_SIZE, REFUSAL_LOG_SIZE, SERIES_RETENTION_HOURS } from './budget/store.js';
 export { dayOf, hourOf, scopeChain, windowId } from './budget/windows.js';
 export { USDC_EIP712 } from './constants.js';
 export { markError } from './errors.js';

@@ -3,6 +3,7 @@ import type { AcceptedRequirement } from '@venice-x402/core/internal';
 import type { Classified } from './classify.js';
 import type { FetchContext } from './options.js';
 import { type CallOutcome, pruneOutcome } from './outcome.js';
+import type { PrivateModelCall } from './private-model.js';
 import type { RequestParts } from './request.js';
 
 /** What a paid answer's receipt says was settled (`settled-amount.ts` reads it). */
@@ -49,12 +50,14 @@ export class PaidCall {
   toppedUp = false;
   resignedForAuth = false;
   redirects = 0;
+  /** A `tee-*` / `e2ee-*` model: its attestation, and the encryption of this call (`private-model.ts`). */
+  privateModel: PrivateModelCall | undefined;
   /** Attempts re-sent after a 429 / 5xx answer or no answer at all. */
   retries = 0;
   readonly startedAt: number;
   /** What the call came to; resolves once, whichever way it ends, and never rejects. */
   readonly settled: Promise<CallOutcome>;
-  #resolve!: (outcome: CallOutcome) => void;
+  #resolveOutcome!: (outcome: CallOutcome) => void;
   #finished = false;
   #renewTimer: unknown;
   #attempt: { releaseSlot: () => void; timer: unknown } | undefined;
@@ -68,8 +71,12 @@ export class PaidCall {
   ) {
     this.startedAt = ctx.clock.now();
     this.settled = new Promise((resolve) => {
-      this.#resolve = resolve;
+      this.#resolveOutcome = resolve;
     });
+  }
+
+  #resolve(outcome: CallOutcome) {
+    this.#resolveOutcome(this.privateModel ? { ...outcome, tee: this.privateModel.facts() } : outcome);
   }
 
   get model() {

@@ -158,7 +158,7 @@ async function settleStream(call: PaidCall, outcome: SseOutcome, balanceAtStart:
  * Reads a body whole if it fits in `limit` bytes; otherwise returns a stream that replays what was read
  * and continues with the rest, so a huge body is never held in memory.
  */
-async function readUpTo(response: Response, limit: number): Promise<Uint8Array | ReadableStream<Uint8Array>> {
+export async function readUpTo(response: Response, limit: number): Promise<Uint8Array | ReadableStream<Uint8Array>> {
   if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -37,6 +37,7 @@ import {
 } from './routes/inference.js';
 import { type JobAnswer, type JobBook, type JobKind, jobPrice } from './routes/jobs.js';
 import { responsesJson, responsesStream } from './routes/responses.js';
+import { attestation, openE2ee, TeeKeys } from './routes/tee.js';
 import type { SignatureVerifier } from './signatures.js';
 import type { createSiwxVerifier } from './siwx-verify.js';
 import { settleSolanaPerCall } from './solana/payg.js';
@@ -136,6 +137,7 @@ const paymentHeader = (req: IncomingMessage) =>
 
 export function createSimulatorServer(deps: ServerDeps): Server {
   const inFlight = new Map<string, number>();
+  const teeKeys = new TeeKeys();
   const topUpsInProgress = new Map<string, Promise<unknown>>();
   const topUpsDone = new Map<string, { status: number; body: unknown; headers: Record<string, string> }>();
   const limiters = {
@@ -221,16 +223,21 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       }
     };
     if (path === '/chat/completions') {
-      const parsed = body();
+      let parsed = body();
+      let seal: ((text: string) => string) | undefined;
+      if (typeof parsed?.model === 'string' && parsed.model.startsWith('e2ee-'))
+        ({ body: parsed, seal } = openE2ee(teeKeys, parsed.model.split(':')[0], req, parsed, fault));
       if (parsed?.stream) {
-        const billed = await chatStream(deps.models, parsed, res, fault, balanceHeader());
+        const billed = await chatStream(deps.models, parsed, res, fault, balanceHeader(), seal);
         deps.ledger.charge(account, billed.costMicros, billed.requestId, billed.model);
         if (!billed.cut) deps.stats.paidCalls++;
         return;
       }
-      answer = chatJson(deps.models, parsed);
+      answer = chatJson(deps.models, parsed, seal);
     } else if (path === '/responses') {
       const parsed = body();
+      if (String(parsed?.model).startsWith('e2ee-'))
+        throw new HttpFailure(400, { error: 'E2EE models are served on /chat/completions only' });
       if (parsed?.stream) {
         const billed = await responsesStream(deps.models, parsed, res, fault);
         deps.ledger.charge(account, billed.costMicros, billed.requestId, billed.model);
@@ -272,6 +279,10 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       return json(res, 200, { object: 'list', type, data: list });
     }
     if (path === '/x402/top-up' && method === 'POST') return topUp(req, res, path);
+    if (path === '/tee/attestation' && method === 'GET') {
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      return json(res, 200, attestation(deps.models, teeKeys, query, deps.faults.pick(path)));
+    }
     const job = jobRoute(path);
     if (job?.step === 'quote' && method === 'POST') return quoteJob(req, res, job.kind);
     const walletRoute = /^\/x402\/(balance|transactions)\/([^/?]+)$/.exec(path);

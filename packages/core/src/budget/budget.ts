@@ -9,6 +9,7 @@ import { JournaledStore } from './journaled-store.js';
 import { memoryStore } from './memory-store.js';
 import { type BudgetPolicy, type BudgetPolicyInput, parsePolicy, signingPolicyOf } from './policy.js';
 import { PolicyGate } from './policy-gate.js';
+import { logRefusals } from './refusal-log.js';
 import { SpendNotices } from './spend-notices.js';
 import type { CommitArgs } from './store.js';
 import { TopUpGate } from './top-up-gate.js';
@@ -82,6 +83,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   const topUps = new TopUpGate({ policy: policy.topUp, store, now, timers, events });
   const ttlMs = policy.reservationTtlSeconds * 1000;
   const notices = new SpendNotices(events, book, policy.warnAt);
+  logRefusals(events, store, now);
   // Reservation ids: unique across processes sharing a store, without a UUID per call.
   const idPrefix = `${randomUUID().slice(0, 13)}-`;
   let idSeq = 0;

@@ -104,6 +104,9 @@ export class JournalReplay {
       case 'pin':
         state.setPinIfAbsent(e.key, e.value);
         break;
+      case 'refusal':
+        state.views.logRefusal(e.refusal);
+        break;
       case 'snapshot':
         if (!first) throw new Error('a snapshot after the first line');
         this.state = BudgetState.fromImage(e.state, this.clock);

@@ -14,6 +14,21 @@ function build() {
   const time = z.number().finite().min(0);
   const counters = z.array(z.string());
   const hour = z.string().regex(HOUR_PATTERN);
+  /** A name from a caller, cut to 200 characters before it is written (see refusal-log.ts). */
+  const name = z.string().min(1).max(200);
+  const refusal = z.object({
+    at: time,
+    reason: name,
+    scope: name.optional(),
+    window: name.optional(),
+    model: name.optional(),
+    route: name.optional(),
+    estimateMicros: z
+      .string()
+      .regex(/^\d{1,18}$/)
+      .optional(),
+    retryAt: time.optional(),
+  });
   const usage = z.object({ scopes: z.array(z.string()), model: z.string(), day: z.string(), hour: hour.optional() });
 
   const image = z.object({
@@ -36,6 +51,8 @@ function build() {
         scopes: z.array(z.string()).optional(),
       }),
     ),
+    refusals: z.array(refusal).optional(),
+    refusalTotal: total.optional(),
     topUp: z.object({
       count: total,
       lastAt: time,
@@ -71,6 +88,8 @@ function build() {
       tx: id.optional(),
     }),
     z.object({ type: z.literal('pin'), key: z.string(), value: z.string() }),
+    /** A refused call (not fsynced: it moved no money). */
+    z.object({ type: z.literal('refusal'), refusal }),
     /** The whole state: only compaction writes one, as the first line of a fresh file. */
     z.object({ type: z.literal('snapshot'), state: image }),
   ]);

@@ -56,7 +56,12 @@ export class JournalFile {
       this.restart();
       throw error;
     }
-    if (durable && this.offset - this.replay.snapshotBytes > this.compactAtBytes) this.compact();
+    if (durable) this.compactIfGrown();
+  }
+
+  /** Compacts once the lines after the snapshot pass `compactAtBytes` (lock held). */
+  compactIfGrown() {
+    if (this.offset - this.replay.snapshotBytes > this.compactAtBytes) this.compact();
   }
 
   /** Marks an id this process reserved; `wasReserved` tells whether a reservation line for it would be refused. */

@@ -1,6 +1,7 @@
 import { StoreInputError } from '../errors.js';
 import { JournalFile } from './file-journal.js';
 import { type JournalEntry, journalLine } from './file-journal-schema.js';
+import { refusalJson } from './refusal-log.js';
 import type { BudgetStore, CommitArgs } from './store.js';
 import { checkCommit, checkRenew, checkReserve, checkTopUpClaim, checkTopUpFinish } from './store-input.js';
 
@@ -119,6 +120,17 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
     series: (fromHour, toHour) => op(() => journal.state.views.seriesRows(fromHour, toHour)),
     holds: (now) => op(() => journal.state.holdRecords(now)),
     payments: (limit) => op(() => journal.state.views.paymentRecords(limit)),
+    logRefusal: async (record) => {
+      const refusal = refusalJson(record);
+      if (!refusal) return;
+      const line = journalLine({ type: 'refusal', refusal });
+      return op(() => {
+        journal.state.views.logRefusal(refusal);
+        append(line, false); // not fsynced: a refusal moved no money
+        journal.compactIfGrown(); // a budget that only refuses stays small too
+      });
+    },
+    refusals: (limit) => op(() => journal.state.views.refusalLog(limit)),
     getPin: (key) => op(() => journal.state.pins.get(key)),
     setPinIfAbsent: async (key, value) => {
       if (typeof key !== 'string' || typeof value !== 'string')

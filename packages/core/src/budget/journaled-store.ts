@@ -20,6 +20,8 @@ export class JournaledStore implements BudgetStore {
   readonly series?: BudgetStore['series'];
   readonly holds?: BudgetStore['holds'];
   readonly payments?: BudgetStore['payments'];
+  readonly logRefusal?: BudgetStore['logRefusal'];
+  readonly refusals?: BudgetStore['refusals'];
 
   constructor(
     readonly inner: BudgetStore,
@@ -29,6 +31,8 @@ export class JournaledStore implements BudgetStore {
     if (inner.series) this.series = inner.series.bind(inner);
     if (inner.holds) this.holds = inner.holds.bind(inner);
     if (inner.payments) this.payments = inner.payments.bind(inner);
+    if (inner.logRefusal) this.logRefusal = inner.logRefusal.bind(inner);
+    if (inner.refusals) this.refusals = inner.refusals.bind(inner);
   }
 
   async reserve(args: Parameters<BudgetStore['reserve']>[0]) {

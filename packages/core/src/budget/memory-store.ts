@@ -1,3 +1,4 @@
+import { refusalJson } from './refusal-log.js';
 import { BudgetState } from './state.js';
 import type { BudgetStore } from './store.js';
 import { checkCommit, checkRenew, checkReserve, checkTopUpClaim, checkTopUpFinish } from './store-input.js';
@@ -35,6 +36,11 @@ export function memoryStore(): BudgetStore {
     series: async (fromHour, toHour) => s.views.seriesRows(fromHour, toHour),
     holds: async (now) => s.holdRecords(now),
     payments: async (limit) => s.views.paymentRecords(limit),
+    logRefusal: async (record) => {
+      const entry = refusalJson(record);
+      if (entry) s.views.logRefusal(entry);
+    },
+    refusals: async (limit) => s.views.refusalLog(limit),
     close: async () => {},
   };
 }

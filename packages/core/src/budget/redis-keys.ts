@@ -28,6 +28,9 @@ const FIXED = {
   windows: 'wins',
   /** list: payment log, JSON, newest first */
   payments: 'pay',
+  /** list: refusal log, JSON, newest first; and the count of every refusal logged */
+  refusals: 'refused',
+  refusalTotal: 'refused-total',
   /** hash: format version, generation rotation time */
   meta: 'meta',
   /** zset: month (`2026-11`, or `legacy`) by the server ms its request records were last written */

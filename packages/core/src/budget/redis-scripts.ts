@@ -1,5 +1,5 @@
 import { MAX_TTL_MS, REQUEST_TTL_SECONDS } from './redis-lua.js';
-import { PAYMENT_LOG_SIZE, SERIES_RETENTION_HOURS } from './store.js';
+import { PAYMENT_LOG_SIZE, REFUSAL_LOG_SIZE, SERIES_RETENTION_HOURS } from './store.js';
 
 /**
  * The budget's Lua scripts. Each takes one JSON object (see the `input` of each), validates all of it before its
@@ -210,6 +210,16 @@ return 'claimed'
 `;
 
 /** `{owner, ok, record?}`: ends a claimed top-up; a successful one's record goes to the payment log. */
+/** Appends one refusal (JSON, checked by the caller) to the bounded refusal log and counts it. */
+export const LOG_REFUSAL = `
+local A, err = input(function(A) text(A.record, 'record') end)
+if not A then return err end
+redis.call('LPUSH', K.refusals, A.record)
+redis.call('LTRIM', K.refusals, 0, ${REFUSAL_LOG_SIZE - 1})
+redis.call('INCR', K.refusalTotal)
+return 1
+`;
+
 export const FINISH_TOP_UP = `
 local A, err = input(function(A)
   text(A.owner, 'owner')

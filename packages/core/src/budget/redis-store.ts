@@ -4,14 +4,26 @@ import { redisKeys } from './redis-keys.js';
 import { encodePayment, encodeSeriesField, encodeUsageField } from './redis-records.js';
 import { str } from './redis-reply.js';
 import { redisRunner } from './redis-runner.js';
-import { CLAIM_TOP_UP, COMMIT, COUNTERS, FINISH_TOP_UP, HOLDS, RELEASE, RENEW, RESERVE } from './redis-scripts.js';
-import { decodeHolds, readPayments, readRequests, readSeries, readUsage } from './redis-views.js';
+import {
+  CLAIM_TOP_UP,
+  COMMIT,
+  COUNTERS,
+  FINISH_TOP_UP,
+  HOLDS,
+  LOG_REFUSAL,
+  RELEASE,
+  RENEW,
+  RESERVE,
+} from './redis-scripts.js';
+import { decodeHolds, readPayments, readRefusals, readRequests, readSeries, readUsage } from './redis-views.js';
+import { refusalJson } from './refusal-log.js';
 import {
   type BudgetStore,
   type CommitArgs,
   type CounterState,
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
+  REFUSAL_LOG_SIZE,
   type TopUpClaim,
   type TopUpClaimArgs,
 } from './store.js';
@@ -148,6 +160,16 @@ export function redisStore({
       if (limit <= 0) return [];
       await ready();
       return readPayments(send, keys, limit);
+    },
+    async logRefusal(record) {
+      const entry = refusalJson(record);
+      if (!entry) return;
+      await ready();
+      await script(LOG_REFUSAL, { record: JSON.stringify(entry) }, 'refusal');
+    },
+    async refusals(limit = REFUSAL_LOG_SIZE) {
+      await ready();
+      return readRefusals(send, keys, limit);
     },
     async getPin(key) {
       const v = await send(['HGET', keys.key('pins'), key]);

@@ -7,16 +7,19 @@ import {
   decodeUsageField,
 } from './redis-records.js';
 import { pairs, scanHash, str } from './redis-reply.js';
+import { parseRefusal, refusalRecord } from './refusal-log.js';
 import {
   type HoldRecord,
   type PaymentRecord,
+  type RefusalLog,
+  type RefusalRecord,
   type RequestRecord,
   SERIES_RETENTION_HOURS,
   type SeriesRow,
   type UsageRow,
 } from './store.js';
 
-/** The Redis store's reads that need no script: usage, series, payments, request records, and the holds' answer. */
+/** The Redis store's reads that need no script: usage, series, payments, refusals, request records, and the holds' answer. */
 
 type Send = (args: string[]) => Promise<unknown>;
 
@@ -60,6 +63,28 @@ export function decodeHolds(flat: unknown[], now: number): HoldRecord[] {
     if (hold) out.push(hold);
   }
   return out;
+}
+
+export async function readRefusals(send: Send, keys: RedisKeys, limit: number): Promise<RefusalLog> {
+  const [items, total] = (await Promise.all([
+    limit > 0 ? send(['LRANGE', keys.key('refusals'), '0', String(limit - 1)]) : [],
+    send(['GET', keys.key('refusalTotal')]),
+  ])) as [unknown[], unknown];
+  const latest: RefusalRecord[] = [];
+  for (const item of items) {
+    const entry = parseRefusal(parseJsonText(str(item)));
+    if (entry) latest.push(refusalRecord(entry));
+  }
+  const counted = total == null ? 0 : Number(str(total));
+  return { total: Math.max(latest.length, Number.isSafeInteger(counted) ? counted : 0), latest };
+}
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function readPayments(send: Send, keys: RedisKeys, limit: number): Promise<PaymentRecord[]> {

@@ -1,7 +1,10 @@
+import { type RefusalJson, refusalRecord } from './refusal-log.js';
 import {
   type CommitArgs,
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
+  REFUSAL_LOG_SIZE,
+  type RefusalLog,
   type RequestRecord,
   SERIES_RETENTION_HOURS,
   type SeriesRow,
@@ -31,6 +34,9 @@ export class SpendViews {
   readonly series = new Map<string, Map<string, Map<string, SeriesCell>>>();
   /** Pay-per-call payments and top-ups, oldest first, the last PAYMENT_LOG_SIZE. */
   readonly payments: PaymentEntry[] = [];
+  /** Refused calls, oldest first, the last REFUSAL_LOG_SIZE; and how many were ever logged. */
+  readonly refusals: RefusalJson[] = [];
+  refusalTotal = 0;
   private seriesHour = '';
 
   /** Counts a commit of `micros` (its `actual`, as a number). */
@@ -97,6 +103,17 @@ export class SpendViews {
   logPayment(entry: PaymentEntry) {
     this.payments.push(entry);
     if (this.payments.length > PAYMENT_LOG_SIZE) this.payments.splice(0, this.payments.length - PAYMENT_LOG_SIZE);
+  }
+
+  logRefusal(entry: RefusalJson) {
+    this.refusals.push(entry);
+    this.refusalTotal++;
+    if (this.refusals.length > REFUSAL_LOG_SIZE) this.refusals.splice(0, this.refusals.length - REFUSAL_LOG_SIZE);
+  }
+
+  refusalLog(limit = REFUSAL_LOG_SIZE): RefusalLog {
+    const latest = limit > 0 ? this.refusals.slice(-limit).reverse().map(refusalRecord) : [];
+    return { total: this.refusalTotal, latest };
   }
 
   seriesRows(fromHour: string, toHour = '\uffff'): SeriesRow[] {

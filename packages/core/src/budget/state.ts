@@ -1,5 +1,6 @@
 import { StoreInputError } from '../errors.js';
 import { RecentIds } from './recent-ids.js';
+import type { RefusalJson } from './refusal-log.js';
 import { type PaymentEntry, SpendViews } from './spend-views.js';
 import type {
   CommitArgs,
@@ -55,6 +56,9 @@ export interface StateImage {
   settled: { id: string; micros: number; at: number }[];
   series: { hour: string; model: string; scopes: string[]; micros: number; calls: number }[];
   payments: PaymentEntry[];
+  /** The refusal log (written since version 0.2; absent in older snapshots). */
+  refusals?: RefusalJson[];
+  refusalTotal?: number;
   topUp: {
     count: number;
     lastAt: number;
@@ -288,6 +292,11 @@ export class BudgetState {
       settled: [...this.settled.entries()].map(([id, micros, at]) => ({ id, micros, at })),
       series: views.seriesRows('').map((r) => ({ ...r, micros: Number(r.micros) })),
       payments: views.payments.map((p) => ({ ...p })),
+      // Only once something was refused: the image of a budget that never refused is what 0.1 wrote.
+      ...(views.refusalTotal > 0 && {
+        refusals: views.refusals.map((r) => ({ ...r })),
+        refusalTotal: views.refusalTotal,
+      }),
       topUp: {
         count: this.topUp.count,
         lastAt: this.topUp.lastAt,
@@ -310,6 +319,8 @@ export class BudgetState {
     for (const s of image.settled) st.settled.set(s.id, s.micros, s.at);
     for (const r of image.series) st.views.addSeries(r.hour, r.model, r.scopes, r.micros, r.calls);
     for (const p of image.payments) st.views.logPayment(p);
+    for (const r of image.refusals ?? []) st.views.logRefusal(r);
+    st.views.refusalTotal = Math.max(st.views.refusals.length, image.refusalTotal ?? 0);
     st.topUp = {
       count: image.topUp.count,
       lastAt: image.topUp.lastAt,

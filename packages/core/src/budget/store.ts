@@ -106,9 +106,31 @@ export interface TopUpRecord {
   tx?: string;
 }
 
-/** How long the hourly series and how many payments a store keeps. */
+/** A call the budget refused (its `refused` event), as a store's refusal log keeps it: names are data. */
+export interface RefusalRecord {
+  at: number;
+  /** `model`, `route`, `perRequest`, a window name (`daily` …), or `topUp.<limit>`. */
+  reason: string;
+  scope?: string;
+  window?: string;
+  model?: string;
+  route?: string;
+  /** What the refused call would have held (a refused top-up: its amount). */
+  estimateMicros?: bigint;
+  /** A top-up refused for its interval: when the next one is allowed (ms since epoch). */
+  retryAt?: number;
+}
+
+/** The refusal log: how many refusals were ever logged, and the latest, newest first. */
+export interface RefusalLog {
+  total: number;
+  latest: RefusalRecord[];
+}
+
+/** How long the hourly series and how many payments and refusals a store keeps. */
 export const SERIES_RETENTION_HOURS = 35 * 24;
 export const PAYMENT_LOG_SIZE = 500;
+export const REFUSAL_LOG_SIZE = 200;
 
 export interface TopUpClaimArgs {
   owner: string;
@@ -167,4 +189,11 @@ export interface BudgetStore {
   holds?(now: number): Promise<HoldRecord[]>;
   /** The latest pay-per-call payments and top-ups, newest first (the last 500 are kept). */
   payments?(limit?: number): Promise<PaymentRecord[]>;
+  /**
+   * Appends a refused call to the refusal log (the last 200 are kept, plus a count of all). The budget writes it
+   * best effort: a refusal never waits for it, and a failure here is ignored.
+   */
+  logRefusal?(record: RefusalRecord): Promise<void>;
+  /** The refusal log: the count of all refusals logged and the latest `limit` (default 200), newest first. */
+  refusals?(limit?: number): Promise<RefusalLog>;
 }
