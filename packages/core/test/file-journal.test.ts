@@ -7,7 +7,8 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBudget, encodeCounterKey, fileStore, StoreError } from '../src/index.js';
+import { createBudget, fileStore, StoreError } from '../src/index.js';
+import { encodeCounterKey } from '../src/internal.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-journal-'));
 const T0 = Date.UTC(2026, 10, 23, 20, 15); // 2026-11-23T20:15Z

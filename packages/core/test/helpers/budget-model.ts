@@ -3,13 +3,10 @@ import {
   type Budget,
   type BudgetStore,
   createBudget,
-  decodeCounterKey,
-  encodeCounterKey,
   type Reservation,
   ReservationSettledError,
-  scopeChain,
-  windowId,
 } from '../../src/index.js';
+import { decodeCounterKey, encodeCounterKey, scopeChain, windowId } from '../../src/internal.js';
 
 /**
  * A reference model of the budget: what every store must agree with, command by command. Small on purpose:
