@@ -64,8 +64,9 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
     }
     try {
       // A private model: attested (and for E2EE, sealed) before anything is sent to it.
-      if (privateModelKind(info.model)) call.privateModel = await PrivateModelCall.open(call, x402Fetch);
-      return linkOutcome(await run(call), call.settled);
+      const privateModel = privateModelKind(info.model) ? await PrivateModelCall.open(call, x402Fetch) : undefined;
+      if (privateModel) call.teeFacts = () => privateModel.facts();
+      return linkOutcome(await run(call, privateModel), call.settled);
     } catch (error) {
       await call.release(); // whatever escaped: the hold is settled (a no-op when it already was)
       // A pay-per-call quote that does not fit is refused after the unpaid request, before anything is signed.
@@ -74,13 +75,13 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
     }
   };
 
-  async function run(call: PaidCall): Promise<Response> {
+  async function run(call: PaidCall, privateModel: PrivateModelCall | undefined): Promise<Response> {
     const { url, method, headers, body } = call.request;
     const target: Target = { url, method, headers, body };
-    call.privateModel?.seal(target);
+    privateModel?.seal(target);
     const retries = sdkRetriesItself(headers) ? 0 : ctx.maxRetries;
     for (;;) {
-      const step = await attempt(call, target, retries);
+      const step = await attempt(call, target, retries, privateModel);
       if (step.kind === 'return') return step.response;
       if (step.kind === 'fail') return call.fail(step.error);
     }
@@ -88,7 +89,12 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
 }
 
 /** Sends once and says what the answer means for the call. */
-async function attempt(call: PaidCall, target: Target, retries: number): Promise<Step> {
+async function attempt(
+  call: PaidCall,
+  target: Target,
+  retries: number,
+  privateModel: PrivateModelCall | undefined,
+): Promise<Step> {
   try {
     await authenticate(call, target.url, target.headers);
   } catch (error) {
@@ -102,7 +108,7 @@ async function attempt(call: PaidCall, target: Target, retries: number): Promise
   }
   if (response.ok) {
     const settled = await settleAnswer(call, response);
-    return give(call.privateModel ? await call.privateModel.answer(settled) : settled);
+    return give(privateModel ? await privateModel.answer(settled) : settled);
   }
   const step =
     (await redirected(call, target, response)) ??
@@ -110,7 +116,7 @@ async function attempt(call: PaidCall, target: Target, retries: number): Promise
     (await signInRefused(call, target.url, response)) ??
     (await retryable(call, response, retries));
   if (step) return step;
-  const answer = call.privateModel ? await call.privateModel.staleAttestation(target, response) : response;
+  const answer = privateModel ? await privateModel.staleAttestation(target, response) : response;
   return answer instanceof Response ? errorAnswer(call, target.url, answer) : answer;
 }
 

@@ -2,8 +2,7 @@ import { type ChargeDetails, type CommitOutcome, type Micros, microsToUsd, type 
 import type { AcceptedRequirement } from '@venice-x402/core/internal';
 import type { Classified } from './classify.js';
 import type { FetchContext } from './options.js';
-import { type CallOutcome, pruneOutcome } from './outcome.js';
-import type { PrivateModelCall } from './private-model.js';
+import { type CallOutcome, pruneOutcome, type TeeFacts } from './outcome.js';
 import type { RequestParts } from './request.js';
 
 /** What a paid answer's receipt says was settled (`settled-amount.ts` reads it). */
@@ -50,8 +49,8 @@ export class PaidCall {
   toppedUp = false;
   resignedForAuth = false;
   redirects = 0;
-  /** A `tee-*` / `e2ee-*` model: its attestation, and the encryption of this call (`private-model.ts`). */
-  privateModel: PrivateModelCall | undefined;
+  /** A `tee-*` / `e2ee-*` model: what was attested, for the outcome (`private-model.ts`). */
+  teeFacts: (() => TeeFacts) | undefined;
   /** Attempts re-sent after a 429 / 5xx answer or no answer at all. */
   retries = 0;
   readonly startedAt: number;
@@ -76,7 +75,7 @@ export class PaidCall {
   }
 
   #resolve(outcome: CallOutcome) {
-    this.#resolveOutcome(this.privateModel ? { ...outcome, tee: this.privateModel.facts() } : outcome);
+    this.#resolveOutcome(this.teeFacts ? { ...outcome, tee: this.teeFacts() } : outcome);
   }
 
   get model() {

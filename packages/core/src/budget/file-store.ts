@@ -18,6 +18,20 @@ export interface FileStore extends BudgetStore {
   compact(): Promise<void>;
 }
 
+/** The journal entry of a commit. */
+const commitEntry = (a: CommitArgs): JournalEntry => ({
+  type: 'commit',
+  id: a.id,
+  micros: Number(a.actual),
+  counters: a.keys,
+  usage: a.usage,
+  requestId: a.requestId,
+  ambiguous: a.ambiguous,
+  paymentTx: a.paymentTx,
+  replay: a.replay || undefined,
+  at: a.now,
+});
+
 /**
  * Append-only JSONL journal (entries: `file-journal-schema.ts`), replayed on open. Commits are fsynced before
  * they resolve; a torn last line (a writer killed mid-write) is dropped, never fatal. Several processes on one
@@ -29,19 +43,6 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
   const journal = new JournalFile(path, options.compactAtBytes ?? 8 * 1024 * 1024);
   const op = <T>(fn: () => T) => journal.run(fn);
   const append = (line: Buffer, durable: boolean) => journal.append(line, durable);
-
-  const commitEntry = (a: CommitArgs): JournalEntry => ({
-    type: 'commit',
-    id: a.id,
-    micros: Number(a.actual),
-    counters: a.keys,
-    usage: a.usage,
-    requestId: a.requestId,
-    ambiguous: a.ambiguous,
-    paymentTx: a.paymentTx,
-    replay: a.replay || undefined,
-    at: a.now,
-  });
 
   const store: BudgetStore = {
     reserve: async (args) => {
@@ -73,9 +74,9 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
         return { ok: true, counters: journal.state.read(args.keys, args.now) } as const;
       });
     },
-    release: (id) =>
+    release: (id, now) =>
       op(() => {
-        if (!journal.state.release(id)) return false;
+        if (!journal.state.release(id, now)) return false;
         append(journalLine({ type: 'release', id }), false);
         return true;
       }),
