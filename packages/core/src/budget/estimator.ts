@@ -133,7 +133,7 @@ export function createEstimator(options: {
       const path = route.replace(/\/+$/, '');
       let micros: Micros | undefined;
       if (path.endsWith('/chat/completions') || path.endsWith('/responses') || path.endsWith('/messages')) {
-        micros = chatHoldMicros(p, b, model);
+        micros = chatHoldMicros(p, b, model, path);
       } else if (path.endsWith('/embeddings')) {
         const inputs = Array.isArray(b.input) ? b.input : [b.input ?? ''];
         const chars = inputs.reduce((s: number, x: unknown) => s + String(x).length, 0);

@@ -1,0 +1,74 @@
+/**
+ * Attacks of 2026-12-04 on the paid fetch, each against a small node:http server of the test's own: a caller's body
+ * that talks the hold down, hostile numbers from a server.
+ */
+import { BudgetExceededError, createBudget, createEstimator, createWallet } from '@venice-x402/core';
+import { createX402Fetch } from '@venice-x402/fetch';
+import { generatePrivateKey } from 'viem/accounts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { chatAnswer, type Hostile, json, startHostile } from './hostile-server.js';
+
+const servers: Hostile[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+const hostile = async (...args: Parameters<typeof startHostile>) => {
+  const s = await startHostile(...args);
+  servers.push(s);
+  return s;
+};
+
+const estimator = () =>
+  createEstimator({
+    baseURL: null,
+    defaultEstimateUsd: 0.05,
+    models: [{ id: 'llama-3.3-70b', type: 'text', input: 0.7, output: 2.8, maxCompletionTokens: 100_000 }],
+  });
+
+function veniceFetch(server: Hostile, policy: Parameters<typeof createBudget>[0] = {}) {
+  const baseURL = `${server.url}/api/v1`;
+  const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+  const budget = createBudget(policy);
+  return { budget, fetch: createX402Fetch({ wallet, budget, baseURL, estimator: estimator() }), baseURL };
+}
+
+const post = (body: Record<string, unknown>, path = '') => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ model: 'llama-3.3-70b', messages: [{ role: 'user', content: 'hi' }], ...body }),
+  path,
+});
+
+describe('the hold of a chat call cannot be talked down by a cap the server does not read', () => {
+  // llama-3.3-70b at its full 100k-token cap holds $0.28: none of these may go out under a $0.05 budget.
+  const talkDowns: [string, string, Record<string, unknown>][] = [
+    ['a Responses-only cap on chat', '/chat/completions', { max_output_tokens: 16 }],
+    ['a chat-only cap on Responses', '/responses', { max_completion_tokens: 16 }],
+    ['a boolean cap (Number(true) is 1)', '/chat/completions', { max_tokens: true }],
+    ['an array cap (Number([16]) is 16)', '/chat/completions', { max_tokens: [16] }],
+    ['a "1e1" string cap', '/chat/completions', { max_tokens: '1e1' }],
+    ['a small cap beside a large one', '/chat/completions', { max_completion_tokens: 16, max_tokens: 100_000 }],
+  ];
+  for (const [name, route, body] of talkDowns) {
+    it(`${name} is held at the model's maximum and refused before any I/O`, async () => {
+      // A server that bills what it produced: the model's whole cap.
+      const api = await hostile((_req, res) => json(res, 200, chatAnswer(0.28)));
+      const { fetch, budget, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.05 } });
+      await expect(fetch(`${baseURL}${route}`, post(body))).rejects.toBeInstanceOf(BudgetExceededError);
+      expect(api.seen).toHaveLength(0);
+      expect((await budget.report()).totalUsd).toBe(0);
+    });
+  }
+
+  it('a cap the route reads still lowers the hold (the call goes out)', async () => {
+    const api = await hostile((_req, res) => json(res, 200, chatAnswer(0.001)));
+    const { fetch, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.05 } });
+    for (const [route, body] of [
+      ['/chat/completions', { max_tokens: 100 }],
+      ['/chat/completions', { max_completion_tokens: 100 }],
+      ['/responses', { max_output_tokens: 100 }],
+    ] as const)
+      expect((await fetch(`${baseURL}${route}`, post(body))).status).toBe(200);
+    expect(api.seen).toHaveLength(3);
+  });
+});
