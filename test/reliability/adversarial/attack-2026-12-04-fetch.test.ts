@@ -22,7 +22,10 @@ const estimator = () =>
   createEstimator({
     baseURL: null,
     defaultEstimateUsd: 0.05,
-    models: [{ id: 'llama-3.3-70b', type: 'text', input: 0.7, output: 2.8, maxCompletionTokens: 100_000 }],
+    models: [
+      { id: 'llama-3.3-70b', type: 'text', input: 0.7, output: 2.8, maxCompletionTokens: 100_000 },
+      { id: 'flux-2', type: 'image', image: 0.04 },
+    ],
   });
 
 function veniceFetch(server: Hostile, policy: Parameters<typeof createBudget>[0] = {}) {
@@ -70,5 +73,33 @@ describe('the hold of a chat call cannot be talked down by a cap the server does
     ] as const)
       expect((await fetch(`${baseURL}${route}`, post(body))).status).toBe(200);
     expect(api.seen).toHaveLength(3);
+  });
+});
+
+describe('the hold of an image call counts every image either count field asks for', () => {
+  const image = (body: Record<string, unknown>) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'flux-2', prompt: 'a cat', ...body }),
+  });
+  for (const [route, body] of [
+    ['/image/generate', { n: 1, variants: 4 }],
+    ['/images/generations', { variants: 1, n: 4 }],
+  ] as const) {
+    it(`${route} with ${JSON.stringify(body)} holds four images ($0.16) and is refused under $0.10`, async () => {
+      const api = await hostile((_req, res) =>
+        json(res, 200, { id: 'img-1', images: ['a', 'b', 'c', 'd'], cost: { usd: 0.16 } }),
+      );
+      const { fetch, budget, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.1 } });
+      await expect(fetch(`${baseURL}${route}`, image(body))).rejects.toBeInstanceOf(BudgetExceededError);
+      expect(api.seen).toHaveLength(0);
+      expect((await budget.report()).totalUsd).toBe(0);
+    });
+  }
+
+  it('one image is held at one image (the call goes out)', async () => {
+    const api = await hostile((_req, res) => json(res, 200, { id: 'img-2', images: ['a'], cost: { usd: 0.04 } }));
+    const { fetch, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.1 } });
+    expect((await fetch(`${baseURL}/image/generate`, image({ variants: 1 }))).status).toBe(200);
   });
 });
