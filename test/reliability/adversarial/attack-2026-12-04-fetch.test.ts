@@ -6,6 +6,7 @@ import { BudgetExceededError, createBudget, createEstimator, createWallet } from
 import { createX402Fetch } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { wavFile } from '../../../packages/core/test/helpers/audio-files.js';
 import { chatAnswer, type Hostile, json, startHostile } from './hostile-server.js';
 
 const servers: Hostile[] = [];
@@ -25,6 +26,7 @@ const estimator = () =>
     models: [
       { id: 'llama-3.3-70b', type: 'text', input: 0.7, output: 2.8, maxCompletionTokens: 100_000 },
       { id: 'flux-2', type: 'image', image: 0.04 },
+      { id: 'whisper-large-v3', type: 'asr', perAudioSecond: 0.0001 },
     ],
   });
 
@@ -102,4 +104,34 @@ describe('the hold of an image call counts every image either count field asks f
     const { fetch, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.1 } });
     expect((await fetch(`${baseURL}/image/generate`, image({ variants: 1 }))).status).toBe(200);
   });
+});
+
+describe('the hold of a transcription is read from the samples a decoder plays, not a header field it ignores', () => {
+  const upload = (file: Buffer) => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(file)], { type: 'audio/wav' }), 'clip.wav');
+    form.append('model', 'whisper-large-v3');
+    return { method: 'POST', body: form };
+  };
+  // 1,000 s of 8 kHz 16-bit mono PCM ($0.10 at $0.0001 a second): a decoder plays it from the sample rate and
+  // block size, whatever the `fmt ` chunk's average byte rate field claims.
+  const honest = wavFile(1000);
+  const lying = Buffer.from(honest);
+  lying.writeUInt32LE(1_536_000, 28); // "192 kHz stereo 32-bit": 10 s
+  const shortData = Buffer.from(honest);
+  shortData.writeUInt32LE(16_000, 40); // the data chunk declares 1 s; 1,000 s of samples follow it
+
+  for (const [name, file] of [
+    ['an honest WAV', honest],
+    ['a WAV whose byte-rate field claims 96x the real rate', lying],
+    ['a WAV whose data chunk declares 1 s', shortData],
+  ] as const) {
+    it(`${name} of 1,000 s is held at 1,000 s and refused under $0.05`, async () => {
+      const api = await hostile((_req, res) => json(res, 200, { text: 'hi', duration: 1000 }));
+      const { fetch, budget, baseURL } = veniceFetch(api, { limits: { totalUsd: 0.05 } });
+      await expect(fetch(`${baseURL}/audio/transcriptions`, upload(file))).rejects.toBeInstanceOf(BudgetExceededError);
+      expect(api.seen).toHaveLength(0);
+      expect((await budget.report()).totalUsd).toBe(0);
+    });
+  }
 });
