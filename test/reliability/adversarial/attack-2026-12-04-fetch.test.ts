@@ -6,7 +6,7 @@ import { BudgetExceededError, createBudget, createEstimator, createWallet } from
 import { createX402Fetch } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flacFile, wavFile } from '../../../packages/core/test/helpers/audio-files.js';
+import { flacFile, oggOpusFile, oggPage, wavFile } from '../../../packages/core/test/helpers/audio-files.js';
 import { chatAnswer, type Hostile, json, startHostile } from './hostile-server.js';
 
 const servers: Hostile[] = [];
@@ -127,6 +127,11 @@ describe('the hold of a transcription is read from the samples a decoder plays, 
     ['a WAV whose data chunk declares 1 s', shortData],
     // STREAMINFO says 1 s at 8 kHz 16-bit mono; 1,000 s of frames follow (a decoder plays every frame).
     ['a FLAC whose STREAMINFO declares 1 s', Buffer.concat([flacFile(8000, 8000), Buffer.alloc(16_000_000)])],
+    // 1,000 s of Opus pages, then a last page whose granule says 1 s (pre-skip 312 + 48,000 samples).
+    [
+      'an Ogg Opus whose last page granule says 1 s',
+      Buffer.concat([oggOpusFile(1000, 6000), oggPage([Buffer.from([3 << 3, 0x55])], 48_312n, 99_999, 4)]),
+    ],
   ] as const) {
     it(`${name} of 1,000 s is held at 1,000 s and refused under $0.05`, async () => {
       const api = await hostile((_req, res) => json(res, 200, { text: 'hi', duration: 1000 }));
