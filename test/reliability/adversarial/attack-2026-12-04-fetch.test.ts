@@ -6,7 +6,7 @@ import { BudgetExceededError, createBudget, createEstimator, createWallet } from
 import { createX402Fetch } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flacFile, oggOpusFile, oggPage, wavFile } from '../../../packages/core/test/helpers/audio-files.js';
+import { flacFile, m4aFile, oggOpusFile, oggPage, wavFile } from '../../../packages/core/test/helpers/audio-files.js';
 import { chatAnswer, type Hostile, json, startHostile } from './hostile-server.js';
 
 const servers: Hostile[] = [];
@@ -106,6 +106,31 @@ describe('the hold of an image call counts every image either count field asks f
   });
 });
 
+const box = (type: string, ...parts: Buffer[]) => {
+  const body = Buffer.concat(parts);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + body.length, 0);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, body]);
+};
+
+/** An M4A whose movie header says 1 s while its one audio track (mdhd and stts) holds 1,000 s at 16 kHz. */
+function m4aLyingMovieHeader(): Buffer {
+  const mvhd = Buffer.alloc(100);
+  mvhd.writeUInt32BE(1000, 12);
+  mvhd.writeUInt32BE(1000, 16); // 1 s
+  const mdhd = Buffer.alloc(24);
+  mdhd.writeUInt32BE(16_000, 12);
+  mdhd.writeUInt32BE(16_000 * 1000, 16);
+  const stts = Buffer.alloc(16);
+  stts.writeUInt32BE(1, 4);
+  stts.writeUInt32BE(Math.ceil((16_000 * 1000) / 1024), 8); // AAC frames of 1,024 samples
+  stts.writeUInt32BE(1024, 12);
+  const trak = box('trak', box('mdia', box('mdhd', mdhd), box('minf', box('stbl', box('stts', stts)))));
+  const ftyp = m4aFile(1).subarray(0, 20); // the real helper's ftyp box
+  return Buffer.concat([ftyp, box('mdat', Buffer.alloc(8000 * 1000)), box('moov', box('mvhd', mvhd), trak)]);
+}
+
 describe('the hold of a transcription is read from the samples a decoder plays, not a header field it ignores', () => {
   const upload = (file: Buffer) => {
     const form = new FormData();
@@ -132,6 +157,7 @@ describe('the hold of a transcription is read from the samples a decoder plays, 
       'an Ogg Opus whose last page granule says 1 s',
       Buffer.concat([oggOpusFile(1000, 6000), oggPage([Buffer.from([3 << 3, 0x55])], 48_312n, 99_999, 4)]),
     ],
+    ['an M4A whose movie header says 1 s', m4aLyingMovieHeader()],
   ] as const) {
     it(`${name} of 1,000 s is held at 1,000 s and refused under $0.05`, async () => {
       const api = await hostile((_req, res) => json(res, 200, { text: 'hi', duration: 1000 }));
