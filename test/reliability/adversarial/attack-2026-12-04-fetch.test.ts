@@ -6,7 +6,14 @@ import { BudgetExceededError, createBudget, createEstimator, createWallet } from
 import { createX402Fetch } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flacFile, m4aFile, oggOpusFile, oggPage, wavFile } from '../../../packages/core/test/helpers/audio-files.js';
+import {
+  flacFile,
+  m4aFile,
+  oggOpusFile,
+  oggPage,
+  wavFile,
+  webmFile,
+} from '../../../packages/core/test/helpers/audio-files.js';
 import { chatAnswer, type Hostile, json, startHostile } from './hostile-server.js';
 
 const servers: Hostile[] = [];
@@ -158,6 +165,7 @@ describe('the hold of a transcription is read from the samples a decoder plays, 
       Buffer.concat([oggOpusFile(1000, 6000), oggPage([Buffer.from([3 << 3, 0x55])], 48_312n, 99_999, 4)]),
     ],
     ['an M4A whose movie header says 1 s', m4aLyingMovieHeader()],
+    ['a WebM whose Info Duration says 1 s while its last block is at 1,000 s', webmFile(1_000_000, 1000)],
   ] as const) {
     it(`${name} of 1,000 s is held at 1,000 s and refused under $0.05`, async () => {
       const api = await hostile((_req, res) => json(res, 200, { text: 'hi', duration: 1000 }));
