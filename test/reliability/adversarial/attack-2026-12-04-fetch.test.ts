@@ -176,3 +176,30 @@ describe('the hold of a transcription is read from the samples a decoder plays, 
     });
   }
 });
+
+describe('an operator who means "no timeout"', () => {
+  it("timeoutMs of 2^31 ms or more is a long wait, not Node's overflowed 1 ms timer that aborts every call", async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const api = await hostile(async (req, res) => {
+      if (req.url === '/release') {
+        release();
+        return json(res, 200, {});
+      }
+      await released; // the paid call is answered only after a second request came in
+      json(res, 200, chatAnswer(0.001));
+    });
+    const baseURL = `${api.url}/api/v1`;
+    const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+    const budget = createBudget({ limits: { totalUsd: 1 } });
+    const fetch = createX402Fetch({ wallet, budget, baseURL, estimator: estimator(), timeoutMs: 2 ** 31 });
+    const call = fetch(`${baseURL}/chat/completions`, post({ max_tokens: 10 }));
+    while (!api.seen.some((s) => s.url.endsWith('/chat/completions'))) await new Promise((r) => setImmediate(r));
+    await globalThis.fetch(`${api.url}/release`);
+    const res = await call;
+    expect(res.status).toBe(200);
+    expect((await res.json()).cost.usd).toBe(0.001);
+  });
+});
