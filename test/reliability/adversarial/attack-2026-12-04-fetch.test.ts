@@ -196,7 +196,13 @@ describe('an operator who means "no timeout"', () => {
     const budget = createBudget({ limits: { totalUsd: 1 } });
     const fetch = createX402Fetch({ wallet, budget, baseURL, estimator: estimator(), timeoutMs: 2 ** 31 });
     const call = fetch(`${baseURL}/chat/completions`, post({ max_tokens: 10 }));
-    while (!api.seen.some((s) => s.url.endsWith('/chat/completions'))) await new Promise((r) => setImmediate(r));
+    let ended = false;
+    call.then(
+      () => (ended = true),
+      () => (ended = true),
+    );
+    while (!ended && !api.seen.some((s) => s.url.endsWith('/chat/completions')))
+      await new Promise((r) => setImmediate(r));
     await globalThis.fetch(`${api.url}/release`);
     const res = await call;
     expect(res.status).toBe(200);
