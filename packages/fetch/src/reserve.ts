@@ -50,7 +50,7 @@ export async function reserveFor(call: PaidCall): Promise<void> {
   });
   if (!ctx.venice || !info.signed) return holdPayPerCall(call, estimate);
   if (canFitCompletion(call, estimate)) return holdFitted(call, estimate);
-  const asked = !!info.json && typeof info.json === 'object' && askedCompletionCap(info.json) !== undefined;
+  const asked = !!info.json && typeof info.json === 'object' && askedCompletionCap(info.json, info.route) !== undefined;
   return holdOrExplain(call, estimate.micros, estimate.model ?? info.model, holdBasis(estimate, info.route, asked));
 }
 

@@ -12,6 +12,7 @@ import { PolicyGate } from './policy-gate.js';
 import { logRefusals } from './refusal-log.js';
 import { SpendNotices } from './spend-notices.js';
 import type { CommitArgs } from './store.js';
+import { boundedName } from './store-input.js';
 import { TopUpGate } from './top-up-gate.js';
 import { dayOf, hourOf, scopeChain } from './windows.js';
 
@@ -41,7 +42,7 @@ const MAX_RESERVATION = 10n ** 15n; // $1bn in micro-USD
 /** What a settlement counts under: the call's scopes, model, and the day and hour it started. */
 const usageOf = (reservation: Reservation, details: ChargeDetails) => ({
   scopes: reservation.scopes,
-  model: details.model ?? reservation.model,
+  model: boundedName(details.model ?? reservation.model),
   day: dayOf(reservation.at),
   hour: hourOf(reservation.at),
 });
@@ -110,7 +111,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     const id = `${idPrefix}${++idSeq}`;
     const result = await store.reserve({ id, amount, counters: counters.limits, expiresAt: t + ttlMs, now: t });
     if (!result.ok) refuse(gate.overLimit(result, amount, request));
-    const model = request.model ?? 'unknown';
+    const model = boundedName(request.model) ?? 'unknown';
     const route = request.route ?? 'unknown';
     return { id, amountMicros: amount, scopes, keys: counters.keys, model, route, at: t };
   }
@@ -122,7 +123,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
       actual: outstanding,
       keys: reservation.keys,
       usage: usageOf(reservation, details),
-      requestId: details.requestId ?? `ambiguous:${reservation.id}`,
+      requestId: boundedName(details.requestId) ?? `ambiguous:${reservation.id}`,
       ambiguous: true,
       paymentTx: details.paymentTx,
       now: now(),
@@ -151,7 +152,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         actual,
         keys: reservation.keys,
         usage: usageOf(reservation, details),
-        requestId: details.requestId,
+        requestId: boundedName(details.requestId),
         paymentTx: details.paymentTx,
         now: now(),
       });

@@ -133,14 +133,13 @@ export function createEstimator(options: {
       const path = route.replace(/\/+$/, '');
       let micros: Micros | undefined;
       if (path.endsWith('/chat/completions') || path.endsWith('/responses') || path.endsWith('/messages')) {
-        micros = chatHoldMicros(p, b, model);
+        micros = chatHoldMicros(p, b, model, path);
       } else if (path.endsWith('/embeddings')) {
         const inputs = Array.isArray(b.input) ? b.input : [b.input ?? ''];
         const chars = inputs.reduce((s: number, x: unknown) => s + String(x).length, 0);
         micros = perMillion(tokensOf(chars), p.input);
       } else if (path.endsWith('/images/generations') || path.endsWith('/image/generate')) {
-        const images = Number(b.n ?? b.variants ?? 1);
-        micros = usdToMicros((p.image ?? 0) * (Number.isFinite(images) && images >= 1 ? Math.ceil(images) : 1), 'ceil');
+        micros = usdToMicros((p.image ?? 0) * imagesAsked(b), 'ceil');
       } else if (path.endsWith('/audio/speech')) {
         micros = perMillion(String(b.input ?? '').length, p.input);
       } else if (path.endsWith('/audio/transcriptions')) {
@@ -151,4 +150,12 @@ export function createEstimator(options: {
       return { micros, model, basis: 'priced' };
     },
   };
+}
+
+/** Images a generation call may produce: the larger of `n` and `variants` (a server may read either), at least 1. */
+function imagesAsked(body: Record<string, any>): number {
+  let images = 1;
+  for (const asked of [Number(body.n), Number(body.variants)])
+    if (Number.isFinite(asked) && asked > images) images = Math.ceil(asked);
+  return images;
 }

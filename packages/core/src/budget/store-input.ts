@@ -8,6 +8,13 @@ export const MAX_ID_LENGTH = 200;
 /** A UTC hour as the series keys it: `2026-11-23T20`. */
 export const HOUR_PATTERN = /^\d{4}-\d\d-\d\dT\d\d$/;
 
+/**
+ * A name a server chose (a model, a request id), cut to MAX_ID_LENGTH: it is kept as data, but a hostile server
+ * cannot grow every ledger line (and the Redis request hash) by a megabyte a call.
+ */
+export const boundedName = <T extends string | undefined>(name: T): T =>
+  (typeof name === 'string' && name.length > MAX_ID_LENGTH ? name.slice(0, MAX_ID_LENGTH) : name) as T;
+
 const MICROS_RULE = 'must be an integer amount of micro-USD from 0 to 10^15 ($1bn)';
 const ID_RULE = `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`;
 const TIME_RULE = 'must be a finite, non-negative time in ms';

@@ -6,7 +6,7 @@ export interface TransactionSource {
   transactions(page: {
     limit?: number;
     offset?: number;
-  }): Promise<{ transactions: VeniceTransaction[]; hasMore: boolean }>;
+  }): Promise<{ transactions: VeniceTransaction[]; hasMore: boolean; malformed?: number }>;
 }
 
 /** A row that passed validation: a known type with the sign it must have, a real date, an id seen once. */
@@ -63,10 +63,13 @@ export async function readTransactions(source: TransactionSource, options: ReadO
     const limit = Math.min(pageSize, maxRows - offset);
     const page = await source.transactions({ limit, offset });
     read.pages++;
-    let fresh = 0;
+    // Rows the wallet left out as malformed count as read (and invalid), so the offset stays the server's.
+    const malformed = Math.min(page.malformed ?? 0, limit);
+    read.invalid += malformed;
+    let fresh = malformed;
     let inRange = 0;
     let before = 0;
-    const rows = page.transactions.slice(0, limit); // a page longer than asked for is read as far as asked
+    const rows = page.transactions.slice(0, limit - malformed); // a page longer than asked for is read as far as asked
     for (const tx of rows) {
       if (typeof tx?.id !== 'string' || seen.has(tx.id)) continue;
       seen.add(tx.id);
@@ -80,8 +83,8 @@ export async function readTransactions(source: TransactionSource, options: ReadO
         read.rows.push(row);
       }
     }
-    offset += rows.length;
-    if (!page.hasMore || rows.length === 0) {
+    offset += rows.length + malformed;
+    if (!page.hasMore || rows.length + malformed === 0) {
       read.complete = rows.length === page.transactions.length; // not when rows past the limit were left unread
       break;
     }

@@ -18,13 +18,31 @@ export const perMillion = (units: number, usdPerMillion: number | undefined) =>
 const CAP_FIELDS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens'];
 
 /**
- * The completion cap a request asked for, from the first of the fields chat, Responses and Messages use that is
- * present; undefined when none is, or when that one is not a positive number.
+ * The cap fields a route's server reads (chat: both chat fields; Responses: `max_output_tokens`; Messages:
+ * `max_tokens`); every field for another route. A field the server ignores must not lower the hold.
  */
-export function askedCompletionCap(body: Record<string, any>): number | undefined {
-  const field = CAP_FIELDS.find((f) => body[f] != null);
-  const asked = field === undefined ? Number.NaN : Number(body[field]);
-  return Number.isFinite(asked) && asked > 0 ? Math.ceil(asked) : undefined;
+function capFieldsOf(route: string | undefined): string[] {
+  const path = route?.replace(/\/+$/, '');
+  if (path?.endsWith('/chat/completions')) return ['max_completion_tokens', 'max_tokens'];
+  if (path?.endsWith('/responses')) return ['max_output_tokens'];
+  if (path?.endsWith('/messages')) return ['max_tokens'];
+  return CAP_FIELDS;
+}
+
+/**
+ * The completion cap a request asked for on `route`: the largest of the cap fields that route reads, when every one
+ * present is a positive number; undefined when none is present or any is not a positive number (a string, `true`,
+ * an array: the server may read it differently, so it never lowers a hold).
+ */
+export function askedCompletionCap(body: Record<string, any>, route?: string): number | undefined {
+  let cap: number | undefined;
+  for (const field of capFieldsOf(route)) {
+    const asked = body[field];
+    if (asked == null) continue;
+    if (typeof asked !== 'number' || !Number.isFinite(asked) || asked <= 0) return undefined;
+    cap = Math.max(cap ?? 0, Math.ceil(asked));
+  }
+  return cap;
 }
 
 /** Whether a request names no completion cap at all (absent or null: the server's default, the model's maximum). */
@@ -33,15 +51,15 @@ export const setsNoCompletionCap = (body: Record<string, any>) => CAP_FIELDS.eve
 /**
  * Worst case of a chat-like call (chat completions, Responses, Messages): input tokens plus the completion cap
  * × `n`, plus web search when asked. The server never produces more than the model's cap, and a nonsense cap
- * (negative, NaN, a string) never lowers the hold: anything but a positive number means the model's own maximum.
+ * (negative, NaN, a string) or one `route` does not read never lowers the hold: anything but a positive number means the model's own maximum.
  */
-export function chatHoldMicros(p: TextPricing, body: Record<string, any>, model: string): Micros {
+export function chatHoldMicros(p: TextPricing, body: Record<string, any>, model: string, route?: string): Micros {
   const inputChars =
     JSON.stringify(body.messages ?? body.input ?? '').length +
     JSON.stringify(body.tools ?? '').length +
     String(body.system ?? '').length;
   const modelMax = p.maxCompletionTokens ?? DEFAULT_MAX_COMPLETION;
-  const cap = Math.min(askedCompletionCap(body) ?? modelMax, modelMax);
+  const cap = Math.min(askedCompletionCap(body, route) ?? modelMax, modelMax);
   const askedN = Number(body.n ?? 1);
   const n = Number.isFinite(askedN) && askedN >= 1 ? Math.min(Math.ceil(askedN), 128) : 1;
   let micros = perMillion(tokensOf(inputChars), p.input) + perMillion(cap * n, p.output);

@@ -25,6 +25,8 @@ export interface TransactionsPage {
   transactions: VeniceTransaction[];
   hasMore: boolean;
   currentBalanceUsd?: number;
+  /** Rows of the page that were not transactions (a missing id, an amount that is not a number…): left out. */
+  malformed?: number;
 }
 
 export interface TopUpResult {
@@ -91,8 +93,20 @@ export async function getTransactions(
   if (offset !== undefined) qs.set('offset', String(offset));
   const q = qs.size ? `?${qs}` : '';
   const body = await walletGet(ctx, `x402/transactions/${ctx.signer.address}${q}`);
-  const page = parseWith(veniceSchemas().transactionsSchema, body, 'Transactions response');
-  return { transactions: page.transactions, hasMore: page.pagination.hasMore, currentBalanceUsd: page.currentBalance };
+  const schemas = veniceSchemas();
+  const page = parseWith(schemas.transactionsSchema, body, 'Transactions response');
+  const transactions: VeniceTransaction[] = [];
+  for (const row of page.transactions) {
+    const parsed = schemas.transactionSchema.safeParse(row);
+    if (parsed.success) transactions.push(parsed.data);
+  }
+  const malformed = page.transactions.length - transactions.length;
+  return {
+    transactions,
+    hasMore: page.pagination.hasMore,
+    currentBalanceUsd: page.currentBalance,
+    ...(malformed > 0 && { malformed }),
+  };
 }
 
 /** Every transaction, newest first, fetching pages of `pageSize` (offset pagination). */
@@ -101,8 +115,9 @@ export async function* iterateTransactions(ctx: WalletApiContext, pageSize = 100
   for (;;) {
     const page = await getTransactions(ctx, { limit: pageSize, offset });
     yield* page.transactions;
-    if (!page.hasMore || page.transactions.length === 0) return;
-    offset += page.transactions.length;
+    const read = page.transactions.length + (page.malformed ?? 0);
+    if (!page.hasMore || read === 0) return;
+    offset += read;
   }
 }
 

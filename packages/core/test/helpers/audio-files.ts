@@ -31,7 +31,7 @@ function oggCrc(b: Buffer): number {
   return crc;
 }
 
-function oggPage(packets: Buffer[], granule: bigint, seq: number, flags: number): Buffer {
+export function oggPage(packets: Buffer[], granule: bigint, seq: number, flags: number): Buffer {
   const lacing: number[] = [];
   for (const p of packets) {
     for (let n = p.length; ; n -= 255) {

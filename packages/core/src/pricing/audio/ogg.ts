@@ -10,8 +10,8 @@ const serialOf = (v: DataView, i: number) => v.getUint32(i + 14, true);
 const ascii = (b: Uint8Array, from: number, n: number) => String.fromCharCode(...b.subarray(from, from + n));
 
 /**
- * Seconds of an Ogg stream (Opus, Vorbis, Speex, FLAC): the granule position of the first logical stream's last
- * page, over the codec's sample rate (Opus granules are 48 kHz, less the pre-skip).
+ * Seconds of an Ogg stream (Opus, Vorbis, Speex, FLAC): the largest granule position of the first logical stream,
+ * over the codec's sample rate (Opus granules are 48 kHz, less the pre-skip).
  */
 export function oggSeconds(b: Uint8Array): number | undefined {
   if (!isPage(b, 0)) return undefined;
@@ -32,11 +32,16 @@ export function oggSeconds(b: Uint8Array): number | undefined {
     if (!rate && total) return total;
   }
   if (!rate) return undefined;
-  // The last page of this stream with a granule set (-1 means no packet ends on that page).
-  for (let i = b.length - 27; i > 0; i--) {
+  // The largest granule of any page of this stream (-1 means no packet ends on that page): a last page that
+  // claims less than the pages before it does not shorten what a decoder plays.
+  let granule = -1;
+  for (let i = 1; i + 27 <= b.length; i++) {
     if (b[i] !== 0x4f || !isPage(b, i) || serialOf(v, i) !== serial) continue;
     if (v.getUint32(i + 6, true) === 0xffffffff && v.getUint32(i + 10, true) === 0xffffffff) continue;
-    const samples = granuleOf(v, i) - skip;
+    granule = Math.max(granule, granuleOf(v, i));
+  }
+  if (granule >= 0) {
+    const samples = granule - skip;
     return samples > 0 ? samples / rate : undefined;
   }
   return undefined;

@@ -1,4 +1,9 @@
-/** Seconds of a RIFF/WAVE file: the `data` chunk's size over the `fmt ` chunk's average byte rate. */
+/**
+ * Seconds of a RIFF/WAVE file: the `data` chunk's size over the `fmt ` chunk's byte rate — the lower of its
+ * average byte rate field and sample rate × block align. A decoder plays PCM from the sample rate and block size
+ * whatever the average field says, so a lying field must not shorten the estimate (for ADPCM, where a block holds
+ * many samples, the average field is the lower one and is right).
+ */
 export function wavSeconds(b: Uint8Array): number | undefined {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let byteRate: number | undefined;
@@ -7,12 +12,15 @@ export function wavSeconds(b: Uint8Array): number | undefined {
     const id = String.fromCharCode(b[pos]!, b[pos + 1]!, b[pos + 2]!, b[pos + 3]!);
     const size = v.getUint32(pos + 4, true);
     const start = pos + 8;
-    if (id === 'fmt ' && start + 12 <= b.length) byteRate = v.getUint32(start + 8, true);
+    if (id === 'fmt ' && start + 14 <= b.length) {
+      const rates = [v.getUint32(start + 8, true), v.getUint32(start + 4, true) * v.getUint16(start + 12, true)];
+      const positive = rates.filter((r) => r > 0);
+      byteRate = positive.length ? Math.min(...positive) : undefined;
+    }
     if (id === 'data') {
-      // A streamed WAV may declare 0 or 0xFFFFFFFF: what is present is what is sent.
-      const present = b.length - start;
-      const bytes = size === 0 || size > present ? present : size;
-      return byteRate ? bytes / byteRate : undefined;
+      // Everything after the header is sent, whatever size the chunk declares (0, 0xFFFFFFFF, or a lie that
+      // is short): a decoder that reads on bills it, so it is all held.
+      return byteRate ? (b.length - start) / byteRate : undefined;
     }
     pos = start + size + (size & 1); // chunks are word-aligned
   }

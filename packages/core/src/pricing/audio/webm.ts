@@ -32,8 +32,8 @@ const uint = (b: Uint8Array, from: number, to: number) => {
 };
 
 /**
- * Seconds of a WebM / Matroska file: the Info `Duration`, or — for recordings that never wrote one (browsers'
- * MediaRecorder) — the last block's timestamp. Undefined when neither is found.
+ * Seconds of a WebM / Matroska file: the later of the Info `Duration` and the last block's timestamp (recordings
+ * from browsers' MediaRecorder write no Duration). Undefined when neither is found.
  */
 export function webmSeconds(b: Uint8Array): number | undefined {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -65,6 +65,7 @@ export function webmSeconds(b: Uint8Array): number | undefined {
     }
     i = start + size.value;
   }
-  const ticks = declared !== undefined && Number.isFinite(declared) && declared > 0 ? declared : last;
+  // The later of the declared Duration and the last block: a Duration shorter than the blocks is not what plays.
+  const ticks = declared !== undefined && Number.isFinite(declared) && declared > last ? declared : last;
   return ticks > 0 ? (ticks * scale) / 1e9 : undefined;
 }

@@ -1,0 +1,61 @@
+/**
+ * Attacks of 2026-12-04 on the stores: names a server chooses (a model, a request id) that are hostile to an
+ * encoding — lone UTF-16 surrogates, quotes, JSON, delimiters — on every store (memory, file, a real redis-server).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BudgetStore, createBudget, fileStore, memoryStore, redisStore } from '@venice-x402/core';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedisServer } from '../../../packages/core/test/helpers/redis-server.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-att-'));
+let redis: RedisServer;
+let client: Redis;
+let prefixes = 0;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  client = new Redis(redis.url);
+});
+afterAll(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+const stores: [string, () => BudgetStore][] = [
+  ['memory', () => memoryStore()],
+  ['file', () => fileStore(join(tmp(), 'b.jsonl'))],
+  ['redis', () => redisStore({ client, prefix: `att${++prefixes}` })],
+];
+
+const HOSTILE_NAMES = ['\ud800', 'a\udfffb', '"}],"x":{"', 'm|2099-01-01', 'a,global', '\u0000', '😀'];
+
+describe.each(stores)('%s store', (_name, makeStore) => {
+  it('a server-chosen model name that is hostile to an encoding is counted, under that name, and bricks nothing', async () => {
+    const budget = createBudget({ limits: { dailyUsd: 1 } }, { store: makeStore() });
+    for (const model of HOSTILE_NAMES) {
+      const r = await budget.reserve({ estimateMicros: 10_000n, model: 'qwen3-4b' });
+      await budget.commit(r, 10_000n, { model, requestId: model });
+    }
+    const report = await budget.report({ by: 'model' });
+    expect(report.totalUsd).toBeCloseTo(0.07, 9);
+    for (const model of HOSTILE_NAMES) expect(report.rows.find((r) => r.key === model)?.calls, model).toBe(1);
+    expect((await budget.store.requests()).size).toBe(HOSTILE_NAMES.length);
+    // the budget still works afterwards
+    const after = await budget.reserve({ estimateMicros: 1n });
+    await budget.release(after);
+  });
+
+  it('a model name of a megabyte from a server is refused or cut, never written whole', async () => {
+    const budget = createBudget({ limits: { dailyUsd: 1 } }, { store: makeStore() });
+    const r = await budget.reserve({ estimateMicros: 10_000n });
+    const huge = 'm'.repeat(1_000_000);
+    await budget.commit(r, 10_000n, { model: huge, requestId: huge }).catch(() => {});
+    const report = await budget.report({ by: 'model' });
+    expect(report.totalUsd).toBe(0.01);
+    for (const row of report.rows) expect(row.key.length).toBeLessThan(1000);
+    for (const id of (await budget.store.requests()).keys()) expect(id.length).toBeLessThan(1000);
+  });
+});
