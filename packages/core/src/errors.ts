@@ -18,6 +18,7 @@ export type X402ErrorCode =
   | 'RATE_LIMITED'
   | 'STORE_ERROR'
   | 'RESERVATION_SETTLED'
+  | 'JOB_FAILED'
   | 'TIMEOUT';
 
 export interface X402ErrorOptions {
@@ -221,6 +222,20 @@ export class TimeoutError extends X402Error {
   }
 }
 
+/** A video or music job that the provider failed or refused; `refundedUsd` is what the budget was credited. */
+export class JobFailedError extends X402Error {
+  override name = 'JobFailedError';
+  constructor(message: string, details: { queueId: string; model: string; refundedUsd: number; reason: string }) {
+    super('JOB_FAILED', message, { details });
+  }
+  get queueId(): string {
+    return this.details.queueId as string;
+  }
+  get refundedUsd(): number {
+    return this.details.refundedUsd as number;
+  }
+}
+
 for (const [name, cls] of Object.entries({
   InvalidKeyError,
   ConfigError,
@@ -235,6 +250,7 @@ for (const [name, cls] of Object.entries({
   StoreError,
   ReservationSettledError,
   TimeoutError,
+  JobFailedError,
 }))
   markError(cls, name);
 markError(X402Error);

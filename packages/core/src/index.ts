@@ -10,6 +10,8 @@ export {
   type CommitOutcome,
   createBudget,
   PolicyDeniedError,
+  type RefundEvent,
+  type RefundRequest,
   type ReportRow,
   type Reservation,
   type ReserveRequest,
@@ -35,8 +37,11 @@ export {
   type BudgetStore,
   type CounterLimit,
   type HoldRecord,
+  type JobRecord,
+  type JobState,
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
+  type RefundArgs,
   SERIES_RETENTION_HOURS,
   type SeriesRow,
   type TopUpClaim,
@@ -88,6 +93,15 @@ export {
   MAX_JOB_QUOTE_USD,
   MIN_JOB_QUOTE_USD,
 } from './venice/job-quote.js';
+export type {
+  JobKind,
+  JobMedia,
+  JobProgress,
+  JobResult,
+  JobWaitOptions,
+  VeniceJobsOptions,
+} from './venice/jobs/job-types.js';
+export { createVeniceJobs, type VeniceJobs } from './venice/jobs/venice-jobs.js';
 export { toVeniceParameters, type VeniceParameters, veniceParametersSchema } from './venice/parameters.js';
 export type { VeniceTransaction } from './venice/schemas.js';
 export type { Balance, TopUpQuote, TopUpResult, TransactionsPage } from './venice/wallet-api.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BudgetExceededError, ConfigError, ReservationSettledError, type X402Error } from '../errors.js';
+import { microsToUsd } from '../money.js';
 import { CounterBook } from './budget-counters.js';
 import { BudgetEmitter } from './budget-events.js';
 import { buildReport } from './budget-report.js';
@@ -24,6 +25,8 @@ export type {
   ChargeDetails,
   ChargeEvent,
   CommitOutcome,
+  RefundEvent,
+  RefundRequest,
   RefusedEvent,
   ReportRow,
   Reservation,
@@ -152,6 +155,32 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         now: now(),
       });
       notices.charge(reservation, outstanding, details, true);
+    },
+
+    async refund({ requestId, micros, scope, model = 'unknown', at }) {
+      if (!store.refund) throw new ConfigError('This budget store cannot credit refunds: it has no refund operation');
+      if (
+        typeof requestId !== 'string' ||
+        !requestId ||
+        typeof micros !== 'bigint' ||
+        micros < 0n ||
+        micros > MAX_RESERVATION
+      )
+        throw new ConfigError('A refund needs a request id and a non-negative integer amount of micro-USD', {
+          amount: String(micros),
+        });
+      if (!Number.isFinite(at)) throw new ConfigError('A refund needs the time its charge was held (`at`)');
+      const scopes = scopeChain(scope);
+      const credited = await store.refund({
+        requestId,
+        micros,
+        keys: book.at(scopes, at).keys,
+        usage: { scopes, model, day: dayOf(at), hour: hourOf(at) },
+        now: now(),
+      });
+      if (credited > 0n)
+        events.emit('refund', { requestId, model, scopes, refundUsd: microsToUsd(credited), refundMicros: credited });
+      return credited;
     },
 
     topUpGate: (startedAt, perform) => topUps.run(startedAt, perform),

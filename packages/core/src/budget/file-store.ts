@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { StoreError } from '../errors.js';
 import { withFileLock } from './file-lock.js';
-import { BudgetState } from './state.js';
+import { BudgetState, jobFromJson, jobToJson } from './state.js';
 import type { BudgetStore, CommitArgs } from './store.js';
 
 const MAX = 2n ** 62n;
@@ -89,6 +89,12 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         break;
       case 'p':
         state.setPinIfAbsent(e.key, e.value);
+        break;
+      case 'rf':
+        state.refund({ requestId: e.q, micros: BigInt(e.a), keys: e.k, usage: e.u, now: e.t });
+        break;
+      case 'j':
+        state.saveJob(jobFromJson(e.job), e.was);
         break;
       case 'snap':
         state = BudgetState.restore(e.state);
@@ -266,6 +272,20 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
     series: (fromHour, toHour) => op(() => state.seriesRows(fromHour, toHour)),
     holds: (now) => op(() => state.holdRecords(now)),
     payments: (limit) => op(() => state.paymentRecords(limit)),
+    refund: (args) =>
+      op(() => {
+        const credited = state.refund(args);
+        if (credited > 0n)
+          append({ op: 'rf', q: args.requestId, a: String(credited), k: args.keys, u: args.usage, t: args.now }, true);
+        return credited;
+      }),
+    saveJob: (job, expected) =>
+      op(() => {
+        if (!state.saveJob(job, expected)) return false;
+        append({ op: 'j', job: jobToJson(job), was: expected }, true);
+        return true;
+      }),
+    jobs: () => op(() => state.jobRecords()),
     getPin: (key) => op(() => state.pins.get(key)),
     setPinIfAbsent: (key, value) =>
       op(() => {
@@ -294,6 +314,22 @@ const isRows = (v: unknown) => Array.isArray(v) && v.every(Array.isArray);
 const isTx = (v: unknown) => v === undefined || (typeof v === 'string' && v.length > 0 && v.length <= 200);
 const isHour = (v: unknown) => v === undefined || (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d$/.test(v));
 
+const isUsage = (u: any) =>
+  !!u && isKeys(u.scopes) && typeof u.model === 'string' && typeof u.day === 'string' && isHour(u.hour);
+const JOB_STATES = new Set(['queued', 'delivered', 'failed', 'completed']);
+const isJob = (j: any) =>
+  !!j &&
+  isId(j.id) &&
+  (j.kind === 'video' || j.kind === 'audio') &&
+  typeof j.model === 'string' &&
+  isMicros(j.quoteMicros) &&
+  isKeys(j.scopes) &&
+  isTime(j.at) &&
+  JOB_STATES.has(j.state) &&
+  (j.downloadUrl === undefined || typeof j.downloadUrl === 'string') &&
+  (j.refundedMicros === undefined || isMicros(j.refundedMicros)) &&
+  isTime(j.updatedAt);
+
 const isPaymentEntry = (p: any) =>
   p && (p.kind === 'payment' || p.kind === 'topup') && isTime(p.at) && isTime(p.micros) && isTx(p.tx);
 
@@ -304,10 +340,7 @@ function invalidEntry(e: Entry, first: boolean): string | undefined {
     case 'r':
       return isId(e.id) && isMicros(e.a) && isKeys(e.k) && isTime(e.e) && isTime(e.t) ? undefined : 'bad reservation';
     case 'c': {
-      const u = e.u;
-      const usageOk =
-        u && isKeys(u.scopes) && typeof u.model === 'string' && typeof u.day === 'string' && isHour(u.hour);
-      return isId(e.id) && isMicros(e.a) && isKeys(e.k) && usageOk && isTx(e.tx) && isTime(e.t)
+      return isId(e.id) && isMicros(e.a) && isKeys(e.k) && isUsage(e.u) && isTx(e.tx) && isTime(e.t)
         ? undefined
         : 'bad commit';
     }
@@ -329,6 +362,10 @@ function invalidEntry(e: Entry, first: boolean): string | undefined {
         : 'bad top-up finish';
     case 'p':
       return typeof e.key === 'string' && typeof e.value === 'string' ? undefined : 'bad payee pin';
+    case 'rf':
+      return isId(e.q) && isMicros(e.a) && isKeys(e.k) && isUsage(e.u) && isTime(e.t) ? undefined : 'bad refund';
+    case 'j':
+      return isJob(e.job) && (e.was === null || JOB_STATES.has(e.was)) ? undefined : 'bad job';
     case 'snap': {
       // Only compaction writes a snapshot, and only as the first line of a fresh file.
       if (!first) return 'a snapshot after the first line';
@@ -338,6 +375,8 @@ function invalidEntry(e: Entry, first: boolean): string | undefined {
         ['counters', 'reservations', 'usage', 'requests', 'pins'].every((k) => isRows(st[k])) &&
         (st.series === undefined || isRows(st.series)) &&
         (st.payments === undefined || (Array.isArray(st.payments) && st.payments.every(isPaymentEntry))) &&
+        (st.refunded === undefined || (Array.isArray(st.refunded) && st.refunded.every(isId))) &&
+        (st.jobs === undefined || (Array.isArray(st.jobs) && st.jobs.every(isJob))) &&
         st.topUp &&
         isTime(st.topUp.count) &&
         Array.isArray(st.topUp.perDay) &&

@@ -20,6 +20,9 @@ export class JournaledStore implements BudgetStore {
   readonly series?: BudgetStore['series'];
   readonly holds?: BudgetStore['holds'];
   readonly payments?: BudgetStore['payments'];
+  readonly refund?: BudgetStore['refund'];
+  readonly saveJob?: BudgetStore['saveJob'];
+  readonly jobs?: BudgetStore['jobs'];
 
   constructor(
     readonly inner: BudgetStore,
@@ -29,6 +32,9 @@ export class JournaledStore implements BudgetStore {
     if (inner.series) this.series = inner.series.bind(inner);
     if (inner.holds) this.holds = inner.holds.bind(inner);
     if (inner.payments) this.payments = inner.payments.bind(inner);
+    if (inner.refund) this.refund = inner.refund.bind(inner);
+    if (inner.saveJob) this.saveJob = inner.saveJob.bind(inner);
+    if (inner.jobs) this.jobs = inner.jobs.bind(inner);
   }
 
   async reserve(args: Parameters<BudgetStore['reserve']>[0]) {

@@ -19,6 +19,9 @@ export function memoryStore(): BudgetStore {
     series: async (fromHour, toHour) => s.seriesRows(fromHour, toHour),
     holds: async (now) => s.holdRecords(now),
     payments: async (limit) => s.paymentRecords(limit),
+    refund: async (args) => s.refund(args),
+    saveJob: async (job, expected) => s.saveJob(job, expected),
+    jobs: async () => s.jobRecords(),
     close: async () => {},
   };
 }

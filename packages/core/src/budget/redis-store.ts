@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import { confirmedSender } from './redis-wait.js';
+import { type JobJson, jobFromJson, jobToJson } from './state.js';
 import {
   type BudgetStore,
   type CounterState,
@@ -30,7 +31,8 @@ export type RedisLike =
 // Keys (all under the prefix): spent / reserved (hash: counter key → micros), res (hash: id → 'amount|' + JSON keys),
 // exp (zset: id by expiry), usage (hash), req (hash: request id → "micros|ambiguous"), pins (hash), topup (hash),
 // settled:<day> (set), pay (list: payment log, JSON, newest first), series:<day> (hash: JSON [hour, model, scopes]
-// → micros, and '#' + the same → calls; expires after the series retention).
+// → micros, and '#' + the same → calls; expires after the series retention), refunded (set: request ids credited),
+// jobs (hash: queue id → JSON job record).
 
 /** Frees a reservation's hold on every counter it touched. Shared by every script below. */
 const DROP = `
@@ -203,6 +205,40 @@ end
 return 1
 `;
 
+// Credits a refunded charge once per request id: at most what the request was charged, no counter below zero.
+const REFUND = `
+local K = {spent = KEYS[1], reserved = KEYS[2], res = KEYS[3], exp = KEYS[4], gone = KEYS[5], usage = KEYS[6], calls = KEYS[7], req = KEYS[8], topup = KEYS[9], wins = KEYS[10]}
+local q = ARGV[2]; local micros = tonumber(ARGV[3]); local nk = tonumber(ARGV[4])
+if redis.call('SISMEMBER', KEYS[14], q) == 1 then return '0' end
+local prev = redis.call('HGET', K.req, q)
+if not prev then return '0' end
+local sep = string.find(prev, '|', 1, true)
+local charged = tonumber(string.sub(prev, 1, sep - 1))
+local amount = math.min(micros, charged)
+if amount <= 0 then return '0' end
+redis.call('SADD', KEYS[14], q)
+redis.call('HSET', K.req, q, string.format('%d', charged - amount)..'|'..string.sub(prev, sep + 1))
+local function lower(hash, field)
+  local v = tonumber(redis.call('HGET', hash, field) or '')
+  if v then redis.call('HSET', hash, field, string.format('%d', math.max(0, v - amount))) end
+end
+for i = 1, nk do lower(K.spent, ARGV[4 + i]) end
+local nu = tonumber(ARGV[5 + nk])
+for i = 1, nu do lower(K.usage, ARGV[5 + nk + i]) end
+lower(KEYS[13], ARGV[6 + nk + nu])
+return string.format('%d', amount)
+`;
+
+// Writes a job record only when its current state is the expected one ('' for none): a job settles once.
+const SAVE_JOB = `
+local cur = redis.call('HGET', KEYS[15], ARGV[2])
+local state = ''
+if cur then state = cjson.decode(cur).state end
+if state ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[15], ARGV[2], ARGV[4])
+return 1
+`;
+
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
 
 /**
@@ -243,12 +279,17 @@ export function redisStore({
   const KEYS = ['spent', 'reserved', 'res', 'exp', 'gone', 'usage', 'calls', 'req', 'topup', 'wins'].map(
     (k) => `${P}${k}`,
   );
-  /** The keys every script declares: the fixed ones, the settled-ids key of a day, the payment log, a day's series. */
+  /**
+   * The keys every script declares: the fixed ones, the settled-ids key of a day, the payment log, a day's series,
+   * the refunded request ids and the job records.
+   */
   const declared = (day = '-', seriesDay = '-') => [
     ...KEYS,
     `${P}settled:${day}`,
     `${P}pay`,
     `${P}series:${seriesDay}`,
+    `${P}refunded`,
+    `${P}jobs`,
   ];
   const isNodeRedisCluster = 'sendCommand' in client && 'masters' in client;
   const isCluster = isNodeRedisCluster || (client as { isCluster?: unknown }).isCluster === true;
@@ -501,6 +542,23 @@ export function redisStore({
         const p = JSON.parse(str(item));
         return { ...p, micros: BigInt(p.micros) } as PaymentRecord;
       });
+    },
+    async refund(args) {
+      const hour = args.usage.hour ?? hourOf(args.now);
+      const usage = args.usage.scopes.map((scope) => `${scope}|${args.usage.model}|${args.usage.day}`);
+      const series = JSON.stringify([hour, args.usage.model, args.usage.scopes]);
+      const [credited] = await run(
+        REFUND,
+        [P, args.requestId, args.micros, args.keys.length, ...args.keys, usage.length, ...usage, series],
+        { seriesDay: hour.slice(0, 10) },
+      );
+      return BigInt(str(credited));
+    },
+    async saveJob(job, expected) {
+      return Number(await script(SAVE_JOB, [P, job.id, expected ?? '', JSON.stringify(jobToJson(job))])) === 1;
+    },
+    async jobs() {
+      return [...pairs(await send(['HGETALL', `${P}jobs`])).values()].map((v) => jobFromJson(JSON.parse(v) as JobJson));
     },
     async getPin(key) {
       const v = await send(['HGET', `${P}pins`, key]);

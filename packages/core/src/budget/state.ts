@@ -2,8 +2,11 @@ import {
   type CommitArgs,
   type CounterState,
   type HoldRecord,
+  type JobRecord,
+  type JobState,
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
+  type RefundArgs,
   type RequestRecord,
   type ReserveArgs,
   type ReserveResult,
@@ -42,6 +45,9 @@ interface SeriesCell {
   calls: number;
 }
 
+/** A series cell's key in memory: one scope as itself, a chain NUL-separated (the series' own encoding). */
+const chainKey = (scopes: string[]) => (scopes.length === 1 ? scopes[0]! : scopes.join('\u0000'));
+
 /** A payment log entry as kept in memory (micros as a number, like every amount here). */
 type PaymentEntry = Omit<PaymentRecord, 'micros'> & { micros: number };
 
@@ -66,6 +72,10 @@ export class BudgetState {
   readonly series = new Map<string, Map<string, Map<string, SeriesCell>>>();
   /** Pay-per-call payments and top-ups, oldest first, the last PAYMENT_LOG_SIZE. */
   readonly payments: PaymentEntry[] = [];
+  /** Request ids whose charge was refunded (credited once). */
+  readonly refunded = new Set<string>();
+  /** Async jobs by queue id. */
+  readonly jobs = new Map<string, JobRecord>();
   private seriesHour = '';
   topUp = {
     count: 0,
@@ -180,6 +190,43 @@ export class BudgetState {
     return true;
   }
 
+  /** Credits a refunded charge once per request id, never more than it was charged, never below zero. */
+  refund(args: RefundArgs): bigint {
+    const request = this.requests.get(args.requestId);
+    if (!request || this.refunded.has(args.requestId)) return 0n;
+    const amount = Math.min(Number(args.micros), request.micros);
+    if (!(amount > 0)) return 0n;
+    this.refunded.add(args.requestId);
+    request.micros -= amount;
+    for (const key of args.keys) {
+      const c = this.counters.get(key);
+      if (c) c.spent = Math.max(0, c.spent - amount);
+    }
+    const byScope = this.usage.get(args.usage.day)?.get(args.usage.model);
+    for (const scope of args.usage.scopes) {
+      const row = byScope?.get(scope);
+      if (row) row.micros = Math.max(0, row.micros - amount);
+    }
+    const cell = this.series
+      .get(args.usage.hour ?? hourOf(args.now))
+      ?.get(args.usage.model)
+      ?.get(chainKey(args.usage.scopes));
+    if (cell) cell.micros = Math.max(0, cell.micros - amount);
+    return BigInt(amount);
+  }
+
+  /** Writes a job record when its state is `expected` (null: absent). */
+  saveJob(job: JobRecord, expected: JobState | null): boolean {
+    const current = this.jobs.get(job.id);
+    if ((current?.state ?? null) !== expected) return false;
+    this.jobs.set(job.id, { ...job, scopes: [...job.scopes] });
+    return true;
+  }
+
+  jobRecords(): JobRecord[] {
+    return [...this.jobs.values()].map((j) => ({ ...j, scopes: [...j.scopes] }));
+  }
+
   renew(id: string, expiresAt: number, now: number): boolean {
     const r = this.reservations.get(id);
     if (!r) return false;
@@ -252,7 +299,7 @@ export class BudgetState {
     if (!byModel) this.series.set(hour, (byModel = new Map()));
     let byChain = byModel.get(model);
     if (!byChain) byModel.set(model, (byChain = new Map()));
-    const chain = scopes.length === 1 ? scopes[0]! : scopes.join('\u0000');
+    const chain = chainKey(scopes);
     const cell = byChain.get(chain);
     if (cell) {
       cell.micros += micros;
@@ -332,6 +379,8 @@ export class BudgetState {
       expired: [...this.expired],
       series: this.seriesRows('').map((r) => [r.hour, r.model, r.scopes, Number(r.micros), r.calls]),
       payments: this.payments.map((p) => ({ ...p })),
+      refunded: [...this.refunded],
+      jobs: [...this.jobs.values()].map(jobToJson),
       topUp: {
         count: this.topUp.count,
         lastAt: this.topUp.lastAt,
@@ -358,6 +407,8 @@ export class BudgetState {
     for (const [hour, model, scopes, micros, calls] of (e.series ?? []) as [string, string, string[], number, number][])
       st.addSeries(hour, model, scopes, micros, calls);
     for (const p of (e.payments ?? []) as PaymentEntry[]) st.logPayment(p);
+    for (const id of (e.refunded ?? []) as string[]) st.refunded.add(id);
+    for (const j of (e.jobs ?? []) as JobJson[]) st.jobs.set(j.id, jobFromJson(j));
     st.topUp = {
       count: e.topUp.count,
       lastAt: e.topUp.lastAt,
@@ -376,3 +427,23 @@ export class BudgetState {
     byScope.set(scope, { micros, calls });
   }
 }
+
+/** A job record as plain JSON (micro-USD as decimal strings). */
+export type JobJson = Omit<JobRecord, 'quoteMicros' | 'refundedMicros'> & {
+  quoteMicros: string;
+  refundedMicros?: string;
+};
+
+export const jobToJson = (j: JobRecord): JobJson => ({
+  ...j,
+  scopes: [...j.scopes],
+  quoteMicros: String(j.quoteMicros),
+  refundedMicros: j.refundedMicros === undefined ? undefined : String(j.refundedMicros),
+});
+
+export const jobFromJson = (j: JobJson): JobRecord => ({
+  ...j,
+  scopes: [...j.scopes],
+  quoteMicros: BigInt(j.quoteMicros),
+  refundedMicros: j.refundedMicros === undefined ? undefined : BigInt(j.refundedMicros),
+});
