@@ -56,7 +56,10 @@ export interface RefundRequest {
   requestId: string;
   /** What Venice refunded (micro-USD); at most the request's charge is credited. */
   micros: Micros;
-  /** The charge's scope chain, model and hold time (`ChargeEvent.at`): the windows and rows it was counted in. */
+  /**
+   * The charge's scope (a call's `scope`, or a charge's `scopes`, global first), model and hold time
+   * (`ChargeEvent.at`): the windows and rows it was counted in.
+   */
   scope?: string | readonly string[];
   model?: string;
   at: number;

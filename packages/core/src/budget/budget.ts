@@ -10,6 +10,7 @@ import { JournaledStore } from './journaled-store.js';
 import { memoryStore } from './memory-store.js';
 import { type BudgetPolicy, type BudgetPolicyInput, parsePolicy, signingPolicyOf } from './policy.js';
 import { PolicyGate } from './policy-gate.js';
+import { GLOBAL_SCOPE } from './scope-names.js';
 import { SpendNotices } from './spend-notices.js';
 import type { CommitArgs } from './store.js';
 import { TopUpGate } from './top-up-gate.js';
@@ -170,7 +171,9 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
           amount: String(micros),
         });
       if (!Number.isFinite(at)) throw new ConfigError('A refund needs the time its charge was held (`at`)');
-      const scopes = scopeChain(scope);
+      // A charge's `scopes` (global first) or a call's scope.
+      const chain = Array.isArray(scope) && scope[0] === GLOBAL_SCOPE ? scope.slice(1) : scope;
+      const scopes = scopeChain(chain);
       const credited = await store.refund({
         requestId,
         micros,
