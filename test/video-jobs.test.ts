@@ -16,11 +16,11 @@ import {
   createVeniceJobs,
   createWallet,
   fileStore,
-  type JobProgress,
   JobFailedError,
+  type JobProgress,
+  type RefundEvent,
   reconcile,
   redisStore,
-  type RefundEvent,
   type Wallet,
 } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
