@@ -189,7 +189,7 @@ describe('image edit routes through the paid fetch', () => {
       ['/image/background-remove', { image_url: 'https://example.com/a.png' }, 25_000n],
       ['/image/edit', { model: 'bria-bg-remover', prompt: 'blue', image }, 25_000n],
     ];
-    for (const [route, body, micros] of calls) {
+    for (const [route, body] of calls) {
       const response = await fetch(`${sim.baseURL}${route}`, post(body));
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('image/png');
