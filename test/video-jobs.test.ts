@@ -4,9 +4,11 @@
  * settled once; a failed job is refunded once; a job queued by one process is resumed and settled by another.
  * Against the simulator, through the real paid fetch; polling waits on an injected sleep (no real time passes).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type Budget,
   type BudgetStore,
@@ -247,4 +249,41 @@ describe.each(shared)('a job survives its process (%s store)', (_name, sharedSto
     await a.budget.close();
     await b.budget.close();
   });
+});
+
+describe('a job survives a killed process', () => {
+  it('a child process queues a job and is SIGKILLed; this process resumes it and settles it once', async () => {
+    const privateKey = generatePrivateKey();
+    const wallet = createWallet({ privateKey }, { baseURL: sim.baseURL });
+    sim.credit(wallet.address, 5);
+    const path = join(mkdtempSync(join(tmpdir(), 'vx402-killed-')), 'budget.jsonl');
+    const worker = fileURLToPath(new URL('./workers/queue-video-job.ts', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--conditions=venice-x402-source', '--import', 'tsx', worker, path, sim.baseURL, privateKey],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+    const queueId = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /queued (\S+)\n/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', () => reject(new Error(`the worker ended before queueing: ${out}`)));
+    });
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const next = processOver(wallet, fileStore(path));
+    const [pending] = await next.jobs.pending();
+    expect(pending).toMatchObject({ id: queueId, state: 'queued', downloadUrl: expect.stringMatching(/^http/) });
+    const result = await next.jobs.wait(pending!);
+    expect(result).toMatchObject({ queueId, settled: true, costUsd: 0.25 });
+    expect(await next.jobs.pending()).toEqual([]);
+    expect(await ledgerMicros(next.budget)).toBe(250_000n);
+    expect(sim.ledger.totalCharged(wallet.address)).toBe(250_000n);
+    await next.budget.close();
+  }, 30_000);
 });

@@ -2,7 +2,7 @@ import type { ChargeEvent } from '../../budget/budget-types.js';
 import type { JobRecord } from '../../budget/store.js';
 import { scopeChain } from '../../budget/windows.js';
 import { DEFAULT_BASE_URL } from '../../constants.js';
-import { ConfigError, HttpError, JobFailedError, ProtocolError } from '../../errors.js';
+import { ConfigError, HttpError, JobFailedError, NetworkError, ProtocolError, TimeoutError } from '../../errors.js';
 import { errorText, joinUrl, readJson, sleep as realSleep, send } from '../../http.js';
 import { type Micros, microsToUsd } from '../../money.js';
 import { fetchJobQuote } from '../job-quote.js';
@@ -125,7 +125,8 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
       const answer = await readRetrieveAnswer(
         (await post(record.kind, 'retrieve', { model: record.model, queue_id: record.id }, opts.signal).catch(
           (error) => {
-            if (opts.signal?.aborted) throw error;
+            // A dropped connection or a timeout is worth another poll; anything else (auth, budget) is not.
+            if (opts.signal?.aborted || !(error instanceof NetworkError || error instanceof TimeoutError)) throw error;
             return undefined;
           },
         )) ?? new Response(null, { status: 599 }),
@@ -139,6 +140,13 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
         record = await refund(record);
         throw failure(record, answer.reason);
       } else if (answer.kind === 'refused') {
+        // Gone because another process delivered and cleaned it up meanwhile: settled, not lost.
+        const latest = answer.status === 404 ? await book.get(record.id) : undefined;
+        if (latest && latest.state !== 'queued')
+          throw new ConfigError('This job was settled by another process meanwhile', {
+            queueId: record.id,
+            state: latest.state,
+          });
         throw new HttpError(answer.status, `Polling the ${record.kind} job failed: ${answer.reason}`, {
           queueId: record.id,
         });
