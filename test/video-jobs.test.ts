@@ -179,6 +179,32 @@ describe('a video or music job runs as one lifecycle', () => {
   });
 });
 
+describe('reconcile credits REFUND rows of jobs no process was polling', () => {
+  it('applyRefunds: a queued job Venice refunded is credited once and marked failed', async () => {
+    const wallet = newWallet();
+    const { budget, jobs } = processOver(wallet);
+    sim.setFaults([{ kind: 'job_failure', route: '/video/queue', count: 1 }]);
+    const queued = await jobs.queue('video', VIDEO);
+    sim.setFaults([]);
+    // Someone else's poll (another client of the wallet) made Venice fail and refund it: this budget never saw it.
+    for (let i = 0; i < 3; i++) await (await retrieve(wallet, queued.id)).arrayBuffer();
+    expect(sim.ledger.totalCharged(wallet.address)).toBe(0n);
+    expect((await budget.report()).totalMicros).toBe(350_000n);
+
+    const readOnly = await reconcile(budget, wallet);
+    expect(readOnly.refundsApplied).toBe(0);
+    expect(readOnly.mismatched).toEqual([expect.objectContaining({ requestId: queued.id, veniceUsd: 0 })]);
+    const applied = await reconcile(budget, wallet, { applyRefunds: true });
+    expect(applied).toMatchObject({ refundsApplied: 1, mismatched: [], missingLocally: [], missingRemotely: [] });
+    expect((await budget.report()).totalMicros).toBe(0n);
+    expect(await budget.remaining()).toBe(2);
+    expect(await jobs.pending()).toEqual([]);
+    expect((await budget.store.jobs!())[0]).toMatchObject({ state: 'failed', refundedMicros: 350_000n });
+    expect((await reconcile(budget, wallet, { applyRefunds: true })).refundsApplied).toBe(0);
+    await expect(jobs.wait(queued.id)).rejects.toBeInstanceOf(JobFailedError);
+  });
+});
+
 const shared: [string, () => () => BudgetStore][] = [
   [
     'file',

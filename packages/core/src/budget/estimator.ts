@@ -75,8 +75,9 @@ export function parseModels(json: any): ModelPricing[] {
 
 /**
  * Worst-case cost from Venice's `GET /models` pricing (cached for `ttlMs`): chat = input tokens + the
- * completion cap; embeddings = input tokens; images per image; speech per character; transcription per
- * (estimated) audio second. Anything it cannot price gets `defaultEstimateUsd`.
+ * completion cap; embeddings = input tokens; images per image; image edits per image (upscales at
+ * `upscale{2x,4x}`); speech per character; transcription per (estimated) audio second. Anything it cannot price
+ * gets `defaultEstimateUsd`.
  */
 export function createEstimator(options: {
   /** Where `GET /models` lives. `null`: never fetch pricing (pay-per-call servers have no Venice catalogue). */
