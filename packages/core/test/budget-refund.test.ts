@@ -146,6 +146,8 @@ describe.each(stores)('%s store: refunds and job records', (_name, open) => {
     const second = reopen();
     const [seen] = await second.jobs!();
     expect(seen).toEqual(job());
+    expect(await second.job!('q-1')).toEqual(job());
+    expect(await second.job!('q-2')).toBeUndefined();
     // Two processes settle the same job: exactly one wins.
     const delivered = job({ state: 'delivered', downloadUrl: 'https://cdn.example/a?x=1|2', updatedAt: T0 + 5 });
     const results = await Promise.all([store.saveJob!(delivered, 'queued'), second.saveJob!(delivered, 'queued')]);

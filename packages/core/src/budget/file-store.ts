@@ -286,6 +286,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): BudgetS
         return true;
       }),
     jobs: () => op(() => state.jobRecords()),
+    job: (id) => op(() => state.jobRecord(id)),
     getPin: (key) => op(() => state.pins.get(key)),
     setPinIfAbsent: (key, value) =>
       op(() => {

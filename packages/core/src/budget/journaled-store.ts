@@ -23,6 +23,7 @@ export class JournaledStore implements BudgetStore {
   readonly refund?: BudgetStore['refund'];
   readonly saveJob?: BudgetStore['saveJob'];
   readonly jobs?: BudgetStore['jobs'];
+  readonly job?: BudgetStore['job'];
 
   constructor(
     readonly inner: BudgetStore,
@@ -35,6 +36,7 @@ export class JournaledStore implements BudgetStore {
     if (inner.refund) this.refund = inner.refund.bind(inner);
     if (inner.saveJob) this.saveJob = inner.saveJob.bind(inner);
     if (inner.jobs) this.jobs = inner.jobs.bind(inner);
+    if (inner.job) this.job = inner.job.bind(inner);
   }
 
   async reserve(args: Parameters<BudgetStore['reserve']>[0]) {

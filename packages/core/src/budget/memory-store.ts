@@ -22,6 +22,7 @@ export function memoryStore(): BudgetStore {
     refund: async (args) => s.refund(args),
     saveJob: async (job, expected) => s.saveJob(job, expected),
     jobs: async () => s.jobRecords(),
+    job: async (id) => s.jobRecord(id),
     close: async () => {},
   };
 }

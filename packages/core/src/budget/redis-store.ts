@@ -560,6 +560,10 @@ export function redisStore({
     async jobs() {
       return [...pairs(await send(['HGETALL', `${P}jobs`])).values()].map((v) => jobFromJson(JSON.parse(v) as JobJson));
     },
+    async job(id) {
+      const v = await send(['HGET', `${P}jobs`, id]);
+      return v == null ? undefined : jobFromJson(JSON.parse(str(v)) as JobJson);
+    },
     async getPin(key) {
       const v = await send(['HGET', `${P}pins`, key]);
       return v == null ? undefined : str(v);

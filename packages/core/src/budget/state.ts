@@ -223,6 +223,11 @@ export class BudgetState {
     return true;
   }
 
+  jobRecord(id: string): JobRecord | undefined {
+    const j = this.jobs.get(id);
+    return j && { ...j, scopes: [...j.scopes] };
+  }
+
   jobRecords(): JobRecord[] {
     return [...this.jobs.values()].map((j) => ({ ...j, scopes: [...j.scopes] }));
   }

@@ -206,4 +206,6 @@ export interface BudgetStore {
   saveJob?(job: JobRecord, expected: JobState | null): Promise<boolean>;
   /** Every job record the store keeps. */
   jobs?(): Promise<JobRecord[]>;
+  /** One job record by its queue id. */
+  job?(id: string): Promise<JobRecord | undefined>;
 }

@@ -31,6 +31,8 @@ export class JobBook {
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
+    const store = this.budget?.store;
+    if (store?.saveJob && store.job) return store.job(id);
     return (await this.all()).find((j) => j.id === id);
   }
 }
