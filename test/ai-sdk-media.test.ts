@@ -82,6 +82,7 @@ for (const [name, ai] of versions) {
       ]);
       expect(progress.map((p) => p.status)).toEqual(['PROCESSING']);
       expect(slept).toHaveLength(1);
+      expect(await venice.jobs.pending()).toEqual([]); // settled: nothing left to resume
       await ledgerMatches(budget, wallet);
     });
 

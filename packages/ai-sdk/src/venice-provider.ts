@@ -10,7 +10,7 @@ import {
   type TranscriptionModelV3,
 } from '@ai-sdk/provider';
 import { type FetchFunction, withUserAgentSuffix } from '@ai-sdk/provider-utils';
-import { type Budget, createVeniceJobs, type Wallet } from '@venice-x402/core';
+import { type Budget, createVeniceJobs, type VeniceJobs, type Wallet } from '@venice-x402/core';
 import { createLazyVeniceFetch, RunCosts, type VeniceCredentials } from '@venice-x402/fetch';
 import { notingOutcomes } from './venice-call-outcome.js';
 import { VeniceChatLanguageModel, VeniceEmbeddingModel, VeniceImageModel } from './venice-chat-language-model.js';
@@ -62,6 +62,8 @@ export interface VeniceProvider extends ProviderV3 {
   /** The paying wallet (undefined in API-key mode). Resolving it reads the environment for the default instance. */
   readonly wallet: Wallet | undefined;
   readonly budget: Budget;
+  /** The video and music jobs of this provider's wallet and budget: `pending()` after a restart, `wait(job)` to settle. */
+  readonly jobs: VeniceJobs;
 }
 
 /**
@@ -158,6 +160,7 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
     backgroundRemoval: (modelId = 'bria-bg-remover') => edit('background-remove')(modelId),
   });
   Object.defineProperty(provider, 'budget', { value: budget, enumerable: false });
+  Object.defineProperty(provider, 'jobs', { get: jobs, enumerable: false });
   Object.defineProperty(provider, 'wallet', { get: () => paid.wallet(), enumerable: false });
   return provider;
 }
