@@ -5,7 +5,7 @@
  * (catalogue price held, not `defaultEstimateUsd`) and of the simulator's strictness are here too.
  */
 import { createVenice, JobFailedError, type JobProgress } from '@venice-x402/ai-sdk';
-import { type Budget, type ChargeEvent, createBudget, createWallet, type Wallet } from '@venice-x402/core';
+import { type Budget, type ChargeEvent, createBudget, createWallet, reconcile, type Wallet } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import * as ai6 from 'ai6';
@@ -201,6 +201,9 @@ describe('image edit routes through the paid fetch', () => {
     );
     expect(sim.ledger.totalCharged(wallet.address)).toBe(230_000n);
     expect((await budget.report()).totalMicros).toBe(230_000n);
+    // Each edit is known by Venice's request id: the ledger reconciles row for row.
+    const rec = await reconcile(budget, wallet);
+    expect(rec).toMatchObject({ matched: 6, mismatched: [], missingLocally: [], missingRemotely: [] });
   });
 
   it('the simulator serves the edit routes strictly and charges nothing for a refused body', async () => {
