@@ -179,6 +179,23 @@ describe('a video or music job runs as one lifecycle', () => {
   });
 });
 
+describe('without a budget', () => {
+  it('records live in this process and the cost comes from the quote asked first', async () => {
+    const wallet = newWallet();
+    const jobs = createVeniceJobs({
+      fetch: createX402Fetch({ wallet, budget: createBudget() }),
+      baseURL: sim.baseURL,
+      sleep: async () => {},
+    });
+    const queued = await jobs.queue('audio', MUSIC);
+    expect(queued.quoteMicros).toBe(480_000n);
+    expect(await jobs.pending()).toEqual([queued]);
+    const result = await jobs.wait(queued.id);
+    expect(result).toMatchObject({ costUsd: 0.48, settled: true });
+    expect(await jobs.pending()).toEqual([]);
+  });
+});
+
 describe('reconcile credits REFUND rows of jobs no process was polling', () => {
   it('applyRefunds: a queued job Venice refunded is credited once and marked failed', async () => {
     const wallet = newWallet();

@@ -59,6 +59,9 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
     checkKind(kind);
     const model = body?.model;
     if (typeof model !== 'string' || !model) throw new ConfigError('A job needs a model', { kind });
+    // What the job costs comes with its charge; without a budget to report it, ask first (free), so a queued job
+    // is always recorded.
+    const quoted = options.budget ? undefined : await quoteMicros(kind, body);
     const startedAt = now();
     const charges = new Map<string, ChargeEvent>();
     const stop = options.budget?.on('charge', (event) => {
@@ -87,7 +90,7 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
       id: queueId,
       kind,
       model,
-      quoteMicros: charge?.costMicros ?? (await quoteMicros(kind, body)),
+      quoteMicros: charge?.costMicros ?? quoted ?? (await quoteMicros(kind, body).catch(() => 0n)),
       scopes: charge?.scopes ?? scopeChain(options.scope),
       at: charge?.at ?? startedAt,
       state: 'queued',
