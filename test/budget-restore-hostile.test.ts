@@ -33,7 +33,10 @@ interface Row {
   modelId: string | null;
 }
 
-const T = Date.UTC(2026, 5, 15, 12, 30); // mid-month: every window of the test is this month's
+// Mid-month, next month: every window of the test is that month's, and none has ended by any store's own clock
+// (Redis forgets windows that ended by its TIME; memory and file stores by theirs).
+const real = new Date();
+const T = Date.UTC(real.getUTCFullYear(), real.getUTCMonth() + 1, 15, 12, 30);
 const now = () => T;
 const iso = (ms: number) => new Date(ms).toISOString();
 const charge = (id: string, usd: number, at: number, requestId: string | null = id): Row => ({

@@ -15,6 +15,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { type Dashboard, startDashboard } from '@venice-x402/cli';
 import {
   type Budget,
+  BudgetExceededError,
   type BudgetPolicyInput,
   createBudget,
   createWallet,
@@ -253,6 +254,23 @@ describe('dashboard page over a file budget (headless Chromium)', () => {
     expect(await text('[data-testid="ambiguous"] tbody tr')).toBe('req-lost-answer$0.002000');
   });
 
+  it('counts and lists a call the agents’ budget refused (read from the file by the dashboard’s own budget)', async () => {
+    expect(await text('[data-testid="refused-count"]')).toBe('0');
+    const refused = await budget
+      .reserve({ estimateMicros: 300_000n, scope: 'team:research/agent:planner', model: 'qwen3-4b' })
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(BudgetExceededError);
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="refused-count"]')?.textContent === '1',
+      null,
+      {
+        timeout: 5000,
+      },
+    );
+    const cells = await page.$$eval('[data-testid="refusals"] tbody tr td', (tds) => tds.map((td) => td.textContent));
+    expect(cells.slice(1)).toEqual(['daily limit reached', 'team:research', 'qwen3-4b', '$0.300000']);
+  });
+
   it('draws spend over time stacked by model and by scope, with the window limits as lines', async () => {
     const chart = () =>
       page.evaluate(() => {
@@ -282,10 +300,8 @@ describe('dashboard page over a file budget (headless Chromium)', () => {
         .sort(),
     ).toEqual(['(no scope)', 'agent:writer', 'team:research / agent:planner']);
     expect(daily.filter((d) => d.type === 'bar').reduce((s, d) => s + d.sum, 0)).toBeCloseTo(totalUsd, 9);
-    expect(daily.filter((d) => d.type === 'line').map((d) => d.label)).toEqual([
-      'global daily limit $2.00',
-      'team:research daily limit $0.25',
-    ]);
+    // Only the global limit over the stack of every scope (team:research's is in the Windows table).
+    expect(daily.filter((d) => d.type === 'line').map((d) => d.label)).toEqual(['global daily limit $2.00']);
     await page.click('button[data-period="hour"]');
     await page.click('button[data-stack="model"]');
   });
@@ -323,7 +339,8 @@ describe('dashboard page over a file budget (headless Chromium)', () => {
     const snap = JSON.parse(body);
     const report = await budget.report({ by: 'model' });
     expect(snap.totalUsd).toBe(report.totalUsd);
-    expect(snap.byModel).toEqual(report.rows.map((r) => ({ key: r.key, spentUsd: r.spentUsd, calls: r.calls })));
+    const bySpend = [...report.rows].sort((a, b) => b.spentUsd - a.spentUsd);
+    expect(snap.byModel).toEqual(bySpend.map((r) => ({ key: r.key, spentUsd: r.spentUsd, calls: r.calls })));
     expect(snap.wallet.address).toBe(wallet.address);
     const html = await page.content();
     for (const secret of [key.slice(2), key.slice(2).toUpperCase()]) {
@@ -351,12 +368,14 @@ describe('dashboard page over a file budget (headless Chromium)', () => {
 
   it('refuses every route without the token (401) or with a wrong one (403), and leaks nothing', async () => {
     const base = `http://127.0.0.1:${dash.port}`;
+    const html = await (await fetch(dash.url)).text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"?]+)\?token=/g)].map((m) => m[1]!);
+    expect(assets).toHaveLength(3);
     const routes = [
       '/',
       '/index.html',
+      ...assets,
       '/assets/dashboard.js',
-      '/assets/dashboard.css',
-      '/assets/chart.umd.min.js',
       '/api/snapshot',
       '/api/events',
       '/no-such-route',

@@ -77,6 +77,14 @@ describe('examples run offline and check their own output', () => {
     expect(out).toMatch(/total \$0\.60; simulator charged \$0\.60/);
   }, 60_000);
 
+  it('private-model', async () => {
+    const { code, out } = await runExample('private-model');
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/attested: \{"model":"e2ee-glm-5".*"e2ee":true\}/);
+    expect(out).toMatch(/Simulated reply to "And what should I ask my doctor\?"/);
+    expect(out).toMatch(/AttestationError: Attestation of tee-qwen3-4b refused: our nonce is not bound/);
+  }, 60_000);
+
   it('langchain-agent', async () => {
     const { code, out } = await runExample('langchain-agent');
     expect(code, out).toBe(0);

@@ -1,5 +1,5 @@
 import type { JSONObject, SharedV3ProviderMetadata } from '@ai-sdk/provider';
-import { type CallOutcome, readOutcome } from '@venice-x402/fetch';
+import { type CallOutcome, readOutcome, type TeeFacts } from '@venice-x402/fetch';
 
 /** What `providerMetadata.venice` carries: the call's outcome as the paid fetch settled it. */
 export interface VeniceCallMetadata {
@@ -18,13 +18,15 @@ export interface VeniceCallMetadata {
   callCostUsd?: number;
   /** The completion cap the paid fetch set because the budget could not pay for the model's whole cap. */
   maxTokensSet?: number;
+  /** A `tee-*` / `e2ee-*` model: the attestation checked before the call, and whether it was end-to-end encrypted. */
+  tee?: TeeFacts;
 }
 
 /** The metadata of a settled call (`outcomeOf`) or of the outcome headers on its response. */
 export function metadataOf(outcome: CallOutcome | undefined): VeniceCallMetadata {
   if (!outcome) return {};
-  const { costUsd, balanceRemainingUsd, paymentTx, budgetRemainingUsd, requestId, maxTokensSet } = outcome;
-  return prune({ costUsd, balanceRemainingUsd, paymentTx, budgetRemainingUsd, requestId, maxTokensSet });
+  const { costUsd, balanceRemainingUsd, paymentTx, budgetRemainingUsd, requestId, maxTokensSet, tee } = outcome;
+  return prune({ costUsd, balanceRemainingUsd, paymentTx, budgetRemainingUsd, requestId, maxTokensSet, tee });
 }
 
 /** Reads the outcome headers the paid fetch puts on every settled JSON response. */

@@ -8,6 +8,7 @@ export type X402ErrorCode =
   | 'AUTH_FAILED'
   | 'PAYMENT_REQUIRED'
   | 'QUOTE_REJECTED'
+  | 'APPROVAL_REQUIRED'
   | 'TOP_UP_FAILED'
   | 'TOP_UP_AMBIGUOUS'
   | 'BUDGET_EXCEEDED'
@@ -19,7 +20,10 @@ export type X402ErrorCode =
   | 'STORE_ERROR'
   | 'RESERVATION_SETTLED'
   | 'JOB_FAILED'
-  | 'TIMEOUT';
+  | 'INVALID_STORE_INPUT'
+  | 'TIMEOUT'
+  | 'ATTESTATION_FAILED'
+  | 'E2EE_FAILED';
 
 export interface X402ErrorOptions {
   status?: number;
@@ -147,7 +151,23 @@ export type QuoteRejectionReason =
   | 'amount'
   | 'timeout'
   | 'scheme'
+  /** A Permit2 quote names a spender or Permit2 contract other than the canonical ones. */
+  | 'spender'
+  /** An `upto` quote without a valid facilitator to bind into the signed witness. */
+  | 'facilitator'
   | 'malformed';
+
+/**
+ * A Permit2 payment (`upto`, or `exact` for a token without EIP-3009) needs the wallet's one-time ERC-20 approval of
+ * the Permit2 contract, which it lacks, and the server sponsors none. Raised before anything is signed. This package
+ * sends no transactions: `details.approveTx` (`{ to, data }`) is the approval for the wallet to send once.
+ */
+export class ApprovalRequiredError extends X402Error {
+  override name = 'ApprovalRequiredError';
+  constructor(message: string, details: Record<string, unknown>) {
+    super('APPROVAL_REQUIRED', message, { status: 402, details });
+  }
+}
 
 export class TopUpError extends X402Error {
   override name = 'TopUpError';
@@ -214,11 +234,67 @@ export class ReservationSettledError extends X402Error {
   }
 }
 
+/**
+ * A budget store was asked to write what it cannot hold (an amount outside 0…$1bn, a malformed id or time).
+ * Nothing was written: the store and every process sharing it go on as before.
+ */
+export class StoreInputError extends X402Error {
+  override name = 'StoreInputError';
+  constructor(operation: string, field: string, rule: string) {
+    super('INVALID_STORE_INPUT', `Budget store refused a ${operation}: ${field} ${rule}`, {
+      details: { operation, field, rule },
+    });
+  }
+}
+
 /** A call, or a stream that stopped sending, ran past its time limit. */
 export class TimeoutError extends X402Error {
   override name = 'TimeoutError';
   constructor(message: string, details?: Record<string, unknown>) {
     super('TIMEOUT', message, { retryable: true, details });
+  }
+}
+
+/** Why a private model's attestation was refused (`AttestationError.reason`). */
+export type AttestationFailure =
+  | 'unavailable' // the attestation route did not answer 2xx JSON
+  | 'malformed' // a field is missing or not what it must be
+  | 'server' // the server itself says it is not verified
+  | 'model' // it attests another model
+  | 'nonce' // our fresh nonce is not bound in the quote's REPORTDATA (or the echo differs)
+  | 'address' // signing_address is not the signing key's address, or is not bound in REPORTDATA
+  | 'debug' // the TD runs with its DEBUG attribute set
+  | 'quote'; // not a TDX quote we can read
+
+/**
+ * A `tee-*` / `e2ee-*` model's attestation failed a check the client makes. Thrown before anything is sent to the
+ * model. `details`: `{ model, reason, status? }` — never the server's key or quote.
+ */
+export class AttestationError extends X402Error {
+  override name = 'AttestationError';
+  readonly reason: AttestationFailure;
+  constructor(reason: AttestationFailure, message: string, details: Record<string, unknown> = {}) {
+    super('ATTESTATION_FAILED', message, { details: { reason, ...details } });
+    this.reason = reason;
+  }
+}
+
+/** Why end-to-end encryption refused a request or an answer (`E2EEError.reason`). */
+export type E2EEFailure =
+  | 'unsupported' // a request E2EE cannot carry (non-text content, tools, another route)
+  | 'plaintext' // an answer that should be encrypted is not
+  | 'undecryptable'; // encrypted-looking content that does not decrypt (bad key, tag, truncated)
+
+/**
+ * An `e2ee-*` request could not be encrypted, or its answer was not encrypted or did not decrypt. Fails closed:
+ * the content is never handed over. `details`: `{ model, reason }` — never content or keys.
+ */
+export class E2EEError extends X402Error {
+  override name = 'E2EEError';
+  readonly reason: E2EEFailure;
+  constructor(reason: E2EEFailure, message: string, details: Record<string, unknown> = {}) {
+    super('E2EE_FAILED', message, { details: { reason, ...details } });
+    this.reason = reason;
   }
 }
 
@@ -242,6 +318,7 @@ for (const [name, cls] of Object.entries({
   AuthError,
   PaymentRequiredError,
   QuoteRejectedError,
+  ApprovalRequiredError,
   TopUpError,
   BudgetExceededError,
   NetworkError,
@@ -251,6 +328,8 @@ for (const [name, cls] of Object.entries({
   ReservationSettledError,
   TimeoutError,
   JobFailedError,
+  AttestationError,
+  E2EEError,
 }))
   markError(cls, name);
 markError(X402Error);

@@ -7,12 +7,15 @@ const require = createRequire(import.meta.url);
 
 interface Libsecp256k1 {
   signRecoverable(hash: Uint8Array, key: Uint8Array): { signature: Uint8Array; recoveryId: 0 | 1 | 2 | 3 };
+  isPrivate(key: Uint8Array): boolean;
+  pointFromScalar(key: Uint8Array, compressed?: boolean): Uint8Array | null;
+  pointMultiply(point: Uint8Array, scalar: Uint8Array, compressed?: boolean): Uint8Array | null;
 }
 
 let lib: Libsecp256k1 | null | undefined;
 
 /** `tiny-secp256k1` (libsecp256k1 compiled to WASM), an optional dependency; null when it is not installed. */
-function libsecp256k1(): Libsecp256k1 | null {
+export function libsecp256k1(): Libsecp256k1 | null {
   if (lib === undefined) {
     try {
       lib = require('tiny-secp256k1') as Libsecp256k1;

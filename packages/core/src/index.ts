@@ -20,7 +20,7 @@ export {
 } from './budget/budget.js';
 export { type CounterKey, decodeCounterKey, encodeCounterKey } from './budget/counter-key.js';
 export { createEstimator, type Estimate, type Estimator, type ModelPricing, parseModels } from './budget/estimator.js';
-export { type FileStoreOptions, fileStore } from './budget/file-store.js';
+export { type FileStore, type FileStoreOptions, fileStore } from './budget/file-store.js';
 export { globMatch } from './budget/glob.js';
 export { memoryStore } from './budget/memory-store.js';
 export {
@@ -41,7 +41,10 @@ export {
   type JobState,
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
+  REFUSAL_LOG_SIZE,
   type RefundArgs,
+  type RefusalLog,
+  type RefusalRecord,
   SERIES_RETENTION_HOURS,
   type SeriesRow,
   type TopUpClaim,
@@ -104,10 +107,27 @@ export type {
 export { createVeniceJobs, type VeniceJobs } from './venice/jobs/venice-jobs.js';
 export { toVeniceParameters, type VeniceParameters, veniceParametersSchema } from './venice/parameters.js';
 export type { VeniceTransaction } from './venice/schemas.js';
+export { type Attestation, type AttestRequest, fetchAttestation, verifyAttestation } from './venice/tee/attestation.js';
+export { AttestationCache } from './venice/tee/attestation-cache.js';
+export {
+  type KeyPair,
+  MIN_SEALED_HEX,
+  newKeyPair,
+  publicKeyBytes,
+  sealerTo,
+  sealFresh,
+  type Unsealed,
+  unseal,
+} from './venice/tee/e2ee-crypto.js';
+export { E2EE_HEADERS, E2eeSession } from './venice/tee/e2ee-session.js';
+export { attestedModelId, type PrivateModelKind, privateModelKind } from './venice/tee/private-model.js';
+export { parseTdxQuote, type TdxQuote } from './venice/tee/tdx-quote.js';
 export type { Balance, TopUpQuote, TopUpResult, TransactionsPage } from './venice/wallet-api.js';
 export { createWallet, type EvmWallet, type SolanaWallet, type Wallet, type WalletOptions } from './wallet.js';
 export * from './x402/codec.js';
 export * from './x402/networks.js';
+export * from './x402/permit2.js';
+export { permit2ApprovalError } from './x402/permit2-sign.js';
 export * from './x402/quote.js';
 export * from './x402/schemas.js';
 export { type PaymentShape, type SignedPayment, type SignPaymentOptions, signPayment } from './x402/sign.js';

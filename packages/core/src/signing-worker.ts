@@ -66,63 +66,26 @@ export function createWorkerSigner(privateKey: Hex, options: { idleMs?: number }
   };
 
   function start(): Thread | undefined {
-    const ring = createHeaderRing();
     wanted = undefined;
-    const signingThread: SigningThreadData = { key: privateKey, ring: ring.layout };
-    let worker: Worker;
-    try {
-      worker = new Worker(program.entry, {
-        eval: program.eval,
-        workerData: { signingThread },
-        execArgv: program.execArgv,
-        stdout: false,
-        stderr: true,
-      });
-    } catch {
+    const current = launch(privateKey, {
+      answer(answer) {
+        const p = pending.get(answer.id);
+        if (!p) return;
+        pending.delete(answer.id);
+        if (pending.size === 0) current?.worker.unref();
+        if ('error' in answer) p.reject(new Error(`Signing thread refused: ${answer.error}`));
+        else p.resolve('signature' in answer ? answer.signature : answer.headers);
+      },
+      gone(ended, why) {
+        if (!ended.ready && !ended.stopped) unavailable = true; // it never started: sign on the event loop from now on
+        if (thread !== ended) return;
+        thread = undefined; // the next signature starts a fresh thread
+        failAll(new Error(`Signing thread ${why}`));
+      },
+    });
+    if (!current)
       unavailable = true; // this runtime refuses threads: sign on the event loop
-      return undefined;
-    }
-    running.add(worker);
-    let ready!: () => void;
-    let failed!: (e: Error) => void;
-    const current: Thread = {
-      worker,
-      ring,
-      ready: false,
-      stopped: false,
-      whenReady: new Promise<void>((resolve, reject) => {
-        ready = resolve;
-        failed = reject;
-      }),
-      exited: new Promise<void>((resolve) => worker.once('exit', () => resolve())),
-    };
-    current.whenReady.catch(() => {});
-    worker.on('message', (answer: FromThread) => {
-      if ('ready' in answer) {
-        current.ready = true;
-        return ready();
-      }
-      const p = pending.get(answer.id);
-      if (!p) return;
-      pending.delete(answer.id);
-      if (pending.size === 0) worker.unref();
-      if ('error' in answer) p.reject(new Error(`Signing thread refused: ${answer.error}`));
-      else p.resolve('signature' in answer ? answer.signature : answer.headers);
-    });
-    const gone = (why: string) => {
-      if (!current.ready && !current.stopped) unavailable = true; // it never started: sign on the event loop from now on
-      failed(new Error(`Signing thread ${why}`));
-      if (thread !== current) return;
-      thread = undefined; // the next signature starts a fresh thread
-      failAll(new Error(`Signing thread ${why}`));
-    };
-    worker.on('error', () => gone('failed'));
-    worker.once('exit', () => {
-      running.delete(worker);
-      gone('exited');
-    });
-    worker.unref(); // after the listeners: adding a 'message' listener refs the worker again
-    scheduleIdleCheck();
+    else scheduleIdleCheck();
     return current;
   }
 
@@ -194,6 +157,61 @@ export function createWorkerSigner(privateKey: Hex, options: { idleMs?: number }
     },
     close: stop,
   };
+}
+
+/**
+ * Starts one thread with its own ring and wires its events: `answer` gets its replies to requests, `gone` its end.
+ * Undefined when the runtime refuses to start a thread.
+ */
+function launch(
+  privateKey: Hex,
+  on: { answer(answer: Exclude<FromThread, { ready: true }>): void; gone(thread: Thread, why: string): void },
+): Thread | undefined {
+  const ring = createHeaderRing();
+  const signingThread: SigningThreadData = { key: privateKey, ring: ring.layout };
+  let worker: Worker;
+  try {
+    worker = new Worker(program.entry, {
+      eval: program.eval,
+      workerData: { signingThread },
+      execArgv: program.execArgv,
+      stdout: false,
+      stderr: true,
+    });
+  } catch {
+    return undefined;
+  }
+  running.add(worker);
+  let ready!: () => void;
+  let failed!: (e: Error) => void;
+  const thread: Thread = {
+    worker,
+    ring,
+    ready: false,
+    stopped: false,
+    whenReady: new Promise<void>((resolve, reject) => {
+      ready = resolve;
+      failed = reject;
+    }),
+    exited: new Promise<void>((resolve) => worker.once('exit', () => resolve())),
+  };
+  thread.whenReady.catch(() => {});
+  worker.on('message', (answer: FromThread) => {
+    if (!('ready' in answer)) return on.answer(answer);
+    thread.ready = true;
+    ready();
+  });
+  const gone = (why: string) => {
+    failed(new Error(`Signing thread ${why}`));
+    on.gone(thread, why);
+  };
+  worker.on('error', () => gone('failed'));
+  worker.once('exit', () => {
+    running.delete(worker);
+    gone('exited');
+  });
+  worker.unref(); // after the listeners: adding a 'message' listener refs the worker again
+  return thread;
 }
 
 /**

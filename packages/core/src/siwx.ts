@@ -137,7 +137,8 @@ export function createSignInFactory(
     headerName: options.headerName ?? HEADERS.signIn,
     async signIn(resourceUrl, target) {
       const url =
-        resourceUrl === undefined ? base : typeof resourceUrl === 'string' ? new URL(resourceUrl) : resourceUrl;
+        resourceUrl === undefined ? base : typeof resourceUrl === 'string' ? parseUrl(resourceUrl) : resourceUrl;
+      if (!url) throw new ConfigError('signIn(resourceUrl): not an absolute URL', { option: 'resourceUrl' });
       const request = requestFor(url, target?.venice === true);
       if (presign > 0 && target?.fresh !== true && request === baseRequest) {
         const ready = takeAhead(request);

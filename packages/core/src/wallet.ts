@@ -58,6 +58,12 @@ export interface WalletOptions {
    * Default `SOLANA_RPC_URL`, else the public mainnet endpoint `@x402/svm` uses. The simulator serves one.
    */
   solanaRpcUrl?: string;
+  /**
+   * EVM: a JSON-RPC endpoint of the payment's chain. Permit2 payments (`upto`, Permit2 `exact`) read the wallet's
+   * one-time approval of Permit2 from it before signing and fail with ApprovalRequiredError when it is missing.
+   * None (default): nothing is read and the server's answer tells.
+   */
+  evmRpcUrl?: string;
 }
 
 interface WalletCommon {
@@ -179,7 +185,11 @@ function build(
     transactions: (page?: { limit?: number; offset?: number }) => getTransactions(ctx, page),
     allTransactions: (pageSize?: number) => iterateTransactions(ctx, pageSize),
     signPayment: (requirement: AcceptedRequirement, opts?: SignPaymentOptions) =>
-      signPayment(signer, requirement, { solanaRpcUrl: options.solanaRpcUrl, ...opts }),
+      signPayment(signer, requirement, {
+        solanaRpcUrl: options.solanaRpcUrl,
+        evmRpcUrl: options.evmRpcUrl,
+        ...opts,
+      }),
     withPolicy: (policy: SigningPolicy, pins: PayeePins) => build(signer, baseURL, signIn, options, policy, pins),
   } as Wallet;
   // Serialisation and inspection show the address only.

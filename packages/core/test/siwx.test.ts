@@ -153,7 +153,7 @@ describe('Sign-In-With-X', () => {
     }
   });
 
-  it('refuses a statement or domain that cannot be one line of an EIP-4361 message, with a typed error', () => {
+  it('refuses a statement or domain that cannot be one line of an EIP-4361 message, with a typed error', async () => {
     const make = (signIn: object) => () => createWallet({ privateKey: generatePrivateKey() }, { signIn });
     expect(make({ statement: 'Sign in\nURI: https://evil.example' })).toThrow(ConfigError);
     expect(make({ statement: 'x'.repeat(257) })).toThrow(ConfigError);
@@ -161,6 +161,7 @@ describe('Sign-In-With-X', () => {
     expect(make({ domain: 'api.venice.ai\nevil' })).toThrow(ConfigError);
     expect(make({ domain: 'evil.example/path' })).toThrow(ConfigError);
     expect(make({ statement: "Sign in to Acme's agent, v2 (prod)" })).not.toThrow();
+    await expect(make({})().signIn('/relative')).rejects.toThrow(ConfigError);
   });
 });
 

@@ -1,4 +1,4 @@
-import { X402Error } from '@venice-x402/core';
+import { privateModelKind, X402Error } from '@venice-x402/core';
 import { errorAnswer, fail, give, noAnswer, redirected, retryable, type Step, signInRefused } from './answers.js';
 import { authenticate } from './authenticate.js';
 import { classify } from './classify.js';
@@ -6,6 +6,7 @@ import { createContext, type X402FetchOptions } from './options.js';
 import { linkOutcome, withoutOurHeaders } from './outcome.js';
 import { PaidCall } from './paid-call.js';
 import { paymentRequired, preparePayment } from './payment-required.js';
+import { PrivateModelCall } from './private-model.js';
 import { readRequest } from './request.js';
 import { reserveFor } from './reserve.js';
 import { sendOnce, type Target } from './send.js';
@@ -41,11 +42,13 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
     }
     const call = new PaidCall(ctx, request, info);
     // Under an SDK that retries on its own, a budget refusal is an HTTP answer, not a "connection error".
+    // So is a private model's failed attestation or E2EE check: retried as a "connection error", a failed E2EE
+    // answer would be paid for again.
     const refused = (error: unknown) =>
       ctx.refusal === 'auto' &&
       sdkRetriesItself(request.headers) &&
       error instanceof X402Error &&
-      (error.code === 'BUDGET_EXCEEDED' || error.code === 'POLICY_DENIED');
+      REFUSAL_TYPES[error.code] !== undefined;
     // Budget refused before any paid network I/O.
     if (info.paid) {
       try {
@@ -60,6 +63,8 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
       if (cached) await preparePayment(call, request.url, cached, true).catch(() => {});
     }
     try {
+      // A private model: attested (and for E2EE, sealed) before anything is sent to it.
+      if (privateModelKind(info.model)) call.privateModel = await PrivateModelCall.open(call, x402Fetch);
       return linkOutcome(await run(call), call.settled);
     } catch (error) {
       await call.release(); // whatever escaped: the hold is settled (a no-op when it already was)
@@ -72,6 +77,7 @@ export function createX402Fetch(options: X402FetchOptions = {}): typeof fetch {
   async function run(call: PaidCall): Promise<Response> {
     const { url, method, headers, body } = call.request;
     const target: Target = { url, method, headers, body };
+    call.privateModel?.seal(target);
     const retries = sdkRetriesItself(headers) ? 0 : ctx.maxRetries;
     for (;;) {
       const step = await attempt(call, target, retries);
@@ -94,14 +100,18 @@ async function attempt(call: PaidCall, target: Target, retries: number): Promise
   } catch (error) {
     return noAnswer(call, error, retries);
   }
-  if (response.ok) return give(await settleAnswer(call, response));
-  return (
+  if (response.ok) {
+    const settled = await settleAnswer(call, response);
+    return give(call.privateModel ? await call.privateModel.answer(settled) : settled);
+  }
+  const step =
     (await redirected(call, target, response)) ??
     (response.status === 402 ? await paymentRequired(call, target.url, response) : undefined) ??
     (await signInRefused(call, target.url, response)) ??
-    (await retryable(call, response, retries)) ??
-    (await errorAnswer(call, target.url, response))
-  );
+    (await retryable(call, response, retries));
+  if (step) return step;
+  const answer = call.privateModel ? await call.privateModel.staleAttestation(target, response) : response;
+  return answer instanceof Response ? errorAnswer(call, target.url, answer) : answer;
 }
 
 /**
@@ -112,19 +122,28 @@ async function attempt(call: PaidCall, target: Target, retries: number): Promise
  */
 const sdkRetriesItself = (headers: Headers) => headers.has('x-stainless-retry-count');
 
+/** Errors answered as HTTP to an SDK that retries itself: the error `type`, the status, and what refused it. */
+const REFUSAL_TYPES: Partial<Record<X402Error['code'], [type: string, status: number, by: string]>> = {
+  BUDGET_EXCEEDED: ['budget_exceeded', 402, 'budget'],
+  POLICY_DENIED: ['policy_denied', 402, 'budget'],
+  ATTESTATION_FAILED: ['attestation_failed', 502, 'attestation'],
+  E2EE_FAILED: ['e2ee_failed', 502, 'e2ee'],
+};
+
 function refusalResponse(error: X402Error): Response {
+  const [type, status, by] = REFUSAL_TYPES[error.code]!;
   const body = {
     error: {
       message: error.message,
-      type: error.code === 'POLICY_DENIED' ? 'policy_denied' : 'budget_exceeded',
+      type,
       code: error.code,
       param: (error.details.limit as string | undefined) ?? null,
       details: error.details,
     },
   };
   return new Response(JSON.stringify(body), {
-    status: 402,
-    statusText: 'Budget Exceeded',
-    headers: { 'content-type': 'application/json', 'x-should-retry': 'false', 'x-venice-x402-refused': 'budget' },
+    status,
+    statusText: status === 402 ? 'Budget Exceeded' : 'Refused',
+    headers: { 'content-type': 'application/json', 'x-should-retry': 'false', 'x-venice-x402-refused': by },
   });
 }

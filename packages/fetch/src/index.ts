@@ -3,5 +3,6 @@ export { createX402Fetch, OUTCOME_HEADERS, type X402FetchOptions } from './creat
 export { clearDisputedPayee, disputedPayees } from './disputes.js';
 export { createLazyVeniceFetch, type LazyVeniceFetch, type VeniceCredentials } from './lazy-venice-fetch.js';
 export { type CallOutcome, outcomeOf, readOutcome } from './outcome.js';
+export type { TeeFacts } from './private-model.js';
 export { isPaidRoute } from './routes.js';
 export { RunCosts } from './run-costs.js';

@@ -1,4 +1,5 @@
 import {
+  AttestationCache,
   type Budget,
   ConfigError,
   createBudget,
@@ -99,7 +100,12 @@ export interface FetchContext {
   reservationTtlMs: number;
   refusal: 'auto' | 'throw';
   autoMaxTokens: boolean;
+  /** Good attestations of private models per (origin, model), for `ATTESTATION_TTL_MS`. */
+  attestations: AttestationCache;
 }
+
+/** How long a verified attestation of a `tee-*` / `e2ee-*` model is trusted before it is asked for again. */
+export const ATTESTATION_TTL_MS = 5 * 60_000;
 
 export function createContext(options: X402FetchOptions): FetchContext {
   validateOptions(options);
@@ -164,5 +170,6 @@ export function createContext(options: X402FetchOptions): FetchContext {
     reservationTtlMs: budget.policy.reservationTtlSeconds * 1000,
     refusal: options.refusal ?? 'auto',
     autoMaxTokens: options.autoMaxTokens ?? true,
+    attestations: new AttestationCache(ATTESTATION_TTL_MS, () => clock.now()),
   };
 }

@@ -1,3 +1,5 @@
+import type { TeeFacts } from './private-model.js';
+
 /** Response headers the paid fetch adds so callers can read what a call cost. Nothing else may set them. */
 export const OUTCOME_HEADERS = {
   costUsd: 'x-venice-x402-cost-usd',
@@ -7,6 +9,8 @@ export const OUTCOME_HEADERS = {
   budgetRemainingUsd: 'x-venice-x402-budget-remaining-usd',
   /** The completion cap the paid fetch set because the budget could not pay for the model's whole cap. */
   maxTokens: 'x-venice-x402-max-tokens',
+  /** A private model's verified attestation (`TeeFacts` as JSON). */
+  tee: 'x-venice-x402-tee',
 } as const;
 
 /** Every header in our namespace: a server's own copies are removed before ours are added. */
@@ -29,6 +33,8 @@ export interface CallOutcome {
   requestId?: string;
   /** The completion cap the paid fetch set because the budget could not pay for the model's whole cap. */
   maxTokensSet?: number;
+  /** A `tee-*` / `e2ee-*` model: what its attestation showed, and whether the call was end-to-end encrypted. */
+  tee?: TeeFacts;
 }
 
 type HeaderSource = Headers | Response | Record<string, string | undefined> | undefined;
@@ -53,9 +59,20 @@ export function readOutcome(source: HeaderSource): CallOutcome {
     paymentTx: get(OUTCOME_HEADERS.paymentTx) ?? undefined,
     requestId: get(OUTCOME_HEADERS.requestId) ?? undefined,
     maxTokensSet: num(get(OUTCOME_HEADERS.maxTokens)),
+    tee: teeFacts(get(OUTCOME_HEADERS.tee)),
   };
   if (outcome.costUsd !== undefined) outcome.status = 'charged';
   return pruneOutcome(outcome);
+}
+
+function teeFacts(value: string | null | undefined): TeeFacts | undefined {
+  if (!value) return undefined;
+  try {
+    const facts = JSON.parse(value);
+    return facts && typeof facts === 'object' && typeof facts.signingAddress === 'string' ? facts : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The outcome without its unset fields. */

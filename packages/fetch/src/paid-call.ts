@@ -1,8 +1,17 @@
-import { type ChargeDetails, type CommitOutcome, type Micros, microsToUsd, type Reservation } from '@venice-x402/core';
+import {
+  type AcceptedRequirement,
+  type ChargeDetails,
+  type CommitOutcome,
+  type Micros,
+  microsToUsd,
+  type Reservation,
+} from '@venice-x402/core';
 import type { Classified } from './classify.js';
 import type { FetchContext } from './options.js';
 import { type CallOutcome, pruneOutcome } from './outcome.js';
+import type { PrivateModelCall } from './private-model.js';
 import type { RequestParts } from './request.js';
+import type { Settlement } from './settled-amount.js';
 
 /** A signed x402 payment attached to a request: money from the moment it is sent. */
 export interface Payment {
@@ -11,6 +20,11 @@ export interface Payment {
   amountMicros: Micros;
   /** Signed from a remembered quote, before the server asked. */
   fromCache: boolean;
+  /** `upto`: `amountMicros` is the maximum; the server settles what was used (`settled`, from PAYMENT-RESPONSE). */
+  scheme?: 'exact' | 'upto';
+  settled?: Settlement;
+  /** The quote option signed (pay-per-call). */
+  requirement?: AcceptedRequirement;
 }
 
 /** What the settlement of a committed call adds to its outcome. */
@@ -35,12 +49,14 @@ export class PaidCall {
   toppedUp = false;
   resignedForAuth = false;
   redirects = 0;
+  /** A `tee-*` / `e2ee-*` model: its attestation, and the encryption of this call (`private-model.ts`). */
+  privateModel: PrivateModelCall | undefined;
   /** Attempts re-sent after a 429 / 5xx answer or no answer at all. */
   retries = 0;
   readonly startedAt: number;
   /** What the call came to; resolves once, whichever way it ends, and never rejects. */
   readonly settled: Promise<CallOutcome>;
-  #resolve!: (outcome: CallOutcome) => void;
+  #resolveOutcome!: (outcome: CallOutcome) => void;
   #finished = false;
   #renewTimer: unknown;
   #attempt: { releaseSlot: () => void; timer: unknown } | undefined;
@@ -54,8 +70,12 @@ export class PaidCall {
   ) {
     this.startedAt = ctx.clock.now();
     this.settled = new Promise((resolve) => {
-      this.#resolve = resolve;
+      this.#resolveOutcome = resolve;
     });
+  }
+
+  #resolve(outcome: CallOutcome) {
+    this.#resolveOutcome(this.privateModel ? { ...outcome, tee: this.privateModel.facts() } : outcome);
   }
 
   get model() {

@@ -25,15 +25,15 @@ export function readQuote(response: Response, body: unknown): PaymentRequired {
 }
 
 /**
- * Validates the quote against the signing policy, for the wallet's chain (Base or Solana). Throws
- * QuoteRejectedError; nothing is signed here.
+ * Validates the quote against the signing policy, for the wallet's chain (Base or Solana): `exact` over EIP-3009,
+ * Permit2 or Solana, and `upto` (preferred at an equal amount). Throws QuoteRejectedError; nothing is signed here.
  */
 export function chooseRequirement(
   quote: PaymentRequired,
   policy: SigningPolicy,
   family: 'evm' | 'solana' = 'evm',
 ): AcceptedRequirement {
-  return selectRequirement(quote, policy, family);
+  return selectRequirement(quote, policy, family, { permit2: true });
 }
 
 /**
@@ -52,6 +52,7 @@ export function signFor(
     shape: quote.x402Version >= 2 ? 'v2' : 'v1',
     resource: quote.resource,
     validForSeconds: PAY_PER_CALL_VALIDITY_SECONDS,
+    extensions: quote.extensions,
   });
 }
 

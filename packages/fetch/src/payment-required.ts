@@ -7,6 +7,7 @@ import {
   type TopUpHint,
 } from '@venice-x402/core';
 import { fail, resend, type Step } from './answers.js';
+import { approvalRefusal } from './approval-refusal.js';
 import { disputeOf, disputePayee } from './disputes.js';
 import type { PaidCall } from './paid-call.js';
 import { chooseRequirement, isVeniceChallenge, readQuote, signFor } from './payg.js';
@@ -28,6 +29,12 @@ export async function paymentRequired(call: PaidCall, url: URL, response: Respon
   if (!wallet) return fail(new PaymentRequiredError('Payment required: no wallet to pay with', { details: { route } }));
   if (call.paymentSent) {
     // Our payment was delivered and the server still asks. It may have kept it: keep it counted.
+    const approval = await approvalRefusal(call, response, body);
+    if (approval) {
+      // Not the payee's fault; the signed permit could still settle if Permit2 is approved before its deadline.
+      await call.setAsideSentPayment('Permit2 approval missing: counted until the permit expires or is reconciled');
+      return fail(approval);
+    }
     if (call.payment?.fromCache) {
       await call.setAsideSentPayment('remembered quote refused: counted until reconciled');
     } else {
@@ -73,7 +80,14 @@ export async function preparePayment(call: PaidCall, url: URL, quote: PaymentReq
     await call.hold(requirement.amountMicros);
   }
   const signed = await signFor(ctx.wallet!, quote, requirement);
-  call.payment = { name: signed.headerName, value: signed.header, amountMicros: signed.amountMicros, fromCache };
+  call.payment = {
+    name: signed.headerName,
+    value: signed.header,
+    amountMicros: signed.amountMicros,
+    fromCache,
+    scheme: signed.scheme,
+    requirement,
+  };
   call.paymentSent = false;
   return true;
 }

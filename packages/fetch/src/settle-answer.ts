@@ -1,4 +1,4 @@
-import { decodePaymentResponse, formatUsd, type Micros, NetworkError } from '@venice-x402/core';
+import { formatUsd, type Micros, NetworkError } from '@venice-x402/core';
 import { autoMaxTokensOf } from './auto-max-tokens.js';
 import { actualCost, partialCost, promptTokensOf } from './cost.js';
 import { concatBytes } from './deferred-body-response.js';
@@ -6,6 +6,7 @@ import { OUTCOME_HEADERS } from './outcome.js';
 import type { PaidCall } from './paid-call.js';
 import { parseJson } from './request-body.js';
 import { type BodyFacts, balanceFromHeaders, factsFromJson, type SseOutcome, tapLargeJson, tapSse } from './settle.js';
+import { paidMicros, readSettlement, unsettledNote } from './settled-amount.js';
 import { SettledResponse } from './settled-response.js';
 
 const STRIP_ON_REBUILD = ['content-encoding', 'content-length', 'transfer-encoding'];
@@ -16,13 +17,7 @@ const STRIP_ON_REBUILD = ['content-encoding', 'content-length', 'transfer-encodi
  * headers; anything larger streams through and settles at its end.
  */
 export async function settleAnswer(call: PaidCall, response: Response): Promise<Response> {
-  if (call.payment) {
-    try {
-      call.paymentTx = decodePaymentResponse(response.headers.get('PAYMENT-RESPONSE'))?.transaction;
-    } catch {
-      call.paymentTx = undefined; // a garbled receipt does not undo a paid answer
-    }
-  }
+  readSettlement(call, response);
   const contentType = response.headers.get('content-type') ?? '';
   const { streamIdleTimeoutMs: idle, clock } = call.ctx;
   if (contentType.includes('text/event-stream') && response.body) {
@@ -57,8 +52,9 @@ export async function settleAnswer(call: PaidCall, response: Response): Promise<
           : await readUpTo(response, limit);
   } catch (error) {
     // Cut while reading: a paid-per-call answer is spent; a Venice answer stays counted until reconciled.
-    if (call.payment)
-      await call.commit(call.payment.amountMicros, {
+    const paid = paidMicros(call);
+    if (paid !== undefined)
+      await call.commit(paid, {
         model: call.model,
         source: 'payment',
         note: 'body lost after payment',
@@ -104,11 +100,16 @@ async function settleFacts(call: PaidCall, response: Response, facts: BodyFacts,
     await call.release('answer cut before its end: counted until reconciled', requestId);
     return undefined;
   }
+  const unsettled = unsettledNote(call);
+  if (unsettled) {
+    await call.release(unsettled, requestId);
+    return undefined;
+  }
   const cost = await actualCost(
     call.ctx.estimator,
     held,
     facts,
-    { model: call.model, paygMicros: call.payment?.amountMicros },
+    { model: call.model, paygMicros: paidMicros(call) },
     call.info.json,
   );
   const balance = balanceFromHeaders(response.headers);
@@ -130,7 +131,9 @@ async function settleFacts(call: PaidCall, response: Response, facts: BodyFacts,
 async function settleStream(call: PaidCall, outcome: SseOutcome, balanceAtStart: Micros | undefined) {
   const held = call.reservation;
   if (!held) return call.release();
-  const facts = { model: call.model, paygMicros: call.payment?.amountMicros };
+  const unsettled = unsettledNote(call);
+  if (unsettled) return call.release(unsettled, outcome.requestId);
+  const facts = { model: call.model, paygMicros: paidMicros(call) };
   if (outcome.cut && facts.paygMicros === undefined) {
     const promptTokens = promptTokensOf(call.info.json);
     const partial = await partialCost(call.ctx.estimator, held, outcome, { ...facts, promptTokens });
@@ -155,7 +158,7 @@ async function settleStream(call: PaidCall, outcome: SseOutcome, balanceAtStart:
  * Reads a body whole if it fits in `limit` bytes; otherwise returns a stream that replays what was read
  * and continues with the rest, so a huge body is never held in memory.
  */
-async function readUpTo(response: Response, limit: number): Promise<Uint8Array | ReadableStream<Uint8Array>> {
+export async function readUpTo(response: Response, limit: number): Promise<Uint8Array | ReadableStream<Uint8Array>> {
   if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -172,9 +172,9 @@ export class ChatVeniceX402 extends ChatOpenAICompletions<ChatVeniceX402CallOpti
       made.filter((c): c is string => !!c),
     );
     if (!outcome) return {};
-    const { costUsd, balanceRemainingUsd, budgetRemainingUsd, paymentTx } = outcome;
+    const { costUsd, balanceRemainingUsd, budgetRemainingUsd, paymentTx, tee } = outcome;
     return Object.fromEntries(
-      Object.entries({ costUsd, balanceRemainingUsd, budgetRemainingUsd, paymentTx, totalCostUsd }).filter(
+      Object.entries({ costUsd, balanceRemainingUsd, budgetRemainingUsd, paymentTx, totalCostUsd, tee }).filter(
         ([, v]) => v !== undefined,
       ),
     );

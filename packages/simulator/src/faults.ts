@@ -6,9 +6,12 @@ export type FaultKind =
   | 'cut_stream' // end an SSE stream mid-way (no usage chunk, no [DONE])
   | 'always_402' // answer every call with a payment-required
   | 'hostile_quote' // pay-per-call quotes the client must refuse
-  | 'job_failure'; // a queued video or music job fails at the provider (and is refunded)
+  | 'job_failure' // a queued video or music job fails at the provider (and is refunded)
+  | 'bad_attestation' // `/tee/attestation` serves what a client must refuse (see `attestation`)
+  | 'stale_attestation'; // the model's TEE key rotates before an E2EE request: `e2ee_attestation_stale`
 
-export type HostileQuote = 'payTo' | 'asset' | 'network' | 'amount' | 'validity';
+/** `spender`: the first option's `extra.spender` names a contract other than the x402 Permit2 proxy. */
+export type HostileQuote = 'payTo' | 'asset' | 'network' | 'amount' | 'validity' | 'spender';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -25,6 +28,8 @@ export interface FaultRule {
   hostile?: HostileQuote;
   /** `job_failure`: refused under the provider's content policy, or failed (default). */
   jobFailure?: 'content_policy' | 'provider_error';
+  /** `bad_attestation`: another nonce bound, DEBUG on, a `signing_address` not the key's, or another key bound. */
+  attestation?: 'nonce' | 'debug' | 'address' | 'unbound_key';
 }
 
 /** Decides which fault (if any) hits a request. Deterministic for a given seed. */

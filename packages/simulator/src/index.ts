@@ -8,7 +8,7 @@ import { Ledger } from './ledger.js';
 import { buildCatalogue, type PriceOverrides } from './models.js';
 import { anvilSettler, ledgerSettler, type Settler } from './payments.js';
 import { JobBook } from './routes/jobs.js';
-import { createSimulatorServer, listen, type SimulatorStats } from './server.js';
+import { createSimulatorServer, listen, type PaygScheme, type SimulatorStats } from './server.js';
 import { chainVerifier, offlineVerifier } from './signatures.js';
 import { createSiwxVerifier } from './siwx-verify.js';
 import type { SolanaSettler } from './solana/settle.js';
@@ -18,7 +18,7 @@ export type { FaultKind, FaultRule, HostileQuote } from './faults.js';
 export type { LedgerRow, PaygPayment } from './ledger.js';
 export { Ledger } from './ledger.js';
 export { DEFAULT_MODELS, type PriceOverrides, type SimModel } from './models.js';
-export type { SimulatorStats } from './server.js';
+export type { PaygScheme, SimulatorStats } from './server.js';
 export type { SolanaChain } from './solana/svm.js';
 
 export interface SimulatorOptions {
@@ -29,6 +29,13 @@ export interface SimulatorOptions {
   chain?: 'ledger' | 'anvil';
   /** `venice` (default): Venice's SIWX + prepaid balance API. `payg`: an x402 v2 pay-per-call gateway. */
   mode?: 'venice' | 'payg';
+  /**
+   * Pay-per-call: the EVM options each quote offers. `exact` (default): EIP-3009. `upto`: a Permit2 maximum (the
+   * quote's worst case) that is settled at the call's actual usage, tokens × price, reported in PAYMENT-RESPONSE
+   * `amount`. `exact-permit2`: the exact amount over Permit2. Permit2 payments need the wallet's one-time approval
+   * of Permit2 (`approvePermit2`).
+   */
+  paygSchemes?: PaygScheme[];
   /**
    * Settle Solana payments for real: an in-process Solana VM (the optional `litesvm` package) with the SPL Token
    * program and a 6-decimal USDC mint at the mainnet USDC address, `@x402/svm`'s facilitator as fee payer, and a
@@ -96,6 +103,10 @@ export interface Simulator {
   solanaRpcUrl?: string;
   /** `solana: true`: the VM, its USDC mint, receiver (`payTo`) and fee payer. */
   solana?: SolanaChain;
+  /** The account that settles `upto` payments (quoted as `extra.facilitatorAddress`). */
+  facilitator: Address;
+  /** Records `address`'s one-time ERC-20 approval of Permit2, which Permit2 payments need. */
+  approvePermit2(address: string): Promise<void>;
   ledger: Ledger;
   stats: SimulatorStats;
   chain?: AnvilChain;
@@ -108,6 +119,12 @@ const PAY_TO_MNEMONIC = 'test test test test test test test test test test test 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const now = options.now ?? Date.now;
   const mode = options.mode ?? 'venice';
+  const paygSchemes = options.paygSchemes ?? ['exact'];
+  if (options.chain === 'anvil' && paygSchemes.some((s) => s !== 'exact')) {
+    throw new ConfigError("paygSchemes 'upto' and 'exact-permit2' run with chain: 'ledger' (no Permit2 on anvil)", {
+      option: 'paygSchemes',
+    });
+  }
   const host = options.host ?? '127.0.0.1';
   const ledger = new Ledger(now);
   const faults = new FaultInjector(options.faults, options.seed);
@@ -129,7 +146,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       throw error;
     }
   } else {
-    settler = ledgerSettler();
+    settler = ledgerSettler(mnemonicToAccount(PAY_TO_MNEMONIC, { addressIndex: 2 }).address);
   }
   let solana: SolanaSettler | undefined;
   if (options.solana) {
@@ -173,6 +190,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats,
     now,
     solana,
+    paygSchemes,
   });
   let port: number;
   try {
@@ -210,6 +228,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     solanaUsdcBalance,
     solanaRpcUrl: solana ? `${url}/solana-rpc` : undefined,
     solana: solana?.chain,
+    facilitator: settler.facilitator,
+    approvePermit2: (address) => settler.approvePermit2(getAddress(address)),
     ledger,
     stats,
     chain,

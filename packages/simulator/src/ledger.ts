@@ -15,7 +15,10 @@ export interface LedgerRow {
 
 export interface PaygPayment {
   payer: string;
+  /** What was settled (for `upto`, the usage). */
   amountMicros: bigint;
+  /** `upto` payments: the maximum the payer authorized. */
+  upto?: { maxMicros: bigint };
   route: string;
   nonce: string;
   transaction: string;

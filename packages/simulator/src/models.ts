@@ -59,6 +59,21 @@ export const DEFAULT_MODELS: SimModel[] = [
     pricing: { per_second: 0.05 },
     privateDownload: true,
   },
+  // Private models (venice-wire §13.2): attested TEE, and TEE with end-to-end encryption (Venice's x402 example).
+  {
+    id: 'tee-qwen3-4b',
+    type: 'text',
+    pricing: { input: 0.05, output: 0.15 },
+    contextTokens: 32_768,
+    maxCompletionTokens: 4_096,
+  },
+  {
+    id: 'e2ee-glm-5',
+    type: 'text',
+    pricing: { input: 1, output: 3.2 },
+    contextTokens: 65_536,
+    maxCompletionTokens: 8_192,
+  },
   // 60 s: $0.48.
   { id: 'elevenlabs-music', type: 'music', pricing: { per_second: 0.008 } },
   // Image edits (`/image/upscale|edit|multi-edit|background-remove`): priced per image from the catalogue.
@@ -116,8 +131,8 @@ export function modelToJson(m: SimModel) {
         supportsVideoInput: false,
         supportsWebSearch: true,
         supportsLogProbs: false,
-        supportsTeeAttestation: false,
-        supportsE2EE: false,
+        supportsTeeAttestation: m.id.startsWith('tee-') || m.id.startsWith('e2ee-'),
+        supportsE2EE: m.id.startsWith('e2ee-'),
         supportsXSearch: false,
       },
     });

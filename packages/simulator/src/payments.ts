@@ -1,6 +1,7 @@
 import { deepEqual } from '@x402/core/utils';
 import { type Address, getAddress, type Hex, isAddress, keccak256, toHex } from 'viem';
 import type { AnvilChain } from './chain/anvil.js';
+import type { Permit2Payment } from './permit2.js';
 import type { SignatureVerifier } from './signatures.js';
 
 export interface Authorization {
@@ -145,13 +146,43 @@ export interface Settler {
   fund(address: Address, micros: bigint): Promise<void>;
   usdcBalance(address: Address): Promise<bigint>;
   settle(p: DecodedPayment, asset: Address): Promise<{ transaction: Hex } | PaymentProblem>;
+  /** The account that settles `upto` payments (their witness must name it). */
+  facilitator: Address;
+  /** Moves `amount` (≤ the permitted amount, checked by the caller) of a verified Permit2 payment to its payee. */
+  settlePermit2(p: Permit2Payment, amount: bigint): Promise<{ transaction: Hex } | PaymentProblem>;
+  /** The wallet's one-time ERC-20 approval of Permit2 (what a wallet sends before its first Permit2 payment). */
+  approvePermit2(address: Address): Promise<void>;
 }
 
-export function ledgerSettler(): Settler {
+const PERMIT2_ALLOWANCE_REQUIRED = problem(
+  402,
+  'permit2_allowance_required',
+  'permit2_allowance_required: the payer has not approved Permit2 to spend its USDC',
+);
+
+export function ledgerSettler(facilitator: Address): Settler {
   const balances = new Map<string, bigint>();
   const usedNonces = new Set<string>();
+  const approved = new Set<string>();
   const get = (a: string) => balances.get(a.toLowerCase()) ?? 0n;
+  const move = (from: string, to: string, value: bigint) => {
+    balances.set(from.toLowerCase(), get(from) - value);
+    balances.set(to.toLowerCase(), get(to) + value);
+  };
   return {
+    facilitator,
+    async approvePermit2(address) {
+      approved.add(address.toLowerCase());
+    },
+    async settlePermit2(p, amount) {
+      const key = `permit2:${p.from.toLowerCase()}:${p.nonce}`;
+      if (!approved.has(p.from.toLowerCase())) return PERMIT2_ALLOWANCE_REQUIRED;
+      if (usedNonces.has(key)) return problem(402, 'SETTLEMENT_FAILED', 'Permit2 nonce already used');
+      if (get(p.from) < amount) return problem(400, 'PAYMENT_VERIFICATION_FAILED', 'Payer has insufficient USDC');
+      usedNonces.add(key);
+      move(p.from, p.witness.to, amount);
+      return { transaction: keccak256(toHex(`sim:${key}`)) };
+    },
     async fund(address, micros) {
       balances.set(address.toLowerCase(), get(address) + micros);
     },
@@ -164,8 +195,7 @@ export function ledgerSettler(): Settler {
       if (usedNonces.has(key)) return problem(402, 'SETTLEMENT_FAILED', 'Authorization nonce already used');
       if (get(from) < value) return problem(400, 'PAYMENT_VERIFICATION_FAILED', 'Payer has insufficient USDC');
       usedNonces.add(key);
-      balances.set(from.toLowerCase(), get(from) - value);
-      balances.set(to.toLowerCase(), get(to) + value);
+      move(from, to, value);
       return { transaction: keccak256(toHex(`sim:${key}`)) };
     },
   };
@@ -182,6 +212,12 @@ export async function anvilSettler(chain: AnvilChain, usdc: Address): Promise<Se
   // One settlement at a time: the operator account's transaction nonces must not race.
   let queue: Promise<unknown> = Promise.resolve();
   return {
+    facilitator: chain.operator.address,
+    // No Permit2 contracts on this chain: Permit2 options are not quoted here (README: Permit2 on anvil).
+    async approvePermit2() {},
+    async settlePermit2() {
+      return problem(400, 'UNSUPPORTED_SCHEME', 'Permit2 is not deployed on this local chain');
+    },
     async fund(address, micros) {
       await usdcModule.mintUsdc(chain, usdc, address, micros);
     },

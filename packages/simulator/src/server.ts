@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatUsd } from '@venice-x402/core';
@@ -14,7 +14,9 @@ import {
   type Settler,
   verifyPayment,
 } from './payments.js';
+import { decodePermit2Payment, type Permit2Payment, permit2Option, verifyPermit2 } from './permit2.js';
 import { RATE_LIMITED, RateLimiter, X402_ROUTE_LIMITS } from './rate-limits.js';
+import { anthropicMessage, planAnthropic } from './routes/anthropic.js';
 import {
   type ChallengeContext,
   caseA,
@@ -36,6 +38,7 @@ import {
 } from './routes/inference.js';
 import { type JobAnswer, type JobBook, type JobKind, jobPrice } from './routes/jobs.js';
 import { responsesJson, responsesStream } from './routes/responses.js';
+import { attestation, openE2ee, TeeKeys } from './routes/tee.js';
 import type { SignatureVerifier } from './signatures.js';
 import type { createSiwxVerifier } from './siwx-verify.js';
 import { settleSolanaPerCall } from './solana/payg.js';
@@ -64,7 +67,12 @@ export interface ServerDeps {
   solana?: SolanaSettler;
   /** Video and music jobs. */
   jobs: JobBook;
+  /** Pay-per-call: the EVM options quoted. */
+  paygSchemes: readonly PaygScheme[];
 }
+
+/** `exact` over EIP-3009, `upto` over Permit2 (settled at the usage), `exact` over Permit2. */
+export type PaygScheme = 'exact' | 'upto' | 'exact-permit2';
 
 export interface SimulatorStats {
   requests: number;
@@ -130,6 +138,7 @@ const paymentHeader = (req: IncomingMessage) =>
 
 export function createSimulatorServer(deps: ServerDeps): Server {
   const inFlight = new Map<string, number>();
+  const teeKeys = new TeeKeys();
   const topUpsInProgress = new Map<string, Promise<unknown>>();
   const topUpsDone = new Map<string, { status: number; body: unknown; headers: Record<string, string> }>();
   const limiters = {
@@ -168,6 +177,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     if (kind === 'network') first.network = 'eip155:1';
     if (kind === 'amount') first.amount = '1000000000000';
     if (kind === 'validity') first.maxTimeoutSeconds = 31_536_000;
+    if (kind === 'spender') first.extra = { ...first.extra, spender: '0x000000000000000000000000000000000000dEaD' };
     return quote;
   }
 
@@ -214,16 +224,21 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       }
     };
     if (path === '/chat/completions') {
-      const parsed = body();
+      let parsed = body();
+      let seal: ((text: string) => string) | undefined;
+      if (typeof parsed?.model === 'string' && parsed.model.startsWith('e2ee-'))
+        ({ body: parsed, seal } = openE2ee(teeKeys, parsed.model.split(':')[0], req, parsed, fault));
       if (parsed?.stream) {
-        const billed = await chatStream(deps.models, parsed, res, fault, balanceHeader());
+        const billed = await chatStream(deps.models, parsed, res, fault, balanceHeader(), seal);
         deps.ledger.charge(account, billed.costMicros, billed.requestId, billed.model);
         if (!billed.cut) deps.stats.paidCalls++;
         return;
       }
-      answer = chatJson(deps.models, parsed);
+      answer = chatJson(deps.models, parsed, seal);
     } else if (path === '/responses') {
       const parsed = body();
+      if (String(parsed?.model).startsWith('e2ee-'))
+        throw new HttpFailure(400, { error: 'E2EE models are served on /chat/completions only' });
       if (parsed?.stream) {
         const billed = await responsesStream(deps.models, parsed, res, fault);
         deps.ledger.charge(account, billed.costMicros, billed.requestId, billed.model);
@@ -266,6 +281,10 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       return json(res, 200, { object: 'list', type, data: list });
     }
     if (path === '/x402/top-up' && method === 'POST') return topUp(req, res, path);
+    if (path === '/tee/attestation' && method === 'GET') {
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      return json(res, 200, attestation(deps.models, teeKeys, query, deps.faults.pick(path)));
+    }
     const job = jobRoute(path);
     if (job?.step === 'quote' && method === 'POST') return quoteJob(req, res, job.kind);
     const walletRoute = /^\/x402\/(balance|transactions)\/([^/?]+)$/.exec(path);
@@ -517,10 +536,15 @@ export function createSimulatorServer(deps: ServerDeps): Server {
   }
 
   // ---- pay-per-call gateway (seed 004 shape) ----
+  /** A catalogue text model's price, else $1 / $5 per million tokens (Anthropic-style models). */
+  function paygPricing(model: unknown) {
+    const m = deps.models.get(String(model ?? ''));
+    return m?.type === 'text' ? m.pricing : { input: 1, output: 5 };
+  }
+
   function paygQuoteMicros(body: any): { micros: bigint; model: string } {
     const model = String(body?.model ?? '');
-    const m = deps.models.get(model);
-    const pricing = m?.type === 'text' ? m.pricing : { input: 1, output: 5 };
+    const pricing = paygPricing(model);
     const text = JSON.stringify(body?.messages ?? '') + (typeof body?.system === 'string' ? body.system : '');
     const maxTokens = Number(body?.max_tokens ?? body?.max_completion_tokens ?? 64);
     const micros =
@@ -571,7 +595,15 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       const doc = { ...required(), error: message };
       return json(res, 402, doc, { 'payment-required': b64(doc) });
     };
-    const paid = await settlePerCall(payment, quote.micros, required().accepts);
+    const model = path === '/v1/messages' || deps.models.has(body.model) ? body.model : 'llama-3.3-70b';
+    const anthropic = path === '/v1/messages' ? planAnthropic(body) : undefined;
+    // What the call used (tokens × price): what an `upto` payment settles, up to its maximum.
+    const usage = () =>
+      anthropic
+        ? tokenCostMicros(anthropic.usage.input_tokens, paygPricing(model).input) +
+          tokenCostMicros(anthropic.usage.output_tokens, paygPricing(model).output)
+        : chatJson(deps.models, { ...body, model }).costMicros;
+    const paid = await settlePerCall(payment, quote.micros, required().accepts, usage);
     if ('message' in paid) return reject(paid.message);
     deps.ledger.paygPayments.push({ ...paid.record, route: path, createdAt: new Date(deps.now()).toISOString() });
     deps.stats.paidCalls++;
@@ -580,33 +612,28 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       network: paid.network,
       payer: paid.record.payer,
       transaction: paid.record.transaction,
+      ...(paid.settledAmount === undefined ? {} : { amount: paid.settledAmount.toString() }),
     });
-    if (path === '/v1/chat/completions') {
-      if (body.stream) {
-        await chatStream(
-          deps.models,
-          { ...body, model: deps.models.has(body.model) ? body.model : 'llama-3.3-70b' },
-          res,
-          fault,
-          { 'payment-response': receipt },
-        );
-        return;
-      }
-      const answer = chatJson(deps.models, {
-        ...body,
-        model: deps.models.has(body.model) ? body.model : 'llama-3.3-70b',
-      });
-      return json(res, 200, answer.body, { 'payment-response': receipt });
+    if (anthropic) return anthropicMessage(anthropic, Boolean(body.stream), res, receipt);
+    if (body.stream) {
+      await chatStream(deps.models, { ...body, model }, res, fault, { 'payment-response': receipt });
+      return;
     }
-    return anthropicMessage(body, res, receipt);
+    const answer = chatJson(deps.models, { ...body, model });
+    return json(res, 200, answer.body, { 'payment-response': receipt });
   }
 
-  /** Verifies and settles one per-call payment, EVM (EIP-3009) or Solana (SPL transfer). */
+  type PerCall = { network: string; record: Omit<PaygPayment, 'route' | 'createdAt'>; settledAmount?: bigint };
+
+  /** Verifies and settles one per-call payment: EVM (EIP-3009 or Permit2) or Solana (SPL transfer). */
   async function settlePerCall(
     header: string,
     micros: bigint,
     advertised: ReturnType<typeof paygAccepts>,
-  ): Promise<{ network: string; record: Omit<PaygPayment, 'route' | 'createdAt'> } | PaymentProblem> {
+    usage: () => bigint,
+  ): Promise<PerCall | PaymentProblem> {
+    const permit2 = decodePermit2Payment(header);
+    if (permit2) return 'status' in permit2 ? permit2 : settlePermit2PerCall(permit2, advertised, usage);
     const solana = decodeSolanaPayment(header);
     if (solana) {
       if ('status' in solana) return solana;
@@ -649,73 +676,68 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     };
   }
 
-  /** The options of a pay-per-call quote: USDC on Base, and on Solana when the simulator runs a Solana VM. */
+  /**
+   * `upto` over Permit2: the maximum was authorized; settle what was used (never more), and say how much in the
+   * receipt. `exact` over Permit2: the amount.
+   */
+  async function settlePermit2PerCall(
+    p: Permit2Payment,
+    advertised: ReturnType<typeof paygAccepts>,
+    usage: () => bigint,
+  ): Promise<PerCall | PaymentProblem> {
+    const problem = await verifyPermit2(p, {
+      advertised,
+      payTo: deps.payTo,
+      asset: deps.asset,
+      facilitator: deps.settler.facilitator,
+      nowSeconds: Math.floor(deps.now() / 1000),
+      signatures: deps.signatures,
+    });
+    if (problem) return problem;
+    const used = p.scheme === 'upto' ? usage() : p.amount;
+    const amount = used < p.amount ? used : p.amount;
+    const settled = await deps.settler.settlePermit2(p, amount);
+    if ('status' in settled) return settled;
+    return {
+      network: 'eip155:8453',
+      record: {
+        payer: p.from,
+        amountMicros: amount,
+        nonce: p.nonce.toString(),
+        transaction: settled.transaction,
+        ...(p.scheme === 'upto' ? { upto: { maxMicros: p.amount } } : {}),
+      },
+      settledAmount: p.scheme === 'upto' ? amount : undefined,
+    };
+  }
+
+  /**
+   * The options of a pay-per-call quote: USDC on Base in each of `paygSchemes` (`upto` first, as gateways that bill
+   * by usage list it), and on Solana when the simulator runs a Solana VM.
+   */
   function paygAccepts(micros: bigint) {
     const amount = micros.toString();
-    const evm = {
-      scheme: 'exact',
+    const base = {
       network: 'eip155:8453',
       amount,
       asset: deps.asset as string,
       payTo: deps.payTo as string,
       maxTimeoutSeconds: 60,
+    };
+    const evm = {
+      scheme: 'exact',
+      ...base,
       extra: { name: 'USD Coin', version: '2' } as Record<string, string>,
     };
-    if (!deps.solana) return [evm];
+    const schemes = deps.paygSchemes;
+    const options = [
+      ...(schemes.includes('upto') ? [permit2Option('upto', base, deps.settler.facilitator)] : []),
+      ...(schemes.includes('exact') ? [evm] : []),
+      ...(schemes.includes('exact-permit2') ? [permit2Option('exact', base, deps.settler.facilitator)] : []),
+    ];
+    if (!deps.solana) return options;
     const ctx = { payTo: deps.payTo, domain: '', resourceUrl: '', solana: solanaContext() };
-    return [evm, solanaOption(ctx, amount, SOLANA_NETWORK, 60)];
-  }
-
-  function anthropicMessage(body: any, res: ServerResponse, receipt: string) {
-    const last = Array.isArray(body.messages) ? body.messages.at(-1) : undefined;
-    const prompt = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? '');
-    const text = `Simulated reply to "${prompt.slice(0, 48)}": paid per call.`;
-    const id = `msg_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
-    const usage = { input_tokens: countTokens(JSON.stringify(body.messages ?? '')), output_tokens: countTokens(text) };
-    const model = String(body.model ?? 'claude-haiku-4-5');
-    if (!body.stream) {
-      return json(
-        res,
-        200,
-        {
-          id,
-          type: 'message',
-          role: 'assistant',
-          model,
-          content: [{ type: 'text', text }],
-          stop_reason: 'end_turn',
-          stop_sequence: null,
-          usage,
-        },
-        { 'payment-response': receipt },
-      );
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'payment-response': receipt });
-    const ev = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-    ev('message_start', {
-      type: 'message_start',
-      message: {
-        id,
-        type: 'message',
-        role: 'assistant',
-        model,
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: usage.input_tokens, output_tokens: 0 },
-      },
-    });
-    ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
-    for (const piece of text.match(/.{1,12}/g) ?? [])
-      ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
-    ev('content_block_stop', { type: 'content_block_stop', index: 0 });
-    ev('message_delta', {
-      type: 'message_delta',
-      delta: { stop_reason: 'end_turn', stop_sequence: null },
-      usage: { output_tokens: usage.output_tokens },
-    });
-    ev('message_stop', { type: 'message_stop' });
-    res.end();
+    return [...options, solanaOption(ctx, amount, SOLANA_NETWORK, 60)];
   }
 
   /** Test USDC for any address (anvil: minted on-chain), so a `serve` user can fund a new wallet. */

@@ -6,6 +6,15 @@ import type { Authorization } from './payments.js';
 export interface SignatureVerifier {
   message(args: { address: Address; message: string; signature: Hex }): Promise<boolean>;
   transferAuthorization(args: { asset: Address; authorization: Authorization; signature: Hex }): Promise<boolean>;
+  /** Any EIP-712 signature (Permit2 witness transfers). */
+  typedData(args: {
+    address: Address;
+    domain: Record<string, unknown>;
+    types: Record<string, readonly { name: string; type: string }[]>;
+    primaryType: string;
+    message: Record<string, unknown>;
+    signature: Hex;
+  }): Promise<boolean>;
 }
 
 export const TRANSFER_WITH_AUTHORIZATION = {
@@ -33,6 +42,7 @@ function build(verify: { message: Check; typedData: Check }): SignatureVerifier 
   };
   return {
     message: (args) => safely(() => verify.message(args)),
+    typedData: (args) => safely(() => verify.typedData(args)),
     transferAuthorization: ({ asset, authorization, signature }) =>
       safely(() =>
         verify.typedData({

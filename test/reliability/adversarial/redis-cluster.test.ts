@@ -40,31 +40,74 @@ async function hammer(store: ReturnType<typeof redisStore>) {
 describe('redisStore on a Redis Cluster', () => {
   it('a paid call costs two round trips, each write with its WAIT', async () => {
     const client = new Cluster(cluster.ports.slice(0, 3).map((port) => ({ host: '127.0.0.1', port })));
-    let trips = 0;
-    const pipeline = client.pipeline.bind(client);
-    client.pipeline = ((...args: Parameters<typeof pipeline>) => {
-      trips++;
-      return pipeline(...args);
-    }) as typeof client.pipeline;
-    const call = client.call.bind(client);
-    client.call = ((...args: Parameters<typeof call>) => {
-      trips++;
-      return call(...args);
-    }) as typeof client.call;
     try {
       const budget = createBudget({ limits: { dailyUsd: 1 } }, { store: redisStore({ client, prefix: 'rtt' }) });
       await budget.commit(await budget.reserve({ estimateMicros: 1n }), 1n); // loads the scripts, checks persistence
-      trips = 0;
       const master = await cluster.masterOf('{rtt}:spent');
-      const waits = async () =>
-        Number(/cmdstat_wait:calls=(\d+)/.exec(await cli(master, 'INFO', 'commandstats'))?.[1] ?? 0);
-      const before = await waits();
+      const served = async () => {
+        const stats = await cli(master, 'INFO', 'commandstats');
+        const calls = (verb: string) => Number(new RegExp(`cmdstat_${verb}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+        return { evalsha: calls('evalsha'), wait: calls('wait') };
+      };
+      const before = await served();
       const outcome = await budget.commit(await budget.reserve({ estimateMicros: 100_000n }), 40_000n);
-      expect(trips).toBe(2);
-      expect((await waits()) - before).toBe(2);
+      const after = await served();
+      // Two scripts, each with its WAIT sent behind it on the same connection (no reply awaited in between).
+      expect(after.evalsha - before.evalsha).toBe(2);
+      expect(after.wait - before.wait).toBe(2);
       expect(outcome.remainingUsd).toBe(0.959999);
     } finally {
       client.disconnect();
+    }
+  });
+
+  it('checks persistence on the master serving the budget’s slot and on its replica, not on a random node', async () => {
+    const prefix = 'volatile-slot';
+    const master = await cluster.masterOf(`{${prefix}}:spent`);
+    const replica = await cluster.replicaOf(master);
+    const attempt = async (kind: 'ioredis' | 'node-redis') => {
+      const roots = cluster.ports.slice(0, 3);
+      const client: any =
+        kind === 'ioredis'
+          ? new Cluster(roots.map((port) => ({ host: '127.0.0.1', port })))
+          : createCluster({ rootNodes: roots.map((p) => ({ url: `redis://127.0.0.1:${p}` })) });
+      if (kind === 'node-redis') await (client as any).connect();
+      try {
+        const budget = createBudget({}, { store: redisStore({ client, prefix }) });
+        return await budget.reserve({ estimateMicros: 1n }).then(
+          () => 'accepted',
+          (error) => error,
+        );
+      } finally {
+        if (client instanceof Cluster) client.disconnect();
+        else await client.close();
+      }
+    };
+    const persistNothing = async (port: number) => {
+      await cli(port, 'CONFIG', 'SET', 'appendonly', 'no');
+      await cli(port, 'CONFIG', 'SET', 'save', '');
+    };
+    // RDB snapshots: turning AOF back on would start a rewrite, during which a node will not shut down.
+    const persist = (port: number) => cli(port, 'CONFIG', 'SET', 'save', '3600 1');
+    try {
+      await persistNothing(master);
+      // Before, CONFIG went to any node: this budget was accepted 5 times in 6.
+      for (const kind of ['ioredis', 'ioredis', 'ioredis', 'node-redis'] as const)
+        expect(await attempt(kind)).toMatchObject({
+          code: 'STORE_ERROR',
+          message: expect.stringMatching(/master serving this budget persists nothing/),
+          details: { node: `127.0.0.1:${master}`, role: 'master' },
+        });
+      await persist(master);
+      expect(await attempt('ioredis')).toBe('accepted');
+      await persistNothing(replica);
+      expect(await attempt('ioredis')).toMatchObject({
+        code: 'STORE_ERROR',
+        details: { node: `127.0.0.1:${replica}`, role: 'replica' },
+      });
+    } finally {
+      await persist(master);
+      await persist(replica);
     }
   });
 

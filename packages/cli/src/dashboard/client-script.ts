@@ -12,8 +12,11 @@ export const DASHBOARD_JS = String.raw`(function () {
   var state = { period: 'hour', stack: 'model', scale: null };
   var snap = null;
   var chart = null;
-  var PALETTE = ['#4c6ef5', '#12b886', '#fab005', '#f76707', '#be4bdb', '#15aabf', '#82c91e', '#e64980', '#7950f2', '#868e96', '#adb5bd'];
-  var LIMIT_COLORS = ['#e03131', '#c2255c', '#9c36b5', '#d9480f'];
+  // Each at least 3:1 against the white panel (WCAG non-text contrast), as the bars and legend boxes need.
+  var PALETTE = ['#364fc7', '#087f5b', '#b35900', '#c2255c', '#6741d9', '#0b7285', '#5c940d', '#d9480f', '#9c36b5', '#1864ab', '#495057'];
+  var LIMIT_COLOR = '#c92a2a';
+  // The legend shows at most this much of a name (the tooltip and the tables show all of it).
+  var LEGEND_TEXT = 28;
 
   function $(id) { return document.querySelector('[data-testid="' + id + '"]'); }
   function usd(n) { return '$' + Number(n).toFixed(6); }
@@ -35,6 +38,13 @@ export const DASHBOARD_JS = String.raw`(function () {
     if (s <= 0) return 'now';
     if (s < 90) return 'in ' + s + ' s';
     return 'in ' + Math.round(s / 60) + ' min';
+  }
+  function reasonText(r) {
+    if (r.reason === 'model') return 'model not allowed by the policy';
+    if (r.reason === 'route') return 'route not allowed by the policy';
+    if (r.reason === 'perRequest') return 'over the per-request limit';
+    if (r.reason.indexOf('topUp.') === 0) return 'auto top-up refused (' + r.reason + ')' + (r.retryAt ? ', next after ' + when(r.retryAt) : '');
+    return r.reason + ' limit reached';
   }
   function shortTx(tx) { return tx && tx.length > 20 ? tx.slice(0, 10) + '…' + tx.slice(-8) : tx || '—'; }
   function setText(id, text) { var e = $(id); if (e) e.textContent = text; }
@@ -61,6 +71,13 @@ export const DASHBOARD_JS = String.raw`(function () {
     setText('ambiguous-count', String(s.held.ambiguous.length));
     setText('held-noun', s.held.count === 1 ? 'reservation' : 'reservations');
     setText('ambiguous-noun', s.held.ambiguous.length === 1 ? 'payment' : 'payments');
+    if (s.refused) {
+      setText('refused-count', String(s.refused.total));
+      var lastRefusal = s.refused.latest[0];
+      setText('refused-sub', lastRefusal ? 'latest: ' + reasonText(lastRefusal) : 'calls the budget refused');
+    } else {
+      setText('refused-sub', 'this store keeps no refusal log');
+    }
     var tight = null;
     s.windows.forEach(function (w) { if (!tight || w.remainingUsd < tight.remainingUsd) tight = w; });
     if (tight) {
@@ -155,6 +172,24 @@ export const DASHBOARD_JS = String.raw`(function () {
     $('payments-empty').hidden = s.payments.length > 0;
   }
 
+  function renderRefusals(s) {
+    var latest = s.refused ? s.refused.latest : [];
+    fillBody('refusals', latest.map(function (r) {
+      var tr = el('tr');
+      tr.dataset.reason = r.reason;
+      tr.appendChild(cell(when(r.at), 'nowrap'));
+      var why = el('td');
+      why.appendChild(el('span', 'badge refused', reasonText(r)));
+      tr.appendChild(why);
+      tr.appendChild(cell(r.scope || '—', 'scope'));
+      tr.appendChild(cell(r.model || '—', 'model'));
+      tr.appendChild(cell(r.estimateUsd === undefined ? '—' : usd(r.estimateUsd), 'num'));
+      return tr;
+    }));
+    $('refusals-empty').hidden = latest.length > 0;
+    if (!s.refused) $('refusals-empty').textContent = 'This budget store keeps no refusal log.';
+  }
+
   function renderWallet(s) {
     var w = s.wallet;
     $('wallet-panel').hidden = !w;
@@ -229,18 +264,20 @@ export const DASHBOARD_JS = String.raw`(function () {
         backgroundColor: PALETTE[i % PALETTE.length], borderRadius: 2, maxBarThickness: 36,
       };
     });
+    // Only the global limit: the stack is every scope's spend, so a scope's limit drawn over it would look breached.
     view.limits.forEach(function (l, i) {
       datasets.push({
         type: 'line', label: l.scope + ' ' + l.window + ' limit ' + usd2(l.limitUsd),
         data: view.labels.map(function () { return l.limitUsd; }), stack: 'limit' + i, order: 1,
-        borderColor: LIMIT_COLORS[i % LIMIT_COLORS.length], borderDash: [6, 4], borderWidth: 2,
+        borderColor: LIMIT_COLOR, borderDash: [6, 4], borderWidth: 2,
         pointRadius: 0, fill: false,
       });
     });
     var labels = view.labels.map(label);
     var spent = stacks.reduce(function (sum, st) { return sum + st.usd.reduce(function (a, b) { return a + b; }, 0); }, 0);
     note.textContent = (stacks.length ? usd(spent) + ' in the last ' + view.labels.length + (state.period === 'hour' ? ' hours' : ' days') : 'No spend in this period yet.') +
-      (view.limits.length ? '' : ' No ' + (state.period === 'hour' ? 'hourly' : 'daily') + ' limit in the policy.') +
+      (view.limits.length ? '' : ' No global ' + (state.period === 'hour' ? 'hourly' : 'daily') + ' limit in the policy.') +
+      (snap && snap.windows.some(function (w) { return w.scope !== 'global'; }) ? ' Scope limits: see Windows.' : '') +
       (state.stack === 'scope' ? ' Stacked by each call\u2019s whole scope chain.' : '');
     var peak = 0;
     view.labels.forEach(function (_, i) {
@@ -263,7 +300,8 @@ export const DASHBOARD_JS = String.raw`(function () {
             y: { stacked: true, type: scale, beginAtZero: true, ticks: { callback: axisLabel } },
           },
           plugins: {
-            legend: { position: 'bottom', labels: { boxWidth: 12, boxHeight: 12 } },
+            // Capped: with many stacks the legend never takes more than a third of the chart.
+            legend: { position: 'bottom', maxHeight: 96, labels: { boxWidth: 12, boxHeight: 12, generateLabels: legendLabels } },
             tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + usd(c.parsed.y); } } },
           },
         },
@@ -276,6 +314,13 @@ export const DASHBOARD_JS = String.raw`(function () {
     }
   }
 
+  function legendLabels(c) {
+    return Chart.defaults.plugins.legend.labels.generateLabels(c).map(function (l) {
+      if (l.text.length > LEGEND_TEXT) l.text = l.text.slice(0, LEGEND_TEXT - 1) + '…';
+      return l;
+    });
+  }
+
   function render(s) {
     snap = s;
     renderCards(s);
@@ -285,6 +330,7 @@ export const DASHBOARD_JS = String.raw`(function () {
     renderSpend('by-scope', 'scope', s.byScope, globalRow ? globalRow.spentUsd : s.totalUsd);
     renderHeld(s);
     renderPayments(s);
+    renderRefusals(s);
     renderWallet(s);
     renderChart(s);
     document.body.dataset.snapshotAt = s.at;
@@ -304,15 +350,54 @@ export const DASHBOARD_JS = String.raw`(function () {
     setText('live-status', text);
   }
 
-  fetch('/api/snapshot' + q, { cache: 'no-store' })
-    .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
-    .then(render)
-    .catch(function (e) { live(false, 'cannot load: ' + e.message); });
+  // The token is new on every start of the dashboard: after a restart this page's token is refused (401/403),
+  // which EventSource reports as a bare error and never retries. Ask once in plain HTTP, and say what to do.
+  var events = null;
+  var ended = false;
+  var downSince = 0;
+  function sessionEnded() {
+    ended = true;
+    if (events) events.close();
+    live(false, 'disconnected: reopen the dashboard');
+    $('session-ended').hidden = false;
+  }
+  function refusedToken(status) { return status === 401 || status === 403; }
+  function stillDown() {
+    if (!downSince) downSince = Date.now();
+    var minutes = Math.floor((Date.now() - downSince) / 60000);
+    live(false, minutes < 1 ? 'reconnecting…' : 'not answering for ' + minutes + ' min: if you restarted it, open its new URL');
+  }
+  function checkAccess() {
+    fetch('/api/snapshot' + q, { cache: 'no-store' }).then(function (r) {
+      if (refusedToken(r.status)) return sessionEnded();
+      if (r.body) r.body.cancel();
+      stillDown();
+      setTimeout(follow, 2000);
+    }, function () {
+      stillDown();
+      setTimeout(checkAccess, 2000);
+    });
+  }
+  function follow() {
+    if (ended) return;
+    events = new EventSource('/api/events' + q);
+    events.addEventListener('snapshot', function (e) { downSince = 0; live(true, 'live'); render(JSON.parse(e.data)); });
+    events.addEventListener('store-error', function (e) { live(false, 'store unavailable: ' + JSON.parse(e.data).error); });
+    events.onopen = function () { downSince = 0; live(true, 'live'); };
+    events.onerror = function () {
+      if (events.readyState === EventSource.CLOSED) checkAccess();
+      else stillDown();
+    };
+  }
 
-  var events = new EventSource('/api/events' + q);
-  events.addEventListener('snapshot', function (e) { live(true, 'live'); render(JSON.parse(e.data)); });
-  events.addEventListener('store-error', function (e) { live(false, 'store unavailable: ' + JSON.parse(e.data).error); });
-  events.onopen = function () { live(true, 'live'); };
-  events.onerror = function () { live(false, 'reconnecting…'); };
+  fetch('/api/snapshot' + q, { cache: 'no-store' })
+    .then(function (r) {
+      if (refusedToken(r.status)) { sessionEnded(); return null; }
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    })
+    .then(function (s) { if (s) render(s); })
+    .catch(function (e) { live(false, 'cannot load: ' + e.message); });
+  follow();
 })();
 `;

@@ -2,11 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Budget, ConfigError, type Wallet } from '@venice-x402/core';
-import { chartJsAsset } from './assets.js';
-import { DASHBOARD_JS } from './client-script.js';
+import { dashboardAssets, encode, pickEncoding } from './assets.js';
 import { renderPage } from './page.js';
 import { buildSnapshot, type DashboardSnapshot } from './snapshot.js';
-import { DASHBOARD_CSS } from './styles.js';
 import { type WalletStatus, watchWallet } from './wallet-status.js';
 
 export interface DashboardOptions {
@@ -60,6 +58,10 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
   'cross-origin-resource-policy': 'same-origin',
 };
+/** Asset URLs carry a hash of their content: a browser keeps each for good (the token is still asked every time). */
+const ASSET_CACHE = 'private, max-age=31536000, immutable';
+/** Bodies smaller than this go out as they are: compressing them saves less than the header costs. */
+const COMPRESS_FROM_BYTES = 1024;
 const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -78,7 +80,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const tokenDigest = digest(token);
   const pollMs = options.pollMs ?? 1000;
   const storeLabel = options.storeLabel ?? 'budget store';
-  const chart = chartJsAsset(); // fail at start, not on the first page load
+  const assets = dashboardAssets(); // fail at start, not on the first page load
   const wallet: WalletStatus | undefined =
     options.wallet && watchWallet(budget, options.wallet, { refreshMs: options.walletRefreshMs });
   // The first answer waits a moment for Venice, never long: the page must come up offline too.
@@ -96,15 +98,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   /** A cheap look at the store: when it is unchanged, the full snapshot is not rebuilt. */
   async function probe(): Promise<string> {
-    const [report, holds] = await Promise.all([
+    const [report, holds, refused] = await Promise.all([
       budget.report({ by: 'model' }),
       budget.store.holds ? budget.store.holds(Date.now()) : [],
+      budget.store.refusals ? budget.store.refusals(0) : undefined,
     ]);
     return JSON.stringify([
       report.totalUsd,
       report.rows.map((r) => [r.key, r.calls, r.spentUsd]),
       report.windows.map((w) => [w.id, w.spentUsd, w.reservedUsd]),
       holds.map((h) => h.id),
+      refused?.total ?? 0,
       wallet?.version ?? 0,
     ]);
   }
@@ -174,6 +178,25 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     res.end(body);
   }
 
+  /** A reply compressed as the client accepts (brotli or gzip); `encoded` serves a body compressed before. */
+  function replyCompressed(
+    req: IncomingMessage,
+    res: ServerResponse,
+    type: string,
+    body: string | Buffer,
+    extra: Record<string, string> = {},
+    encoded = (raw: Buffer, encoding: ReturnType<typeof pickEncoding>) => encode(raw, encoding),
+  ) {
+    const raw = typeof body === 'string' ? Buffer.from(body) : body;
+    const encoding = raw.length >= COMPRESS_FROM_BYTES ? pickEncoding(req.headers['accept-encoding']) : 'identity';
+    const headers = {
+      vary: 'accept-encoding',
+      ...extra,
+      ...(encoding !== 'identity' && { 'content-encoding': encoding }),
+    };
+    reply(res, 200, type, encoding === 'identity' ? raw : encoded(raw, encoding), headers);
+  }
+
   function refuse(res: ServerResponse, status: 401 | 403 | 404 | 405) {
     const text = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed' }[status];
     reply(
@@ -191,22 +214,21 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (auth !== 'ok') return refuse(res, auth === 'missing' ? 401 : 403);
     if (!hostAllowed(req, port)) return refuse(res, 403);
     if (req.method !== 'GET') return refuse(res, 405);
+    const file = assets.byPath.get(url.pathname);
+    if (file)
+      return replyCompressed(req, res, file.contentType, file.body, { 'cache-control': ASSET_CACHE }, (_, encoding) =>
+        file.encoded(encoding),
+      );
     switch (url.pathname) {
       case '/':
       case '/index.html':
-        return reply(res, 200, 'text/html; charset=utf-8', renderPage(token), {
+        return replyCompressed(req, res, 'text/html; charset=utf-8', renderPage(token, assets), {
           'content-security-policy': PAGE_CSP,
         });
-      case '/assets/dashboard.js':
-        return reply(res, 200, 'text/javascript; charset=utf-8', DASHBOARD_JS);
-      case '/assets/dashboard.css':
-        return reply(res, 200, 'text/css; charset=utf-8', DASHBOARD_CSS);
-      case '/assets/chart.umd.min.js':
-        return reply(res, 200, chart.contentType, chart.body);
       case '/api/snapshot': {
         await walletReady();
         try {
-          return reply(res, 200, 'application/json; charset=utf-8', JSON.stringify(await snapshot()));
+          return replyCompressed(req, res, 'application/json; charset=utf-8', JSON.stringify(await snapshot()));
         } catch (error) {
           return reply(res, 503, 'application/json; charset=utf-8', JSON.stringify({ error: errorMessage(error) }));
         }

@@ -5,6 +5,7 @@ import {
   hourOf,
   microsToUsd,
   type PaymentRecord,
+  type RefusalRecord,
   type SeriesRow,
   type WindowStatus,
 } from '@venice-x402/core';
@@ -16,7 +17,7 @@ export interface Stack {
   usd: number[];
 }
 
-/** A window limit drawn across the chart. */
+/** A window limit drawn across the chart: only the global one, the limit of the whole stack the chart draws. */
 export interface LimitLine {
   scope: string;
   window: 'hourly' | 'daily';
@@ -56,6 +57,19 @@ export interface PaymentView {
   scopes?: string[];
 }
 
+/** A call the budget refused, from the store's refusal log. */
+export interface RefusalView {
+  at: string;
+  /** `model`, `route`, `perRequest`, a window name (`daily` …), or `topUp.<limit>`. */
+  reason: string;
+  scope?: string;
+  window?: string;
+  model?: string;
+  route?: string;
+  estimateUsd?: number;
+  retryAt?: string;
+}
+
 /** Everything the page shows; also the answer of `/api/snapshot`. Amounts are USD numbers, times ISO strings. */
 export interface DashboardSnapshot {
   version: 1;
@@ -78,6 +92,8 @@ export interface DashboardSnapshot {
     ambiguousUsd: number;
   };
   payments: PaymentView[];
+  /** Refused calls: how many the store logged, and the latest. null when the store keeps no refusal log. */
+  refused: { total: number; latest: RefusalView[] } | null;
   wallet: WalletView | null;
 }
 
@@ -89,7 +105,7 @@ export interface SnapshotOptions {
   /** Hours in the hour view (default 48) and days in the day view (default 30). */
   hours?: number;
   days?: number;
-  /** At most this many reservations, ambiguous requests and payments are listed (default 100); sums cover all. */
+  /** At most this many reservations, ambiguous requests, payments and refusals are listed (default 100); sums cover all. */
   listLimit?: number;
   /** At most this many stacks per chart; the rest is one `other` stack (default 10). */
   maxStacks?: number;
@@ -111,13 +127,14 @@ export async function buildSnapshot(budget: Budget, options: SnapshotOptions): P
   const dayLabels = lastDays(now, options.days ?? 30);
   const store = budget.store;
   const fromHour = `${dayLabels[0]}T00` < hourLabels[0]! ? `${dayLabels[0]}T00` : hourLabels[0]!;
-  const [byModel, byScope, series, holds, payments, requests] = await Promise.all([
+  const [byModel, byScope, series, holds, payments, requests, refused] = await Promise.all([
     budget.report({ by: 'model' }),
     budget.report({ by: 'scope' }),
     store.series ? store.series(fromHour, hourLabels.at(-1)) : undefined,
     store.holds ? store.holds(now) : [],
     store.payments ? store.payments(listLimit) : [],
     store.requests(),
+    store.refusals ? store.refusals(listLimit) : undefined,
   ]);
   const ambiguous = [...requests]
     .filter(([, r]) => r.ambiguous)
@@ -130,9 +147,9 @@ export async function buildSnapshot(budget: Budget, options: SnapshotOptions): P
     store: options.store,
     totalUsd: byModel.totalUsd,
     calls: byModel.rows.reduce((n, r) => n + r.calls, 0),
-    byModel: byModel.rows.map(spendRow),
-    byScope: byScope.rows.map(spendRow),
-    windows: byModel.windows.map((w) => ({ ...w, usedFraction: w.limitUsd > 0 ? w.spentUsd / w.limitUsd : 1 })),
+    byModel: bySpend(byModel.rows.map(spendRow)),
+    byScope: bySpend(byScope.rows.map(spendRow)),
+    windows: byUse(byModel.windows.map((w) => ({ ...w, usedFraction: w.limitUsd > 0 ? w.spentUsd / w.limitUsd : 1 }))),
     series: series
       ? {
           hour: seriesView(series, hourLabels, (r) => r.hour, limitLines(budget, 'hourly'), maxStacks),
@@ -165,9 +182,34 @@ export async function buildSnapshot(budget: Budget, options: SnapshotOptions): P
       model: p.model,
       scopes: p.scopes,
     })),
+    refused: refused ? { total: refused.total, latest: refused.latest.map(refusalView) } : null,
     wallet: options.wallet ?? null,
   };
 }
+
+const refusalView = (r: RefusalRecord): RefusalView => ({
+  at: iso(r.at),
+  reason: r.reason,
+  scope: r.scope,
+  window: r.window,
+  model: r.model,
+  route: r.route,
+  estimateUsd: r.estimateMicros === undefined ? undefined : microsToUsd(r.estimateMicros),
+  retryAt: r.retryAt === undefined ? undefined : iso(r.retryAt),
+});
+
+/** Biggest spend first (then most calls, then by name, so equal rows keep one order). */
+const bySpend = (rows: SpendRow[]) =>
+  rows.sort((a, b) => b.spentUsd - a.spentUsd || b.calls - a.calls || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+/** The windows nearest their limit first (spent and held against the limit). */
+const byUse = <W extends WindowStatus>(windows: W[]) => {
+  const use = (w: W) => (w.limitUsd > 0 ? (w.spentUsd + w.reservedUsd) / w.limitUsd : Number.POSITIVE_INFINITY);
+  return windows
+    .map((w, i) => ({ w, i }))
+    .sort((a, b) => use(b.w) - use(a.w) || a.i - b.i)
+    .map(({ w }) => w);
+};
 
 const spendRow = (r: { key: string; spentUsd: number; calls: number }): SpendRow => ({
   key: r.key,
@@ -184,17 +226,13 @@ function lastDays(now: number, n: number): string[] {
   return Array.from({ length: n }, (_, i) => dayOf(now - (n - 1 - i) * DAY_MS));
 }
 
-/** The policy's limits of one window, global first, as lines. */
+/**
+ * The global limit of one window, as a line over the stacked chart. A scope's limit is left out: drawn over the
+ * stack of every scope's spend it would look breached when only the sum passed it (the Windows table shows it).
+ */
 function limitLines(budget: Budget, window: 'hourly' | 'daily'): LimitLine[] {
-  const field = window === 'hourly' ? 'hourlyUsd' : 'dailyUsd';
-  const lines: LimitLine[] = [];
-  const global = budget.policy.limits[field];
-  if (global !== undefined) lines.push({ scope: 'global', window, limitUsd: global });
-  for (const [scope, limits] of Object.entries(budget.policy.scopes)) {
-    const limit = limits[field];
-    if (limit !== undefined) lines.push({ scope, window, limitUsd: limit });
-  }
-  return lines;
+  const global = budget.policy.limits[window === 'hourly' ? 'hourlyUsd' : 'dailyUsd'];
+  return global === undefined ? [] : [{ scope: 'global', window, limitUsd: global }];
 }
 
 /** Sums the series into one stack per model and per scope chain over the labels (micro-USD until the end). */

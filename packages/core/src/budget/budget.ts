@@ -10,6 +10,7 @@ import { JournaledStore } from './journaled-store.js';
 import { memoryStore } from './memory-store.js';
 import { type BudgetPolicy, type BudgetPolicyInput, parsePolicy, signingPolicyOf } from './policy.js';
 import { PolicyGate } from './policy-gate.js';
+import { logRefusals } from './refusal-log.js';
 import { GLOBAL_SCOPE } from './scope-names.js';
 import { SpendNotices } from './spend-notices.js';
 import type { CommitArgs } from './store.js';
@@ -69,6 +70,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   const topUps = new TopUpGate({ policy: policy.topUp, store, now, timers, events });
   const ttlMs = policy.reservationTtlSeconds * 1000;
   const notices = new SpendNotices(events, book, policy.warnAt);
+  logRefusals(events, store, now);
   // Reservation ids: unique across processes sharing a store, without a UUID per call.
   const idPrefix = `${randomUUID().slice(0, 13)}-`;
   let idSeq = 0;
@@ -105,6 +107,23 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     return { id, amountMicros: amount, scopes, keys: counters.keys, model, route, at: t };
   }
 
+  async function markAmbiguous(reservation: Reservation, details: ChargeDetails = {}) {
+    const claimed = details.outstandingMicros;
+    const outstanding =
+      claimed !== undefined && claimed >= 0n && claimed < reservation.amountMicros ? claimed : reservation.amountMicros;
+    await settle('markAmbiguous', reservation, {
+      id: reservation.id,
+      actual: outstanding,
+      keys: reservation.keys,
+      usage: usageOf(reservation, details),
+      requestId: details.requestId ?? `ambiguous:${reservation.id}`,
+      ambiguous: true,
+      paymentTx: details.paymentTx,
+      now: now(),
+    });
+    notices.charge(reservation, outstanding, details, true);
+  }
+
   return {
     policy,
     store,
@@ -113,6 +132,13 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     reserve,
 
     async commit(reservation, actualMicros, details = {}) {
+      if (actualMicros > MAX_RESERVATION) {
+        // No call costs over $1bn: the figure is garbage (a hostile or broken server). The hold stays counted,
+        // flagged for reconcile, rather than writing an amount no store may hold or dropping the charge.
+        const note = 'the server reported an impossible cost (over $1bn): counted at the hold until reconciled';
+        await markAmbiguous(reservation, { ...details, note });
+        return {};
+      }
       const actual = actualMicros < 0n ? 0n : actualMicros;
       const written = await settle('commit', reservation, {
         id: reservation.id,
@@ -139,24 +165,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
       await store.renew(reservation.id, t + ttlMs, t);
     },
 
-    async markAmbiguous(reservation, details = {}) {
-      const claimed = details.outstandingMicros;
-      const outstanding =
-        claimed !== undefined && claimed >= 0n && claimed < reservation.amountMicros
-          ? claimed
-          : reservation.amountMicros;
-      await settle('markAmbiguous', reservation, {
-        id: reservation.id,
-        actual: outstanding,
-        keys: reservation.keys,
-        usage: usageOf(reservation, details),
-        requestId: details.requestId ?? `ambiguous:${reservation.id}`,
-        ambiguous: true,
-        paymentTx: details.paymentTx,
-        now: now(),
-      });
-      notices.charge(reservation, outstanding, details, true);
-    },
+    markAmbiguous,
 
     async refund({ requestId, micros, scope, model = 'unknown', at }) {
       if (!store.refund) throw new ConfigError('This budget store cannot credit refunds: it has no refund operation');

@@ -1,4 +1,4 @@
-import { StoreError } from '../errors.js';
+import { StoreError, StoreInputError } from '../errors.js';
 import type { BudgetEmitter } from './budget-events.js';
 import type { BudgetTimers } from './budget-timers.js';
 import { CommitJournal } from './commit-journal.js';
@@ -24,6 +24,8 @@ export class JournaledStore implements BudgetStore {
   readonly saveJob?: BudgetStore['saveJob'];
   readonly jobs?: BudgetStore['jobs'];
   readonly job?: BudgetStore['job'];
+  readonly logRefusal?: BudgetStore['logRefusal'];
+  readonly refusals?: BudgetStore['refusals'];
 
   constructor(
     readonly inner: BudgetStore,
@@ -37,6 +39,8 @@ export class JournaledStore implements BudgetStore {
     if (inner.saveJob) this.saveJob = inner.saveJob.bind(inner);
     if (inner.jobs) this.jobs = inner.jobs.bind(inner);
     if (inner.job) this.job = inner.job.bind(inner);
+    if (inner.logRefusal) this.logRefusal = inner.logRefusal.bind(inner);
+    if (inner.refusals) this.refusals = inner.refusals.bind(inner);
   }
 
   async reserve(args: Parameters<BudgetStore['reserve']>[0]) {
@@ -45,6 +49,7 @@ export class JournaledStore implements BudgetStore {
     try {
       return await this.inner.reserve(args);
     } catch (error) {
+      if (refusedInput(error)) throw error;
       this.storeDown(error);
       throw error instanceof StoreError
         ? error
@@ -65,6 +70,7 @@ export class JournaledStore implements BudgetStore {
     try {
       result = await this.inner.commit(args);
     } catch (error) {
+      if (refusedInput(error)) throw error; // the store will never take it: journaling it would block every call
       await this.journal.add(args);
       this.storeDown(error);
       return { ok: true, counters: new Map() };
@@ -136,3 +142,6 @@ export class JournaledStore implements BudgetStore {
     this.options.events.emit('store-restored', { replayed });
   }
 }
+
+/** A store's refusal of what it was given (not an outage): retrying or journaling it cannot help. */
+const refusedInput = (error: unknown) => error instanceof StoreInputError;

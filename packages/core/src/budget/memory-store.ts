@@ -1,24 +1,46 @@
+import { refusalJson } from './refusal-log.js';
 import { BudgetState } from './state.js';
 import type { BudgetStore } from './store.js';
+import { checkCommit, checkRenew, checkReserve, checkTopUpClaim, checkTopUpFinish } from './store-input.js';
 
-/** Single-process store (the default). Fast: no I/O, no locks. */
+/** Single-process store (the default). Fast: no I/O, no locks. Bad input is a `StoreInputError` and changes nothing. */
 export function memoryStore(): BudgetStore {
   const s = new BudgetState();
   return {
-    reserve: async (args) => s.reserve(args),
-    commit: async (args) => (s.commit(args) ? { ok: true, counters: s.read(args.keys, args.now) } : { ok: false }),
+    reserve: async (args) => {
+      checkReserve(args);
+      return s.reserve(args);
+    },
+    commit: async (args) => {
+      checkCommit(args);
+      return s.commit(args) === 'refused' ? { ok: false } : { ok: true, counters: s.read(args.keys, args.now) };
+    },
     release: async (id) => s.release(id),
-    renew: async (id, expiresAt, now) => s.renew(id, expiresAt, now),
+    renew: async (id, expiresAt, now) => {
+      checkRenew(id, expiresAt, now);
+      return s.renew(id, expiresAt, now);
+    },
     counters: async (keys, now) => s.read(keys, now),
-    usage: async () => s.usageRows(),
-    requests: async () => s.requestRecords(),
-    claimTopUp: async (args) => s.claimTopUp(args),
-    finishTopUp: async (owner, ok, now, topUp) => s.finishTopUp(owner, ok, now, topUp),
+    usage: async () => s.views.usageRows(),
+    requests: async () => s.views.requestRecords(),
+    claimTopUp: async (args) => {
+      checkTopUpClaim(args);
+      return s.claimTopUp(args);
+    },
+    finishTopUp: async (owner, ok, now, topUp) => {
+      checkTopUpFinish(owner, now, topUp);
+      s.finishTopUp(owner, ok, now, topUp);
+    },
     getPin: async (key) => s.pins.get(key),
     setPinIfAbsent: async (key, value) => s.setPinIfAbsent(key, value),
-    series: async (fromHour, toHour) => s.seriesRows(fromHour, toHour),
+    series: async (fromHour, toHour) => s.views.seriesRows(fromHour, toHour),
     holds: async (now) => s.holdRecords(now),
-    payments: async (limit) => s.paymentRecords(limit),
+    payments: async (limit) => s.views.paymentRecords(limit),
+    logRefusal: async (record) => {
+      const entry = refusalJson(record);
+      if (entry) s.views.logRefusal(entry);
+    },
+    refusals: async (limit) => s.views.refusalLog(limit),
     refund: async (args) => s.refund(args),
     saveJob: async (job, expected) => s.saveJob(job, expected),
     jobs: async () => s.jobRecords(),

@@ -1,22 +1,22 @@
-import {
-  type CommitArgs,
-  type CounterState,
-  type HoldRecord,
-  type JobRecord,
-  type JobState,
-  PAYMENT_LOG_SIZE,
-  type PaymentRecord,
-  type RefundArgs,
-  type RequestRecord,
-  type ReserveArgs,
-  type ReserveResult,
-  SERIES_RETENTION_HOURS,
-  type SeriesRow,
-  type TopUpClaim,
-  type TopUpClaimArgs,
-  type TopUpRecord,
-  type UsageRow,
+import { StoreInputError } from '../errors.js';
+import { type JobJson, jobFromJson, jobToJson } from './job-record.js';
+import { RecentIds } from './recent-ids.js';
+import type { RefusalJson } from './refusal-log.js';
+import { type PaymentEntry, SpendViews } from './spend-views.js';
+import type {
+  CommitArgs,
+  CounterState,
+  HoldRecord,
+  JobRecord,
+  JobState,
+  RefundArgs,
+  ReserveArgs,
+  ReserveResult,
+  TopUpClaim,
+  TopUpClaimArgs,
+  TopUpRecord,
 } from './store.js';
+import { StoreClock } from './store-clock.js';
 import { hourOf, windowExpiry } from './windows.js';
 
 interface Reservation {
@@ -38,18 +38,41 @@ interface Counter {
   reserved: number;
 }
 
-interface SeriesCell {
-  model: string;
-  scopes: string[];
-  micros: number;
-  calls: number;
+/**
+ * How long a settled id is remembered (a resent commit is recognised) and an expired hold stays committable: at
+ * least this, at most twice this (see `RecentIds`).
+ */
+export const SETTLED_RETENTION_MS = 24 * 3_600_000;
+/** At most this many settled ids (and as many expired holds) are remembered, the oldest forgotten first. */
+export const SETTLED_LIMIT = 20_000;
+
+/** What a commit did: applied it, found the very same settlement already applied (a resend), or refused it. */
+export type CommitEffect = 'applied' | 'repeat' | 'refused';
+
+/** A plain-JSON image of the state: the file store's snapshot line. */
+export interface StateImage {
+  counters: { key: string; spent: number; reserved: number }[];
+  holds: { id: string; micros: number; counters: string[]; expiresAt: number }[];
+  usage: { scope: string; model: string; day: string; micros: number; calls: number }[];
+  requests: { id: string; micros: number; ambiguous: boolean }[];
+  pins: { key: string; value: string }[];
+  expired: { id: string; at: number }[];
+  settled: { id: string; micros: number; at: number }[];
+  series: { hour: string; model: string; scopes: string[]; micros: number; calls: number }[];
+  payments: PaymentEntry[];
+  /** The refusal log (written since version 0.2; absent in older snapshots). */
+  refusals?: RefusalJson[];
+  refusalTotal?: number;
+  /** Request ids whose charge a refund credited, and async job records (absent until the first of each). */
+  refunded?: string[];
+  jobs?: JobJson[];
+  topUp: {
+    count: number;
+    lastAt: number;
+    perDay: { day: string; micros: number }[];
+    lock?: { owner: string; until: number };
+  };
 }
-
-/** A series cell's key in memory: one scope as itself, a chain NUL-separated (the series' own encoding). */
-const chainKey = (scopes: string[]) => (scopes.length === 1 ? scopes[0]! : scopes.join('\u0000'));
-
-/** A payment log entry as kept in memory (micros as a number, like every amount here). */
-type PaymentEntry = Omit<PaymentRecord, 'micros'> & { micros: number };
 
 /**
  * The budget's books as plain synchronous state. The memory store uses it directly; the file store
@@ -57,26 +80,23 @@ type PaymentEntry = Omit<PaymentRecord, 'micros'> & { micros: number };
  *
  * Inside, micro-USD are JS numbers (exact integers up to $9 billion) — BigInt arithmetic allocates and
  * would halve the hot path's throughput. The store interface stays bigint.
+ *
+ * What is old (an ended window, an expired hold, a lapsed top-up lock, a settled id) is decided by the store's
+ * clock (`StoreClock`), never by one caller's reading alone.
  */
 export class BudgetState {
   readonly counters = new Map<string, Counter>();
-  private nextPrune = 0;
   readonly reservations = new Map<string, Reservation>();
-  /** day → model → scope → row */
-  readonly usage = new Map<string, Map<string, Map<string, { micros: number; calls: number }>>>();
-  readonly requests = new Map<string, { micros: number; ambiguous: boolean }>();
-  readonly pins = new Map<string, string>();
   /** Reservations whose hold expired unsettled (id → when): still committable once, then forgotten. */
-  readonly expired = new Map<string, number>();
-  /** hour → model → scope chain → row: spend over time, the last SERIES_RETENTION_HOURS hours. */
-  readonly series = new Map<string, Map<string, Map<string, SeriesCell>>>();
-  /** Pay-per-call payments and top-ups, oldest first, the last PAYMENT_LOG_SIZE. */
-  readonly payments: PaymentEntry[] = [];
+  readonly expired = new RecentIds<number>(SETTLED_RETENTION_MS, SETTLED_LIMIT);
+  /** Settled commits (id → micros and when): a resend of the same settlement is recognised, not counted again. */
+  readonly settled = new RecentIds<number>(SETTLED_RETENTION_MS, SETTLED_LIMIT);
+  readonly pins = new Map<string, string>();
+  readonly views = new SpendViews();
   /** Request ids whose charge was refunded (credited once). */
   readonly refunded = new Set<string>();
   /** Async jobs by queue id. */
   readonly jobs = new Map<string, JobRecord>();
-  private seriesHour = '';
   topUp = {
     count: 0,
     lastAt: 0,
@@ -85,6 +105,9 @@ export class BudgetState {
     lock: undefined as TopUpLock | undefined,
   };
   private nextExpiry = Number.POSITIVE_INFINITY;
+  private nextPrune = 0;
+
+  constructor(readonly clock = new StoreClock()) {}
 
   private counter(key: string): Counter {
     let c = this.counters.get(key);
@@ -95,18 +118,15 @@ export class BudgetState {
     return c;
   }
 
-  /** Forces the next sweep to look at every reservation (after restoring state). */
-  resetExpiry() {
-    this.nextExpiry = Number.NEGATIVE_INFINITY;
-  }
-
+  /** Frees the holds that expired. A reading below the next expiry needs no clock: nothing can have expired. */
   sweep(now: number, force = false) {
     if (now < this.nextExpiry && !force) return;
+    const t = this.clock.trusted(now);
     let next = Number.POSITIVE_INFINITY;
     for (const [id, r] of this.reservations) {
-      if (r.expiresAt <= now) {
+      if (r.expiresAt <= t) {
         this.drop(id, r);
-        this.expired.set(id, now);
+        this.expired.set(id, t, t);
       } else if (r.expiresAt < next) next = r.expiresAt;
     }
     this.nextExpiry = next;
@@ -117,108 +137,92 @@ export class BudgetState {
     this.reservations.delete(id);
   }
 
-  /** Forgets counters of windows that ended (see `windowExpiry`), at most once an hour. */
-  private pruneWindows(now: number) {
+  /**
+   * Forgets, at most once an hour, what is old by the store's clock: counters of windows that ended more than a
+   * day ago (`windowExpiry`) and hold nothing, and settled / expired ids past their retention. A window that still
+   * has a live hold is never forgotten, however old its id says it is.
+   */
+  private prune(now: number) {
     if (now < this.nextPrune) return;
-    this.nextPrune = now + 3_600_000;
+    const t = this.clock.trusted(now);
+    this.nextPrune = t + 3_600_000;
     for (const [key, c] of this.counters) {
       const ends = windowExpiry(key);
-      if (ends !== undefined && ends <= now && c.reserved === 0) this.counters.delete(key);
+      if (ends !== undefined && ends <= t && c.reserved === 0) this.counters.delete(key);
     }
+    this.settled.tidy(t);
+    this.expired.tidy(t);
   }
 
   reserve(args: ReserveArgs): ReserveResult {
+    if (this.knows(args.id)) throw new StoreInputError('reservation', 'id', 'is already in use');
     this.sweep(args.now);
-    this.pruneWindows(args.now);
+    this.prune(args.now);
     const amount = Number(args.amount);
     for (const { key, limit } of args.counters) {
       const c = this.counters.get(key);
       const used = c ? c.spent + c.reserved : 0;
       if (BigInt(used + amount) > limit) return { ok: false, key, used: BigInt(used), limit };
     }
-    const keys: string[] = [];
-    for (const { key } of args.counters) {
-      this.counter(key).reserved += amount;
-      keys.push(key);
-    }
-    this.reservations.set(args.id, { amount, keys, expiresAt: args.expiresAt });
-    if (args.expiresAt < this.nextExpiry) this.nextExpiry = args.expiresAt;
+    this.hold(
+      args.id,
+      amount,
+      args.counters.map((c) => c.key),
+      args.expiresAt,
+    );
     return { ok: true };
+  }
+
+  /** Whether `id` is held, expired or settled (a reservation id is used once). */
+  knows(id: string): boolean {
+    return this.reservations.has(id) || this.expired.has(id) || this.settled.has(id);
+  }
+
+  /** Adds a hold without checking limits (a reservation already decided, or replayed from a journal). */
+  hold(id: string, amount: number, keys: string[], expiresAt: number) {
+    for (const key of keys) this.counter(key).reserved += amount;
+    this.reservations.set(id, { amount, keys, expiresAt });
+    if (expiresAt < this.nextExpiry) this.nextExpiry = expiresAt;
   }
 
   /**
    * Moves a reservation to spent at its actual cost, once. Works when the hold already expired (the money was
-   * spent all the same); false for a reservation that is not live or expired: already settled.
+   * spent all the same). A commit of an id already settled at the same amount is a resend of it: `repeat`, and
+   * nothing is counted again; at another amount, or for an id never reserved, `refused`.
    */
-  commit(args: CommitArgs): boolean {
+  commit(args: CommitArgs): CommitEffect {
+    const actual = Number(args.actual);
     const r = this.reservations.get(args.id);
     if (r) this.drop(args.id, r);
-    else if (!this.expired.delete(args.id) && !args.replay) return false;
-    const actual = Number(args.actual);
+    else if (!this.expired.delete(args.id)) {
+      const settled = this.settled.get(args.id);
+      if (settled !== undefined) return settled === actual ? 'repeat' : 'refused';
+      if (!args.replay) return 'refused';
+    }
     for (const key of args.keys) this.counter(key).spent += actual;
-    const { day, model } = args.usage;
-    let byModel = this.usage.get(day);
-    if (!byModel) this.usage.set(day, (byModel = new Map()));
-    let byScope = byModel.get(model);
-    if (!byScope) byModel.set(model, (byScope = new Map()));
-    for (const scope of args.usage.scopes) {
-      const row = byScope.get(scope);
-      if (row) {
-        row.micros += actual;
-        row.calls++;
-      } else byScope.set(scope, { micros: actual, calls: 1 });
-    }
-    this.addSeries(args.usage.hour ?? hourOf(args.now), model, args.usage.scopes, actual, 1);
-    if (args.paymentTx) {
-      this.logPayment({
-        kind: 'payment',
-        at: args.now,
-        micros: actual,
-        tx: args.paymentTx,
-        requestId: args.requestId,
-        model,
-        scopes: args.usage.scopes,
-      });
-    }
-    if (args.requestId) {
-      const prev = this.requests.get(args.requestId);
-      this.requests.set(args.requestId, {
-        micros: (prev?.micros ?? 0) + actual,
-        ambiguous: Boolean(args.ambiguous || prev?.ambiguous),
-      });
-    }
-    return true;
+    this.views.add(args, actual);
+    this.settled.set(args.id, actual, args.now);
+    return 'applied';
   }
 
   /** Credits a refunded charge once per request id, never more than it was charged, never below zero. */
   refund(args: RefundArgs): bigint {
-    const request = this.requests.get(args.requestId);
+    const request = this.views.requests.get(args.requestId);
     if (!request || this.refunded.has(args.requestId)) return 0n;
     const amount = Math.min(Number(args.micros), request.micros);
     if (!(amount > 0)) return 0n;
     this.refunded.add(args.requestId);
-    request.micros -= amount;
     for (const key of args.keys) {
       const c = this.counters.get(key);
       if (c) c.spent = Math.max(0, c.spent - amount);
     }
-    const byScope = this.usage.get(args.usage.day)?.get(args.usage.model);
-    for (const scope of args.usage.scopes) {
-      const row = byScope?.get(scope);
-      if (row) row.micros = Math.max(0, row.micros - amount);
-    }
-    const cell = this.series
-      .get(args.usage.hour ?? hourOf(args.now))
-      ?.get(args.usage.model)
-      ?.get(chainKey(args.usage.scopes));
-    if (cell) cell.micros = Math.max(0, cell.micros - amount);
+    this.views.subtract(args.usage, args.usage.hour ?? hourOf(args.now), args.requestId, amount);
     return BigInt(amount);
   }
 
   /** Writes a job record when its state is `expected` (null: absent). */
   saveJob(job: JobRecord, expected: JobState | null): boolean {
-    const current = this.jobs.get(job.id);
-    if ((current?.state ?? null) !== expected) return false;
+    if ((this.jobs.get(job.id)?.state ?? null) !== expected) return false;
     this.jobs.set(job.id, { ...job, scopes: [...job.scopes] });
     return true;
   }
@@ -235,7 +239,7 @@ export class BudgetState {
   renew(id: string, expiresAt: number, now: number): boolean {
     const r = this.reservations.get(id);
     if (!r) return false;
-    if (r.expiresAt <= now) {
+    if (r.expiresAt <= this.clock.trusted(now)) {
       this.sweep(now, true); // too late: the hold already lapsed
       return false;
     }
@@ -263,11 +267,13 @@ export class BudgetState {
 
   claimTopUp(a: TopUpClaimArgs): TopUpClaim {
     const t = this.topUp;
-    if (t.lastAt > a.startedAt && !(t.lock && t.lock.until > a.now)) return { status: 'done-by-other' };
-    if (t.lock && t.lock.until > a.now) return { status: 'busy' };
+    const at = this.clock.trusted(a.now);
+    const locked = t.lock !== undefined && t.lock.until > at;
+    if (t.lastAt > a.startedAt && !locked) return { status: 'done-by-other' };
+    if (locked) return { status: 'busy' };
     if (t.count >= a.maxCount) return { status: 'refused', reason: 'maxCount' };
     if (BigInt(t.perDay.get(a.day) ?? 0) + a.amount > a.maxPerDay) return { status: 'refused', reason: 'maxPerDay' };
-    if (t.lastAt > 0 && a.now - t.lastAt < a.minIntervalMs)
+    if (t.lastAt > 0 && at - t.lastAt < a.minIntervalMs)
       return { status: 'refused', reason: 'minInterval', retryAt: t.lastAt + a.minIntervalMs };
     this.applyClaim(a.owner, a.day, Number(a.amount), a.now, a.now + a.lockTtlMs);
     return { status: 'claimed' };
@@ -292,47 +298,7 @@ export class BudgetState {
       this.topUp.perDay.set(lock.day, (this.topUp.perDay.get(lock.day) ?? 0) - lock.amount);
       this.topUp.lastAt = lock.lastAtBefore ?? 0;
     }
-    if (ok && topUp) this.logPayment({ kind: 'topup', at: now, micros: Number(topUp.micros), tx: topUp.tx });
-  }
-
-  private addSeries(hour: string, model: string, scopes: string[], micros: number, calls: number) {
-    if (hour !== this.seriesHour) {
-      if (hour > this.seriesHour) this.pruneSeries(hour);
-      this.seriesHour = hour;
-    }
-    let byModel = this.series.get(hour);
-    if (!byModel) this.series.set(hour, (byModel = new Map()));
-    let byChain = byModel.get(model);
-    if (!byChain) byModel.set(model, (byChain = new Map()));
-    const chain = chainKey(scopes);
-    const cell = byChain.get(chain);
-    if (cell) {
-      cell.micros += micros;
-      cell.calls += calls;
-    } else byChain.set(chain, { model, scopes: [...scopes], micros, calls });
-  }
-
-  /** Drops hours that fell out of the retention window (called when a new hour starts). */
-  private pruneSeries(latest: string) {
-    const cutoff = hourOf(Date.parse(`${latest}:00:00Z`) - SERIES_RETENTION_HOURS * 3_600_000);
-    for (const hour of this.series.keys()) if (hour < cutoff) this.series.delete(hour);
-  }
-
-  private logPayment(entry: PaymentEntry) {
-    this.payments.push(entry);
-    if (this.payments.length > PAYMENT_LOG_SIZE) this.payments.splice(0, this.payments.length - PAYMENT_LOG_SIZE);
-  }
-
-  seriesRows(fromHour: string, toHour = '\uffff'): SeriesRow[] {
-    const rows: SeriesRow[] = [];
-    for (const [hour, byModel] of this.series) {
-      if (hour < fromHour || hour > toHour) continue;
-      for (const byChain of byModel.values()) {
-        for (const c of byChain.values())
-          rows.push({ hour, model: c.model, scopes: [...c.scopes], micros: BigInt(c.micros), calls: c.calls });
-      }
-    }
-    return rows;
+    if (ok && topUp) this.views.logPayment({ kind: 'topup', at: now, micros: Number(topUp.micros), tx: topUp.tx });
   }
 
   holdRecords(now: number): HoldRecord[] {
@@ -345,110 +311,69 @@ export class BudgetState {
     }));
   }
 
-  paymentRecords(limit = PAYMENT_LOG_SIZE): PaymentRecord[] {
-    return this.payments
-      .slice(-Math.max(0, limit))
-      .reverse()
-      .map((p) => ({ ...p, micros: BigInt(p.micros), scopes: p.scopes && [...p.scopes] }));
-  }
-
   setPinIfAbsent(key: string, value: string): string {
     if (!this.pins.has(key)) this.pins.set(key, value.toLowerCase());
     return this.pins.get(key)!;
   }
 
-  usageRows(): UsageRow[] {
-    const rows: UsageRow[] = [];
-    for (const [day, byModel] of this.usage) {
-      for (const [model, byScope] of byModel) {
-        for (const [scope, r] of byScope) rows.push({ scope, model, day, micros: BigInt(r.micros), calls: r.calls });
-      }
-    }
-    return rows;
-  }
-
-  requestRecords(): Map<string, RequestRecord> {
-    const out = new Map<string, RequestRecord>();
-    for (const [id, r] of this.requests) out.set(id, { micros: BigInt(r.micros), ambiguous: r.ambiguous });
-    return out;
-  }
-
-  /** A plain-JSON image of the state (file store compaction). */
-  snapshot() {
+  /** A plain-JSON image of the state (file store compaction): every counter, hold, expired and settled id. */
+  image(): StateImage {
+    const views = this.views;
     return {
-      counters: [...this.counters].map(([k, c]) => [k, c.spent, c.reserved]),
-      reservations: [...this.reservations].map(([id, r]) => [id, r.amount, r.keys, r.expiresAt]),
-      usage: this.usageRows().map((u) => [u.scope, u.model, u.day, Number(u.micros), u.calls]),
-      requests: [...this.requests].map(([id, r]) => [id, r.micros, r.ambiguous]),
-      pins: [...this.pins],
-      expired: [...this.expired],
-      series: this.seriesRows('').map((r) => [r.hour, r.model, r.scopes, Number(r.micros), r.calls]),
-      payments: this.payments.map((p) => ({ ...p })),
-      refunded: [...this.refunded],
-      jobs: [...this.jobs.values()].map(jobToJson),
+      counters: [...this.counters].map(([key, c]) => ({ key, spent: c.spent, reserved: c.reserved })),
+      holds: [...this.reservations].map(([id, r]) => ({
+        id,
+        micros: r.amount,
+        counters: r.keys,
+        expiresAt: r.expiresAt,
+      })),
+      usage: views.usageRows().map((u) => ({ ...u, micros: Number(u.micros) })),
+      requests: [...views.requests].map(([id, r]) => ({ id, micros: r.micros, ambiguous: r.ambiguous })),
+      pins: [...this.pins].map(([key, value]) => ({ key, value })),
+      expired: [...this.expired.entries()].map(([id, at]) => ({ id, at })),
+      settled: [...this.settled.entries()].map(([id, micros, at]) => ({ id, micros, at })),
+      series: views.seriesRows('').map((r) => ({ ...r, micros: Number(r.micros) })),
+      payments: views.payments.map((p) => ({ ...p })),
+      // Only once something was refused: the image of a budget that never refused is what 0.1 wrote.
+      ...(views.refusalTotal > 0 && {
+        refusals: views.refusals.map((r) => ({ ...r })),
+        refusalTotal: views.refusalTotal,
+      }),
+      ...(this.refunded.size > 0 && { refunded: [...this.refunded] }),
+      ...(this.jobs.size > 0 && { jobs: [...this.jobs.values()].map(jobToJson) }),
       topUp: {
         count: this.topUp.count,
         lastAt: this.topUp.lastAt,
-        perDay: [...this.topUp.perDay],
+        perDay: [...this.topUp.perDay].map(([day, micros]) => ({ day, micros })),
         lock: this.topUp.lock,
       },
     };
   }
 
-  static restore(e: ReturnType<BudgetState['snapshot']>): BudgetState {
-    const st = new BudgetState();
-    for (const [k, spent, reserved] of e.counters as [string, number, number][])
-      st.counters.set(k, { spent, reserved });
-    for (const [id, amount, keys, expiresAt] of e.reservations as [string, number, string[], number][]) {
-      st.reservations.set(id, { amount, keys, expiresAt });
-    }
-    for (const [scope, model, day, micros, calls] of e.usage as [string, string, string, number, number][]) {
-      st.commitUsage(day, model, scope, micros, calls);
-    }
-    for (const [id, micros, ambiguous] of e.requests as [string, number, boolean][])
-      st.requests.set(id, { micros, ambiguous });
-    for (const [k, v] of e.pins as [string, string][]) st.pins.set(k, v);
-    for (const [id, at] of (e.expired ?? []) as [string, number][]) st.expired.set(id, at);
-    for (const [hour, model, scopes, micros, calls] of (e.series ?? []) as [string, string, string[], number, number][])
-      st.addSeries(hour, model, scopes, micros, calls);
-    for (const p of (e.payments ?? []) as PaymentEntry[]) st.logPayment(p);
-    for (const id of (e.refunded ?? []) as string[]) st.refunded.add(id);
-    for (const j of (e.jobs ?? []) as JobJson[]) st.jobs.set(j.id, jobFromJson(j));
+  static fromImage(image: StateImage, clock?: StoreClock): BudgetState {
+    const st = new BudgetState(clock);
+    for (const c of image.counters) st.counters.set(c.key, { spent: c.spent, reserved: c.reserved });
+    // The counters already include the holds' amounts: the holds are set, not added.
+    for (const h of image.holds)
+      st.reservations.set(h.id, { amount: h.micros, keys: h.counters, expiresAt: h.expiresAt });
+    for (const u of image.usage) st.views.addUsage(u.day, u.model, u.scope, u.micros, u.calls);
+    for (const r of image.requests) st.views.requests.set(r.id, { micros: r.micros, ambiguous: r.ambiguous });
+    for (const p of image.pins) st.pins.set(p.key, p.value);
+    for (const e of image.expired) st.expired.set(e.id, e.at, e.at);
+    for (const s of image.settled) st.settled.set(s.id, s.micros, s.at);
+    for (const r of image.series) st.views.addSeries(r.hour, r.model, r.scopes, r.micros, r.calls);
+    for (const p of image.payments) st.views.logPayment(p);
+    for (const r of image.refusals ?? []) st.views.logRefusal(r);
+    st.views.refusalTotal = Math.max(st.views.refusals.length, image.refusalTotal ?? 0);
+    for (const id of image.refunded ?? []) st.refunded.add(id);
+    for (const j of image.jobs ?? []) st.jobs.set(j.id, jobFromJson(j));
     st.topUp = {
-      count: e.topUp.count,
-      lastAt: e.topUp.lastAt,
-      perDay: new Map(e.topUp.perDay as [string, number][]),
-      lock: e.topUp.lock ?? undefined,
+      count: image.topUp.count,
+      lastAt: image.topUp.lastAt,
+      perDay: new Map(image.topUp.perDay.map((d) => [d.day, d.micros])),
+      lock: image.topUp.lock,
     };
-    st.resetExpiry();
+    st.nextExpiry = Number.NEGATIVE_INFINITY; // the next sweep looks at every hold
     return st;
   }
-
-  private commitUsage(day: string, model: string, scope: string, micros: number, calls: number) {
-    let byModel = this.usage.get(day);
-    if (!byModel) this.usage.set(day, (byModel = new Map()));
-    let byScope = byModel.get(model);
-    if (!byScope) byModel.set(model, (byScope = new Map()));
-    byScope.set(scope, { micros, calls });
-  }
 }
-
-/** A job record as plain JSON (micro-USD as decimal strings). */
-export type JobJson = Omit<JobRecord, 'quoteMicros' | 'refundedMicros'> & {
-  quoteMicros: string;
-  refundedMicros?: string;
-};
-
-export const jobToJson = (j: JobRecord): JobJson => ({
-  ...j,
-  scopes: [...j.scopes],
-  quoteMicros: String(j.quoteMicros),
-  refundedMicros: j.refundedMicros === undefined ? undefined : String(j.refundedMicros),
-});
-
-export const jobFromJson = (j: JobJson): JobRecord => ({
-  ...j,
-  scopes: [...j.scopes],
-  quoteMicros: BigInt(j.quoteMicros),
-  refundedMicros: j.refundedMicros === undefined ? undefined : BigInt(j.refundedMicros),
-});

@@ -12,6 +12,10 @@ export interface ReserveArgs {
   id: string;
   amount: bigint;
   counters: CounterLimit[];
+  /**
+   * When the hold lapses, on the caller's clock (`now`). A store shared by machines may count the TTL
+   * `expiresAt - now` on its own clock instead: the Redis store does (its server's `TIME`), as it does for `renew`.
+   */
   expiresAt: number;
   now: number;
 }
@@ -102,9 +106,31 @@ export interface TopUpRecord {
   tx?: string;
 }
 
-/** How long the hourly series and how many payments a store keeps. */
+/** A call the budget refused (its `refused` event), as a store's refusal log keeps it: names are data. */
+export interface RefusalRecord {
+  at: number;
+  /** `model`, `route`, `perRequest`, a window name (`daily` …), or `topUp.<limit>`. */
+  reason: string;
+  scope?: string;
+  window?: string;
+  model?: string;
+  route?: string;
+  /** What the refused call would have held (a refused top-up: its amount). */
+  estimateMicros?: bigint;
+  /** A top-up refused for its interval: when the next one is allowed (ms since epoch). */
+  retryAt?: number;
+}
+
+/** The refusal log: how many refusals were ever logged, and the latest, newest first. */
+export interface RefusalLog {
+  total: number;
+  latest: RefusalRecord[];
+}
+
+/** How long the hourly series and how many payments and refusals a store keeps. */
 export const SERIES_RETENTION_HOURS = 35 * 24;
 export const PAYMENT_LOG_SIZE = 500;
+export const REFUSAL_LOG_SIZE = 200;
 
 /** A refund of a charge (a failed video or music job): credited once per request id, never below zero. */
 export interface RefundArgs {
@@ -208,4 +234,11 @@ export interface BudgetStore {
   jobs?(): Promise<JobRecord[]>;
   /** One job record by its queue id. */
   job?(id: string): Promise<JobRecord | undefined>;
+  /**
+   * Appends a refused call to the refusal log (the last 200 are kept, plus a count of all). The budget writes it
+   * best effort: a refusal never waits for it, and a failure here is ignored.
+   */
+  logRefusal?(record: RefusalRecord): Promise<void>;
+  /** The refusal log: the count of all refusals logged and the latest `limit` (default 200), newest first. */
+  refusals?(limit?: number): Promise<RefusalLog>;
 }

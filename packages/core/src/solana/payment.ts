@@ -52,6 +52,7 @@ export async function signSolanaPayment(
   return {
     ...layoutPayment(shape, requirements, { transaction }, options.resource),
     amountMicros,
+    scheme: 'exact',
     nonce: await payerSignature(transaction, signer.address),
     payTo: req.payTo,
   };

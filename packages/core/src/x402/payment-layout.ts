@@ -9,14 +9,15 @@ import type { PaymentPayload } from './schemas.js';
  */
 export type PaymentShape = 'v2' | 'hybrid' | 'v1';
 
-/** The x402 `exact` requirements a scheme signs: the accepted quote at the amount chosen, with its `extra`. */
-export function exactRequirements(
+/** The x402 requirements a scheme signs: the accepted quote at the amount chosen, with its `extra`. */
+export function schemeRequirements(
   req: { network: string; asset: string; payTo: string; maxTimeoutSeconds: number },
+  scheme: 'exact' | 'upto',
   amountMicros: bigint,
   extra: Record<string, unknown>,
 ) {
   return {
-    scheme: 'exact',
+    scheme,
     network: req.network as `${string}:${string}`,
     amount: amountMicros.toString(),
     asset: req.asset,
@@ -26,23 +27,39 @@ export function exactRequirements(
   };
 }
 
+/** The x402 `exact` requirements a scheme signs. */
+export function exactRequirements(
+  req: { network: string; asset: string; payTo: string; maxTimeoutSeconds: number },
+  amountMicros: bigint,
+  extra: Record<string, unknown>,
+) {
+  return schemeRequirements(req, 'exact', amountMicros, extra);
+}
+
 /**
- * Wraps a scheme's signed inner payload (EVM authorization or Solana transaction) in the chosen layout and encodes
+ * Wraps a scheme's signed inner payload (EVM authorization, Permit2 witness transfer or Solana transaction) in the chosen layout and encodes
  * it as the header value: x402 v2 (`accepted` echoes the quote) under PAYMENT-SIGNATURE, Venice's client layout
  * (v1 fields stamped x402Version 2) under X-402-Payment, or x402 v1 under X-PAYMENT.
  */
 export function layoutPayment(
   shape: PaymentShape,
-  requirements: { network: string },
+  requirements: { network: string; scheme?: string },
   inner: unknown,
   resource?: unknown,
+  extensions?: Record<string, unknown>,
 ): { payload: PaymentPayload; header: string; headerName: 'PAYMENT-SIGNATURE' | 'X-402-Payment' | 'X-PAYMENT' } {
   const payload = (
     shape === 'v2'
-      ? { x402Version: 2, ...(resource === undefined ? {} : { resource }), accepted: requirements, payload: inner }
+      ? {
+          x402Version: 2,
+          ...(resource === undefined ? {} : { resource }),
+          accepted: requirements,
+          payload: inner,
+          ...(extensions === undefined ? {} : { extensions }),
+        }
       : {
           x402Version: shape === 'hybrid' ? 2 : 1,
-          scheme: 'exact',
+          scheme: requirements.scheme ?? 'exact',
           network: shortNetworkName(requirements.network),
           payload: inner,
         }

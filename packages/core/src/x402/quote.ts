@@ -5,6 +5,7 @@ import { formatUsd, type Micros, parseBaseUnits } from '../money.js';
 import { SOLANA_NETWORK, SOLANA_USDC } from '../solana/constants.js';
 import { displayPayee, pinFormOf, type SolanaAcceptedRequirement, solanaRejectionOf } from '../solana/quote.js';
 import { evmChainId, networkFamily, normalizeNetwork, type WalletFamily } from './networks.js';
+import { type EvmScheme, permit2Rejection, type TransferMethod, transferMethodOf } from './permit2.js';
 import type { PaymentRequired, RawPaymentRequirements } from './schemas.js';
 
 /** What the wallet will sign for. Everything else is refused before a signature exists. */
@@ -51,19 +52,30 @@ export function memoryPayeePins(): PayeePins {
 /** An EVM requirement that passed policy: amounts parsed, network normalised. */
 export interface EvmAcceptedRequirement {
   family: 'evm';
+  /** `exact` pays the amount; `upto` authorizes it as a maximum and the server settles what was used. */
+  scheme: EvmScheme;
+  /** EIP-3009 (USDC's own authorization) or a Permit2 witness transfer (any ERC-20 approved to Permit2 once). */
+  transfer: TransferMethod;
   raw: RawPaymentRequirements;
   network: string;
   chainId: number;
   asset: `0x${string}`;
   payTo: `0x${string}`;
-  /** The quoted amount in micro-USD (v2 `amount` or v1 `maxAmountRequired`). */
+  /** The quoted amount in micro-USD (v2 `amount` or v1 `maxAmountRequired`); for `upto`, the maximum. */
   amountMicros: Micros;
   maxTimeoutSeconds: number;
-  extra: { name: string; version: string } & Record<string, unknown>;
+  /** The token's EIP-712 domain (`name`, `version`): required for EIP-3009, optional over Permit2. */
+  extra: { name?: string; version?: string } & Record<string, unknown>;
 }
 
 /** A requirement that passed policy, for the wallet's chain family. */
 export type AcceptedRequirement = EvmAcceptedRequirement | SolanaAcceptedRequirement;
+
+/** Which schemes a caller signs. Default: `exact` over EIP-3009 only (Venice top-ups). */
+export interface SchemeOptions {
+  /** Also `upto` and `exact` over Permit2 (x402 v2 pay-per-call gateways). */
+  permit2?: boolean;
+}
 
 const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -71,8 +83,12 @@ function rejectionOf(
   req: RawPaymentRequirements,
   policy: SigningPolicy,
   family: WalletFamily,
+  usable: { permit2: boolean },
 ): QuoteRejectedError | AcceptedRequirement {
-  if (req.scheme !== 'exact') return new QuoteRejectedError('scheme', `Unsupported scheme "${req.scheme}"`);
+  const scheme = req.scheme;
+  if (scheme !== 'exact' && !(scheme === 'upto' && usable.permit2 && family === 'evm')) {
+    return new QuoteRejectedError('scheme', `Unsupported scheme "${String(scheme).slice(0, 32)}"`);
+  }
   if (networkFamily(req.network) !== family) {
     return new QuoteRejectedError('network', `Network ${req.network} is not signable by this ${family} wallet`, {
       network: req.network,
@@ -96,17 +112,24 @@ function rejectionOf(
   const terms = checkTerms(req, policy);
   if (terms instanceof QuoteRejectedError) return terms;
   const { amountMicros, timeout } = terms;
-  const method = req.extra?.assetTransferMethod;
-  if (method !== undefined && method !== 'eip3009') {
-    return new QuoteRejectedError('scheme', `Only EIP-3009 transfers are signed, not ${String(method).slice(0, 32)}`);
+  const transfer = transferMethodOf(req, scheme);
+  if (transfer instanceof QuoteRejectedError) return transfer;
+  if (transfer === 'permit2' && !usable.permit2) {
+    return new QuoteRejectedError('scheme', 'Only EIP-3009 transfers are signed here, not permit2');
   }
   const name = req.extra?.name;
   const version = req.extra?.version;
-  if (typeof name !== 'string' || typeof version !== 'string') {
+  if (transfer === 'eip3009' && (typeof name !== 'string' || typeof version !== 'string')) {
     return new QuoteRejectedError('malformed', 'Quote lacks the EIP-712 domain (extra.name / extra.version)');
+  }
+  if (transfer === 'permit2') {
+    const refused = permit2Rejection(req, scheme);
+    if (refused) return refused;
   }
   return {
     family: 'evm',
+    scheme,
+    transfer,
     raw: req,
     network,
     chainId,
@@ -114,28 +137,41 @@ function rejectionOf(
     payTo: req.payTo as `0x${string}`,
     amountMicros,
     maxTimeoutSeconds: timeout,
-    extra: { ...req.extra, name, version },
+    extra: { ...req.extra },
   };
 }
 
+// Among equal amounts: `upto` (it settles at most that, usually less), then EIP-3009 (no approval to have).
+const preference = (r: AcceptedRequirement) =>
+  r.family === 'solana' ? 1 : r.scheme === 'upto' ? 0 : r.transfer === 'eip3009' ? 1 : 2;
+
 /**
- * Picks the cheapest quote option the policy allows on the wallet's chain family (`evm` by default). Throws
- * QuoteRejectedError listing why each option was refused. Pure: no signing, no I/O.
+ * Picks the quote option to sign: the cheapest the policy allows on the wallet's chain family (`evm` by default),
+ * and among equal amounts an `upto` maximum over an `exact` price (it can never cost more, and usually costs less).
+ * `options.permit2` admits `upto` and Permit2 `exact` (v2 quotes only). Throws QuoteRejectedError listing why each
+ * option was refused. Pure: no signing, no I/O.
  */
 export function selectRequirement(
   quote: PaymentRequired,
   policy: SigningPolicy,
   family: WalletFamily = 'evm',
+  options: SchemeOptions = {},
 ): AcceptedRequirement {
+  const usable = { permit2: options.permit2 === true && quote.x402Version >= 2 };
   const refusals: QuoteRejectedError[] = [];
-  let cheapest: AcceptedRequirement | undefined;
+  let best: AcceptedRequirement | undefined;
   for (const option of quote.accepts) {
-    const result = rejectionOf(option, policy, family);
+    const result = rejectionOf(option, policy, family, usable);
     if (result instanceof QuoteRejectedError) refusals.push(result);
-    else if (!cheapest || result.amountMicros < cheapest.amountMicros) cheapest = result;
+    else if (
+      !best ||
+      result.amountMicros < best.amountMicros ||
+      (result.amountMicros === best.amountMicros && preference(result) < preference(best))
+    )
+      best = result;
   }
   // A server may list a dear option first: always sign the cheapest one the policy accepts.
-  if (cheapest) return cheapest;
+  if (best) return best;
   if (refusals.length === 1) throw refusals[0]!;
   throw new QuoteRejectedError('no_acceptable_option', 'No payment option in the quote is allowed by the policy', {
     refusals: refusals.map((r) => ({ reason: r.reason, message: r.message })),

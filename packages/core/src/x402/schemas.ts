@@ -45,7 +45,21 @@ function build() {
   const exactEvmPayloadSchema = z.object({ signature: z.string(), authorization: authorizationSchema });
   /** `exact` on Solana: a base64 wire transaction partially signed by the payer (the fee payer signs at settlement). */
   const exactSvmPayloadSchema = z.object({ transaction: z.string() });
-  const exactPayloadSchema = z.union([exactEvmPayloadSchema, exactSvmPayloadSchema]);
+  /** `upto`, or `exact` over Permit2: a PermitWitnessTransferFrom signed for the x402 proxy (witness: payee, …). */
+  const permit2PayloadSchema = z.object({
+    signature: z.string(),
+    permit2Authorization: z
+      .object({
+        from: z.string(),
+        permitted: z.object({ token: z.string(), amount: z.string() }),
+        spender: z.string(),
+        nonce: z.string(),
+        deadline: z.string(),
+        witness: z.object({ to: z.string(), validAfter: z.string() }).loose(),
+      })
+      .loose(),
+  });
+  const exactPayloadSchema = z.union([exactEvmPayloadSchema, permit2PayloadSchema, exactSvmPayloadSchema]);
 
   /** x402 v2 PaymentPayload: `accepted` echoes the chosen requirements. */
   const paymentPayloadV2Schema = z
@@ -76,6 +90,8 @@ function build() {
       transaction: z.string().optional(),
       network: z.string().optional(),
       payer: z.string().optional(),
+      /** `upto`: what was settled, in base units (at most the authorized maximum). */
+      amount: z.unknown().optional(),
       errorReason: z.string().optional(),
     })
     .loose();
@@ -96,6 +112,7 @@ function build() {
     authorizationSchema,
     exactEvmPayloadSchema,
     exactSvmPayloadSchema,
+    permit2PayloadSchema,
     paymentPayloadV2Schema,
     paymentPayloadV1Schema,
     paymentPayloadSchema,

@@ -2,7 +2,8 @@ import { QuoteRejectedError } from '../errors.js';
 import type { Signer } from '../signer.js';
 import { signSolanaPayment } from '../solana/payment.js';
 import { isSolanaSigner, type SolanaSigner } from '../solana/signer.js';
-import { exactRequirements, layoutPayment, type PaymentShape } from './payment-layout.js';
+import { exactRequirements, layoutPayment, type PaymentShape, schemeRequirements } from './payment-layout.js';
+import { signPermit2 } from './permit2-sign.js';
 import type { AcceptedRequirement, EvmAcceptedRequirement } from './quote.js';
 import type { PaymentPayload } from './schemas.js';
 
@@ -13,8 +14,14 @@ export interface SignedPayment {
   /** base64 JSON, ready for the header. */
   header: string;
   headerName: 'PAYMENT-SIGNATURE' | 'X-402-Payment' | 'X-PAYMENT';
+  /** What was authorized; for `upto`, the maximum the server may settle. */
   amountMicros: bigint;
-  /** Identifies this payment for dedupe and reconciliation: the EIP-3009 nonce, or the payer's Solana signature. */
+  /** `upto`: the server settles at most `amountMicros` and reports what it took in PAYMENT-RESPONSE `amount`. */
+  scheme: 'exact' | 'upto';
+  /**
+   * Identifies this payment for dedupe and reconciliation: the EIP-3009 nonce, the Permit2 nonce, or the payer's
+   * Solana signature.
+   */
   nonce: string;
   payTo: string;
 }
@@ -31,6 +38,10 @@ export interface SignPaymentOptions {
   validForSeconds?: number;
   /** Solana: the JSON-RPC endpoint the mint and a recent blockhash are read from. */
   solanaRpcUrl?: string;
+  /** EVM: the JSON-RPC endpoint a Permit2 payment reads the wallet's approval of Permit2 from (none: not read). */
+  evmRpcUrl?: string;
+  /** The quote's `extensions` (EIP-2612 gas sponsoring of the Permit2 approval). */
+  extensions?: Record<string, unknown>;
 }
 
 /**
@@ -57,6 +68,20 @@ async function signEvmPayment(
 ): Promise<SignedPayment> {
   const shape = options.shape ?? 'v2';
   const amountMicros = options.amountMicros ?? req.amountMicros;
+  // A shorter validity than the quote allows shortens the exposure of a signed payment; `accepted` still
+  // echoes the quote exactly, as servers match it.
+  const validFor = Math.min(req.maxTimeoutSeconds, options.validForSeconds ?? req.maxTimeoutSeconds);
+  if (req.transfer === 'permit2') {
+    const requirements = schemeRequirements(req, req.scheme, amountMicros, req.extra);
+    const signed = await signPermit2(signer, req, { ...requirements, maxTimeoutSeconds: validFor }, options);
+    return {
+      ...layoutPayment(shape, requirements, signed.inner, options.resource, signed.extensions),
+      amountMicros,
+      scheme: req.scheme,
+      nonce: String(signed.inner.permit2Authorization.nonce),
+      payTo: req.payTo,
+    };
+  }
   const { ExactEvmScheme } = await loadScheme();
   const { assetTransferMethod: _ignored, ...extra } = req.extra;
   const requirements = exactRequirements(req, amountMicros, extra);
@@ -64,14 +89,12 @@ async function signEvmPayment(
     address: signer.address,
     signTypedData: (args) => signer.signTypedData(args),
   });
-  // A shorter validity than the quote allows shortens the exposure of a signed payment; `accepted` still
-  // echoes the quote exactly, as servers match it.
-  const validFor = Math.min(req.maxTimeoutSeconds, options.validForSeconds ?? req.maxTimeoutSeconds);
   const result = await scheme.createPaymentPayload(2, { ...requirements, maxTimeoutSeconds: validFor });
   const inner = result.payload as PaymentPayload['payload'];
   return {
     ...layoutPayment(shape, requirements, inner, options.resource),
     amountMicros,
+    scheme: 'exact',
     nonce: (inner as { authorization: { nonce: string } }).authorization.nonce,
     payTo: req.payTo,
   };

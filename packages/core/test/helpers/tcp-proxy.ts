@@ -8,6 +8,8 @@ export interface TcpProxy {
   port: number;
   /** Drops every open connection and refuses new ones until restored. */
   cut(): void;
+  /** From now until cut, what the server answers never reaches the client (a reply lost in flight). */
+  dropReplies(): void;
   /** Sends new connections to another port (a restarted server on a fresh port). */
   retarget(port: number): void;
   restore(): void;
@@ -16,6 +18,7 @@ export interface TcpProxy {
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let up = true;
+  let replies = true;
   let target = targetPort;
   const open = new Set<Socket>();
   const server = createServer((client) => {
@@ -29,15 +32,23 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         upstream.destroy();
       });
     }
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      if (replies) client.write(chunk);
+    });
+    upstream.on('end', () => client.end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('proxy has no port');
   return {
     port: address.port,
+    dropReplies() {
+      replies = false;
+    },
     cut() {
       up = false;
+      replies = true;
       for (const s of open) s.destroy();
     },
     restore() {

@@ -130,7 +130,8 @@ export const completionTokensOf = (plan: ChatPlan) =>
 
 const usd = (micros: bigint) => Number(micros) / 1e6;
 
-export function chatJson(models: Map<string, SimModel>, body: any): JsonAnswer {
+/** `seal`: an E2EE answer's content is sealed to the client (routes/tee.ts). */
+export function chatJson(models: Map<string, SimModel>, body: any, seal = (text: string) => text): JsonAnswer {
   const plan = planChat(models, body);
   const completionTokens = completionTokensOf(plan);
   const costMicros = chatCost(plan, completionTokens);
@@ -148,7 +149,7 @@ export function chatJson(models: Map<string, SimModel>, body: any): JsonAnswer {
           index: 0,
           message: plan.toolCalls
             ? { role: 'assistant', content: null, tool_calls: plan.toolCalls }
-            : { role: 'assistant', content: plan.pieces.join('') },
+            : { role: 'assistant', content: seal(plan.pieces.join('')) },
           finish_reason: plan.toolCalls ? 'tool_calls' : 'stop',
           logprobs: null,
         },
@@ -175,6 +176,7 @@ export async function chatStream(
   res: ServerResponse,
   fault: FaultRule | undefined,
   headers: Record<string, string>,
+  seal = (text: string) => text,
 ): Promise<Billed> {
   const plan = planChat(models, body);
   const created = Math.floor(Date.now() / 1000);
@@ -224,7 +226,7 @@ export async function chatStream(
         choices: [
           {
             index: 0,
-            delta: i === 0 ? { role: 'assistant', content: piece } : { content: piece },
+            delta: i === 0 ? { role: 'assistant', content: seal(piece) } : { content: seal(piece) },
             finish_reason: null,
           },
         ],

@@ -1,0 +1,433 @@
+/**
+ * Usage-based x402 (`upto`) and `exact` over Permit2 on pay-per-call gateways: the simulator's payg mode, the
+ * Anthropic SDK, and small hostile node:http gateways of the test's own.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import {
+  ApprovalRequiredError,
+  BASE_NETWORK,
+  BASE_USDC,
+  BudgetExceededError,
+  createBudget,
+  createWallet,
+  decodeBase64Json,
+  encodeBase64Json,
+  encodePaymentRequired,
+  permit2Contracts,
+  type Wallet,
+} from '@venice-x402/core';
+import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
+import { type Simulator, startSimulator } from '@venice-x402/simulator';
+import { generatePrivateKey } from 'viem/accounts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chatAnswer,
+  chatBody,
+  type Hostile,
+  json,
+  PAY_TO,
+  startHostile,
+} from './reliability/adversarial/hostile-server.js';
+
+const FACILITATOR = '0x2222222222222222222222222222222222222222';
+const post = (body = chatBody()) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body });
+const usd = (micros: bigint) => Number(micros) / 1e6;
+
+/** A wallet whose EIP-712 signatures are counted (to prove a refusal came before any signature). */
+function countingWallet(extra: Parameters<typeof createWallet>[1] = {}) {
+  const base = createWallet({ privateKey: generatePrivateKey() });
+  const signed: string[] = [];
+  const wallet = createWallet(
+    {
+      account: {
+        address: base.address,
+        signMessage: (a) => base.signer.signMessage(a),
+        signTypedData: (a: any) => {
+          signed.push(a.primaryType);
+          return base.signer.signTypedData(a);
+        },
+      },
+    },
+    extra,
+  );
+  return { wallet, signed };
+}
+
+type Option = { scheme?: string; amount?: bigint; maxTimeoutSeconds?: number; extra?: Record<string, unknown> };
+
+/** A v2 quote of Base USDC options; by default one `upto` option of `amount` naming FACILITATOR. */
+function quote(options: Option[] = [{}]): string {
+  return encodePaymentRequired({
+    x402Version: 2,
+    resource: { url: 'http://gateway/v1/chat/completions', description: 'paid', mimeType: 'application/json' },
+    accepts: options.map((o) => ({
+      scheme: o.scheme ?? 'upto',
+      network: BASE_NETWORK,
+      amount: String(o.amount ?? 50_000n),
+      asset: BASE_USDC,
+      payTo: PAY_TO,
+      maxTimeoutSeconds: o.maxTimeoutSeconds ?? 60,
+      extra: o.extra ?? {
+        name: 'USD Coin',
+        version: '2',
+        assetTransferMethod: 'permit2',
+        ...((o.scheme ?? 'upto') === 'upto' ? { facilitatorAddress: FACILITATOR } : {}),
+      },
+    })),
+  } as any);
+}
+
+const servers: Hostile[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+/** A gateway that quotes `quoteValue`, and answers a paid request with `receipt` as PAYMENT-RESPONSE (if any). */
+async function gateway(quoteValue: string, receipt: (payload: any) => string | undefined) {
+  const server = await startHostile((req, res) => {
+    const payment = req.headers['payment-signature'];
+    if (!payment) return json(res, 402, { error: 'pay' }, { 'PAYMENT-REQUIRED': quoteValue });
+    const value = receipt(decodeBase64Json(String(payment), 'payment'));
+    json(res, 200, chatAnswer(0.04), value === undefined ? {} : { 'PAYMENT-RESPONSE': value });
+  });
+  servers.push(server);
+  return server;
+}
+
+const receiptOf = (payload: any, amount: unknown) =>
+  encodeBase64Json({
+    success: true,
+    network: BASE_NETWORK,
+    payer: payload.payload.permit2Authorization.from,
+    transaction: `0x${'ab'.repeat(32)}`,
+    amount,
+  });
+
+function payg(wallet: Wallet, server: Hostile, policy: Parameters<typeof createBudget>[0] = {}) {
+  const budget = createBudget({ signing: { payees: [PAY_TO] }, ...policy });
+  return { budget, fetch: createX402Fetch({ wallet, budget, mode: 'payg', baseURL: server.url, maxRetries: 0 }) };
+}
+
+const sentPayload = (server: Hostile) => {
+  const seen = server.seen.find((s) => s.headers['payment-signature']);
+  return seen && (decodeBase64Json(String(seen.headers['payment-signature']), 'payment') as any);
+};
+
+describe('upto through the simulator: committed at the settled amount', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ mode: 'payg', paygSchemes: ['upto', 'exact'] });
+  });
+  afterAll(() => sim.stop());
+
+  async function funded() {
+    const wallet = createWallet({ privateKey: generatePrivateKey() });
+    await sim.fund(wallet.address, 1);
+    await sim.approvePermit2(wallet.address);
+    return wallet;
+  }
+
+  it('an upto call commits what was settled, not the maximum it authorized (ledger = simulator charges)', async () => {
+    const wallet = await funded();
+    const budget = createBudget({ signing: { payees: [sim.payTo] } });
+    const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
+    const res = await fetch(`${sim.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama-3.3-70b', messages: [{ role: 'user', content: 'hello' }], max_tokens: 64 }),
+    });
+    expect(res.status).toBe(200);
+    const outcome = await outcomeOf(res);
+    const [paid] = sim.ledger.paygPayments.filter((p) => p.payer === wallet.address);
+    expect(paid!.amountMicros).toBeLessThan(paid!.upto!.maxMicros); // paid by upto, settled below its maximum
+    const report = await budget.report();
+    expect(report.totalUsd).toBeCloseTo(usd(paid!.amountMicros), 9);
+    expect(outcome?.status).toBe('charged');
+    expect(await sim.usdcBalance(wallet.address)).toBe(1_000_000n - paid!.amountMicros);
+    expect(report.windows.every((w) => w.reservedUsd === 0)).toBe(true);
+  });
+
+  it('prefers upto to exact at the same amount, and settles less than the maximum', async () => {
+    const wallet = await funded();
+    const budget = createBudget({ signing: { payees: [sim.payTo] } });
+    const seen: any[] = [];
+    const spy: typeof fetch = async (input, init) => {
+      const header = new Headers(init?.headers).get('payment-signature');
+      if (header) seen.push(decodeBase64Json(header, 'payment'));
+      return globalThis.fetch(input, init);
+    };
+    const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url, fetch: spy });
+    const body = JSON.stringify({
+      model: 'llama-3.3-70b',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 64,
+    });
+    const res = await fetch(`${sim.baseURL}/chat/completions`, post(body));
+    expect(res.status).toBe(200);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].accepted.scheme).toBe('upto');
+    const authorized = BigInt(seen[0].accepted.amount);
+    const [paid] = sim.ledger.paygPayments.filter((p) => p.payer === wallet.address);
+    expect(paid!.amountMicros).toBeLessThan(authorized);
+    expect((await budget.report()).totalUsd).toBeCloseTo(usd(paid!.amountMicros), 9);
+  });
+
+  it('the Anthropic SDK pays with upto (JSON and stream); the budget equals the simulator charges', async () => {
+    const wallet = await funded();
+    const budget = createBudget({ limits: { dailyUsd: 0.5 }, signing: { payees: [sim.payTo] } });
+    const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
+    const anthropic = new Anthropic({ baseURL: sim.anthropicBaseURL, apiKey: 'unused', fetch, maxRetries: 0 });
+    const msg = await anthropic.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(msg.content[0]!.type).toBe('text');
+    const stream = anthropic.messages.stream({
+      model: 'claude-haiku-4-5',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'stream' }],
+    });
+    expect((await stream.finalMessage()).content[0]!.type).toBe('text');
+    const paid = sim.ledger.paygPayments.filter((p) => p.payer === wallet.address);
+    expect(paid).toHaveLength(2);
+    for (const p of paid) expect(p.amountMicros).toBeLessThan(p.upto!.maxMicros);
+    const total = paid.reduce((s, p) => s + p.amountMicros, 0n);
+    expect((await budget.report()).totalUsd).toBeCloseTo(usd(total), 9);
+    expect(await sim.usdcBalance(wallet.address)).toBe(1_000_000n - total);
+  });
+
+  it('a wallet that has not approved Permit2 gets ApprovalRequiredError with the approval to send', async () => {
+    const wallet = createWallet({ privateKey: generatePrivateKey() });
+    await sim.fund(wallet.address, 1);
+    const budget = createBudget({ signing: { payees: [sim.payTo] } });
+    const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url, maxRetries: 0 });
+    const error = await fetch(`${sim.baseURL}/chat/completions`, post()).catch((e) => e);
+    expect(error).toBeInstanceOf(ApprovalRequiredError);
+    expect(error.details.spender).toBe(permit2Contracts().permit2);
+    expect(error.details.approveTx.to.toLowerCase()).toBe(BASE_USDC.toLowerCase());
+    expect(error.details.approveTx.data).toMatch(/^0x095ea7b3/); // approve(address,uint256)
+    expect(await sim.usdcBalance(wallet.address)).toBe(1_000_000n);
+    // The signed permit left the process: it stays counted (ambiguous) until it expires or is reconciled.
+    const requests = [...(await budget.store.requests()).values()];
+    expect(requests.map((r) => r.ambiguous)).toEqual([true]);
+  });
+
+  it('refuses a hostile upto quote naming another spender before signing', async () => {
+    const { wallet, signed } = countingWallet();
+    await sim.fund(wallet.address, 1);
+    await sim.approvePermit2(wallet.address);
+    const budget = createBudget({ signing: { payees: [sim.payTo] } });
+    const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
+    expect((await fetch(`${sim.baseURL}/chat/completions`, post())).status).toBe(200);
+    expect(signed).toEqual(['PermitWitnessTransferFrom']); // honest quote: upto
+    sim.setFaults([{ kind: 'hostile_quote', hostile: 'spender' }]);
+    try {
+      // The upto option is refused; the exact option beside it is still acceptable and is paid instead.
+      const res = await fetch(`${sim.baseURL}/chat/completions`, post());
+      expect(res.status).toBe(200);
+      expect(signed).toEqual(['PermitWitnessTransferFrom', 'TransferWithAuthorization']);
+    } finally {
+      sim.setFaults([]);
+    }
+  });
+});
+
+describe('upto against hostile gateways', () => {
+  it('refuses a spender that is not the x402 proxy, before signing and before holding anything', async () => {
+    for (const extra of [
+      { spender: '0x000000000000000000000000000000000000dEaD' },
+      { permit2Address: '0x000000000000000000000000000000000000dEaD' },
+    ]) {
+      const server = await gateway(
+        quote([{ extra: { assetTransferMethod: 'permit2', facilitatorAddress: FACILITATOR, ...extra } }]),
+        () => undefined,
+      );
+      const { wallet, signed } = countingWallet();
+      const { fetch, budget } = payg(wallet, server);
+      const error = await fetch(`${server.url}/v1/chat/completions`, post()).catch((e) => e);
+      expect(error.code).toBe('QUOTE_REJECTED');
+      expect(error.details.reason).toBe('spender');
+      expect(signed).toHaveLength(0);
+      expect(sentPayload(server)).toBeUndefined();
+      expect((await budget.report()).totalUsd).toBe(0);
+    }
+  });
+
+  it('refuses an upto quote without a facilitator, a deadline too far, a maximum above policy', async () => {
+    const cases: [Option, string][] = [
+      [{ extra: { assetTransferMethod: 'permit2' } }, 'facilitator'],
+      [{ maxTimeoutSeconds: 31_536_000 }, 'timeout'],
+      [{ amount: 2_000_000n }, 'amount'], // maxPaymentUsd defaults to $1
+      [{ extra: { assetTransferMethod: 'eip3009', facilitatorAddress: FACILITATOR } }, 'scheme'],
+    ];
+    for (const [option, reason] of cases) {
+      const server = await gateway(quote([option]), () => undefined);
+      const { wallet, signed } = countingWallet();
+      const { fetch, budget } = payg(wallet, server);
+      const error = await fetch(`${server.url}/v1/chat/completions`, post()).catch((e) => e);
+      expect([error.code, error.details?.reason]).toEqual(['QUOTE_REJECTED', reason]);
+      expect(signed).toHaveLength(0);
+      expect((await budget.store.requests()).size).toBe(0);
+    }
+  });
+
+  it('holds the maximum before signing: a maximum the budget cannot hold is refused unsigned', async () => {
+    const server = await gateway(quote([{ amount: 50_000n }]), (p) => receiptOf(p, '1'));
+    const { wallet, signed } = countingWallet();
+    const { fetch, budget } = payg(wallet, server, { limits: { dailyUsd: 0.04 } });
+    const error = await fetch(`${server.url}/v1/chat/completions`, post()).catch((e) => e);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect(signed).toHaveLength(0);
+    expect(sentPayload(server)).toBeUndefined();
+    expect((await budget.report()).totalUsd).toBe(0);
+  });
+
+  it('signs the canonical Permit2 witness transfer: upto proxy spender, payee, facilitator, short deadline', async () => {
+    const server = await gateway(quote(), (p) => receiptOf(p, '12345'));
+    const { wallet, signed } = countingWallet();
+    const { fetch } = payg(wallet, server);
+    expect((await fetch(`${server.url}/v1/chat/completions`, post())).status).toBe(200);
+    expect(signed).toEqual(['PermitWitnessTransferFrom']);
+    const auth = sentPayload(server).payload.permit2Authorization;
+    expect(auth.spender).toBe(permit2Contracts().uptoProxy);
+    expect(auth.witness.to.toLowerCase()).toBe(PAY_TO);
+    expect(auth.witness.facilitator.toLowerCase()).toBe(FACILITATOR);
+    expect(auth.permitted.amount).toBe('50000');
+    expect(Number(auth.deadline) - Date.now() / 1000).toBeLessThanOrEqual(61);
+  });
+
+  it('commits the settled amount of PAYMENT-RESPONSE', async () => {
+    const server = await gateway(quote(), (p) => receiptOf(p, '12345'));
+    const { wallet } = countingWallet();
+    const { fetch, budget } = payg(wallet, server);
+    const res = await fetch(`${server.url}/v1/chat/completions`, post());
+    expect(await outcomeOf(res)).toMatchObject({ status: 'charged', costUsd: 0.012345 });
+    expect((await budget.report()).totalUsd).toBe(0.012345);
+  });
+
+  it('a settled amount above the maximum commits the maximum and disputes the payee', async () => {
+    const server = await gateway(quote(), (p) => receiptOf(p, '9000000'));
+    const { wallet } = countingWallet();
+    const { fetch, budget } = payg(wallet, server);
+    const res = await fetch(`${server.url}/v1/chat/completions`, post());
+    expect(await outcomeOf(res)).toMatchObject({ status: 'charged', costUsd: 0.05 });
+    expect((await budget.report()).totalUsd).toBe(0.05);
+    const next = await fetch(`${server.url}/v1/chat/completions`, post()).catch((e) => e);
+    expect(next.code).toBe('PAYMENT_REQUIRED');
+    expect(next.details.disputed).toBe(true);
+    expect(server.seen.filter((s) => s.headers['payment-signature'])).toHaveLength(1);
+  });
+
+  for (const [name, receipt] of [
+    ['no PAYMENT-RESPONSE', () => undefined],
+    ['a garbage PAYMENT-RESPONSE', () => '%%% not base64 %%%'],
+    ['a PAYMENT-RESPONSE without an amount', (p: any) => receiptOf(p, undefined)],
+    ['a negative settled amount', (p: any) => receiptOf(p, '-5')],
+    ['a fractional settled amount', (p: any) => receiptOf(p, '12.5')],
+    ['a failed settlement', () => encodeBase64Json({ success: false, transaction: '', network: BASE_NETWORK })],
+  ] as const) {
+    it(`${name}: the maximum stays counted as ambiguous`, async () => {
+      const server = await gateway(quote(), receipt as (p: any) => string | undefined);
+      const { wallet } = countingWallet();
+      const { fetch, budget } = payg(wallet, server);
+      const res = await fetch(`${server.url}/v1/chat/completions`, post());
+      expect(res.status).toBe(200);
+      expect(await outcomeOf(res)).toMatchObject({ status: 'ambiguous', costUsd: 0.05 });
+      const report = await budget.report();
+      expect(report.totalUsd).toBe(0.05);
+      const requests = [...(await budget.store.requests()).values()];
+      expect(requests).toHaveLength(1);
+      expect(requests[0]!.ambiguous).toBe(true);
+    });
+  }
+
+  it('a stream: settled from the PAYMENT-RESPONSE sent with its headers, else ambiguous at the maximum', async () => {
+    for (const [amount, status, costUsd] of [
+      ['4321', 'charged', 0.004321],
+      [undefined, 'ambiguous', 0.05],
+    ] as const) {
+      const server = await startHostile((req, res) => {
+        const payment = req.headers['payment-signature'];
+        if (!payment) return json(res, 402, { error: 'pay' }, { 'PAYMENT-REQUIRED': quote() });
+        const payload = decodeBase64Json(String(payment), 'payment');
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          ...(amount ? { 'PAYMENT-RESPONSE': receiptOf(payload, amount) } : {}),
+        });
+        const frame = { id: 'c1', object: 'chat.completion.chunk', model: 'qwen3-4b' };
+        res.write(`data: ${JSON.stringify({ ...frame, choices: [{ index: 0, delta: { content: 'hi' } }] })}\n\n`);
+        res.end('data: [DONE]\n\n');
+      });
+      servers.push(server);
+      const { fetch, budget } = payg(countingWallet().wallet, server);
+      const res = await fetch(`${server.url}/v1/chat/completions`, post(chatBody({ stream: true })));
+      await res.text();
+      expect(await outcomeOf(res)).toMatchObject({ status, costUsd });
+      expect((await budget.report()).totalUsd).toBe(costUsd);
+    }
+  });
+
+  it('prefers upto over exact at the same amount, and exact when it is cheaper', async () => {
+    const exact = { scheme: 'exact', extra: { name: 'USD Coin', version: '2' } };
+    const same = await gateway(quote([{ ...exact, amount: 50_000n }, { amount: 50_000n }]), (p) =>
+      receiptOf(p, '1000'),
+    );
+    const a = payg(countingWallet().wallet, same);
+    expect((await a.fetch(`${same.url}/v1/chat/completions`, post())).status).toBe(200);
+    expect(sentPayload(same).accepted.scheme).toBe('upto');
+    expect((await a.budget.report()).totalUsd).toBe(0.001);
+
+    const cheaper = await gateway(quote([{ amount: 50_000n }, { ...exact, amount: 20_000n }]), () => undefined);
+    const b = payg(countingWallet().wallet, cheaper);
+    expect((await b.fetch(`${cheaper.url}/v1/chat/completions`, post())).status).toBe(200);
+    expect(sentPayload(cheaper).accepted.scheme).toBe('exact');
+    expect((await b.budget.report()).totalUsd).toBe(0.02);
+  });
+
+  it('exact over Permit2: the exact proxy is the spender and the amount is committed', async () => {
+    const server = await gateway(quote([{ scheme: 'exact' }]), (p) => receiptOf(p, undefined));
+    const { wallet, signed } = countingWallet();
+    const { fetch, budget } = payg(wallet, server);
+    expect((await fetch(`${server.url}/v1/chat/completions`, post())).status).toBe(200);
+    expect(signed).toEqual(['PermitWitnessTransferFrom']);
+    expect(sentPayload(server).payload.permit2Authorization.spender).toBe(permit2Contracts().exactProxy);
+    expect((await budget.report()).totalUsd).toBe(0.05);
+  });
+
+  it('with an EVM RPC and a gateway sponsoring EIP-2612, a missing approval is given as a signed permit', async () => {
+    const rpc = await startHostile((_req, res, seen) => {
+      const call = JSON.parse(seen.body);
+      json(res, 200, { jsonrpc: '2.0', id: call.id, result: `0x${'0'.repeat(64)}` }); // allowance() = nonces() = 0
+    });
+    servers.push(rpc);
+    const sponsored = decodeBase64Json(quote(), 'quote') as any;
+    sponsored.extensions = { eip2612GasSponsoring: { info: { description: 'sponsored' } } };
+    const server = await gateway(encodeBase64Json(sponsored), (p) => receiptOf(p, '7'));
+    const { wallet, signed } = countingWallet({ evmRpcUrl: rpc.url });
+    const { fetch, budget } = payg(wallet, server);
+    expect((await fetch(`${server.url}/v1/chat/completions`, post())).status).toBe(200);
+    expect(signed).toEqual(['PermitWitnessTransferFrom', 'Permit']);
+    const info = sentPayload(server).extensions.eip2612GasSponsoring.info;
+    expect([info.spender, info.from, info.amount]).toEqual([permit2Contracts().permit2, wallet.address, '50000']);
+    expect((await budget.report()).totalUsd).toBe(0.000007);
+  });
+
+  it('with an EVM RPC, a missing Permit2 approval is refused before signing', async () => {
+    const rpc = await startHostile((_req, res, seen) => {
+      const call = JSON.parse(seen.body);
+      json(res, 200, { jsonrpc: '2.0', id: call.id, result: `0x${'0'.repeat(64)}` }); // allowance() = 0
+    });
+    servers.push(rpc);
+    const server = await gateway(quote(), () => undefined);
+    const { wallet, signed } = countingWallet({ evmRpcUrl: rpc.url });
+    const { fetch, budget } = payg(wallet, server);
+    const error = await fetch(`${server.url}/v1/chat/completions`, post()).catch((e) => e);
+    expect(error).toBeInstanceOf(ApprovalRequiredError);
+    expect(error.message).toMatch(/approve/);
+    expect(error.details.owner).toBe(wallet.address);
+    expect(signed).toHaveLength(0);
+    expect(sentPayload(server)).toBeUndefined();
+    expect((await budget.report()).totalUsd).toBe(0);
+  });
+});
