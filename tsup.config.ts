@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 /**
  * One build for every package (run from the package directory): ESM and CommonJS, each with its own types
  * (`.d.ts` / `.d.cts`). Dependencies stay external; `import.meta.url` is shimmed in the CommonJS output.
+ * A package with an `internal` subpath builds `src/internal.ts` too. ESM shares the code of both entries in chunks;
+ * CommonJS gives each entry its own copy, so an `internal` entry holds only stateless helpers.
  */
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: existsSync('src/internal.ts') ? ['src/index.ts', 'src/internal.ts'] : ['src/index.ts'],
   format: ['esm', 'cjs'],
   // Types from the built packages a package depends on (not their sources): no custom condition here.
   dts: { compilerOptions: { composite: false, customConditions: [] } },

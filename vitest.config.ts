@@ -1,12 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, entry = 'index') =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
+    // Subpaths before their package: an alias also matches `<key>/…`.
     alias: {
+      '@venice-x402/core/internal': src('core', 'internal'),
       '@venice-x402/core': src('core'),
+      '@venice-x402/fetch/internal': src('fetch', 'internal'),
       '@venice-x402/fetch': src('fetch'),
       '@venice-x402/simulator': src('simulator'),
       '@venice-x402/ai-sdk': src('ai-sdk'),

@@ -14,10 +14,10 @@ import {
   fileStore,
   memoryStore,
   PolicyDeniedError,
-  REFUSAL_LOG_SIZE,
   redisStore,
   StoreError,
 } from '@venice-x402/core';
+import { REFUSAL_LOG_SIZE } from '@venice-x402/core/internal';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

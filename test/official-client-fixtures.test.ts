@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createBudget, createWallet, type FetchLike } from '@venice-x402/core';
+import { createBudget, createWallet } from '@venice-x402/core';
+import type { FetchLike } from '@venice-x402/core/internal';
 import { createX402Fetch } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import { type Address, getAddress } from 'viem';

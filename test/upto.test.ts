@@ -10,12 +10,14 @@ import {
   BudgetExceededError,
   createBudget,
   createWallet,
+  type Wallet,
+} from '@venice-x402/core';
+import {
   decodeBase64Json,
   encodeBase64Json,
   encodePaymentRequired,
   permit2Contracts,
-  type Wallet,
-} from '@venice-x402/core';
+} from '@venice-x402/core/internal';
 import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import { generatePrivateKey } from 'viem/accounts';

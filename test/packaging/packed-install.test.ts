@@ -117,7 +117,8 @@ describe('packed and installed with npm', { timeout: 240_000 }, () => {
     expect(existsSync(join(solo, 'node_modules', '@solana', 'kit'))).toBe(false);
     expect(existsSync(join(solo, 'node_modules', '@x402', 'svm'))).toBe(false);
     const script = `
-      const { createWallet, base58Encode, selectRequirement, defaultSigningPolicy, SOLANA_USDC } = require('@venice-x402/core');
+      const { createWallet, defaultSigningPolicy, SOLANA_USDC } = require('@venice-x402/core');
+      const { base58Encode, selectRequirement } = require('@venice-x402/core/internal');
       const { generateKeyPairSync } = require('node:crypto');
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
       const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32);

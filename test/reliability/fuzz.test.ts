@@ -6,14 +6,11 @@
 import {
   createSignInFactory,
   createWallet,
-  decodeBase64Json,
   decodePaymentResponse,
-  findSiwxChallenge,
-  parseUsdString,
   readPaymentRequired,
   X402Error,
-  x402Schemas,
 } from '@venice-x402/core';
+import { decodeBase64Json, findSiwxChallenge, parseUsdString, x402Schemas } from '@venice-x402/core/internal';
 import fc from 'fast-check';
 import { generatePrivateKey } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';

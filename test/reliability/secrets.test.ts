@@ -4,7 +4,8 @@
  */
 import { inspect } from 'node:util';
 import { createVenice } from '@venice-x402/ai-sdk';
-import { base58Encode, createBudget, createWallet } from '@venice-x402/core';
+import { createBudget, createWallet } from '@venice-x402/core';
+import { base58Encode } from '@venice-x402/core/internal';
 import { createX402Fetch } from '@venice-x402/fetch';
 import { ChatVeniceX402, VeniceX402Embeddings } from '@venice-x402/langchain';
 import { startSimulator } from '@venice-x402/simulator';

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { base58Encode } from '@venice-x402/core';
+import { base58Encode } from '@venice-x402/core/internal';
 
 /** A fresh Ed25519 keypair as Solana tools write it: seed, public key, and base58 of the 64-byte secret key. */
 export function newSolanaKey() {

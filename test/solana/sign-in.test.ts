@@ -1,5 +1,6 @@
 import { createKeyPairSignerFromBytes } from '@solana/kit';
-import { base58Encode, createWallet, InvalidKeyError, SOLANA_NETWORK } from '@venice-x402/core';
+import { createWallet, InvalidKeyError, SOLANA_NETWORK } from '@venice-x402/core';
+import { base58Encode } from '@venice-x402/core/internal';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSolanaKey } from './keys.js';

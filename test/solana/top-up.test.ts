@@ -1,12 +1,6 @@
 import { createKeyPairSignerFromBytes } from '@solana/kit';
-import {
-  createWallet,
-  memoryPayeePins,
-  QuoteRejectedError,
-  SOLANA_NETWORK,
-  type SolanaWallet,
-  TopUpError,
-} from '@venice-x402/core';
+import { createWallet, QuoteRejectedError, SOLANA_NETWORK, type SolanaWallet, TopUpError } from '@venice-x402/core';
+import { memoryPayeePins } from '@venice-x402/core/internal';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostileDiscovery, refusalReasons } from './hostile-fetch.js';

@@ -10,7 +10,8 @@ import type {
   LanguageModelV3CallOptions,
   LanguageModelV3StreamPart,
 } from '@ai-sdk/provider';
-import { RunCosts, readOutcome } from '@venice-x402/fetch';
+import { readOutcome } from '@venice-x402/fetch';
+import { RunCosts } from '@venice-x402/fetch/internal';
 import { withOutcome } from './venice-call-outcome.js';
 import { mergeVenice, metadataFromHeaders, metadataOf, prune, type VeniceCallMetadata } from './venice-metadata.js';
 

@@ -11,7 +11,8 @@ import {
 } from '@ai-sdk/provider';
 import { type FetchFunction, withUserAgentSuffix } from '@ai-sdk/provider-utils';
 import { type Budget, createVeniceJobs, type VeniceJobs, type Wallet } from '@venice-x402/core';
-import { createLazyVeniceFetch, RunCosts, type VeniceCredentials } from '@venice-x402/fetch';
+import { createLazyVeniceFetch, type VeniceCredentials } from '@venice-x402/fetch';
+import { RunCosts } from '@venice-x402/fetch/internal';
 import { notingOutcomes } from './venice-call-outcome.js';
 import { VeniceChatLanguageModel, VeniceEmbeddingModel, VeniceImageModel } from './venice-chat-language-model.js';
 import {

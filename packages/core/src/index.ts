@@ -1,3 +1,5 @@
+// The public surface of @venice-x402/core, by name. Plumbing shared by the packages of this repository lives in
+// `./internal.ts` (`@venice-x402/core/internal`), which is not part of the public API.
 export {
   type Budget,
   type BudgetEvents,
@@ -18,10 +20,8 @@ export {
   type TopUpEvent,
   type WindowStatus,
 } from './budget/budget.js';
-export { type CounterKey, decodeCounterKey, encodeCounterKey } from './budget/counter-key.js';
 export { createEstimator, type Estimate, type Estimator, type ModelPricing, parseModels } from './budget/estimator.js';
 export { type FileStore, type FileStoreOptions, fileStore } from './budget/file-store.js';
-export { globMatch } from './budget/glob.js';
 export { memoryStore } from './budget/memory-store.js';
 export {
   type BudgetPolicy,
@@ -33,54 +33,61 @@ export {
 export { type ReconcileReport, reconcile } from './budget/reconcile.js';
 export { type RedisLike, redisStore } from './budget/redis-store.js';
 export { type RestoreReport, restoreFromVenice } from './budget/restore.js';
-export {
-  type BudgetStore,
-  type CounterLimit,
-  type HoldRecord,
-  type JobRecord,
-  type JobState,
-  PAYMENT_LOG_SIZE,
-  type PaymentRecord,
-  REFUSAL_LOG_SIZE,
-  type RefundArgs,
-  type RefusalLog,
-  type RefusalRecord,
-  SERIES_RETENTION_HOURS,
-  type SeriesRow,
-  type TopUpClaim,
-  type TopUpRecord,
-  type UsageRow,
+export type {
+  BudgetStore,
+  CounterLimit,
+  HoldRecord,
+  JobRecord,
+  JobState,
+  PaymentRecord,
+  RefundArgs,
+  RefusalLog,
+  RefusalRecord,
+  SeriesRow,
+  TopUpClaim,
+  TopUpRecord,
+  UsageRow,
 } from './budget/store.js';
-export { dayOf, hourOf, scopeChain, windowId } from './budget/windows.js';
-export * from './constants.js';
-export * from './errors.js';
-export { errorText, type FetchLike, joinUrl, readJson, send, sleep } from './http.js';
-/** zod (v4 API), loaded on first use: for the packages of this repo, so every package validates with one zod. */
-export { zod as loadZod } from './lazy.js';
-export * from './money.js';
 export {
-  audioDurationSeconds,
-  billableAudioSeconds,
-  LOWEST_AUDIO_BYTES_PER_SECOND,
-} from './pricing/audio/duration.js';
+  BASE_CHAIN_ID,
+  BASE_NETWORK,
+  BASE_USDC,
+  DEFAULT_BASE_URL,
+  HEADERS,
+  TOP_UP_MAX_MICROS,
+  TOP_UP_MIN_MICROS,
+} from './constants.js';
 export {
-  askedCompletionCap,
-  chatHoldMicros,
-  completionCapWithin,
-  setsNoCompletionCap,
-  type TextPricing,
-} from './pricing/chat-hold.js';
+  ApprovalRequiredError,
+  AttestationError,
+  type AttestationFailure,
+  AuthError,
+  BudgetExceededError,
+  ConfigError,
+  E2EEError,
+  type E2EEFailure,
+  HttpError,
+  InvalidKeyError,
+  JobFailedError,
+  NetworkError,
+  PaymentRequiredError,
+  ProtocolError,
+  QuoteRejectedError,
+  type QuoteRejectionReason,
+  ReservationSettledError,
+  StoreError,
+  StoreInputError,
+  TimeoutError,
+  TopUpError,
+  type TopUpHint,
+  X402Error,
+  type X402ErrorCode,
+  type X402ErrorOptions,
+} from './errors.js';
+export { formatUsd, MICROS_PER_USD, type Micros, microsToUsd, usdToMicros } from './money.js';
 export { type Signer, type SignerSource, toSigner } from './signer.js';
-export {
-  createSignInFactory,
-  findSiwxChallenge,
-  type SignInOptions,
-  type SignInTarget,
-  type SiwxChallengeInfo,
-} from './siwx.js';
-export { base58Decode, base58Encode, isSolanaAddress } from './solana/base58.js';
-export { SOLANA_CHAIN_REFERENCE, SOLANA_NETWORK, SOLANA_USDC } from './solana/constants.js';
-export type { SolanaAcceptedRequirement } from './solana/quote.js';
+export { createSignInFactory, type SignInOptions, type SignInTarget } from './siwx.js';
+export { SOLANA_NETWORK, SOLANA_USDC } from './solana/constants.js';
 export {
   isSolanaSigner,
   type KitSolanaSigner,
@@ -88,11 +95,9 @@ export {
   type SolanaSignerSource,
   toSolanaSigner,
 } from './solana/signer.js';
-export { type SolanaSignInFields, solanaSignInMessage } from './solana/siwx.js';
 export {
   fetchJobQuote,
   type JobQuoteRequest,
-  jobQuoteRoute,
   MAX_JOB_QUOTE_USD,
   MIN_JOB_QUOTE_USD,
 } from './venice/job-quote.js';
@@ -124,10 +129,8 @@ export { attestedModelId, type PrivateModelKind, privateModelKind } from './veni
 export { parseTdxQuote, type TdxQuote } from './venice/tee/tdx-quote.js';
 export type { Balance, TopUpQuote, TopUpResult, TransactionsPage } from './venice/wallet-api.js';
 export { createWallet, type EvmWallet, type SolanaWallet, type Wallet, type WalletOptions } from './wallet.js';
-export * from './x402/codec.js';
-export * from './x402/networks.js';
-export * from './x402/permit2.js';
-export { permit2ApprovalError } from './x402/permit2-sign.js';
-export * from './x402/quote.js';
-export * from './x402/schemas.js';
+export { decodePaymentResponse, readPaymentRequired } from './x402/codec.js';
+export { defaultSigningPolicy } from './x402/quote.js';
+export type { PaymentPayload, PaymentRequired, RawPaymentRequirements, SettleResponse } from './x402/schemas.js';
 export { type PaymentShape, type SignedPayment, type SignPaymentOptions, signPayment } from './x402/sign.js';
+export type { SigningPolicy } from './x402/terms.js';

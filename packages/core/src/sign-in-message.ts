@@ -1,5 +1,5 @@
 /**
- * The one Sign-In-With-X builder for EVM wallets (venice-wire §1.1–1.2): the event loop and the signing thread both
+ * The one Sign-In-With-X builder for EVM wallets (docs/venice-protocol.md §1.1–1.2): the event loop and the signing thread both
  * import it, so a header is built the same way wherever it is signed.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ export interface SignInRequest {
   ttlSeconds: number;
 }
 
-/** Venice's own statements (venice-wire §1.3). A server's challenge may choose between these and nothing else. */
+/** Venice's own statements (docs/venice-protocol.md §1.3). A server's challenge may choose between these and nothing else. */
 export const VENICE_STATEMENTS: readonly string[] = ['Sign in to Venice AI', 'Sign in to Venice API'];
 
 /**

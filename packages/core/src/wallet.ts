@@ -24,14 +24,9 @@ import {
   topUpQuote,
   type WalletApiContext,
 } from './venice/wallet-api.js';
-import {
-  type AcceptedRequirement,
-  defaultSigningPolicy,
-  memoryPayeePins,
-  type PayeePins,
-  type SigningPolicy,
-} from './x402/quote.js';
+import { type AcceptedRequirement, defaultSigningPolicy, memoryPayeePins, type PayeePins } from './x402/quote.js';
 import { type PaymentShape, type SignedPayment, type SignPaymentOptions, signPayment } from './x402/sign.js';
+import type { SigningPolicy } from './x402/terms.js';
 
 export interface WalletOptions {
   /** Venice API base URL. Default `https://api.venice.ai/api/v1` (or VENICE_BASE_URL). */

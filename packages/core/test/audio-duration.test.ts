@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  audioDurationSeconds,
-  billableAudioSeconds,
-  createEstimator,
-  LOWEST_AUDIO_BYTES_PER_SECOND,
-} from '../src/index.js';
+import { createEstimator } from '../src/index.js';
+import { audioDurationSeconds, billableAudioSeconds, LOWEST_AUDIO_BYTES_PER_SECOND } from '../src/internal.js';
 import { flacFile, m4aFile, mp3File, oggOpusFile, wavFile, webmFile } from './helpers/audio-files.js';
 
 describe('audio length from the container', () => {

@@ -8,15 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CommitArgs } from '../src/budget/store.js';
-import {
-  type BudgetStore,
-  createBudget,
-  encodeCounterKey,
-  fileStore,
-  memoryStore,
-  StoreInputError,
-  usdToMicros,
-} from '../src/index.js';
+import { type BudgetStore, createBudget, fileStore, memoryStore, StoreInputError, usdToMicros } from '../src/index.js';
+import { encodeCounterKey } from '../src/internal.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-local-'));
 const T0 = Date.UTC(2026, 10, 23, 20, 15); // 2026-11-23T20:15Z

@@ -12,13 +12,12 @@ import { windowExpiry } from '../src/budget/windows.js';
 import {
   type BudgetStore,
   createBudget,
-  encodeCounterKey,
   fileStore,
   memoryStore,
   PaymentRequiredError,
   parsePolicy,
-  windowId,
 } from '../src/index.js';
+import { encodeCounterKey, windowId } from '../src/internal.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-mutants-'));
 const HOUR = 3_600_000;

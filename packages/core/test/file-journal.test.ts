@@ -7,7 +7,8 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createBudget, encodeCounterKey, fileStore, StoreError } from '../src/index.js';
+import { createBudget, fileStore, StoreError } from '../src/index.js';
+import { encodeCounterKey } from '../src/internal.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-journal-'));
 const T0 = Date.UTC(2026, 10, 23, 20, 15); // 2026-11-23T20:15Z
@@ -71,7 +72,19 @@ describe('journal entries', () => {
     expect(rest).toEqual([]);
     expect(snapshot.type).toBe('snapshot');
     expect(Object.keys(snapshot.state).sort()).toEqual(
-      ['counters', 'expired', 'holds', 'payments', 'pins', 'requests', 'series', 'settled', 'topUp', 'usage'].sort(),
+      [
+        'counters',
+        'expired',
+        'holds',
+        'payments',
+        'pins',
+        'released',
+        'requests',
+        'series',
+        'settled',
+        'topUp',
+        'usage',
+      ].sort(),
     );
     expect(snapshot.state.counters).toContainEqual({ key: GLOBAL_DAY, spent: 100_000, reserved: 50_000 });
     const again = createBudget(policy, { store: fileStore(path), now: () => T0 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetExceededError, createBudget, formatUsd, formatUsdAmount } from '../src/index.js';
+import { BudgetExceededError, createBudget, formatUsd } from '../src/index.js';
+import { formatUsdAmount } from '../src/internal.js';
 
 describe('money figures show every digit they need', () => {
   it('formatUsd: at least the asked decimals, more for sub-cent amounts, never rounded', () => {

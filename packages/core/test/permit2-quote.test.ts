@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BASE_NETWORK,
-  BASE_USDC,
-  type EvmAcceptedRequirement,
-  type PaymentRequired,
-  permit2Contracts,
-  QuoteRejectedError,
-  selectRequirement,
-} from '../src/index.js';
+import { BASE_NETWORK, BASE_USDC, type PaymentRequired, QuoteRejectedError } from '../src/index.js';
+import { type EvmAcceptedRequirement, permit2Contracts, selectRequirement } from '../src/internal.js';
 import { defaultSigningPolicy } from '../src/x402/quote.js';
 
 const PAY_TO = '0x1111111111111111111111111111111111111111';

@@ -7,14 +7,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommitArgs } from '../src/budget/store.js';
 import { dayOf } from '../src/budget/windows.js';
-import {
-  BudgetExceededError,
-  type BudgetStore,
-  createBudget,
-  encodeCounterKey,
-  redisStore,
-  StoreInputError,
-} from '../src/index.js';
+import { BudgetExceededError, type BudgetStore, createBudget, redisStore, StoreInputError } from '../src/index.js';
+import { encodeCounterKey } from '../src/internal.js';
 import { type RedisServer, redisServerAvailable, startRedisServer } from './helpers/redis-server.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 

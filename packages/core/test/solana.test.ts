@@ -1,16 +1,8 @@
 import { getBase58Codec } from '@solana/kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  base58Decode,
-  base58Encode,
-  isSolanaAddress,
-  normalizeNetwork,
-  QuoteRejectedError,
-  SOLANA_NETWORK,
-  SOLANA_USDC,
-  selectRequirement,
-} from '../src/index.js';
+import { QuoteRejectedError, SOLANA_NETWORK, SOLANA_USDC } from '../src/index.js';
+import { base58Decode, base58Encode, isSolanaAddress, normalizeNetwork, selectRequirement } from '../src/internal.js';
 import { defaultSigningPolicy } from '../src/x402/quote.js';
 
 describe('base58', () => {

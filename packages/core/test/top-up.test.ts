@@ -4,7 +4,8 @@ import { authorizationTypes } from '@x402/evm';
 import { verifyTypedData } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_USDC, createWallet, decodeBase64Json, ProtocolError, QuoteRejectedError } from '../src/index.js';
+import { BASE_USDC, createWallet, ProtocolError, QuoteRejectedError } from '../src/index.js';
+import { decodeBase64Json } from '../src/internal.js';
 
 const PAY_TO = '0x1111111111111111111111111111111111111111';
 const goodOption = {

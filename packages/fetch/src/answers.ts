@@ -1,4 +1,5 @@
-import { AuthError, errorText, findSiwxChallenge, NetworkError, readJson, X402Error } from '@venice-x402/core';
+import { AuthError, NetworkError, X402Error } from '@venice-x402/core';
+import { errorText, findSiwxChallenge, readJson } from '@venice-x402/core/internal';
 import { stripCredentials } from './authenticate.js';
 import { pause } from './clock.js';
 import { disputePayee } from './disputes.js';

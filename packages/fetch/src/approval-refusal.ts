@@ -1,4 +1,5 @@
-import { permit2ApprovalError, readPaymentRequired } from '@venice-x402/core';
+import { readPaymentRequired } from '@venice-x402/core';
+import { permit2ApprovalError } from '@venice-x402/core/internal';
 import type { PaidCall } from './paid-call.js';
 
 const ALLOWANCE_REQUIRED = 'permit2_allowance_required';

@@ -1,12 +1,5 @@
-import {
-  type Budget,
-  completionCapWithin,
-  type Estimate,
-  type Micros,
-  scopeChain,
-  setsNoCompletionCap,
-  usdToMicros,
-} from '@venice-x402/core';
+import { type Budget, type Estimate, type Micros, usdToMicros } from '@venice-x402/core';
+import { completionCapWithin, scopeChain, setsNoCompletionCap } from '@venice-x402/core/internal';
 import type { PaidCall } from './paid-call.js';
 
 /** Below this a fitted answer is too short to be useful: the call is refused instead, naming max_tokens. */

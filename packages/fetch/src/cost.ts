@@ -1,4 +1,5 @@
-import { type Estimator, jobQuoteRoute, type Micros, type Reservation, usdToMicros } from '@venice-x402/core';
+import { type Estimator, type Micros, type Reservation, usdToMicros } from '@venice-x402/core';
+import { jobQuoteRoute } from '@venice-x402/core/internal';
 import type { BodyFacts, SseOutcome } from './settle.js';
 
 export type CostSource = 'cost' | 'usage' | 'payment' | 'partial' | 'estimate';

@@ -4,10 +4,10 @@ import {
   createBudget,
   createWallet,
   DEFAULT_BASE_URL,
-  type FetchLike,
   type SignInOptions,
   type Wallet,
 } from '@venice-x402/core';
+import type { FetchLike } from '@venice-x402/core/internal';
 import { createX402Fetch } from './create-x402-fetch.js';
 
 /** How adapters take credentials: one of a private key, a wallet or an API key (or the environment). */

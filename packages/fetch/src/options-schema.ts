@@ -1,5 +1,6 @@
-import { ConfigError, loadZod } from '@venice-x402/core';
-import type { X402FetchOptions } from './options.js';
+import { ConfigError } from '@venice-x402/core';
+import { loadZod } from '@venice-x402/core/internal';
+import type { X402FetchOptions } from './fetch-options.js';
 
 type Zod = ReturnType<typeof loadZod>['z'];
 type Option = { schema: (z: Zod) => { optional(): unknown }; expected: string };

@@ -1,4 +1,18 @@
-import type { TeeFacts } from './private-model.js';
+/**
+ * What a call to a private model verified (`providerMetadata.venice.tee`, LangChain `response_metadata.tee`). A type,
+ * not an interface, so it fits the AI SDK's JSON metadata type.
+ */
+export type TeeFacts = {
+  model: string;
+  provider?: string;
+  signingAddress: string;
+  /** The fresh nonce the attestation bound. */
+  nonce: string;
+  /** ISO time of the attestation. */
+  attestedAt: string;
+  /** Prompts were encrypted to the attested key and the answer decrypted. */
+  e2ee: boolean;
+};
 
 /** Response headers the paid fetch adds so callers can read what a call cost. Nothing else may set them. */
 export const OUTCOME_HEADERS = {

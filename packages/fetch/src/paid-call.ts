@@ -1,17 +1,18 @@
-import {
-  type AcceptedRequirement,
-  type ChargeDetails,
-  type CommitOutcome,
-  type Micros,
-  microsToUsd,
-  type Reservation,
-} from '@venice-x402/core';
+import { type ChargeDetails, type CommitOutcome, type Micros, microsToUsd, type Reservation } from '@venice-x402/core';
+import type { AcceptedRequirement } from '@venice-x402/core/internal';
 import type { Classified } from './classify.js';
 import type { FetchContext } from './options.js';
 import { type CallOutcome, pruneOutcome } from './outcome.js';
 import type { PrivateModelCall } from './private-model.js';
 import type { RequestParts } from './request.js';
-import type { Settlement } from './settled-amount.js';
+
+/** What a paid answer's receipt says was settled (`settled-amount.ts` reads it). */
+export type Settlement =
+  | { status: 'settled'; micros: Micros }
+  /** More than was authorized: impossible on chain, so the answer lies; the maximum is what can have moved. */
+  | { status: 'overcharged'; micros: Micros; claimed: string }
+  /** No usable receipt: the maximum stays counted as ambiguous until reconciled. */
+  | { status: 'unknown'; note: string };
 
 /** A signed x402 payment attached to a request: money from the moment it is sent. */
 export interface Payment {

@@ -1,13 +1,12 @@
 import {
-  type AcceptedRequirement,
   type PaymentRequired,
   ProtocolError,
   readPaymentRequired,
   type SignedPayment,
   type SigningPolicy,
-  selectRequirement,
   type Wallet,
 } from '@venice-x402/core';
+import { type AcceptedRequirement, selectRequirement } from '@venice-x402/core/internal';
 import type { Clock } from './clock.js';
 
 /** A Venice balance 402 (case B) or credentials 402 (case A) rather than a pay-per-call quote. */

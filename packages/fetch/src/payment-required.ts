@@ -1,11 +1,5 @@
-import {
-  errorText,
-  findSiwxChallenge,
-  type PaymentRequired,
-  PaymentRequiredError,
-  readJson,
-  type TopUpHint,
-} from '@venice-x402/core';
+import { type PaymentRequired, PaymentRequiredError, type TopUpHint } from '@venice-x402/core';
+import { errorText, findSiwxChallenge, readJson } from '@venice-x402/core/internal';
 import { fail, resend, type Step } from './answers.js';
 import { approvalRefusal } from './approval-refusal.js';
 import { disputeOf, disputePayee } from './disputes.js';

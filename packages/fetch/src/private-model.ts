@@ -8,28 +8,12 @@ import {
   privateModelKind,
 } from '@venice-x402/core';
 import { resend, type Step } from './answers.js';
-import { OUTCOME_HEADERS } from './outcome.js';
+import { OUTCOME_HEADERS, type TeeFacts } from './outcome.js';
 import type { PaidCall } from './paid-call.js';
 import { parseJson } from './request-body.js';
 import type { Target } from './send.js';
 import { readUpTo } from './settle-answer.js';
 import { SettledResponse } from './settled-response.js';
-
-/**
- * What a call to a private model verified (`providerMetadata.venice.tee`, LangChain `response_metadata.tee`). A type,
- * not an interface, so it fits the AI SDK's JSON metadata type.
- */
-export type TeeFacts = {
-  model: string;
-  provider?: string;
-  signingAddress: string;
-  /** The fresh nonce the attestation bound. */
-  nonce: string;
-  /** ISO time of the attestation. */
-  attestedAt: string;
-  /** Prompts were encrypted to the attested key and the answer decrypted. */
-  e2ee: boolean;
-};
 
 const encoder = new TextEncoder();
 const MAX_ERROR_BYTES = 64 * 1024;

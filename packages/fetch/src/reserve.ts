@@ -1,12 +1,5 @@
-import {
-  askedCompletionCap,
-  BudgetExceededError,
-  type Estimate,
-  fetchJobQuote,
-  jobQuoteRoute,
-  joinUrl,
-  type Micros,
-} from '@venice-x402/core';
+import { BudgetExceededError, type Estimate, fetchJobQuote, type Micros } from '@venice-x402/core';
+import { askedCompletionCap, jobQuoteRoute, joinUrl } from '@venice-x402/core/internal';
 import { autoMaxTokensOf, canFitCompletion, fitCompletionCap, tightestLimit } from './auto-max-tokens.js';
 import { multipartFile } from './multipart-file.js';
 import type { PaidCall } from './paid-call.js';

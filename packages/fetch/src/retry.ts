@@ -10,7 +10,7 @@ export function retryDelayMs(response: Response, attempt: number, maxMs: number,
   const reset = response.headers.get('x-ratelimit-reset-requests');
   if (ms === undefined && reset && Number.isFinite(Number(reset))) {
     const v = Number(reset);
-    // Venice documents both Unix ms and Unix seconds here (venice-wire Q9): tell them apart by size.
+    // Venice documents both Unix ms and Unix seconds here (docs/venice-protocol.md Q9): tell them apart by size.
     ms = v > 1e12 ? v - now : v > 1e9 ? v * 1000 - now : v * 1000;
   }
   if (ms === undefined) ms = 250 * 2 ** attempt;

@@ -1,4 +1,4 @@
-/** Venice routes that charge the wallet (venice-wire §10). Anything else is free or wallet-only. */
+/** Venice routes that charge the wallet (docs/venice-protocol.md §10). Anything else is free or wallet-only. */
 const PAID = [
   /^\/chat\/completions$/,
   /^\/responses$/,

@@ -1,4 +1,5 @@
-import { type Micros, parseUsdString, TimeoutError, usdToMicros } from '@venice-x402/core';
+import { type Micros, TimeoutError, usdToMicros } from '@venice-x402/core';
+import { parseUsdString } from '@venice-x402/core/internal';
 import { type Clock, systemClock } from './clock.js';
 
 export interface Usage {

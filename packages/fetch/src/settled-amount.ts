@@ -1,15 +1,8 @@
 import { decodePaymentResponse, formatUsd, type Micros, type SettleResponse } from '@venice-x402/core';
 import { disputePayee } from './disputes.js';
-import type { PaidCall } from './paid-call.js';
+import type { PaidCall, Settlement } from './paid-call.js';
 
 /** What the server says an `upto` payment settled. */
-export type Settlement =
-  | { status: 'settled'; micros: Micros }
-  /** More than was authorized: impossible on chain, so the answer lies; the maximum is what can have moved. */
-  | { status: 'overcharged'; micros: Micros; claimed: string }
-  /** No usable receipt: the maximum stays counted as ambiguous until reconciled. */
-  | { status: 'unknown'; note: string };
-
 /**
  * Reads `PAYMENT-RESPONSE` of a paid answer: its transaction, and for `upto` what was settled (a base-unit integer
  * no larger than the authorized maximum). A settlement above the maximum disputes the payee: it is paid no more

@@ -1,4 +1,5 @@
-import { type FetchLike, ProtocolError, X402Error } from '@venice-x402/core';
+import { ProtocolError, X402Error } from '@venice-x402/core';
+import type { FetchLike } from '@venice-x402/core/internal';
 import { isNodeFetch } from './node-fetch.js';
 import { type Dispatcher, requestOneHop } from './one-hop.js';
 import { type NodeBody, WireResponse } from './wire-response.js';

@@ -3,10 +3,10 @@ import {
   type CallOutcome,
   createLazyVeniceFetch,
   outcomeOf,
-  RunCosts,
   readOutcome,
   type VeniceCredentials,
 } from '@venice-x402/fetch';
+import { RunCosts } from '@venice-x402/fetch/internal';
 
 export type { CallOutcome, VeniceCredentials };
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { audioDurationSeconds } from '@venice-x402/core';
+import { audioDurationSeconds } from '@venice-x402/core/internal';
 
 /** Deterministic stand-ins for model output. */
 

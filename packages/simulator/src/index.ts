@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { BASE_USDC, ConfigError, isSolanaAddress, usdToMicros } from '@venice-x402/core';
+import { BASE_USDC, ConfigError, usdToMicros } from '@venice-x402/core';
+import { isSolanaAddress } from '@venice-x402/core/internal';
 import { type Address, getAddress } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import type { AnvilChain } from './chain/anvil.js';

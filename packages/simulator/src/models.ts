@@ -1,4 +1,4 @@
-/** The simulator's model catalogue, in Venice's `GET /models` shape. Prices are USD per unit (see venice-wire §8). */
+/** The simulator's model catalogue, in Venice's `GET /models` shape. Prices are USD per unit (see docs/venice-protocol.md §8). */
 export interface SimPricing {
   input?: number;
   output?: number;
@@ -51,7 +51,7 @@ export const DEFAULT_MODELS: SimModel[] = [
   { id: 'venice-sd35', type: 'image', pricing: { generation: 0.01 } },
   { id: 'tts-kokoro', type: 'tts', pricing: { input: 3.5 } },
   { id: 'nvidia/parakeet-tdt-0.6b-v3', type: 'asr', pricing: { per_audio_second: 0.0001 } },
-  // 5 s at 720p: $0.35 (venice-wire §13.1's example quote).
+  // 5 s at 720p: $0.35 (docs/venice-protocol.md §13.1's example quote).
   { id: 'wan-2.5-preview-text-to-video', type: 'video', pricing: { per_second: 0.07 } },
   {
     id: 'grok-imagine-text-to-video-private',
@@ -96,7 +96,7 @@ export function modelToJson(m: SimModel) {
   const p = m.pricing;
   const pricing =
     m.type === 'video' || m.type === 'music'
-      ? undefined // priced by quote (venice-wire §8)
+      ? undefined // priced by quote (docs/venice-protocol.md §8)
       : m.type === 'image' || m.type === 'inpaint'
         ? { generation: price(p.generation) }
         : m.type === 'upscale'

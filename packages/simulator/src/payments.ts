@@ -1,16 +1,22 @@
 import { deepEqual } from '@x402/core/utils';
 import { type Address, getAddress, type Hex, isAddress, keccak256, toHex } from 'viem';
 import type { AnvilChain } from './chain/anvil.js';
-import type { Permit2Payment } from './permit2.js';
-import type { SignatureVerifier } from './signatures.js';
+import type { Authorization, SignatureVerifier } from './signatures.js';
 
-export interface Authorization {
+/** A Permit2 witness transfer, as decoded from a payment header (`permit2.ts`). */
+export interface Permit2Payment {
+  scheme: 'exact' | 'upto';
+  accepted: Record<string, any>;
+  /** The whole x402 v2 PaymentPayload, as a facilitator takes it. */
+  payload: Record<string, any>;
+  signature: Hex;
   from: Address;
-  to: Address;
-  value: bigint;
-  validAfter: bigint;
-  validBefore: bigint;
-  nonce: Hex;
+  token: Address;
+  amount: bigint;
+  spender: Address;
+  nonce: bigint;
+  deadline: bigint;
+  witness: { to: Address; facilitator?: Address; validAfter: bigint };
 }
 
 export interface DecodedPayment {
@@ -118,7 +124,7 @@ export async function verifyPayment(
 /**
  * What a stock x402 v2 server checks before verifying a signature: `accepted` deep-equals an advertised entry, the
  * authorization moves exactly `accepted.amount` to `accepted.payTo`, and it expires within `maxTimeoutSeconds`
- * (venice-wire §4; `@x402/core` matching). The older layouts carry no `accepted`: only the window is checked.
+ * (docs/venice-protocol.md §4; `@x402/core` matching). The older layouts carry no `accepted`: only the window is checked.
  */
 export function checkAgainstAdvertised(
   p: DecodedPayment,

@@ -6,25 +6,14 @@ import {
   x402ExactPermit2ProxyAddress,
   x402UptoPermit2ProxyAddress,
 } from '@x402/evm';
-import { type Address, getAddress, type Hex, isAddress } from 'viem';
-import type { PaymentProblem } from './payments.js';
+import { type Address, getAddress, isAddress } from 'viem';
+import type { PaymentProblem, Permit2Payment } from './payments.js';
+
+export type { Permit2Payment } from './payments.js';
+
 import type { SignatureVerifier } from './signatures.js';
 
 /** A decoded Permit2 payment: `upto` (settled up to `amount`) or `exact` over Permit2 (settled at `amount`). */
-export interface Permit2Payment {
-  scheme: 'exact' | 'upto';
-  accepted: Record<string, any>;
-  /** The whole x402 v2 PaymentPayload, as a facilitator takes it. */
-  payload: Record<string, any>;
-  signature: Hex;
-  from: Address;
-  token: Address;
-  amount: bigint;
-  spender: Address;
-  nonce: bigint;
-  deadline: bigint;
-  witness: { to: Address; facilitator?: Address; validAfter: bigint };
-}
 
 const problem = (status: number, code: string, message: string): PaymentProblem => ({ status, code, message });
 const CLOCK_SKEW_SECONDS = 30;

@@ -1,4 +1,4 @@
-/** Venice's x402 route limits (venice-wire §2, §3, §4): requests per rolling minute, per key. */
+/** Venice's x402 route limits (docs/venice-protocol.md §2, §3, §4): requests per rolling minute, per key. */
 export const X402_ROUTE_LIMITS = { topUpPerIp: 10, balancePerWallet: 30, transactionsPerWallet: 20 } as const;
 
 const WINDOW_MS = 60_000;

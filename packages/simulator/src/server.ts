@@ -128,7 +128,7 @@ const header = (req: IncomingMessage, name: string) => {
   const v = req.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
 };
-/** `/video/queue` → ['video', 'queue'] for the async job routes (venice-wire §13.1). */
+/** `/video/queue` → ['video', 'queue'] for the async job routes (docs/venice-protocol.md §13.1). */
 const jobRoute = (path: string) => {
   const m = /^\/(video|audio)\/(quote|queue|retrieve|complete)$/.exec(path);
   return m ? { kind: m[1] as JobKind, step: m[2] as 'quote' | 'queue' | 'retrieve' | 'complete' } : undefined;
@@ -395,7 +395,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
   }
 
   async function walletRead(req: IncomingMessage, res: ServerResponse, path: string, kind: string, wallet: string) {
-    // venice-wire §2: `^(0x[a-fA-F0-9]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$`; EVM lowercased, Solana case-sensitive.
+    // docs/venice-protocol.md §2: `^(0x[a-fA-F0-9]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$`; EVM lowercased, Solana case-sensitive.
     if (!/^(0x[0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{32,44})$/.test(wallet))
       return json(res, 400, { error: 'Invalid wallet address', details: { _errors: ['Invalid address'] } });
     const account = accountKey(wallet);

@@ -1,6 +1,15 @@
 import { type Address, type Hex, verifyMessage, verifyTypedData } from 'viem';
 import type { AnvilChain } from './chain/anvil.js';
-import type { Authorization } from './payments.js';
+
+/** An EIP-3009 TransferWithAuthorization, as decoded from a payment header. */
+export interface Authorization {
+  from: Address;
+  to: Address;
+  value: bigint;
+  validAfter: bigint;
+  validBefore: bigint;
+  nonce: Hex;
+}
 
 /** Checks wallet signatures: offline (EOA only) or through a chain, where smart accounts answer EIP-1271 / ERC-6492. */
 export interface SignatureVerifier {

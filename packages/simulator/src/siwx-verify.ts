@@ -2,6 +2,7 @@ import siweParser from '@spruceid/siwe-parser';
 import { getAddress, isAddress } from 'viem';
 import { createSiweMessage } from 'viem/siwe';
 import { offlineVerifier, type SignatureVerifier } from './signatures.js';
+import type { ParsedSignIn, SiwxFail } from './siwx-parsed.js';
 import { isSolanaPayload } from './solana/siwx-parse.js';
 import { parseSolanaSignIn } from './solana/siwx-verify.js';
 
@@ -12,35 +13,12 @@ export interface SiwxOk {
   /** Ledger key: lowercased EVM address, or the base58 address as is (Solana addresses are case-sensitive). */
   account: string;
 }
-export interface SiwxFail {
-  ok: false;
-  code: string;
-  error: string;
-}
-
 export interface SiwxVerifierOptions {
   /** Domains accepted after stripping scheme and port. */
   allowedDomains: string[];
   /** Offline EIP-191 recovery by default; a chain verifier also accepts smart accounts (EIP-1271, ERC-6492). */
   signatures?: SignatureVerifier;
   now?: () => number;
-}
-
-/** What the chain-independent checks need from a parsed message. */
-export interface SignInFields {
-  domain: string;
-  nonce: string;
-  issuedAt: Date;
-  expirationTime?: Date;
-  notBefore?: Date;
-}
-
-/** A sign-in whose message parsed and agrees with its payload; its signature is not checked yet. */
-export interface ParsedSignIn {
-  fields: SignInFields;
-  address: string;
-  account: string;
-  checkSignature(): Promise<boolean>;
 }
 
 interface SiweFields {
@@ -87,7 +65,7 @@ const NONCE_MEMORY_MS = 330_000;
 
 const fail = (reason: string, error: string): SiwxFail => ({ ok: false, code: `X402_SIGN_IN_${reason}`, error });
 
-/** Verifies Sign-In-With-X headers as Venice does (venice-wire §1): real EIP-191 recovery, single-use nonces. */
+/** Verifies Sign-In-With-X headers as Venice does (docs/venice-protocol.md §1): real EIP-191 recovery, single-use nonces. */
 export function createSiwxVerifier(options: SiwxVerifierOptions) {
   const now = options.now ?? Date.now;
   const signatures = options.signatures ?? offlineVerifier();

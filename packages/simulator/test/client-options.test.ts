@@ -32,7 +32,7 @@ it('a sign-in for the host reached is refused with the fix in the message', asyn
   expect(body.error).toContain("signIn: { domain: 'api.venice.ai' }");
   expect(body.error).toContain('VENICE_SIGN_IN_DOMAIN=api.venice.ai');
   expect(body.error).toContain('sim.clientOptions');
-  // The wallet routes answer Venice's fixed text, as documented (venice-wire §1.5).
+  // The wallet routes answer Venice's fixed text, as documented (docs/venice-protocol.md §1.5).
   await expect(wallet.balance()).rejects.toBeInstanceOf(AuthError);
 });
 

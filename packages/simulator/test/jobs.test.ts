@@ -27,7 +27,7 @@ function wallet(usd: number) {
   return { account, post };
 }
 
-describe('simulator: video and music jobs (venice-wire §13.1)', () => {
+describe('simulator: video and music jobs (docs/venice-protocol.md §13.1)', () => {
   it('quotes for free without credentials, strictly', async () => {
     const { post } = wallet(0);
     expect(await (await post('/video/quote', VIDEO, false)).json()).toEqual({ quote: 0.35 });

@@ -1,5 +1,5 @@
 /**
- * The simulator refuses what Venice's documented service refuses (venice-wire §1–§4), by default. Each rule sends
+ * The simulator refuses what Venice's documented service refuses (docs/venice-protocol.md §1–§4), by default. Each rule sends
  * the bad request, signed for real, and expects Venice's status and code.
  */
 import { randomBytes } from 'node:crypto';

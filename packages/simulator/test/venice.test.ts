@@ -267,7 +267,7 @@ describe('simulator: Venice mode', () => {
     expect(new Set(models.data.map((m: any) => m.type))).toEqual(
       new Set(['text', 'embedding', 'image', 'tts', 'asr', 'video', 'music', 'upscale', 'inpaint']),
     );
-    // Video and music are priced by quote, never in /models (venice-wire §8).
+    // Video and music are priced by quote, never in /models (docs/venice-protocol.md §8).
     for (const m of models.data.filter((m: any) => m.type === 'video' || m.type === 'music'))
       expect(m.model_spec.pricing).toBeUndefined();
     const { account } = await fundedWallet();

@@ -9,10 +9,10 @@ import {
   createBudget,
   createEstimator,
   createWallet,
-  decodeBase64Json,
   PolicyDeniedError,
   TimeoutError,
 } from '@venice-x402/core';
+import { decodeBase64Json } from '@venice-x402/core/internal';
 import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';

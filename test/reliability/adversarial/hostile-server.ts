@@ -1,7 +1,8 @@
 /** A small node:http server that behaves however a test says: the hostile counterpart of the paid fetch. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BASE_NETWORK, BASE_USDC, encodePaymentRequired } from '@venice-x402/core';
+import { BASE_NETWORK, BASE_USDC } from '@venice-x402/core';
+import { encodePaymentRequired } from '@venice-x402/core/internal';
 
 export interface Seen {
   method: string;

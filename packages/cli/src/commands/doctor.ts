@@ -1,4 +1,4 @@
-import { joinUrl } from '@venice-x402/core';
+import { joinUrl } from '@venice-x402/core/internal';
 import { type GlobalOptions, loadWallet } from '../context.js';
 import { print, table, usd } from '../output.js';
 

@@ -1,4 +1,5 @@
-import { joinUrl, parseModels } from '@venice-x402/core';
+import { parseModels } from '@venice-x402/core';
+import { joinUrl } from '@venice-x402/core/internal';
 import type { GlobalOptions } from '../context.js';
 import { print, table } from '../output.js';
 

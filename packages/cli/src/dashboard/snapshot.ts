@@ -1,14 +1,12 @@
 import {
   type Budget,
-  dayOf,
-  decodeCounterKey,
-  hourOf,
   microsToUsd,
   type PaymentRecord,
   type RefusalRecord,
   type SeriesRow,
   type WindowStatus,
 } from '@venice-x402/core';
+import { dayOf, decodeCounterKey, hourOf } from '@venice-x402/core/internal';
 import type { WalletView } from './wallet-status.js';
 
 /** One stacked series of a chart: a model, or a scope chain. */

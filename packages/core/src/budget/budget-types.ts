@@ -1,5 +1,6 @@
 import type { Micros } from '../money.js';
-import type { PayeePins, SigningPolicy } from '../x402/quote.js';
+import type { PayeePins } from '../x402/quote.js';
+import type { SigningPolicy } from '../x402/terms.js';
 import type { BudgetTimers } from './budget-timers.js';
 import type { BudgetPolicy, WindowName } from './policy.js';
 import type { BudgetStore } from './store.js';

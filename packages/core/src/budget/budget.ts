@@ -50,6 +50,23 @@ const usageOf = (reservation: Reservation, details: ChargeDetails) => ({
   hour: hourOf(reservation.at),
 });
 
+/** A reservation's amount, refused unless it is a non-negative bigint below $1bn. */
+function reservableAmount(amount: unknown): bigint {
+  if (typeof amount !== 'bigint' || amount < 0n || amount > MAX_RESERVATION) {
+    throw new ConfigError('A reservation must be a non-negative integer amount of micro-USD below $1bn', {
+      estimate: String(amount),
+    });
+  }
+  return amount;
+}
+
+/** What stays counted for an ambiguous call: the caller's figure when it is within the hold, else the hold. */
+function outstandingOf(reservation: Reservation, claimed: bigint | undefined): bigint {
+  return claimed !== undefined && claimed >= 0n && claimed < reservation.amountMicros
+    ? claimed
+    : reservation.amountMicros;
+}
+
 /**
  * A budget wired from its parts: the policy gate (what is refused before the store), the counter book (which
  * counters a call counts in), the journaled store (outages, fail closed), the top-up gate and the events.
@@ -88,12 +105,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   }
 
   async function reserve(request: Parameters<Budget['reserve']>[0]): Promise<Reservation> {
-    const amount = request.estimateMicros;
-    if (typeof amount !== 'bigint' || amount < 0n || amount > MAX_RESERVATION) {
-      throw new ConfigError('A reservation must be a non-negative integer amount of micro-USD below $1bn', {
-        estimate: String(amount),
-      });
-    }
+    const amount = reservableAmount(request.estimateMicros);
     const scopes = scopeChain(request.scope);
     const refusal = gate.check(request, scopes, amount);
     if (refusal) refuse(refusal);
@@ -108,9 +120,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   }
 
   async function markAmbiguous(reservation: Reservation, details: ChargeDetails = {}) {
-    const claimed = details.outstandingMicros;
-    const outstanding =
-      claimed !== undefined && claimed >= 0n && claimed < reservation.amountMicros ? claimed : reservation.amountMicros;
+    const outstanding = outstandingOf(reservation, details.outstandingMicros);
     await settle('markAmbiguous', reservation, {
       id: reservation.id,
       actual: outstanding,

@@ -54,6 +54,8 @@ function build() {
     pins: z.array(z.object({ key: z.string(), value: z.string() })),
     expired: z.array(z.object({ id, at: time })),
     settled: z.array(z.object({ id, micros, at: time })),
+    /** Since 0.2's first release: absent in older snapshots. */
+    released: z.array(z.object({ id, at: time })).optional(),
     series: z.array(z.object({ hour, model: z.string(), scopes: z.array(z.string()), micros: total, calls: total })),
     payments: z.array(
       z.object({

@@ -15,7 +15,7 @@ export function memoryStore(): BudgetStore {
       checkCommit(args);
       return s.commit(args) === 'refused' ? { ok: false } : { ok: true, counters: s.read(args.keys, args.now) };
     },
-    release: async (id) => s.release(id),
+    release: async (id, now) => s.release(id, now),
     renew: async (id, expiresAt, now) => {
       checkRenew(id, expiresAt, now);
       return s.renew(id, expiresAt, now);

@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.js';
 import { lazy, zod } from '../lazy.js';
 import { type Micros, usdToMicros } from '../money.js';
 import { SOLANA_NETWORK, SOLANA_USDC } from '../solana/constants.js';
-import type { SigningPolicy } from '../x402/quote.js';
+import type { SigningPolicy } from '../x402/terms.js';
 import { quote, scopeNameProblem } from './scope-names.js';
 
 function build() {

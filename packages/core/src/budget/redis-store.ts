@@ -26,6 +26,7 @@ import {
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
   REFUSAL_LOG_SIZE,
+  type TopUpClaim,
   type TopUpClaimArgs,
 } from './store.js';
 import { hourOf, windowExpiry } from './windows.js';
@@ -70,16 +71,7 @@ export function redisStore({
 }: RedisStoreOptions): BudgetStore {
   const keys = redisKeys(prefix);
   const adapter = redisAdapter(client);
-  const replicaCount = replicas ?? (adapter.isCluster ? 1 : 0);
-  if (!Number.isInteger(replicaCount) || replicaCount < 0 || !(replicaTimeoutMs > 0))
-    throw new StoreError('redisStore: replicas must be a whole number ≥ 0 and replicaTimeoutMs a positive number', {
-      details: { replicas: replicaCount, replicaTimeoutMs },
-    });
-  const c = client as any;
-  if ('masters' in c && replicaCount > 0 && typeof c.getNodeClientForKey !== 'function')
-    throw new StoreError(
-      'redisStore: this node-redis cluster client cannot reach a slot master (no getNodeClientForKey): upgrade redis, or pass replicas: 0',
-    );
+  const replicaCount = checkedReplicaCount(client, replicas ?? (adapter.isCluster ? 1 : 0), replicaTimeoutMs);
   const { run, script, ready } = redisRunner({ client, adapter, keys, volatile, replicaCount, replicaTimeoutMs });
   const send = adapter.send;
   const unconfirmed = (what: string, acked: number) =>
@@ -151,16 +143,7 @@ export function redisStore({
     },
     async claimTopUp(a) {
       await ready();
-      const r = str(await script(CLAIM_TOP_UP, claimInput(a), 'top-up claim'));
-      if (r.startsWith('refused:')) {
-        const [, reason, retryAt] = r.split(':');
-        return {
-          status: 'refused',
-          reason: reason as 'maxCount' | 'maxPerDay' | 'minInterval',
-          retryAt: retryAt ? Number(retryAt) : undefined,
-        };
-      }
-      return { status: r as 'claimed' | 'done-by-other' | 'busy' };
+      return decodeClaim(str(await script(CLAIM_TOP_UP, claimInput(a), 'top-up claim')));
     },
     async finishTopUp(owner, ok, now, topUp) {
       await ready();
@@ -227,6 +210,31 @@ export function redisStore({
       return str(await send(['HGET', keys.key('pins'), key]));
     },
     async close() {},
+  };
+}
+
+/** The replica count to wait for, refused when it is not a whole number or the client cannot honour it. */
+function checkedReplicaCount(client: RedisLike, replicaCount: number, replicaTimeoutMs: number): number {
+  if (!Number.isInteger(replicaCount) || replicaCount < 0 || !(replicaTimeoutMs > 0))
+    throw new StoreError('redisStore: replicas must be a whole number ≥ 0 and replicaTimeoutMs a positive number', {
+      details: { replicas: replicaCount, replicaTimeoutMs },
+    });
+  const c = client as any;
+  if ('masters' in c && replicaCount > 0 && typeof c.getNodeClientForKey !== 'function')
+    throw new StoreError(
+      'redisStore: this node-redis cluster client cannot reach a slot master (no getNodeClientForKey): upgrade redis, or pass replicas: 0',
+    );
+  return replicaCount;
+}
+
+/** The top-up claim script's answer: a status, or `refused:<reason>:<retryAt>`. */
+function decodeClaim(r: string): TopUpClaim {
+  if (!r.startsWith('refused:')) return { status: r as 'claimed' | 'done-by-other' | 'busy' };
+  const [, reason, retryAt] = r.split(':');
+  return {
+    status: 'refused',
+    reason: reason as 'maxCount' | 'maxPerDay' | 'minInterval',
+    retryAt: retryAt ? Number(retryAt) : undefined,
   };
 }
 

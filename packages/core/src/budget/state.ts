@@ -58,6 +58,7 @@ export interface StateImage {
   pins: { key: string; value: string }[];
   expired: { id: string; at: number }[];
   settled: { id: string; micros: number; at: number }[];
+  released?: { id: string; at: number }[];
   series: { hour: string; model: string; scopes: string[]; micros: number; calls: number }[];
   payments: PaymentEntry[];
   /** The refusal log (written since version 0.2; absent in older snapshots). */
@@ -91,6 +92,8 @@ export class BudgetState {
   readonly expired = new RecentIds<number>(SETTLED_RETENTION_MS, SETTLED_LIMIT);
   /** Settled commits (id → micros and when): a resend of the same settlement is recognised, not counted again. */
   readonly settled = new RecentIds<number>(SETTLED_RETENTION_MS, SETTLED_LIMIT);
+  /** Reservations released (id → when): a commit of one replayed from a journal later must not count. */
+  readonly released = new RecentIds<number>(SETTLED_RETENTION_MS, SETTLED_LIMIT);
   readonly pins = new Map<string, string>();
   readonly views = new SpendViews();
   /** Request ids whose charge was refunded (credited once). */
@@ -151,6 +154,7 @@ export class BudgetState {
       if (ends !== undefined && ends <= t && c.reserved === 0) this.counters.delete(key);
     }
     this.settled.tidy(t);
+    this.released.tidy(t);
     this.expired.tidy(t);
   }
 
@@ -197,7 +201,7 @@ export class BudgetState {
     else if (!this.expired.delete(args.id)) {
       const settled = this.settled.get(args.id);
       if (settled !== undefined) return settled === actual ? 'repeat' : 'refused';
-      if (!args.replay) return 'refused';
+      if (!args.replay || this.released.has(args.id)) return 'refused';
     }
     for (const key of args.keys) this.counter(key).spent += actual;
     this.views.add(args, actual);
@@ -248,10 +252,11 @@ export class BudgetState {
   }
 
   /** Frees a hold once: false when the reservation was already settled. */
-  release(id: string): boolean {
+  release(id: string, now = Date.now()): boolean {
     const r = this.reservations.get(id);
     if (r) this.drop(id, r);
     else if (!this.expired.delete(id)) return false;
+    this.released.set(id, now, now);
     return true;
   }
 
@@ -332,6 +337,7 @@ export class BudgetState {
       pins: [...this.pins].map(([key, value]) => ({ key, value })),
       expired: [...this.expired.entries()].map(([id, at]) => ({ id, at })),
       settled: [...this.settled.entries()].map(([id, micros, at]) => ({ id, micros, at })),
+      released: [...this.released.entries()].map(([id, at]) => ({ id, at })),
       series: views.seriesRows('').map((r) => ({ ...r, micros: Number(r.micros) })),
       payments: views.payments.map((p) => ({ ...p })),
       // Only once something was refused: the image of a budget that never refused is what 0.1 wrote.
@@ -361,6 +367,7 @@ export class BudgetState {
     for (const p of image.pins) st.pins.set(p.key, p.value);
     for (const e of image.expired) st.expired.set(e.id, e.at, e.at);
     for (const s of image.settled) st.settled.set(s.id, s.micros, s.at);
+    for (const r of image.released ?? []) st.released.set(r.id, r.at, r.at);
     for (const r of image.series) st.views.addSeries(r.hour, r.model, r.scopes, r.micros, r.calls);
     for (const p of image.payments) st.views.logPayment(p);
     for (const r of image.refusals ?? []) st.views.logRefusal(r);

@@ -1,4 +1,4 @@
-/** Solana mainnet (CAIP-2) and its USDC mint, as Venice advertises them (venice-wire §0, §4.1). */
+/** Solana mainnet (CAIP-2) and its USDC mint, as Venice advertises them (docs/venice-protocol.md §0, §4.1). */
 export const SOLANA_NETWORK = 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp';
 /** The genesis-hash reference written on a Solana sign-in message's `Chain ID` line. */
 export const SOLANA_CHAIN_REFERENCE = '5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp';

@@ -1,8 +1,12 @@
 import { NetworkError, QuoteRejectedError } from '../errors.js';
 import { missingSolana, solanaKit } from '../lazy.js';
 import { importOptionalPeer } from '../optional-peer.js';
-import { exactRequirements, layoutPayment } from '../x402/payment-layout.js';
-import type { SignedPayment, SignPaymentOptions } from '../x402/sign.js';
+import {
+  exactRequirements,
+  layoutPayment,
+  type SignedPayment,
+  type SignPaymentOptions,
+} from '../x402/payment-layout.js';
 import { base58Encode } from './base58.js';
 import type { SolanaAcceptedRequirement } from './quote.js';
 import type { SolanaSigner } from './signer.js';

@@ -1,8 +1,8 @@
 import { QuoteRejectedError } from '../errors.js';
 import type { Micros } from '../money.js';
 import { normalizeNetwork } from '../x402/networks.js';
-import { checkTerms, type EvmAcceptedRequirement, type SigningPolicy } from '../x402/quote.js';
 import type { RawPaymentRequirements } from '../x402/schemas.js';
+import { checkTerms, type SigningPolicy } from '../x402/terms.js';
 import { base58Decode, base58Encode, isSolanaAddress } from './base58.js';
 
 /** A Solana `exact` requirement that passed policy. Addresses are base58 and compared exactly (case matters). */
@@ -72,7 +72,7 @@ export function solanaRejectionOf(
  * How a payee is kept in a pin store. Stores compare and keep pins lowercased (EVM addresses are
  * case-insensitive); base58 is not, so a Solana payee is pinned as the hex of its 32 bytes.
  */
-export function pinFormOf(req: EvmAcceptedRequirement | SolanaAcceptedRequirement): string {
+export function pinFormOf(req: { family: 'evm' | 'solana'; payTo: string }): string {
   if (req.family !== 'solana') return req.payTo;
   return `svm:${Buffer.from(base58Decode(req.payTo)!).toString('hex')}`;
 }

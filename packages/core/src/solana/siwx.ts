@@ -3,7 +3,7 @@ import { base58Encode } from './base58.js';
 import { SOLANA_CHAIN_REFERENCE, SOLANA_NETWORK } from './constants.js';
 import type { SolanaSigner } from './signer.js';
 
-/** The fields of a Solana Sign-In-With-X message (venice-wire §1.6). */
+/** The fields of a Solana Sign-In-With-X message (docs/venice-protocol.md §1.6). */
 export interface SolanaSignInFields {
   domain: string;
   address: string;

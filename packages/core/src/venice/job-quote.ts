@@ -2,7 +2,7 @@ import { HttpError, QuoteRejectedError, TimeoutError } from '../errors.js';
 import { errorText, type FetchLike, send } from '../http.js';
 import { type Micros, usdToMicros } from '../money.js';
 
-/** Venice's paid job routes and the free, open route that quotes each (venice-wire §13.1). */
+/** Venice's paid job routes and the free, open route that quotes each (docs/venice-protocol.md §13.1). */
 const QUOTE_ROUTES: Record<string, string> = { '/video/queue': '/video/quote', '/audio/queue': '/audio/quote' };
 
 /** The quote route of a paid job route (`/video/queue` → `/video/quote`); undefined for anything else. */
@@ -10,7 +10,7 @@ export const jobQuoteRoute = (route: string): string | undefined => QUOTE_ROUTES
 
 /** No Venice job costs this much; a larger quote is a broken or hostile answer, not a price. */
 export const MAX_JOB_QUOTE_USD = 1000;
-/** Venice's least price of any paid route (`x-payment-info` min, venice-wire §8.1): a lower quote is not a price. */
+/** Venice's least price of any paid route (`x-payment-info` min, docs/venice-protocol.md §8.1): a lower quote is not a price. */
 export const MIN_JOB_QUOTE_USD = 0.001;
 const MAX_QUOTE_BYTES = 64 * 1024;
 

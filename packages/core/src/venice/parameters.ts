@@ -1,6 +1,6 @@
 import { lazy, zod } from '../lazy.js';
 
-/** Venice's `venice_parameters` (venice-wire §9.1) in camelCase, as the adapters take them. */
+/** Venice's `venice_parameters` (docs/venice-protocol.md §9.1) in camelCase, as the adapters take them. */
 export interface VeniceParameters {
   characterSlug?: string;
   stripThinkingResponse?: boolean;

@@ -7,15 +7,9 @@ import type { SignInFactory } from '../siwx.js';
 import { findSiwxChallenge } from '../siwx.js';
 import { isSolanaSigner, type SolanaSigner } from '../solana/signer.js';
 import { decodePaymentResponse, parseWith, readPaymentRequired } from '../x402/codec.js';
-import {
-  checkPin,
-  enforcePayeePin,
-  isAllowedPayee,
-  type PayeePins,
-  type SigningPolicy,
-  selectRequirement,
-} from '../x402/quote.js';
+import { checkPin, enforcePayeePin, isAllowedPayee, type PayeePins, selectRequirement } from '../x402/quote.js';
 import { type PaymentShape, signPayment } from '../x402/sign.js';
+import type { SigningPolicy } from '../x402/terms.js';
 import { type VeniceTransaction, veniceSchemas } from './schemas.js';
 
 export interface Balance {
@@ -52,7 +46,7 @@ export interface WalletApiContext {
   fetch?: FetchLike;
   signingPolicy: SigningPolicy;
   payeePins: PayeePins;
-  /** Header layout for top-ups. Default `v2` (PAYMENT-SIGNATURE); `hybrid` matches Venice's official client. */
+  /** Header layout for top-ups. Default `hybrid` (X-402-Payment, as Venice's official client sends); `v2` is PAYMENT-SIGNATURE. */
   paymentShape?: PaymentShape;
   /** Solana wallets: the JSON-RPC endpoint payments read the mint and a blockhash from. */
   solanaRpcUrl?: string;

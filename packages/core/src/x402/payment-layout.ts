@@ -9,6 +9,37 @@ import type { PaymentPayload } from './schemas.js';
  */
 export type PaymentShape = 'v2' | 'hybrid' | 'v1';
 
+export interface SignedPayment {
+  payload: PaymentPayload;
+  /** base64 JSON, ready for the header. */
+  header: string;
+  headerName: 'PAYMENT-SIGNATURE' | 'X-402-Payment' | 'X-PAYMENT';
+  /** What was authorized; for `upto`, the maximum the server may settle. */
+  amountMicros: bigint;
+  /** `upto`: the server settles at most `amountMicros` and reports what it took in PAYMENT-RESPONSE `amount`. */
+  scheme: 'exact' | 'upto';
+  /**
+   * Identifies this payment for dedupe and reconciliation: the EIP-3009 nonce, the Permit2 nonce, or the payer's
+   * Solana signature.
+   */
+  nonce: string;
+  payTo: string;
+}
+
+export interface SignPaymentOptions {
+  shape?: PaymentShape;
+  /** Overrides the quoted amount (a top-up pays the chosen amount, not the advertised minimum). */
+  amountMicros?: bigint;
+  resource?: unknown;
+  validForSeconds?: number;
+  /** Solana: the JSON-RPC endpoint the mint and a recent blockhash are read from. */
+  solanaRpcUrl?: string;
+  /** EVM: the JSON-RPC endpoint a Permit2 payment reads the wallet's approval of Permit2 from (none: not read). */
+  evmRpcUrl?: string;
+  /** The quote's `extensions` (EIP-2612 gas sponsoring of the Permit2 approval). */
+  extensions?: Record<string, unknown>;
+}
+
 /** The x402 requirements a scheme signs: the accepted quote at the amount chosen, with its `extra`. */
 export function schemeRequirements(
   req: { network: string; asset: string; payTo: string; maxTimeoutSeconds: number },

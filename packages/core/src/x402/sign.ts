@@ -2,47 +2,22 @@ import { QuoteRejectedError } from '../errors.js';
 import type { Signer } from '../signer.js';
 import { signSolanaPayment } from '../solana/payment.js';
 import { isSolanaSigner, type SolanaSigner } from '../solana/signer.js';
-import { exactRequirements, layoutPayment, type PaymentShape, schemeRequirements } from './payment-layout.js';
+import {
+  exactRequirements,
+  layoutPayment,
+  type SignedPayment,
+  type SignPaymentOptions,
+  schemeRequirements,
+} from './payment-layout.js';
 import { signPermit2 } from './permit2-sign.js';
 import type { AcceptedRequirement, EvmAcceptedRequirement } from './quote.js';
 import type { PaymentPayload } from './schemas.js';
 
-export type { PaymentShape } from './payment-layout.js';
-
-export interface SignedPayment {
-  payload: PaymentPayload;
-  /** base64 JSON, ready for the header. */
-  header: string;
-  headerName: 'PAYMENT-SIGNATURE' | 'X-402-Payment' | 'X-PAYMENT';
-  /** What was authorized; for `upto`, the maximum the server may settle. */
-  amountMicros: bigint;
-  /** `upto`: the server settles at most `amountMicros` and reports what it took in PAYMENT-RESPONSE `amount`. */
-  scheme: 'exact' | 'upto';
-  /**
-   * Identifies this payment for dedupe and reconciliation: the EIP-3009 nonce, the Permit2 nonce, or the payer's
-   * Solana signature.
-   */
-  nonce: string;
-  payTo: string;
-}
+export type { PaymentShape, SignedPayment, SignPaymentOptions } from './payment-layout.js';
 
 let schemeModule: Promise<typeof import('@x402/evm/exact/client')> | undefined;
 // Loaded on first payment only: keeps the cold import of the paid fetch small.
 const loadScheme = () => (schemeModule ??= import('@x402/evm/exact/client'));
-
-export interface SignPaymentOptions {
-  shape?: PaymentShape;
-  /** Overrides the quoted amount (a top-up pays the chosen amount, not the advertised minimum). */
-  amountMicros?: bigint;
-  resource?: unknown;
-  validForSeconds?: number;
-  /** Solana: the JSON-RPC endpoint the mint and a recent blockhash are read from. */
-  solanaRpcUrl?: string;
-  /** EVM: the JSON-RPC endpoint a Permit2 payment reads the wallet's approval of Permit2 from (none: not read). */
-  evmRpcUrl?: string;
-  /** The quote's `extensions` (EIP-2612 gas sponsoring of the Permit2 approval). */
-  extensions?: Record<string, unknown>;
-}
 
 /**
  * Signs an already-validated requirement: an EIP-3009 TransferWithAuthorization with `@x402/evm`, or a partially

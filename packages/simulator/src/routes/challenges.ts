@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BASE_USDC } from '@venice-x402/core';
 
-/** The 402 documents of venice-wire §4.1 and §5. */
+/** The 402 documents of docs/venice-protocol.md §4.1 and §5. */
 
 export const SOLANA_NETWORK = 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp';
 const SOLANA_USDC = 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';

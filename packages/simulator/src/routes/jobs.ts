@@ -6,7 +6,7 @@ import type { SimModel } from '../models.js';
 import { HttpFailure, lookupModel } from './inference.js';
 
 /**
- * Venice's asynchronous video and music jobs (venice-wire §13.1): `quote` (free, open) → `queue` (charged the
+ * Venice's asynchronous video and music jobs (docs/venice-protocol.md §13.1): `quote` (free, open) → `queue` (charged the
  * quote when accepted; a job dearer than the balance is refused) → `retrieve` (PROCESSING, then the media) →
  * `complete` (deletes the media). A job the provider fails is refunded (a REFUND row under its queue id).
  */

@@ -1,5 +1,5 @@
 import { createPublicKey, verify } from 'node:crypto';
-import { base58Decode } from '@venice-x402/core';
+import { base58Decode } from '@venice-x402/core/internal';
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 

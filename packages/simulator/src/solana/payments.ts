@@ -6,7 +6,8 @@ import {
   getTransactionDecoder,
 } from '@solana/kit';
 import { parseTransferCheckedInstruction, TOKEN_PROGRAM_ADDRESS } from '@solana-program/token';
-import { base58Encode, normalizeNetwork, SOLANA_NETWORK } from '@venice-x402/core';
+import { SOLANA_NETWORK } from '@venice-x402/core';
+import { base58Encode, normalizeNetwork } from '@venice-x402/core/internal';
 import { deepEqual } from '@x402/core/utils';
 import type { PaymentProblem } from '../payments.js';
 
@@ -91,7 +92,7 @@ export interface SolanaExpectation {
   maxMicros: bigint;
 }
 
-/** Venice's checks before settling (venice-wire §4.4): scheme, network, token, recipient, amount bounds. */
+/** Venice's checks before settling (docs/venice-protocol.md §4.4): scheme, network, token, recipient, amount bounds. */
 export function checkSolanaPayment(p: DecodedSolanaPayment, expect: SolanaExpectation): PaymentProblem | undefined {
   if (p.scheme !== 'exact') return problem(400, 'UNSUPPORTED_SCHEME', 'Only the exact scheme is supported');
   if (normalizeNetwork(p.network) !== SOLANA_NETWORK)

@@ -1,6 +1,6 @@
 import { type Address, address } from '@solana/kit';
 import { getTokenDecoder } from '@solana-program/token';
-import { SOLANA_CHAIN_REFERENCE } from '@venice-x402/core';
+import { SOLANA_CHAIN_REFERENCE } from '@venice-x402/core/internal';
 import type { SolanaChain } from './svm.js';
 
 /**

@@ -38,7 +38,7 @@ export async function solanaSettler(chain: SolanaChain): Promise<SolanaSettler> 
         const result = await facilitator.settle(payload as never, requirements as never);
         if (!result.success || !result.transaction) {
           const reason = (result.errorReason ?? 'settlement failed').slice(0, 200);
-          // venice-wire §4.4: a payment that fails verification (a bad signature, no USDC: the simulation fails)
+          // docs/venice-protocol.md §4.4: a payment that fails verification (a bad signature, no USDC: the simulation fails)
           // is a 400; a verified one that did not land is 402 SETTLEMENT_FAILED (no funds moved, retry is safe).
           if (/signature_invalid/.test(reason)) return { status: 400, code: 'INVALID_PAYMENT_PAYER', message: reason };
           if (/^invalid_exact_svm_(?!transaction_failed)/.test(reason))

@@ -1,6 +1,6 @@
-import { isSolanaAddress, SOLANA_CHAIN_REFERENCE, solanaSignInMessage } from '@venice-x402/core';
+import { isSolanaAddress, SOLANA_CHAIN_REFERENCE, solanaSignInMessage } from '@venice-x402/core/internal';
 
-/** The fields Venice checks in a Solana sign-in message (venice-wire §1.6). */
+/** The fields Venice checks in a Solana sign-in message (docs/venice-protocol.md §1.6). */
 export interface SolanaSiwxFields {
   domain: string;
   address: string;

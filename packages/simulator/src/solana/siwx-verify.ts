@@ -1,12 +1,12 @@
-import { isSolanaAddress, SOLANA_CHAIN_REFERENCE } from '@venice-x402/core';
-import type { ParsedSignIn, SiwxFail } from '../siwx-verify.js';
+import { isSolanaAddress, SOLANA_CHAIN_REFERENCE } from '@venice-x402/core/internal';
+import type { ParsedSignIn, SiwxFail } from '../siwx-parsed.js';
 import { decodeSignature, verifyEd25519 } from './ed25519.js';
 import { parseSolanaMessage, rebuildSolanaMessage } from './siwx-parse.js';
 
 const fail = (reason: string, error: string): SiwxFail => ({ ok: false, code: `X402_SIGN_IN_${reason}`, error });
 
 /**
- * The Solana half of Sign-In-With-X (venice-wire §1.6): a base58 address compared exactly, the Solana message
+ * The Solana half of Sign-In-With-X (docs/venice-protocol.md §1.6): a base58 address compared exactly, the Solana message
  * grammar, mainnet only, and an Ed25519 signature (base58 or base64) over the exact message bytes.
  */
 export function parseSolanaSignIn(payload: Record<string, any>): ParsedSignIn | SiwxFail {

@@ -23,7 +23,8 @@ import {
   getTokenDecoder,
   TOKEN_PROGRAM_ADDRESS,
 } from '@solana-program/token';
-import { base58Encode, ConfigError, SOLANA_USDC } from '@venice-x402/core';
+import { ConfigError, SOLANA_USDC } from '@venice-x402/core';
+import { base58Encode } from '@venice-x402/core/internal';
 import type { LiteSVM } from 'litesvm';
 
 const require = createRequire(import.meta.url);

@@ -18,7 +18,7 @@ const failure = (e: PaymentProblem): Outcome => ({
 });
 
 /**
- * A Solana top-up (venice-wire §4 with the Solana `accepts` entry): Venice's checks, then a real SPL transfer on
+ * A Solana top-up (docs/venice-protocol.md §4 with the Solana `accepts` entry): Venice's checks, then a real SPL transfer on
  * litesvm through `@x402/svm`'s facilitator, then the credit. Without `solana: true` Solana is unsupported.
  */
 export async function settleSolanaTopUp(
