@@ -10,7 +10,7 @@ export interface ImageEditPricing {
 }
 
 /**
- * Venice's image edit routes (venice-wire §10) and the model each uses when the body names none: the one that
+ * Venice's image edit routes (docs/venice-protocol.md §10) and the model each uses when the body names none: the one that
  * prices it.
  */
 const DEFAULT_MODEL: Record<string, string> = {

@@ -5,7 +5,7 @@ import type { SimModel } from '../models.js';
 import { HttpFailure, type JsonAnswer, lookupModel } from './inference.js';
 
 /**
- * Venice's image edits (venice-wire §10): `/image/upscale`, `/image/edit`, `/image/multi-edit` and
+ * Venice's image edits (docs/venice-protocol.md §10): `/image/upscale`, `/image/edit`, `/image/multi-edit` and
  * `/image/background-remove`. Strict JSON bodies (an unknown key is a 400), input images as base64 or an http(s)
  * URL, the edited image answered as PNG bytes, charged per image at the model's catalogue price (an upscale at its
  * `upscale{2x,4x}` price). A route's model is optional; each has a default, as on Venice.

@@ -5,7 +5,7 @@ import type { FetchLike } from '../../http.js';
 /** Venice's two async job families: `/video/*` and `/audio/*` (music). */
 export type JobKind = JobRecord['kind'];
 
-/** One poll of a running job (venice-wire §13.1): what Venice says about its progress. */
+/** One poll of a running job (docs/venice-protocol.md §13.1): what Venice says about its progress. */
 export interface JobProgress {
   queueId: string;
   model: string;

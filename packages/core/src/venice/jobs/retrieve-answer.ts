@@ -17,7 +17,7 @@ const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 
 const RUNNING = new Set(['PROCESSING', 'QUEUED', 'PENDING', 'IN_PROGRESS', 'RUNNING']);
 
 /**
- * Reads a `retrieve` answer (venice-wire §13.1): JSON status while the job runs, the media bytes when it is done
+ * Reads a `retrieve` answer (docs/venice-protocol.md §13.1): JSON status while the job runs, the media bytes when it is done
  * (or JSON `COMPLETED` when a `download_url` was issued), an error when the provider failed it. A failure is told
  * apart from a passing server error by its verdict: 422, or a 5xx that says the generation failed or was refunded.
  */
