@@ -67,6 +67,16 @@ describe('examples run offline and check their own output', () => {
     expect(out).toMatch(/BudgetExceededError: Estimated/);
   }, 60_000);
 
+  it('video-job: a video from the AI SDK, a job resumed by a second process, a failed job refunded', async () => {
+    const { code, out } = await runExample('video-job');
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/video\/mp4, \d+ bytes; cost \$0\.35, job [0-9a-f-]{36}/);
+    expect(out).toMatch(/PROCESSING after 1 poll\(s\), typical run 145 s/);
+    expect(out).toMatch(/resumed [0-9a-f-]{36}: video\/mp4, settled by this process: true/);
+    expect(out).toMatch(/JobFailedError: refunded \$0\.35/);
+    expect(out).toMatch(/total \$0\.60; simulator charged \$0\.60/);
+  }, 60_000);
+
   it('private-model', async () => {
     const { code, out } = await runExample('private-model');
     expect(code, out).toBe(0);

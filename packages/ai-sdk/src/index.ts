@@ -6,6 +6,8 @@ export {
   createBudget,
   createWallet,
   fileStore,
+  JobFailedError,
+  type JobProgress,
   memoryStore,
   PaymentRequiredError,
   PolicyDeniedError,
@@ -24,8 +26,12 @@ export {
   type VeniceTranscriptionModelId,
   veniceParametersSchema,
 } from './venice-chat-options.js';
+export { type VeniceImageEdit, VeniceImageEditModel } from './venice-image-edit-model.js';
+export type { VeniceJobSettings } from './venice-jobs-config.js';
 export type { VeniceCallMetadata } from './venice-metadata.js';
+export { VeniceMusicModel } from './venice-music-model.js';
 export { createVenice, type VeniceProvider, type VeniceProviderSettings, venice } from './venice-provider.js';
 export { VeniceSpeechModel } from './venice-speech-model.js';
 export { VeniceTranscriptionModel } from './venice-transcription-model.js';
+export { VeniceVideoModel } from './venice-video-model.js';
 export { VERSION } from './version.js';

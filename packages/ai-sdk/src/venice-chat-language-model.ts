@@ -110,7 +110,17 @@ export class VeniceEmbeddingModel extends OpenAICompatibleEmbeddingModel {
  * (`callCostUsd`), balance and request id. (ai@7 also keeps the whole metadata in `result.calls[i]`.)
  */
 export class VeniceImageModel extends OpenAICompatibleImageModel {
+  constructor(
+    modelId: string,
+    config: ConstructorParameters<typeof OpenAICompatibleImageModel>[1],
+    /** Input images (`prompt: { images, text }`) make the call an edit of them with this model. */
+    private readonly editor?: ImageModelV3,
+  ) {
+    super(modelId, config);
+  }
+
   override async doGenerate(options: Parameters<ImageModelV3['doGenerate']>[0]) {
+    if (options.files?.length && this.editor) return this.editor.doGenerate(options);
     const result = await super.doGenerate(options);
     const meta = metadataFromHeaders(result.response?.headers);
     if (Object.keys(meta).length === 0) return result;

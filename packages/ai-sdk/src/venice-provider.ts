@@ -1,5 +1,6 @@
 import {
   type EmbeddingModelV3,
+  type Experimental_VideoModelV3,
   type ImageModelV3,
   InvalidArgumentError,
   type LanguageModelV3,
@@ -9,7 +10,7 @@ import {
   type TranscriptionModelV3,
 } from '@ai-sdk/provider';
 import { type FetchFunction, withUserAgentSuffix } from '@ai-sdk/provider-utils';
-import type { Budget, Wallet } from '@venice-x402/core';
+import { type Budget, createVeniceJobs, type VeniceJobs, type Wallet } from '@venice-x402/core';
 import { createLazyVeniceFetch, type VeniceCredentials } from '@venice-x402/fetch';
 import { RunCosts } from '@venice-x402/fetch/internal';
 import { notingOutcomes } from './venice-call-outcome.js';
@@ -23,12 +24,18 @@ import {
   type VeniceTranscriptionModelId,
 } from './venice-chat-options.js';
 import { veniceErrorStructure } from './venice-error.js';
+import { type VeniceImageEdit, VeniceImageEditModel } from './venice-image-edit-model.js';
+import type { VeniceJobSettings } from './venice-jobs-config.js';
+import { VeniceMusicModel } from './venice-music-model.js';
 import { VeniceSpeechModel } from './venice-speech-model.js';
 import { VeniceTranscriptionModel } from './venice-transcription-model.js';
+import { VeniceVideoModel } from './venice-video-model.js';
 import { VERSION } from './version.js';
 
 export interface VeniceProviderSettings extends VeniceCredentials {
   headers?: Record<string, string>;
+  /** How video and music jobs are polled (interval, back-off cap, progress callback; an injected clock for tests). */
+  jobs?: VeniceJobSettings;
 }
 
 export interface VeniceProvider extends ProviderV3 {
@@ -44,9 +51,20 @@ export interface VeniceProvider extends ProviderV3 {
   speechModel(modelId: VeniceSpeechModelId): SpeechModelV3;
   transcription(modelId: VeniceTranscriptionModelId): TranscriptionModelV3;
   transcriptionModel(modelId: VeniceTranscriptionModelId): TranscriptionModelV3;
+  /** `experimental_generateVideo`: a Venice video job (quoted, held at its quote, polled, downloaded). */
+  video(modelId: string): Experimental_VideoModelV3;
+  videoModel(modelId: string): Experimental_VideoModelV3;
+  /** Music as a speech model (`generateSpeech({ model: venice.music(id), text: prompt })`): a Venice audio job. */
+  music(modelId: string): SpeechModelV3;
+  /** `generateImage({ model: venice.upscale(), prompt: { images: [image] } })` → `/image/upscale`. */
+  upscale(modelId?: string): ImageModelV3;
+  /** `generateImage({ model: venice.backgroundRemoval(), prompt: { images: [image] } })` → `/image/background-remove`. */
+  backgroundRemoval(modelId?: string): ImageModelV3;
   /** The paying wallet (undefined in API-key mode). Resolving it reads the environment for the default instance. */
   readonly wallet: Wallet | undefined;
   readonly budget: Budget;
+  /** The video and music jobs of this provider's wallet and budget: `pending()` after a restart, `wait(job)` to settle. */
+  readonly jobs: VeniceJobs;
 }
 
 /**
@@ -55,7 +73,7 @@ export interface VeniceProvider extends ProviderV3 {
  * Credentials are read when the first call is made, so a missing key fails that call, not the import.
  */
 export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvider {
-  const { headers: extraHeaders, ...credentials } = settings;
+  const { headers: extraHeaders, jobs: jobSettings = {}, ...credentials } = settings;
   const paid = createLazyVeniceFetch(credentials);
   const budget = paid.budget;
   const paidFetch = notingOutcomes(paid.fetch as FetchFunction);
@@ -97,9 +115,19 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
       // The model batches by 2,048 itself, so that one call's cost is the sum of its requests.
       maxEmbeddingsPerCall: Number.MAX_SAFE_INTEGER,
     });
-  const image = (modelId: string) =>
-    new VeniceImageModel(modelId, { ...common, provider: 'venice.image', errorStructure: veniceErrorStructure });
   const media = { provider: 'venice', url: (path: string) => `${paid.baseURL}${path}`, headers, fetch: paidFetch };
+  const edit = (kind: VeniceImageEdit) => (modelId: string) =>
+    new VeniceImageEditModel(modelId, kind, { ...media, provider: 'venice.image' });
+  const image = (modelId: string) =>
+    new VeniceImageModel(
+      modelId,
+      { ...common, provider: 'venice.image', errorStructure: veniceErrorStructure },
+      edit('edit')(modelId),
+    );
+  const { onProgress, ...polling } = jobSettings;
+  const jobs = () => createVeniceJobs({ ...polling, fetch: paid.fetch, budget, baseURL: paid.baseURL });
+  const video = (modelId: string) => new VeniceVideoModel(modelId, { provider: 'venice.video', jobs, onProgress });
+  const music = (modelId: string) => new VeniceMusicModel(modelId, { provider: 'venice.music', jobs, onProgress });
   const speech = (modelId: string) => new VeniceSpeechModel(modelId, { ...media, provider: 'venice.speech' });
   const transcription = (modelId: string) =>
     new VeniceTranscriptionModel(modelId, { ...media, provider: 'venice.transcription' });
@@ -126,8 +154,14 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
     speechModel: speech,
     transcription,
     transcriptionModel: transcription,
+    video,
+    videoModel: video,
+    music,
+    upscale: (modelId = 'upscaler') => edit('upscale')(modelId),
+    backgroundRemoval: (modelId = 'bria-bg-remover') => edit('background-remove')(modelId),
   });
   Object.defineProperty(provider, 'budget', { value: budget, enumerable: false });
+  Object.defineProperty(provider, 'jobs', { get: jobs, enumerable: false });
   Object.defineProperty(provider, 'wallet', { get: () => paid.wallet(), enumerable: false });
   return provider;
 }

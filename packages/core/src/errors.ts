@@ -19,6 +19,7 @@ export type X402ErrorCode =
   | 'RATE_LIMITED'
   | 'STORE_ERROR'
   | 'RESERVATION_SETTLED'
+  | 'JOB_FAILED'
   | 'INVALID_STORE_INPUT'
   | 'TIMEOUT'
   | 'ATTESTATION_FAILED'
@@ -297,6 +298,20 @@ export class E2EEError extends X402Error {
   }
 }
 
+/** A video or music job that the provider failed or refused; `refundedUsd` is what the budget was credited. */
+export class JobFailedError extends X402Error {
+  override name = 'JobFailedError';
+  constructor(message: string, details: { queueId: string; model: string; refundedUsd: number; reason: string }) {
+    super('JOB_FAILED', message, { details });
+  }
+  get queueId(): string {
+    return this.details.queueId as string;
+  }
+  get refundedUsd(): number {
+    return this.details.refundedUsd as number;
+  }
+}
+
 for (const [name, cls] of Object.entries({
   InvalidKeyError,
   ConfigError,
@@ -312,6 +327,7 @@ for (const [name, cls] of Object.entries({
   StoreError,
   ReservationSettledError,
   TimeoutError,
+  JobFailedError,
   AttestationError,
   E2EEError,
 }))

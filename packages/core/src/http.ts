@@ -1,14 +1,17 @@
-import { NetworkError } from './errors.js';
+import { NetworkError, X402Error } from './errors.js';
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** fetch with transport failures turned into NetworkError (never leaking request headers). */
+/**
+ * fetch with transport failures turned into NetworkError (never leaking request headers). A typed error of ours
+ * (a paid fetch's budget refusal, auth failure, …) passes through as it is.
+ */
 export async function send(fetchImpl: FetchLike, url: string, init: RequestInit): Promise<Response> {
   try {
     // A sign-in or payment header goes only where it was meant for: a 3xx comes back as the answer, unfollowed.
     return await fetchImpl(url, { ...init, redirect: 'manual' });
   } catch (error) {
-    if ((error as Error)?.name === 'AbortError') throw error;
+    if ((error as Error)?.name === 'AbortError' || error instanceof X402Error) throw error;
     throw new NetworkError(`Request to ${new URL(url).pathname} failed: ${(error as Error)?.message ?? 'unknown'}`, {
       cause: error,
     });

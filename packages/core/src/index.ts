@@ -12,6 +12,8 @@ export {
   type CommitOutcome,
   createBudget,
   PolicyDeniedError,
+  type RefundEvent,
+  type RefundRequest,
   type ReportRow,
   type Reservation,
   type ReserveRequest,
@@ -35,7 +37,10 @@ export type {
   BudgetStore,
   CounterLimit,
   HoldRecord,
+  JobRecord,
+  JobState,
   PaymentRecord,
+  RefundArgs,
   RefusalLog,
   RefusalRecord,
   SeriesRow,
@@ -63,6 +68,7 @@ export {
   type E2EEFailure,
   HttpError,
   InvalidKeyError,
+  JobFailedError,
   NetworkError,
   PaymentRequiredError,
   ProtocolError,
@@ -95,6 +101,15 @@ export {
   MAX_JOB_QUOTE_USD,
   MIN_JOB_QUOTE_USD,
 } from './venice/job-quote.js';
+export type {
+  JobKind,
+  JobMedia,
+  JobProgress,
+  JobResult,
+  JobWaitOptions,
+  VeniceJobsOptions,
+} from './venice/jobs/job-types.js';
+export { createVeniceJobs, type VeniceJobs } from './venice/jobs/venice-jobs.js';
 export { toVeniceParameters, type VeniceParameters, veniceParametersSchema } from './venice/parameters.js';
 export type { VeniceTransaction } from './venice/schemas.js';
 export { type Attestation, type AttestRequest, fetchAttestation, verifyAttestation } from './venice/tee/attestation.js';

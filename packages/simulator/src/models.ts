@@ -6,11 +6,14 @@ export interface SimPricing {
   per_audio_second?: number;
   /** Video and music: USD per second of output (never listed in /models: the price is the quote). */
   per_second?: number;
+  /** Upscalers: USD per image at 2x and at 4x (`pricing.upscale{2x,4x}` in /models). */
+  upscale_2x?: number;
+  upscale_4x?: number;
 }
 
 export interface SimModel {
   id: string;
-  type: 'text' | 'embedding' | 'image' | 'tts' | 'asr' | 'video' | 'music';
+  type: 'text' | 'embedding' | 'image' | 'tts' | 'asr' | 'video' | 'music' | 'upscale' | 'inpaint';
   pricing: SimPricing;
   contextTokens?: number;
   maxCompletionTokens?: number;
@@ -73,6 +76,10 @@ export const DEFAULT_MODELS: SimModel[] = [
   },
   // 60 s: $0.48.
   { id: 'elevenlabs-music', type: 'music', pricing: { per_second: 0.008 } },
+  // Image edits (`/image/upscale|edit|multi-edit|background-remove`): priced per image from the catalogue.
+  { id: 'upscaler', type: 'upscale', pricing: { upscale_2x: 0.02, upscale_4x: 0.08 } },
+  { id: 'qwen-edit', type: 'inpaint', pricing: { generation: 0.04 } },
+  { id: 'bria-bg-remover', type: 'inpaint', pricing: { generation: 0.025 } },
 ];
 
 export type PriceOverrides = Record<string, Partial<SimPricing>>;
@@ -90,13 +97,15 @@ export function modelToJson(m: SimModel) {
   const pricing =
     m.type === 'video' || m.type === 'music'
       ? undefined // priced by quote (docs/venice-protocol.md §8)
-      : m.type === 'image'
+      : m.type === 'image' || m.type === 'inpaint'
         ? { generation: price(p.generation) }
-        : m.type === 'asr'
-          ? { per_audio_second: price(p.per_audio_second) }
-          : m.type === 'tts'
-            ? { input: price(p.input) }
-            : { input: price(p.input), output: price(p.output ?? 0) };
+        : m.type === 'upscale'
+          ? { upscale: { '2x': price(p.upscale_2x), '4x': price(p.upscale_4x) } }
+          : m.type === 'asr'
+            ? { per_audio_second: price(p.per_audio_second) }
+            : m.type === 'tts'
+              ? { input: price(p.input) }
+              : { input: price(p.input), output: price(p.output ?? 0) };
   const spec: Record<string, unknown> = {
     name: m.id,
     privacy: 'private',

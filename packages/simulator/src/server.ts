@@ -25,6 +25,7 @@ import {
   solanaOption,
   topUpDiscovery,
 } from './routes/challenges.js';
+import { imageEdit, isImageEditRoute } from './routes/images-edit.js';
 import {
   chatJson,
   chatStream,
@@ -247,6 +248,7 @@ export function createSimulatorServer(deps: ServerDeps): Server {
       answer = responsesJson(deps.models, parsed);
     } else if (path === '/embeddings') answer = embeddings(deps.models, body());
     else if (path === '/images/generations') answer = images(deps.models, body());
+    else if (isImageEditRoute(path)) answer = imageEdit(deps.models, path, body());
     else if (path === '/audio/speech') answer = speech(deps.models, body());
     else if (path === '/audio/transcriptions') {
       const form = await new Request('http://sim/', {
@@ -287,7 +289,8 @@ export function createSimulatorServer(deps: ServerDeps): Server {
     if (job?.step === 'quote' && method === 'POST') return quoteJob(req, res, job.kind);
     const walletRoute = /^\/x402\/(balance|transactions)\/([^/?]+)$/.exec(path);
     const known =
-      (walletRoute && method === 'GET') || ((INFERENCE.has(path) || job !== undefined) && method === 'POST');
+      (walletRoute && method === 'GET') ||
+      ((INFERENCE.has(path) || isImageEditRoute(path) || job !== undefined) && method === 'POST');
     if (!known) return json(res, 404, { error: 'Not found' });
     // Venice takes payment headers on /x402/top-up only: anywhere else they are refused, not ignored.
     if (paymentHeader(req)) {

@@ -265,7 +265,7 @@ describe('simulator: Venice mode', () => {
   it('serves models with pricing, embeddings that make related texts close, images, speech and transcription', async () => {
     const models = await (await fetch(`${sim.baseURL}/models?type=all`)).json();
     expect(new Set(models.data.map((m: any) => m.type))).toEqual(
-      new Set(['text', 'embedding', 'image', 'tts', 'asr', 'video', 'music']),
+      new Set(['text', 'embedding', 'image', 'tts', 'asr', 'video', 'music', 'upscale', 'inpaint']),
     );
     // Video and music are priced by quote, never in /models (docs/venice-protocol.md §8).
     for (const m of models.data.filter((m: any) => m.type === 'video' || m.type === 'music'))

@@ -48,6 +48,30 @@ export interface ChargeEvent {
   paymentTx?: string;
   ambiguous: boolean;
   note?: string;
+  /** When the call's hold was taken (ms since epoch): the windows its charge counts in. */
+  at?: number;
+}
+
+/** A refunded charge (a failed video or music job) to credit: the request id its charge is known by. */
+export interface RefundRequest {
+  requestId: string;
+  /** What Venice refunded (micro-USD); at most the request's charge is credited. */
+  micros: Micros;
+  /**
+   * The charge's scope (a call's `scope`, or a charge's `scopes`, global first), model and hold time
+   * (`ChargeEvent.at`): the windows and rows it was counted in.
+   */
+  scope?: string | readonly string[];
+  model?: string;
+  at: number;
+}
+
+export interface RefundEvent {
+  requestId: string;
+  model: string;
+  scopes: string[];
+  refundUsd: number;
+  refundMicros: Micros;
 }
 
 export interface TopUpEvent {
@@ -89,6 +113,8 @@ export interface BudgetEvents {
   'store-down': StoreDownEvent;
   'store-restored': { replayed: number };
   topup: TopUpEvent;
+  /** A refunded charge was credited back (once per request id). */
+  refund: RefundEvent;
   warning: WarningEvent;
   exceeded: RefusedEvent;
   refused: RefusedEvent;
@@ -161,6 +187,12 @@ export interface Budget {
   renew(reservation: Reservation): Promise<void>;
   /** A payment went out and no answer came back: keep the estimate counted and flag it for reconciliation. */
   markAmbiguous(reservation: Reservation, details?: ChargeDetails): Promise<void>;
+  /**
+   * Credits a refunded charge once per request id: lowers the spent counters of the windows it was counted in, its
+   * usage rows and its ledger entry (never below zero). Answers what was credited (0: already refunded, or a
+   * request the budget never charged). Needs a store with `refund` (memory, file and Redis stores have it).
+   */
+  refund(request: RefundRequest): Promise<Micros>;
   /**
    * Bounded, single-flight auto top-up. Runs `perform` at most once for all concurrent callers (and,
    * with a shared store, across processes). Returns `performed` or `skipped` (someone else topped up

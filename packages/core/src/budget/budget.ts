@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BudgetExceededError, ConfigError, ReservationSettledError, type X402Error } from '../errors.js';
+import { microsToUsd } from '../money.js';
 import { CounterBook } from './budget-counters.js';
 import { BudgetEmitter } from './budget-events.js';
 import { buildReport } from './budget-report.js';
@@ -10,6 +11,7 @@ import { memoryStore } from './memory-store.js';
 import { type BudgetPolicy, type BudgetPolicyInput, parsePolicy, signingPolicyOf } from './policy.js';
 import { PolicyGate } from './policy-gate.js';
 import { logRefusals } from './refusal-log.js';
+import { GLOBAL_SCOPE } from './scope-names.js';
 import { SpendNotices } from './spend-notices.js';
 import type { CommitArgs } from './store.js';
 import { boundedName } from './store-input.js';
@@ -26,6 +28,8 @@ export type {
   ChargeDetails,
   ChargeEvent,
   CommitOutcome,
+  RefundEvent,
+  RefundRequest,
   RefusedEvent,
   ReportRow,
   Reservation,
@@ -173,6 +177,34 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     },
 
     markAmbiguous,
+
+    async refund({ requestId, micros, scope, model = 'unknown', at }) {
+      if (!store.refund) throw new ConfigError('This budget store cannot credit refunds: it has no refund operation');
+      if (
+        typeof requestId !== 'string' ||
+        !requestId ||
+        typeof micros !== 'bigint' ||
+        micros < 0n ||
+        micros > MAX_RESERVATION
+      )
+        throw new ConfigError('A refund needs a request id and a non-negative integer amount of micro-USD', {
+          amount: String(micros),
+        });
+      if (!Number.isFinite(at)) throw new ConfigError('A refund needs the time its charge was held (`at`)');
+      // A charge's `scopes` (global first) or a call's scope.
+      const chain = Array.isArray(scope) && scope[0] === GLOBAL_SCOPE ? scope.slice(1) : scope;
+      const scopes = scopeChain(chain);
+      const credited = await store.refund({
+        requestId,
+        micros,
+        keys: book.at(scopes, at).keys,
+        usage: { scopes, model, day: dayOf(at), hour: hourOf(at) },
+        now: now(),
+      });
+      if (credited > 0n)
+        events.emit('refund', { requestId, model, scopes, refundUsd: microsToUsd(credited), refundMicros: credited });
+      return credited;
+    },
 
     topUpGate: (startedAt, perform) => topUps.run(startedAt, perform),
 

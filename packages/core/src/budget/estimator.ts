@@ -3,6 +3,7 @@ import { type FetchLike, joinUrl } from '../http.js';
 import { type Micros, usdToMicros } from '../money.js';
 import { billableAudioSeconds } from '../pricing/audio/duration.js';
 import { chatHoldMicros, perMillion, tokensOf } from '../pricing/chat-hold.js';
+import { imageEditMicros, imageEditModel } from '../pricing/image-edit.js';
 
 export interface ModelPricing {
   id: string;
@@ -12,6 +13,9 @@ export interface ModelPricing {
   output?: number;
   /** USD per image. */
   image?: number;
+  /** USD per upscaled image, at 2x and 4x (`upscale{2x,4x}`). */
+  upscale2x?: number;
+  upscale4x?: number;
   /** USD per audio second. */
   perAudioSecond?: number;
   maxCompletionTokens?: number;
@@ -60,6 +64,8 @@ export function parseModels(json: any): ModelPricing[] {
       input: num(p.input),
       output: num(p.output),
       image: num(p.generation) ?? (resolutions.length ? Math.max(...resolutions) : undefined),
+      upscale2x: num(p.upscale?.['2x']),
+      upscale4x: num(p.upscale?.['4x']),
       perAudioSecond: num(p.per_audio_second),
       maxCompletionTokens: positive(m?.model_spec?.maxCompletionTokens),
     });
@@ -69,8 +75,9 @@ export function parseModels(json: any): ModelPricing[] {
 
 /**
  * Worst-case cost from Venice's `GET /models` pricing (cached for `ttlMs`): chat = input tokens + the
- * completion cap; embeddings = input tokens; images per image; speech per character; transcription per
- * (estimated) audio second. Anything it cannot price gets `defaultEstimateUsd`.
+ * completion cap; embeddings = input tokens; images per image; image edits per image (upscales at
+ * `upscale{2x,4x}`); speech per character; transcription per (estimated) audio second. Anything it cannot price
+ * gets `defaultEstimateUsd`.
  */
 export function createEstimator(options: {
   /** Where `GET /models` lives. `null`: never fetch pricing (pay-per-call servers have no Venice catalogue). */
@@ -126,7 +133,7 @@ export function createEstimator(options: {
     },
     async estimate({ route, body, bodyBytes, audio }) {
       const b = (body ?? {}) as Record<string, any>;
-      const model = typeof b.model === 'string' ? b.model : undefined;
+      const model = typeof b.model === 'string' ? b.model : imageEditModel(route, b);
       if (!model) return fallback;
       const p = await pricing(model);
       if (!p) return { ...fallback, model };
@@ -140,6 +147,8 @@ export function createEstimator(options: {
         micros = perMillion(tokensOf(chars), p.input);
       } else if (path.endsWith('/images/generations') || path.endsWith('/image/generate')) {
         micros = usdToMicros((p.image ?? 0) * imagesAsked(b), 'ceil');
+      } else if (imageEditModel(path, b)) {
+        micros = imageEditMicros(path, b, p);
       } else if (path.endsWith('/audio/speech')) {
         micros = perMillion(String(b.input ?? '').length, p.input);
       } else if (path.endsWith('/audio/transcriptions')) {

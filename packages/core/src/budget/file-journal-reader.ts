@@ -1,4 +1,5 @@
 import { type JournalEntry, readJournalEntry } from './file-journal-schema.js';
+import { jobFromJson } from './job-record.js';
 import { BudgetState } from './state.js';
 import type { StoreClock } from './store-clock.js';
 
@@ -106,6 +107,12 @@ export class JournalReplay {
         break;
       case 'refusal':
         state.views.logRefusal(e.refusal);
+        break;
+      case 'refund':
+        state.refund({ requestId: e.requestId, micros: BigInt(e.micros), keys: e.counters, usage: e.usage, now: e.at });
+        break;
+      case 'job':
+        state.saveJob(jobFromJson(e.job), e.expected);
         break;
       case 'snapshot':
         if (!first) throw new Error('a snapshot after the first line');

@@ -2,6 +2,7 @@ import type { z } from 'zod/v4';
 import { StoreInputError } from '../errors.js';
 import { lazy, zod } from '../lazy.js';
 import { fromLegacyEntry } from './file-journal-legacy.js';
+import { JOB_STATES } from './job-record.js';
 import type { StateImage } from './state.js';
 import { HOUR_PATTERN, MAX_ID_LENGTH, MAX_STORE_MICROS } from './store-input.js';
 
@@ -30,6 +31,20 @@ function build() {
     retryAt: time.optional(),
   });
   const usage = z.object({ scopes: z.array(z.string()), model: z.string(), day: z.string(), hour: hour.optional() });
+  const decimal = z.string().regex(/^\d{1,18}$/);
+  const jobState = z.enum(JOB_STATES);
+  const job = z.object({
+    id,
+    kind: z.enum(['video', 'audio']),
+    model: z.string(),
+    quoteMicros: decimal,
+    scopes: z.array(z.string()),
+    at: time,
+    state: jobState,
+    downloadUrl: z.string().optional(),
+    refundedMicros: decimal.optional(),
+    updatedAt: time,
+  });
 
   const image = z.object({
     counters: z.array(z.object({ key: z.string(), spent: total, reserved: total })),
@@ -55,6 +70,8 @@ function build() {
     ),
     refusals: z.array(refusal).optional(),
     refusalTotal: total.optional(),
+    refunded: z.array(id).optional(),
+    jobs: z.array(job).optional(),
     topUp: z.object({
       count: total,
       lastAt: time,
@@ -90,6 +107,10 @@ function build() {
       tx: id.optional(),
     }),
     z.object({ type: z.literal('pin'), key: z.string(), value: z.string() }),
+    /** A refunded charge credited back (once per request id). */
+    z.object({ type: z.literal('refund'), requestId: id, micros, counters, usage, at: time }),
+    /** A job record written when its state was `expected` (null: none yet). */
+    z.object({ type: z.literal('job'), job, expected: jobState.nullable() }),
     /** A refused call (not fsynced: it moved no money). */
     z.object({ type: z.literal('refusal'), refusal }),
     /** The whole state: only compaction writes one, as the first line of a fresh file. */

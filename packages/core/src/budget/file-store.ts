@@ -1,6 +1,7 @@
 import { StoreInputError } from '../errors.js';
 import { JournalFile } from './file-journal.js';
 import { type JournalEntry, journalLine } from './file-journal-schema.js';
+import { jobToJson } from './job-record.js';
 import { refusalJson } from './refusal-log.js';
 import type { BudgetStore, CommitArgs } from './store.js';
 import { checkCommit, checkRenew, checkReserve, checkTopUpClaim, checkTopUpFinish } from './store-input.js';
@@ -132,6 +133,24 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
       });
     },
     refusals: (limit) => op(() => journal.state.views.refusalLog(limit)),
+    refund: async (args) => {
+      const entry = { requestId: args.requestId, counters: args.keys, usage: args.usage, at: args.now };
+      return op(() => {
+        const credited = journal.state.refund(args);
+        if (credited > 0n) append(journalLine({ type: 'refund', micros: Number(credited), ...entry }), true);
+        return credited;
+      });
+    },
+    saveJob: async (job, expected) => {
+      const line = journalLine({ type: 'job', job: jobToJson(job), expected });
+      return op(() => {
+        if (!journal.state.saveJob(job, expected)) return false;
+        append(line, true);
+        return true;
+      });
+    },
+    jobs: () => op(() => journal.state.jobRecords()),
+    job: (id) => op(() => journal.state.jobRecord(id)),
     getPin: (key) => op(() => journal.state.pins.get(key)),
     setPinIfAbsent: async (key, value) => {
       if (typeof key !== 'string' || typeof value !== 'string')

@@ -20,6 +20,10 @@ export class JournaledStore implements BudgetStore {
   readonly series?: BudgetStore['series'];
   readonly holds?: BudgetStore['holds'];
   readonly payments?: BudgetStore['payments'];
+  readonly refund?: BudgetStore['refund'];
+  readonly saveJob?: BudgetStore['saveJob'];
+  readonly jobs?: BudgetStore['jobs'];
+  readonly job?: BudgetStore['job'];
   readonly logRefusal?: BudgetStore['logRefusal'];
   readonly refusals?: BudgetStore['refusals'];
 
@@ -31,6 +35,10 @@ export class JournaledStore implements BudgetStore {
     if (inner.series) this.series = inner.series.bind(inner);
     if (inner.holds) this.holds = inner.holds.bind(inner);
     if (inner.payments) this.payments = inner.payments.bind(inner);
+    if (inner.refund) this.refund = inner.refund.bind(inner);
+    if (inner.saveJob) this.saveJob = inner.saveJob.bind(inner);
+    if (inner.jobs) this.jobs = inner.jobs.bind(inner);
+    if (inner.job) this.job = inner.job.bind(inner);
     if (inner.logRefusal) this.logRefusal = inner.logRefusal.bind(inner);
     if (inner.refusals) this.refusals = inner.refusals.bind(inner);
   }

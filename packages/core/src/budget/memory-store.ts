@@ -41,6 +41,10 @@ export function memoryStore(): BudgetStore {
       if (entry) s.views.logRefusal(entry);
     },
     refusals: async (limit) => s.views.refusalLog(limit),
+    refund: async (args) => s.refund(args),
+    saveJob: async (job, expected) => s.saveJob(job, expected),
+    jobs: async () => s.jobRecords(),
+    job: async (id) => s.jobRecord(id),
     close: async () => {},
   };
 }

@@ -1,6 +1,6 @@
 import { microsToUsd, usdToMicros } from '../money.js';
 import type { Budget } from './budget-types.js';
-import { readTransactions, type TransactionSource } from './transaction-rows.js';
+import { type LedgerRow, readTransactions, type TransactionSource } from './transaction-rows.js';
 
 export interface ReconcileDifference {
   requestId: string;
@@ -26,6 +26,33 @@ export interface ReconcileReport {
   futureRows: number;
   /** False when a bound stopped the read before the list's end (or `since`): the figures cover what was read. */
   complete: boolean;
+  /** With `applyRefunds`: REFUND rows of jobs whose refund the budget had not credited yet, credited now. */
+  refundsApplied: number;
+}
+
+/** Credits REFUND rows of queued jobs (matched by queue id) and marks those jobs failed. Answers how many. */
+async function applyJobRefunds(budget: Budget, rows: LedgerRow[], now: () => number): Promise<number> {
+  const store = budget.store;
+  if (!store.jobs || !store.saveJob || !store.refund) return 0;
+  const refunded = new Map<string, bigint>();
+  for (const row of rows)
+    if (row.type === 'REFUND' && row.requestId)
+      refunded.set(row.requestId, (refunded.get(row.requestId) ?? 0n) + row.micros);
+  let applied = 0;
+  for (const job of await store.jobs()) {
+    const micros = refunded.get(job.id);
+    if (micros === undefined || job.state !== 'queued') continue;
+    const credited = await budget.refund({
+      requestId: job.id,
+      micros,
+      scope: job.scopes,
+      model: job.model,
+      at: job.at,
+    });
+    await store.saveJob({ ...job, state: 'failed', refundedMicros: credited, updatedAt: now() }, 'queued');
+    if (credited > 0n) applied++;
+  }
+  return applied;
 }
 
 /**
@@ -36,7 +63,17 @@ export interface ReconcileReport {
 export async function reconcile(
   budget: Budget,
   wallet: TransactionSource,
-  options: { toleranceUsd?: number; since?: Date; maxRows?: number; now?: () => number } = {},
+  options: {
+    toleranceUsd?: number;
+    since?: Date;
+    maxRows?: number;
+    now?: () => number;
+    /**
+     * Credit REFUND rows of video and music jobs the budget still counts as charged (a job failed while no process
+     * was polling it): each once, in the windows its charge was counted in. The only write reconcile makes.
+     */
+    applyRefunds?: boolean;
+  } = {},
 ): Promise<ReconcileReport> {
   const tolerance = usdToMicros(options.toleranceUsd ?? 0.000001);
   const read = await readTransactions(wallet, {
@@ -55,6 +92,7 @@ export async function reconcile(
     if (row.requestId && row.type !== 'TOP_UP')
       remote.set(row.requestId, (remote.get(row.requestId) ?? 0n) - row.micros);
   }
+  const refundsApplied = options.applyRefunds ? await applyJobRefunds(budget, read.rows, options.now ?? Date.now) : 0;
   const local = await budget.store.requests();
   const report: ReconcileReport = {
     matched: 0,
@@ -68,6 +106,7 @@ export async function reconcile(
     invalidRows: read.invalid,
     futureRows: read.future,
     complete: read.complete,
+    refundsApplied,
   };
   let ledgerTotal = 0n;
   for (const [requestId, record] of local) {

@@ -37,6 +37,10 @@ const FIXED = {
   requestMonths: 'req-months',
   /** hash: payee pins (trust on first use) */
   pins: 'pins',
+  /** hash: request id → micro-USD a refund credited (once per request id) */
+  refunded: 'refunded',
+  /** hash: queue id → JSON job record (video and music jobs) */
+  jobs: 'jobs',
   /** hash: request id → micros, ambiguous, as version 0.1 wrote it (`micros|0`); renamed away by the migration */
   legacyRequests: 'req',
 } as const;

@@ -1,8 +1,10 @@
 import { StoreError } from '../errors.js';
+import { jobToJson, parseJobJson } from './job-record.js';
 import { type RedisLike, redisAdapter } from './redis-client.js';
+import { REFUND, SAVE_JOB } from './redis-job-scripts.js';
 import { redisKeys } from './redis-keys.js';
 import { encodePayment, encodeSeriesField, encodeUsageField } from './redis-records.js';
-import { str } from './redis-reply.js';
+import { pairs, str } from './redis-reply.js';
 import { redisRunner } from './redis-runner.js';
 import {
   CLAIM_TOP_UP,
@@ -170,6 +172,34 @@ export function redisStore({
     async refusals(limit = REFUSAL_LOG_SIZE) {
       await ready();
       return readRefusals(send, keys, limit);
+    },
+    async refund(args) {
+      await ready();
+      const { scopes, model, day } = args.usage;
+      const hour = args.usage.hour ?? hourOf(args.now);
+      const input = {
+        request: args.requestId,
+        micros: String(args.micros),
+        month: String(day).slice(0, 7),
+        keys: args.keys,
+        usage: scopes.map((scope) => encodeUsageField(scope, model, day)),
+        series: encodeSeriesField(hour, model, scopes),
+      };
+      const [credited] = await run(REFUND, input, { what: 'refund', month: input.month, day: hour.slice(0, 10) });
+      return BigInt(str(credited));
+    },
+    async saveJob(job, expected) {
+      await ready();
+      const input = { id: job.id, expected: expected ?? '', record: JSON.stringify(jobToJson(job)) };
+      return Number(await script(SAVE_JOB, input, 'job')) === 1;
+    },
+    async jobs() {
+      const all = pairs(await send(['HGETALL', keys.key('jobs')]));
+      return [...all.values()].map(parseJobJson).filter((j) => j !== undefined);
+    },
+    async job(id) {
+      const v = await send(['HGET', keys.key('jobs'), id]);
+      return v == null ? undefined : parseJobJson(str(v));
     },
     async getPin(key) {
       const v = await send(['HGET', keys.key('pins'), key]);

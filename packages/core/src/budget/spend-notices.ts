@@ -30,6 +30,7 @@ export class SpendNotices {
       paymentTx: details.paymentTx,
       ambiguous,
       note: ambiguous ? (details.note ?? 'outcome unknown: counted at the estimate until reconciled') : details.note,
+      at: reservation.at,
     };
     this.events.emit('charge', event);
   }

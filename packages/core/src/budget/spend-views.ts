@@ -8,9 +8,13 @@ import {
   type RequestRecord,
   SERIES_RETENTION_HOURS,
   type SeriesRow,
+  type UsageKey,
   type UsageRow,
 } from './store.js';
 import { hourOf } from './windows.js';
+
+/** Names are data: a chain's series cell is found by its JSON, never by a delimiter a scope could contain. */
+const chainKey = (scopes: string[]) => (scopes.length === 1 ? scopes[0]! : JSON.stringify(scopes));
 
 /** A payment log entry as kept in memory (micros as a number, like every amount here). */
 export type PaymentEntry = Omit<PaymentRecord, 'micros'> & { micros: number };
@@ -64,6 +68,17 @@ export class SpendViews {
     }
   }
 
+  /** Takes a refunded amount off a request's usage rows, series cell and ledger entry (never below zero). */
+  subtract(usage: UsageKey, hour: string, requestId: string, micros: number) {
+    const less = (row: { micros: number } | undefined) => {
+      if (row) row.micros = Math.max(0, row.micros - micros);
+    };
+    const byScope = this.usage.get(usage.day)?.get(usage.model);
+    for (const scope of usage.scopes) less(byScope?.get(scope));
+    less(this.series.get(hour)?.get(usage.model)?.get(chainKey(usage.scopes)));
+    less(this.requests.get(requestId));
+  }
+
   addUsage(day: string, model: string, scope: string, micros: number, calls: number) {
     let byModel = this.usage.get(day);
     if (!byModel) this.usage.set(day, (byModel = new Map()));
@@ -85,8 +100,7 @@ export class SpendViews {
     if (!byModel) this.series.set(hour, (byModel = new Map()));
     let byChain = byModel.get(model);
     if (!byChain) byModel.set(model, (byChain = new Map()));
-    // Names are data: the chain's cell is found by its JSON, never by a delimiter a scope could contain.
-    const chain = scopes.length === 1 ? scopes[0]! : JSON.stringify(scopes);
+    const chain = chainKey(scopes);
     const cell = byChain.get(chain);
     if (cell) {
       cell.micros += micros;

@@ -1,4 +1,5 @@
 import { StoreInputError } from '../errors.js';
+import { type JobJson, jobFromJson, jobToJson } from './job-record.js';
 import { RecentIds } from './recent-ids.js';
 import type { RefusalJson } from './refusal-log.js';
 import { type PaymentEntry, SpendViews } from './spend-views.js';
@@ -6,6 +7,9 @@ import type {
   CommitArgs,
   CounterState,
   HoldRecord,
+  JobRecord,
+  JobState,
+  RefundArgs,
   ReserveArgs,
   ReserveResult,
   TopUpClaim,
@@ -13,7 +17,7 @@ import type {
   TopUpRecord,
 } from './store.js';
 import { StoreClock } from './store-clock.js';
-import { windowExpiry } from './windows.js';
+import { hourOf, windowExpiry } from './windows.js';
 
 interface Reservation {
   amount: number;
@@ -60,6 +64,9 @@ export interface StateImage {
   /** The refusal log (written since version 0.2; absent in older snapshots). */
   refusals?: RefusalJson[];
   refusalTotal?: number;
+  /** Request ids whose charge a refund credited, and async job records (absent until the first of each). */
+  refunded?: string[];
+  jobs?: JobJson[];
   topUp: {
     count: number;
     lastAt: number;
@@ -89,6 +96,10 @@ export class BudgetState {
   readonly released = new RecentIds<number>(SETTLED_RETENTION_MS, SETTLED_LIMIT);
   readonly pins = new Map<string, string>();
   readonly views = new SpendViews();
+  /** Request ids whose charge was refunded (credited once). */
+  readonly refunded = new Set<string>();
+  /** Async jobs by queue id. */
+  readonly jobs = new Map<string, JobRecord>();
   topUp = {
     count: 0,
     lastAt: 0,
@@ -198,6 +209,37 @@ export class BudgetState {
     return 'applied';
   }
 
+  /** Credits a refunded charge once per request id, never more than it was charged, never below zero. */
+  refund(args: RefundArgs): bigint {
+    const request = this.views.requests.get(args.requestId);
+    if (!request || this.refunded.has(args.requestId)) return 0n;
+    const amount = Math.min(Number(args.micros), request.micros);
+    if (!(amount > 0)) return 0n;
+    this.refunded.add(args.requestId);
+    for (const key of args.keys) {
+      const c = this.counters.get(key);
+      if (c) c.spent = Math.max(0, c.spent - amount);
+    }
+    this.views.subtract(args.usage, args.usage.hour ?? hourOf(args.now), args.requestId, amount);
+    return BigInt(amount);
+  }
+
+  /** Writes a job record when its state is `expected` (null: absent). */
+  saveJob(job: JobRecord, expected: JobState | null): boolean {
+    if ((this.jobs.get(job.id)?.state ?? null) !== expected) return false;
+    this.jobs.set(job.id, { ...job, scopes: [...job.scopes] });
+    return true;
+  }
+
+  jobRecord(id: string): JobRecord | undefined {
+    const j = this.jobs.get(id);
+    return j && { ...j, scopes: [...j.scopes] };
+  }
+
+  jobRecords(): JobRecord[] {
+    return [...this.jobs.values()].map((j) => ({ ...j, scopes: [...j.scopes] }));
+  }
+
   renew(id: string, expiresAt: number, now: number): boolean {
     const r = this.reservations.get(id);
     if (!r) return false;
@@ -303,6 +345,8 @@ export class BudgetState {
         refusals: views.refusals.map((r) => ({ ...r })),
         refusalTotal: views.refusalTotal,
       }),
+      ...(this.refunded.size > 0 && { refunded: [...this.refunded] }),
+      ...(this.jobs.size > 0 && { jobs: [...this.jobs.values()].map(jobToJson) }),
       topUp: {
         count: this.topUp.count,
         lastAt: this.topUp.lastAt,
@@ -328,6 +372,8 @@ export class BudgetState {
     for (const p of image.payments) st.views.logPayment(p);
     for (const r of image.refusals ?? []) st.views.logRefusal(r);
     st.views.refusalTotal = Math.max(st.views.refusals.length, image.refusalTotal ?? 0);
+    for (const id of image.refunded ?? []) st.refunded.add(id);
+    for (const j of image.jobs ?? []) st.jobs.set(j.id, jobFromJson(j));
     st.topUp = {
       count: image.topUp.count,
       lastAt: image.topUp.lastAt,

@@ -132,6 +132,38 @@ export const SERIES_RETENTION_HOURS = 35 * 24;
 export const PAYMENT_LOG_SIZE = 500;
 export const REFUSAL_LOG_SIZE = 200;
 
+/** A refund of a charge (a failed video or music job): credited once per request id, never below zero. */
+export interface RefundArgs {
+  requestId: string;
+  micros: bigint;
+  /** The counters and usage the charge was counted in (the reservation's keys, its scopes, model, day and hour). */
+  keys: string[];
+  usage: UsageKey;
+  now: number;
+}
+
+/** Where an async job (video, music) stands: queued (charged, running), then delivered or failed, then completed. */
+export type JobState = 'queued' | 'delivered' | 'failed' | 'completed';
+
+/** A queued video or music job as the store keeps it, so any process can resume polling and settle it once. */
+export interface JobRecord {
+  /** Venice's `queue_id`: the job's id and the request id its charge (and refund) is known by. */
+  id: string;
+  kind: 'video' | 'audio';
+  model: string;
+  /** What was charged: the quote. */
+  quoteMicros: bigint;
+  /** The charge's scope chain and when its hold was taken: which windows a refund credits. */
+  scopes: string[];
+  at: number;
+  state: JobState;
+  /** A private model's one-time download link (Venice gives it once, in the queue answer). */
+  downloadUrl?: string;
+  /** What a failure's refund credited (0 when the charge was unknown to the budget). */
+  refundedMicros?: bigint;
+  updatedAt: number;
+}
+
 export interface TopUpClaimArgs {
   owner: string;
   now: number;
@@ -189,6 +221,19 @@ export interface BudgetStore {
   holds?(now: number): Promise<HoldRecord[]>;
   /** The latest pay-per-call payments and top-ups, newest first (the last 500 are kept). */
   payments?(limit?: number): Promise<PaymentRecord[]>;
+  // Refunds and async jobs (optional: a store without them cannot credit refunds or resume jobs).
+  /**
+   * Credits a refunded charge once per request id: lowers the spent counters of `keys`, the usage and series rows
+   * and the request's ledger entry by `micros` (at most what the request was charged; nothing below zero).
+   * Answers what was credited: 0 when the request was already refunded or is unknown.
+   */
+  refund?(args: RefundArgs): Promise<bigint>;
+  /** Writes a job record when its current state is `expected` (null: no record yet). False: someone else moved it. */
+  saveJob?(job: JobRecord, expected: JobState | null): Promise<boolean>;
+  /** Every job record the store keeps. */
+  jobs?(): Promise<JobRecord[]>;
+  /** One job record by its queue id. */
+  job?(id: string): Promise<JobRecord | undefined>;
   /**
    * Appends a refused call to the refusal log (the last 200 are kept, plus a count of all). The budget writes it
    * best effort: a refusal never waits for it, and a failure here is ignored.
