@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BudgetExceededError, ConfigError, ReservationSettledError, type X402Error } from '../errors.js';
-import { microsToUsd } from '../money.js';
 import { CounterBook } from './budget-counters.js';
 import { BudgetEmitter } from './budget-events.js';
+import { creditRefund } from './budget-refund.js';
 import { buildReport } from './budget-report.js';
 import { systemTimers } from './budget-timers.js';
 import type { Budget, BudgetOptions, ChargeDetails, RefusedEvent, Reservation } from './budget-types.js';
@@ -11,7 +11,6 @@ import { memoryStore } from './memory-store.js';
 import { type BudgetPolicy, type BudgetPolicyInput, parsePolicy, signingPolicyOf } from './policy.js';
 import { PolicyGate } from './policy-gate.js';
 import { logRefusals } from './refusal-log.js';
-import { GLOBAL_SCOPE } from './scope-names.js';
 import { SpendNotices } from './spend-notices.js';
 import type { CommitArgs } from './store.js';
 import { boundedName } from './store-input.js';
@@ -68,6 +67,13 @@ function outstandingOf(reservation: Reservation, claimed: bigint | undefined): b
     : reservation.amountMicros;
 }
 
+/** Reservation ids: unique across processes sharing a store, without a UUID per call. */
+function reservationIds(): () => string {
+  const prefix = `${randomUUID().slice(0, 13)}-`;
+  let seq = 0;
+  return () => `${prefix}${++seq}`;
+}
+
 /**
  * A budget wired from its parts: the policy gate (what is refused before the store), the counter book (which
  * counters a call counts in), the journaled store (outages, fail closed), the top-up gate and the events.
@@ -89,9 +95,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
   const ttlMs = policy.reservationTtlSeconds * 1000;
   const notices = new SpendNotices(events, book, policy.warnAt);
   logRefusals(events, store, now);
-  // Reservation ids: unique across processes sharing a store, without a UUID per call.
-  const idPrefix = `${randomUUID().slice(0, 13)}-`;
-  let idSeq = 0;
+  const nextId = reservationIds();
 
   function refuse({ event, error }: { event: RefusedEvent; error: X402Error }): never {
     events.emit('refused', event);
@@ -112,7 +116,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
     if (refusal) refuse(refusal);
     const t = now();
     const counters = book.at(scopes, t);
-    const id = `${idPrefix}${++idSeq}`;
+    const id = nextId();
     const result = await store.reserve({ id, amount, counters: counters.limits, expiresAt: t + ttlMs, now: t });
     if (!result.ok) refuse(gate.overLimit(result, amount, request));
     const model = boundedName(request.model) ?? 'unknown';
@@ -178,33 +182,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
 
     markAmbiguous,
 
-    async refund({ requestId, micros, scope, model = 'unknown', at }) {
-      if (!store.refund) throw new ConfigError('This budget store cannot credit refunds: it has no refund operation');
-      if (
-        typeof requestId !== 'string' ||
-        !requestId ||
-        typeof micros !== 'bigint' ||
-        micros < 0n ||
-        micros > MAX_RESERVATION
-      )
-        throw new ConfigError('A refund needs a request id and a non-negative integer amount of micro-USD', {
-          amount: String(micros),
-        });
-      if (!Number.isFinite(at)) throw new ConfigError('A refund needs the time its charge was held (`at`)');
-      // A charge's `scopes` (global first) or a call's scope.
-      const chain = Array.isArray(scope) && scope[0] === GLOBAL_SCOPE ? scope.slice(1) : scope;
-      const scopes = scopeChain(chain);
-      const credited = await store.refund({
-        requestId,
-        micros,
-        keys: book.at(scopes, at).keys,
-        usage: { scopes, model, day: dayOf(at), hour: hourOf(at) },
-        now: now(),
-      });
-      if (credited > 0n)
-        events.emit('refund', { requestId, model, scopes, refundUsd: microsToUsd(credited), refundMicros: credited });
-      return credited;
-    },
+    refund: (request) => creditRefund({ store, book, events, now }, request),
 
     topUpGate: (startedAt, perform) => topUps.run(startedAt, perform),
 

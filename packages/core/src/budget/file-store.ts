@@ -133,6 +133,30 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
       });
     },
     refusals: (limit) => op(() => journal.state.views.refusalLog(limit)),
+    ...jobOperations(journal),
+    getPin: (key) => op(() => journal.state.pins.get(key)),
+    setPinIfAbsent: async (key, value) => {
+      if (typeof key !== 'string' || typeof value !== 'string')
+        throw new StoreInputError('pin', 'key and value', 'must be strings');
+      return op(() => {
+        const had = journal.state.pins.has(key);
+        const pin = journal.state.setPinIfAbsent(key, value);
+        if (!had) append(journalLine({ type: 'pin', key, value: pin }), true);
+        return pin;
+      });
+    },
+    close: () => journal.close(),
+  };
+  // Replay on open (under the lock, so a concurrent writer's torn line is not mistaken for ours).
+  const opened = op(() => undefined);
+  return Object.assign(store, { ready: opened, compact: () => op(() => journal.compact()) });
+}
+
+/** Refund credits and job records (`venice/jobs`): the store's optional job operations. */
+function jobOperations(journal: JournalFile): Pick<BudgetStore, 'refund' | 'saveJob' | 'jobs' | 'job'> {
+  const op = <T>(fn: () => T) => journal.run(fn);
+  const append = (line: Buffer, durable: boolean) => journal.append(line, durable);
+  return {
     refund: async (args) => {
       const entry = { requestId: args.requestId, counters: args.keys, usage: args.usage, at: args.now };
       return op(() => {
@@ -151,20 +175,5 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
     },
     jobs: () => op(() => journal.state.jobRecords()),
     job: (id) => op(() => journal.state.jobRecord(id)),
-    getPin: (key) => op(() => journal.state.pins.get(key)),
-    setPinIfAbsent: async (key, value) => {
-      if (typeof key !== 'string' || typeof value !== 'string')
-        throw new StoreInputError('pin', 'key and value', 'must be strings');
-      return op(() => {
-        const had = journal.state.pins.has(key);
-        const pin = journal.state.setPinIfAbsent(key, value);
-        if (!had) append(journalLine({ type: 'pin', key, value: pin }), true);
-        return pin;
-      });
-    },
-    close: () => journal.close(),
   };
-  // Replay on open (under the lock, so a concurrent writer's torn line is not mistaken for ours).
-  const opened = op(() => undefined);
-  return Object.assign(store, { ready: opened, compact: () => op(() => journal.compact()) });
 }

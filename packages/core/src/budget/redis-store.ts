@@ -72,7 +72,8 @@ export function redisStore({
   const keys = redisKeys(prefix);
   const adapter = redisAdapter(client);
   const replicaCount = checkedReplicaCount(client, replicas ?? (adapter.isCluster ? 1 : 0), replicaTimeoutMs);
-  const { run, script, ready } = redisRunner({ client, adapter, keys, volatile, replicaCount, replicaTimeoutMs });
+  const runner = redisRunner({ client, adapter, keys, volatile, replicaCount, replicaTimeoutMs });
+  const { run, script, ready } = runner;
   const send = adapter.send;
   const unconfirmed = (what: string, acked: number) =>
     new StoreError(
@@ -173,34 +174,7 @@ export function redisStore({
       await ready();
       return readRefusals(send, keys, limit);
     },
-    async refund(args) {
-      await ready();
-      const { scopes, model, day } = args.usage;
-      const hour = args.usage.hour ?? hourOf(args.now);
-      const input = {
-        request: args.requestId,
-        micros: String(args.micros),
-        month: String(day).slice(0, 7),
-        keys: args.keys,
-        usage: scopes.map((scope) => encodeUsageField(scope, model, day)),
-        series: encodeSeriesField(hour, model, scopes),
-      };
-      const [credited] = await run(REFUND, input, { what: 'refund', month: input.month, day: hour.slice(0, 10) });
-      return BigInt(str(credited));
-    },
-    async saveJob(job, expected) {
-      await ready();
-      const input = { id: job.id, expected: expected ?? '', record: JSON.stringify(jobToJson(job)) };
-      return Number(await script(SAVE_JOB, input, 'job')) === 1;
-    },
-    async jobs() {
-      const all = pairs(await send(['HGETALL', keys.key('jobs')]));
-      return [...all.values()].map(parseJobJson).filter((j) => j !== undefined);
-    },
-    async job(id) {
-      const v = await send(['HGET', keys.key('jobs'), id]);
-      return v == null ? undefined : parseJobJson(str(v));
-    },
+    ...jobOperations(runner, send, keys),
     async getPin(key) {
       const v = await send(['HGET', keys.key('pins'), key]);
       return v == null ? undefined : str(v);
@@ -299,3 +273,41 @@ const claimInput = (a: TopUpClaimArgs) => ({
   minInterval: bounded(a.minIntervalMs),
   lockTtl: Math.max(1, bounded(a.lockTtlMs)),
 });
+
+/** Refund credits and job records (`venice/jobs`): the store's optional job operations. */
+function jobOperations(
+  { run, script, ready }: ReturnType<typeof redisRunner>,
+  send: ReturnType<typeof redisAdapter>['send'],
+  keys: ReturnType<typeof redisKeys>,
+): Pick<BudgetStore, 'refund' | 'saveJob' | 'jobs' | 'job'> {
+  return {
+    async refund(args) {
+      await ready();
+      const { scopes, model, day } = args.usage;
+      const hour = args.usage.hour ?? hourOf(args.now);
+      const input = {
+        request: args.requestId,
+        micros: String(args.micros),
+        month: String(day).slice(0, 7),
+        keys: args.keys,
+        usage: scopes.map((scope) => encodeUsageField(scope, model, day)),
+        series: encodeSeriesField(hour, model, scopes),
+      };
+      const [credited] = await run(REFUND, input, { what: 'refund', month: input.month, day: hour.slice(0, 10) });
+      return BigInt(str(credited));
+    },
+    async saveJob(job, expected) {
+      await ready();
+      const input = { id: job.id, expected: expected ?? '', record: JSON.stringify(jobToJson(job)) };
+      return Number(await script(SAVE_JOB, input, 'job')) === 1;
+    },
+    async jobs() {
+      const all = pairs(await send(['HGETALL', keys.key('jobs')]));
+      return [...all.values()].map(parseJobJson).filter((j) => j !== undefined);
+    },
+    async job(id) {
+      const v = await send(['HGET', keys.key('jobs'), id]);
+      return v == null ? undefined : parseJobJson(str(v));
+    },
+  };
+}
