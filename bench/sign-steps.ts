@@ -9,7 +9,12 @@ import { hashMessage } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createSiweMessage } from 'viem/siwe';
 import { eip191Hash, eip191Signer, hashSigner } from '../packages/core/src/hash-signer.js';
-import { buildSignInHeader, nonceSource, type SignInRequest } from '../packages/core/src/sign-in-message.js';
+import {
+  buildSignInHeader,
+  nonceSource,
+  type SignInRequest,
+  signInMessage,
+} from '../packages/core/src/sign-in-message.js';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const N = Number(process.env.N ?? 2000);
@@ -39,16 +44,21 @@ const sample = message(Date.now());
 const hash = hashMessage(sample);
 const signHash = hashSigner(key);
 const signature = await account.signMessage({ message: sample });
-const sign = eip191Signer(key, account);
+const sign = eip191Signer(key, () => account);
 const nativeKeccak = getHashes().includes('keccak-256');
 
 const steps: [string, () => unknown][] = [
-  ['message: `createSiweMessage` (viem/siwe)', () => message(1_700_000_000_000)],
+  ['message: `createSiweMessage` (viem/siwe, before)', () => message(1_700_000_000_000)],
+  [
+    'message: template filled in (`signInMessage`)',
+    () => signInMessage(account.address, request, nonce(), 1_700_000_000_000),
+  ],
+  ["hash: EIP-191 keccak-256, viem's `hashMessage` (before, JS)", () => hashMessage(sample)],
   [
     nativeKeccak
-      ? 'hash: EIP-191 keccak-256 (OpenSSL, node:crypto)'
-      : "hash: EIP-191 keccak-256 (viem's `hashMessage`, JS)",
-    () => eip191Hash(sample) ?? hashMessage(sample),
+      ? 'hash: EIP-191 keccak-256, `eip191Hash` (OpenSSL)'
+      : 'hash: EIP-191 keccak-256, `eip191Hash` (@noble/hashes)',
+    () => eip191Hash(sample),
   ],
   ['signature: libsecp256k1 (`tiny-secp256k1`, WASM)', () => signHash?.(hash)],
   [
