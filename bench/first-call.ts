@@ -1,7 +1,9 @@
 /**
  * The first paid call of a fresh wallet against later ones: each sample is a fresh process (modules loaded, nothing
  * signed yet) that creates a wallet and makes 6 sequential paid calls to the canned server (its own process).
- * Run: pnpm build && node --import tsx bench/first-call.ts [samples]
+ * Run: pnpm build && node --import tsx bench/first-call.ts [samples] [other-core-dist/index.js]
+ * With a second argument, samples alternate between this build and the wallet of another build of the core
+ * (e.g. an older commit built with tsup), side by side in one run.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,7 +13,10 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const SAMPLES = Number(process.argv[2] ?? 7);
 
 if (process.env.FIRST_CALL_CHILD) {
-  const { createBudget, createEstimator, createWallet } = await import('@venice-x402/core');
+  const { createBudget, createEstimator } = await import('@venice-x402/core');
+  const { createWallet } = (await import(
+    process.env.FIRST_CALL_CORE || '@venice-x402/core'
+  )) as typeof import('@venice-x402/core');
   const { createX402Fetch } = await import('@venice-x402/fetch');
   const { generatePrivateKey } = await import('viem/accounts');
   const baseURL = process.env.FIRST_CALL_CHILD;
@@ -51,27 +56,34 @@ const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'canned-ser
 const server: { baseURL: string } = await new Promise((r) =>
   child.stdout.once('data', (d) => r(JSON.parse(String(d)))),
 );
-const firsts: number[] = [];
-const laters: number[] = [];
+const other = process.argv[3];
+const variants: [string, string][] = [['this build', ''], ...(other ? ([[other, other]] as [string, string][]) : [])];
+const firsts = variants.map(() => [] as number[]);
+const laters = variants.map(() => [] as number[]);
 for (let i = 0; i < SAMPLES; i++) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-    cwd: here,
-    encoding: 'utf8',
-    env: { ...process.env, FIRST_CALL_CHILD: server.baseURL },
-  });
-  if (r.status !== 0) throw new Error(r.stderr);
-  const times: number[] = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  firsts.push(times[0]!);
-  laters.push(...times.slice(2));
+  for (const [j, [, core]] of variants.entries()) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+      cwd: here,
+      encoding: 'utf8',
+      env: { ...process.env, FIRST_CALL_CHILD: server.baseURL, FIRST_CALL_CORE: core },
+    });
+    if (r.status !== 0) throw new Error(r.stderr);
+    const times: number[] = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    firsts[j]!.push(times[0]!);
+    laters[j]!.push(...times.slice(2));
+  }
 }
 child.kill();
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const range = (xs: number[]) => `${sorted(xs)[0]!.toFixed(1)}–${sorted(xs).at(-1)!.toFixed(1)} ms`;
-console.log(`Node ${process.version}, ${SAMPLES} fresh processes`);
-console.log('| call | median | min–max |');
-console.log('|---|---|---|');
+console.log(`Node ${process.version}, ${SAMPLES} fresh processes per build\n`);
 console.log(
-  `| first paid call of a fresh wallet (createWallet included) | ${median(firsts).toFixed(1)} ms | ${range(firsts)} |`,
+  '| wallet from | first paid call (createWallet included), median | min–max | 3rd–6th call, median | min–max |',
 );
-console.log(`| 3rd–6th call | ${median(laters).toFixed(1)} ms | ${range(laters)} |`);
+console.log('|---|---|---|---|---|');
+for (const [j, [name]] of variants.entries()) {
+  console.log(
+    `| ${name} | ${median(firsts[j]!).toFixed(1)} ms | ${range(firsts[j]!)} | ${median(laters[j]!).toFixed(1)} ms | ${range(laters[j]!)} |`,
+  );
+}
