@@ -82,6 +82,11 @@ const freeSigner = {
   signTypedData: (args: any) => account.signTypedData(args),
 };
 const createAuthFetch = official();
+// CANNED_COMPARE_CORE=<another core build's index.js>: that build's wallet too, side by side (before / after).
+const compareCore = process.env.CANNED_COMPARE_CORE;
+const otherWallet = compareCore
+  ? ((await import(compareCore)) as typeof import('@venice-x402/core')).createWallet
+  : undefined;
 const clients: [string, typeof fetch][] = [
   ['bare fetch', fetch],
   ['createX402Fetch, wallet (default: Node HTTP client, signing off-thread)', paid({})],
@@ -98,6 +103,19 @@ const clients: [string, typeof fetch][] = [
       estimator: estimator(),
     }),
   ],
+  ...(otherWallet
+    ? ([
+        [
+          `createX402Fetch, wallet of ${compareCore}`,
+          createX402Fetch({
+            wallet: otherWallet({ privateKey: key }, { baseURL: server.baseURL }),
+            baseURL: server.baseURL,
+            budget: createBudget({ limits: { dailyUsd: 1e6 } }),
+            estimator: estimator(),
+          }),
+        ],
+      ] as [string, typeof fetch][])
+    : []),
   ...(createAuthFetch
     ? ([['venice-x402-client@0.2.0 createAuthFetch', createAuthFetch(key, { apiUrl: server.url })]] as [
         string,

@@ -448,22 +448,22 @@ function benchInstalledSize() {
   out('');
 }
 
+/** Cold import of each package (bench/cold-import.ts: fresh processes, alternating, beside a bare node). */
 function benchColdImport() {
-  out('## Cold `import()` (built `dist/`, plain node, median of 7 fresh processes)');
+  const pkgs = ['@venice-x402/core', '@venice-x402/fetch', '@venice-x402/ai-sdk', '@venice-x402/langchain'];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'cold-import.ts'), '15', ...pkgs], {
+    cwd: benchDir,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`bench/cold-import.ts failed: ${r.stderr}`);
+  out('## Cold `import()` (built `dist/`, plain node)');
   out('');
-  out('| package | median |');
-  out('|---|---|');
-  for (const pkg of ['@venice-x402/core', '@venice-x402/fetch', '@venice-x402/ai-sdk', '@venice-x402/langchain']) {
-    const runs: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const code = `const t=performance.now();await import('${pkg}');console.log(performance.now()-t)`;
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: benchDir, encoding: 'utf8' });
-      runs.push(Number(r.stdout.trim()));
-    }
-    out(`| \`${pkg}\` | ${median(runs).toFixed(1)} ms |`);
-  }
+  for (const line of r.stdout.trimEnd().split('\n')) out(line);
   out('');
-  out('Goal for `@venice-x402/fetch`: ≤ 100 ms. viem, zod and the x402 signing code load on first use.');
+  out(
+    'Command: `node --import tsx bench/cold-import.ts 15 <packages>`. Goal for `@venice-x402/fetch`: ≤ 50 ms. viem, zod,',
+  );
+  out("undici (Node's fetch) and the x402 signing code load on first use.");
   out('');
 }
 
