@@ -2,7 +2,7 @@
  * The client's own cost of one paid call, side by side in one run, against a server that verifies nothing
  * (bench/canned-server.ts, its own process): latency per sequential call, and main-thread (event-loop)
  * busy time per call from performance.eventLoopUtilization(); then 200 concurrent calls: throughput and p99
- * event-loop delay. Run: pnpm build && node --import tsx bench/canned.ts [--no-official]
+ * event-loop delay. Run: pnpm build && [RUNS=3] [ROUNDS=400] node --import tsx bench/canned.ts [--no-official]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const ROUNDS = Number(process.env.ROUNDS ?? 400);
+const RUNS = Number(process.env.RUNS ?? 3);
 
 function serverProcess(): Promise<{ baseURL: string; url: string; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'canned-server.ts')], {
@@ -81,6 +82,11 @@ const freeSigner = {
   signTypedData: (args: any) => account.signTypedData(args),
 };
 const createAuthFetch = official();
+// CANNED_COMPARE_CORE=<another core build's index.js>: that build's wallet too, side by side (before / after).
+const compareCore = process.env.CANNED_COMPARE_CORE;
+const otherWallet = compareCore
+  ? ((await import(compareCore)) as typeof import('@venice-x402/core')).createWallet
+  : undefined;
 const clients: [string, typeof fetch][] = [
   ['bare fetch', fetch],
   ['createX402Fetch, wallet (default: Node HTTP client, signing off-thread)', paid({})],
@@ -97,6 +103,19 @@ const clients: [string, typeof fetch][] = [
       estimator: estimator(),
     }),
   ],
+  ...(otherWallet
+    ? ([
+        [
+          `createX402Fetch, wallet of ${compareCore}`,
+          createX402Fetch({
+            wallet: otherWallet({ privateKey: key }, { baseURL: server.baseURL }),
+            baseURL: server.baseURL,
+            budget: createBudget({ limits: { dailyUsd: 1e6 } }),
+            estimator: estimator(),
+          }),
+        ],
+      ] as [string, typeof fetch][])
+    : []),
   ...(createAuthFetch
     ? ([['venice-x402-client@0.2.0 createAuthFetch', createAuthFetch(key, { apiUrl: server.url })]] as [
         string,
@@ -111,48 +130,72 @@ async function one(f: typeof fetch) {
   await res.json();
 }
 
-// Sequential: every round runs each client for a batch of calls, alternating, so noise hits all alike.
-const latency = clients.map(() => [] as number[]);
-const busy = clients.map(() => [] as number[]);
-const cpu = clients.map(() => [] as number[]);
-const procCpu = clients.map(() => [] as number[]);
-for (const [, f] of clients) for (let i = 0; i < 50; i++) await one(f); // warm-up
-const BATCH = 20;
-for (let r = 0; r < ROUNDS / BATCH; r++) {
-  for (const [j, [, f]] of clients.entries()) {
-    const elu0 = performance.eventLoopUtilization();
-    const c0 = mainThreadNs();
-    const p0 = processUs();
-    const t0 = performance.now();
-    for (let i = 0; i < BATCH; i++) await one(f);
-    const elapsed = performance.now() - t0;
-    const elu = performance.eventLoopUtilization(elu0);
-    cpu[j]!.push((mainThreadNs() - c0) / 1000 / BATCH);
-    procCpu[j]!.push((processUs() - p0) / BATCH);
-    latency[j]!.push((elapsed / BATCH) * 1000);
-    busy[j]!.push((elu.active / BATCH) * 1000);
+// Sequential: every round runs each client for a batch of calls, alternating, so noise hits all alike. A run
+// gives each client the medians of its batches; several runs in this one process give each figure a min–max.
+type Figures = { latency: number; busy: number; cpu: number; procCpu: number };
+async function sequentialRun(): Promise<Figures[]> {
+  const latency = clients.map(() => [] as number[]);
+  const busy = clients.map(() => [] as number[]);
+  const cpu = clients.map(() => [] as number[]);
+  const procCpu = clients.map(() => [] as number[]);
+  const BATCH = 20;
+  for (let r = 0; r < ROUNDS / BATCH; r++) {
+    for (const [j, [, f]] of clients.entries()) {
+      const elu0 = performance.eventLoopUtilization();
+      const c0 = mainThreadNs();
+      const p0 = processUs();
+      const t0 = performance.now();
+      for (let i = 0; i < BATCH; i++) await one(f);
+      const elapsed = performance.now() - t0;
+      const elu = performance.eventLoopUtilization(elu0);
+      cpu[j]!.push((mainThreadNs() - c0) / 1000 / BATCH);
+      procCpu[j]!.push((processUs() - p0) / BATCH);
+      latency[j]!.push((elapsed / BATCH) * 1000);
+      busy[j]!.push((elu.active / BATCH) * 1000);
+    }
   }
+  return clients.map((_, j) => ({
+    latency: median(latency[j]!),
+    busy: median(busy[j]!),
+    cpu: median(cpu[j]!),
+    procCpu: median(procCpu[j]!),
+  }));
 }
-const bareLatency = median(latency[0]!);
-const bareBusy = median(busy[0]!);
-console.log(`## Paid call against a canned server (verifies nothing), ${ROUNDS} sequential calls per client\n`);
-const bareCpu = median(cpu[0]!);
-const over = (j: number, x: number, base: number) =>
-  j === 0 ? '—' : `${x >= base ? '+' : '−'}${Math.abs(x - base).toFixed(0)} µs`;
+for (const [, f] of clients) for (let i = 0; i < 50; i++) await one(f); // warm-up
+const runs: Figures[][] = [];
+for (let run = 0; run < RUNS; run++) runs.push(await sequentialRun());
+
+const KEY = clients.findIndex(([name]) => name === 'createX402Fetch, API key');
+/** min–max over the runs of a figure of client `j`, each run's figure taken through `of` (a ratio, a difference…). */
+const range = (j: number, of: (run: Figures[], j: number) => number, digits = 0, unit = ' µs') => {
+  const xs = runs.map((run) => of(run, j)).sort((a, b) => a - b);
+  const f = (x: number) => `${x < 0 ? '−' : ''}${Math.abs(x).toFixed(digits)}`;
+  return xs[0]!.toFixed(digits) === xs.at(-1)!.toFixed(digits)
+    ? `${f(xs[0]!)}${unit}`
+    : `${f(xs[0]!)}–${f(xs.at(-1)!)}${unit}`;
+};
+/** The same for a difference: each end signed, "to" between them. */
+const diff = (j: number, of: (run: Figures[], j: number) => number) => {
+  const xs = runs.map((run) => of(run, j)).sort((a, b) => a - b);
+  const f = (x: number) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(0)}`;
+  return xs.length === 1 ? `${f(xs[0]!)} µs` : `${f(xs[0]!)} to ${f(xs.at(-1)!)} µs`;
+};
 console.log(
-  '| client | latency / call | ratio to bare | event-loop busy / call | over bare | main-thread CPU / call | over bare | process CPU / call |',
+  `## Paid call against a canned server (verifies nothing), ${ROUNDS} sequential calls per client, ${RUNS} runs (Node ${process.version})\n`,
+);
+console.log(
+  '| client | latency / call | ratio to bare | event-loop busy / call | over bare | main-thread CPU / call | process CPU / call (all threads) | process CPU over API key |',
 );
 console.log('|---|---|---|---|---|---|---|---|');
 clients.forEach(([name], j) => {
-  const l = median(latency[j]!);
-  const b = median(busy[j]!);
-  const c = median(cpu[j]!);
-  const p = median(procCpu[j]!);
-  const cs = hasSchedstat ? [`${c.toFixed(0)} µs`, over(j, c, bareCpu)] : ['n/a', 'n/a'];
+  const cs = hasSchedstat ? range(j, (run, k) => run[k]!.cpu) : 'n/a';
   console.log(
-    `| ${name} | ${l.toFixed(0)} µs | ${(l / bareLatency).toFixed(2)}× | ${b.toFixed(0)} µs | ${over(j, b, bareBusy)} | ${cs.join(' | ')} | ${p.toFixed(0)} µs |`,
+    `| ${name} | ${range(j, (run, k) => run[k]!.latency)} | ${range(j, (run, k) => run[k]!.latency / run[0]!.latency, 2, '×')} | ${range(j, (run, k) => run[k]!.busy)} | ${j === 0 ? '—' : diff(j, (run, k) => run[k]!.busy - run[0]!.busy)} | ${cs} | ${range(j, (run, k) => run[k]!.procCpu)} | ${j === KEY ? '—' : diff(j, (run, k) => run[k]!.procCpu - run[KEY]!.procCpu)} |`,
   );
 });
+console.log(
+  `\nEach figure is the min–max over ${RUNS} runs in this one process of the run's median batch (differences and ratios are taken within a run). Process CPU is \`process.cpuUsage()\` (every thread of the client process: event loop, signing thread, GC, undici).`,
+);
 
 // Concurrent: 200 calls at once, throughput and p99 event-loop delay.
 console.log('\n## 200 concurrent calls\n');

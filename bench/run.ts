@@ -28,6 +28,11 @@ const schedstat = `/proc/self/task/${process.pid}/schedstat`;
 const hasSchedstat = existsSync(schedstat);
 const mainThreadUs = () => (hasSchedstat ? Number(readFileSync(schedstat, 'latin1').split(' ')[0]) / 1000 : 0);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** CPU of the whole process (every thread: event loop, signing thread, GC), µs. */
+const processUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 
 async function budgetPairs(store: BudgetStore, concurrency: number, seconds: number): Promise<number> {
   const budget = createBudget({ limits: { dailyUsd: 1e9, totalUsd: 1e9 } }, { store });
@@ -143,10 +148,11 @@ async function benchPaidCall() {
   const init = () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body });
   // The floor: a bare fetch with a header signed before the clock starts (no signing, no budget on the timed path).
   const presigned = createWallet({ privateKey: key }, { baseURL: sim.baseURL, signIn: { domain: 'api.venice.ai' } });
-  const cost = { ms: 0, busyMs: 0, cpuUs: 0 };
+  const cost = { ms: 0, busyMs: 0, cpuUs: 0, procUs: 0 };
   const timedCall = async (call: () => Promise<Response>) => {
     const elu = performance.eventLoopUtilization();
     const cpu = mainThreadUs();
+    const proc = processUs();
     const t = performance.now();
     const res = await call();
     if (res.status !== 200) throw new Error(`status ${res.status}`);
@@ -155,6 +161,7 @@ async function benchPaidCall() {
       ms: performance.now() - t,
       busyMs: performance.eventLoopUtilization(elu).active,
       cpuUs: mainThreadUs() - cpu,
+      procUs: processUs() - proc,
     };
   };
   const bare = async () => {
@@ -177,19 +184,19 @@ async function benchPaidCall() {
   for (let i = 0; i < 600; i++) for (const [j, [, run]] of clients.entries()) samples[j]!.push(await run());
   const of = (j: number, k: keyof typeof cost) => median(samples[j]!.map((x) => x[k]));
   const floor = of(0, 'ms');
-  out('## Paid call through the simulator (loopback, ledger mode, non-streaming chat)');
+  out(`## Paid call through the simulator (loopback, ledger mode, non-streaming chat; Node ${process.version})`);
   out('');
   out(
-    '| client | median latency | p90 | ratio to bare | event-loop busy / call | main-thread CPU / call | CPU over bare |',
+    '| client | median latency | p90 | ratio to bare | event-loop busy / call | main-thread CPU / call | CPU over bare | process CPU / call (all threads) |',
   );
-  out('|---|---|---|---|---|---|---|');
+  out('|---|---|---|---|---|---|---|---|');
   clients.forEach(([name], j) => {
     const xs = samples[j]!.map((x) => x.ms).sort((a, b) => a - b);
     const cpu = hasSchedstat ? `${of(j, 'cpuUs').toFixed(0)} µs` : 'n/a';
     const d = of(j, 'cpuUs') - of(0, 'cpuUs');
     const over = j === 0 || !hasSchedstat ? '—' : `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(0)} µs`;
     out(
-      `| ${name} | ${median(xs).toFixed(3)} ms | ${xs[Math.floor(xs.length * 0.9)]!.toFixed(3)} ms | ${(median(xs) / floor).toFixed(2)} | ${(of(j, 'busyMs') * 1000).toFixed(0)} µs | ${cpu} | ${over} |`,
+      `| ${name} | ${median(xs).toFixed(3)} ms | ${xs[Math.floor(xs.length * 0.9)]!.toFixed(3)} ms | ${(median(xs) / floor).toFixed(2)} | ${(of(j, 'busyMs') * 1000).toFixed(0)} µs | ${cpu} | ${over} | ${of(j, 'procUs').toFixed(0)} µs |`,
     );
   });
   out('');
@@ -221,7 +228,7 @@ function benchCanned() {
     'Command: `node --import tsx bench/canned.ts` (built `dist/`; server `bench/canned-server.ts` in its own process;',
   );
   out(
-    '400 sequential calls per client in alternating batches of 20, medians; then 200 concurrent calls). "Main-thread',
+    '3 runs of 400 sequential calls per client in alternating batches of 20, medians; then 200 concurrent calls). "Main-thread',
   );
   out(
     'CPU" is the event loop thread\'s own CPU time (Linux schedstat): unlike event-loop busy time it does not count the',
@@ -233,6 +240,39 @@ function benchCanned() {
     "By default the paid fetch sends through Node's HTTP client (undici's dispatcher, `wire-fetch.ts`), the bare call",
   );
   out('through `fetch`; the "sent through fetch" rows are the paid path on the same transport as the bare call.');
+  out('');
+}
+
+/** The signing thread's work per header, step by step (bench/sign-steps.ts in its own process). */
+function benchSignSteps() {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'sign-steps.ts')], {
+    cwd: benchDir,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`bench/sign-steps.ts failed: ${r.stderr}`);
+  out("## The signing thread's work per Sign-In-With-X header");
+  out('');
+  for (const line of r.stdout.trimEnd().split('\n')) out(line);
+  out('');
+  out('Command: `node --import tsx bench/sign-steps.ts` (the functions the thread runs, each step timed alone).');
+  out('');
+}
+
+/** The first paid call of a fresh wallet against later ones (bench/first-call.ts: fresh processes). */
+function benchFirstCall() {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'first-call.ts')], {
+    cwd: benchDir,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`bench/first-call.ts failed: ${r.stderr}`);
+  out('## First paid call of a fresh wallet (canned server)');
+  out('');
+  for (const line of r.stdout.trimEnd().split('\n')) out(line);
+  out('');
+  out(
+    'Command: `node --import tsx bench/first-call.ts` (each sample a fresh process: modules imported, then the clock',
+  );
+  out('starts at `createWallet`; the 1st call includes what loads on first use).');
   out('');
 }
 
@@ -408,22 +448,22 @@ function benchInstalledSize() {
   out('');
 }
 
+/** Cold import of each package (bench/cold-import.ts: fresh processes, alternating, beside a bare node). */
 function benchColdImport() {
-  out('## Cold `import()` (built `dist/`, plain node, median of 7 fresh processes)');
+  const pkgs = ['@venice-x402/core', '@venice-x402/fetch', '@venice-x402/ai-sdk', '@venice-x402/langchain'];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, 'cold-import.ts'), '15', ...pkgs], {
+    cwd: benchDir,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`bench/cold-import.ts failed: ${r.stderr}`);
+  out('## Cold `import()` (built `dist/`, plain node)');
   out('');
-  out('| package | median |');
-  out('|---|---|');
-  for (const pkg of ['@venice-x402/core', '@venice-x402/fetch', '@venice-x402/ai-sdk', '@venice-x402/langchain']) {
-    const runs: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const code = `const t=performance.now();await import('${pkg}');console.log(performance.now()-t)`;
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: benchDir, encoding: 'utf8' });
-      runs.push(Number(r.stdout.trim()));
-    }
-    out(`| \`${pkg}\` | ${median(runs).toFixed(1)} ms |`);
-  }
+  for (const line of r.stdout.trimEnd().split('\n')) out(line);
   out('');
-  out('Goal for `@venice-x402/fetch`: ≤ 100 ms. viem, zod and the x402 signing code load on first use.');
+  out(
+    'Command: `node --import tsx bench/cold-import.ts 15 <packages>`. Goal for `@venice-x402/fetch`: ≤ 50 ms. viem, zod,',
+  );
+  out("undici (Node's fetch) and the x402 signing code load on first use.");
   out('');
 }
 
@@ -437,6 +477,8 @@ await benchBudget();
 benchFleet();
 if (args.has('--budget-only')) process.exit(0);
 benchCanned();
+benchSignSteps();
+benchFirstCall();
 await benchPaidCall();
 benchLargeBody();
 await benchPayg();

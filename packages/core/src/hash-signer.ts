@@ -1,7 +1,7 @@
-import { createHash, getHashes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { Hex, LocalAccount } from 'viem';
-import { viem } from './lazy.js';
+import type { Address, Hex, LocalAccount } from 'viem';
+import { checksumAddress } from './address.js';
+import { keccak256Hex } from './keccak.js';
 
 const require = createRequire(import.meta.url);
 
@@ -43,25 +43,30 @@ export function hashSigner(privateKey: Hex): ((hash: Hex) => Hex | undefined) | 
   };
 }
 
-const nativeKeccak = getHashes().includes('keccak-256');
-
 /**
- * The EIP-191 hash of a message (what `personal_sign` signs) with OpenSSL's keccak-256 where Node has it (24 and
- * later: ≈ 30× faster than keccak in JavaScript); undefined where it does not (the caller uses viem's hashMessage).
+ * The address of a private key computed by libsecp256k1 (checksummed, as viem's `privateKeyToAccount` gives it),
+ * so a wallet need not load viem's accounts to know its address. Undefined when the library is missing; throws
+ * for a scalar that is not a valid key.
  */
-export function eip191Hash(message: string): Hex | undefined {
-  if (!nativeKeccak) return undefined;
+export function addressOfKey(privateKey: Hex): Address | undefined {
+  const secp = libsecp256k1();
+  if (!secp) return undefined;
+  const point = secp.pointFromScalar(Buffer.from(privateKey.slice(2), 'hex'), false);
+  if (!point) throw new Error('not a valid secp256k1 private key');
+  return checksumAddress(keccak256Hex(point.subarray(1)).slice(24));
+}
+
+/** The EIP-191 hash of a message (what `personal_sign` signs), as viem's `hashMessage` computes it. */
+export function eip191Hash(message: string): Hex {
   const bytes = Buffer.from(message, 'utf8');
-  const hash = createHash('keccak-256').update(`\x19Ethereum Signed Message:\n${bytes.length}`).update(bytes);
-  return `0x${hash.digest('hex')}`;
+  return `0x${keccak256Hex(`\x19Ethereum Signed Message:\n${bytes.length}`, bytes)}`;
 }
 
 /**
- * EIP-191 `personal_sign` with the key: libsecp256k1 (and OpenSSL's keccak) where available, else the viem
- * account. Used by the event loop and the signing thread alike.
+ * EIP-191 `personal_sign` with the key: libsecp256k1 where available, else the viem account (made on first need,
+ * so a signer with libsecp256k1 never loads viem's accounts). Used by the event loop and the signing thread alike.
  */
-export function eip191Signer(privateKey: Hex, account: LocalAccount): (message: string) => Promise<Hex> {
+export function eip191Signer(privateKey: Hex, account: () => LocalAccount): (message: string) => Promise<Hex> {
   const signHash = hashSigner(privateKey);
-  return async (message) =>
-    signHash?.(eip191Hash(message) ?? viem().hashMessage(message)) ?? account.signMessage({ message });
+  return async (message) => signHash?.(eip191Hash(message)) ?? account().signMessage({ message });
 }

@@ -1,7 +1,7 @@
 import type { Address, Hex, TypedDataDefinition } from 'viem';
 import { InvalidKeyError } from './errors.js';
-import { eip191Signer, hashSigner } from './hash-signer.js';
-import { isHexAddress, viem, viemAccounts } from './lazy.js';
+import { addressOfKey, eip191Signer, hashSigner } from './hash-signer.js';
+import { isHexAddress, lazy, viem, viemAccounts } from './lazy.js';
 import { createWorkerSigner, type SignInRequest } from './signing-worker.js';
 
 /**
@@ -20,6 +20,8 @@ export interface HeaderSigner extends Signer {
   signInHeaders(request: SignInRequest, count: number, at: number): Promise<string[]>;
   /** A header signed ahead, taken without waiting (see `WorkerSigner.takeSignInHeader`). */
   takeSignInHeader?(request: SignInRequest, options: { target: number; maxAgeMs: number }): string | undefined;
+  /** Resolves once its signing thread can sign (starting it); until then headers are signed on the event loop. */
+  ready(): Promise<void>;
   /** Stops its signing thread (it starts again on use). */
   close(): Promise<void>;
 }
@@ -41,24 +43,27 @@ export function toSigner(source: SignerSource, options: { offThread?: boolean } 
     const hex = (key.startsWith('0x') ? key : `0x${key}`) as Hex;
     if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new InvalidKeyError('expected a 0x-prefixed 32-byte hex string');
     try {
-      const account = viemAccounts().privateKeyToAccount(hex);
-      const thread = options.offThread ? createWorkerSigner(hex) : undefined;
+      // The address from libsecp256k1 where installed: viem's accounts load only if a signature needs them.
+      const account = lazy(() => viemAccounts().privateKeyToAccount(hex));
+      const address = addressOfKey(hex) ?? account().address;
+      const thread = options.offThread ? createWorkerSigner(hex, { address }) : undefined;
       // libsecp256k1 when installed (same bytes, a third of the CPU), else viem's JS curve.
       const signHash = hashSigner(hex);
       const inline = eip191Signer(hex, account);
       const signer: Signer = {
-        address: account.address,
+        address,
         signMessage: ({ message }) =>
           thread ? thread.signMessage(message).catch(() => inline(message)) : inline(message),
         signTypedData: async (args) =>
           signHash?.(viem().hashTypedData(args as TypedDataDefinition)) ??
-          account.signTypedData(args as TypedDataDefinition),
+          account().signTypedData(args as TypedDataDefinition),
       };
       return thread
         ? ({
             ...signer,
             signInHeaders: (request, count, at) => thread.signInHeaders(request, count, at),
             takeSignInHeader: (request, options) => thread.takeSignInHeader(request, options),
+            ready: () => thread.ready(),
             close: () => thread.close(),
           } as HeaderSigner)
         : signer;

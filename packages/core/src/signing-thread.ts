@@ -4,15 +4,17 @@
  * with the same module as the event loop (`sign-in-message.ts`).
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import type { Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { eip191Signer } from './hash-signer.js';
 import { type RingLayout, startRingProducer } from './header-ring.js';
-import { viemAccounts } from './lazy.js';
+import { lazy, viemAccounts } from './lazy.js';
 import { buildSignInHeader, nonceSource, type SignInRequest } from './sign-in-message.js';
 
 /** What the thread is started with (`workerData.signingThread`). The key is never logged or echoed. */
 export interface SigningThreadData {
   key: Hex;
+  /** The key's address (public), so the thread need not load viem's accounts to learn it. */
+  address?: Address;
   ring: RingLayout;
 }
 
@@ -30,10 +32,12 @@ export type FromThread =
   | { id: number; error: string };
 
 function serve(port: MessagePort, data: SigningThreadData) {
-  const account = viemAccounts().privateKeyToAccount(data.key);
+  // viem's accounts load only where libsecp256k1 is missing (or for a signature it cannot express).
+  const account = lazy(() => viemAccounts().privateKeyToAccount(data.key));
+  const address = data.address ?? account().address;
   const sign = eip191Signer(data.key, account);
   const nonce = nonceSource();
-  const header = (request: SignInRequest, at: number) => buildSignInHeader(account.address, sign, request, nonce(), at);
+  const header = (request: SignInRequest, at: number) => buildSignInHeader(address, sign, request, nonce(), at);
   const ring = startRingProducer(data.ring, header);
   const answer = (reply: FromThread) => port.postMessage(reply);
   port.on('message', async (request: ToThread) => {

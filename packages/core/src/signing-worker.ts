@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { createHeaderRing, type HeaderRing } from './header-ring.js';
 import type { SignInRequest } from './sign-in-message.js';
 import type { FromThread, SigningThreadData, ToThread } from './signing-thread.js';
@@ -49,7 +49,10 @@ interface Thread {
  * and is restarted after a crash or an idle stop. A thread that cannot start at all (a bundler left its file
  * behind) is not tried again: callers sign on the event loop. The key reaches the thread once, as workerData.
  */
-export function createWorkerSigner(privateKey: Hex, options: { idleMs?: number } = {}): WorkerSigner {
+export function createWorkerSigner(
+  privateKey: Hex,
+  options: { idleMs?: number; address?: Address } = {},
+): WorkerSigner {
   const idleMs = options.idleMs ?? SIGNING_THREAD_IDLE_MS;
   let thread: Thread | undefined;
   let unavailable = false;
@@ -67,7 +70,7 @@ export function createWorkerSigner(privateKey: Hex, options: { idleMs?: number }
 
   function start(): Thread | undefined {
     wanted = undefined;
-    const current = launch(privateKey, {
+    const current = launch(privateKey, options.address, {
       answer(answer) {
         const p = pending.get(answer.id);
         if (!p) return;
@@ -165,10 +168,11 @@ export function createWorkerSigner(privateKey: Hex, options: { idleMs?: number }
  */
 function launch(
   privateKey: Hex,
+  address: Address | undefined,
   on: { answer(answer: Exclude<FromThread, { ready: true }>): void; gone(thread: Thread, why: string): void },
 ): Thread | undefined {
   const ring = createHeaderRing();
-  const signingThread: SigningThreadData = { key: privateKey, ring: ring.layout };
+  const signingThread: SigningThreadData = { key: privateKey, address, ring: ring.layout };
   let worker: Worker;
   try {
     worker = new Worker(program.entry, {

@@ -1,0 +1,111 @@
+/**
+ * What one Sign-In-With-X header costs the signing thread, step by step, on this Node line: the same functions the
+ * thread calls (sign-in-message.ts, hash-signer.ts), each timed alone in one process as CPU time per header
+ * (process.cpuUsage: this process runs nothing else), over several rounds (min–max of the rounds' means).
+ * Run: node --import tsx bench/sign-steps.ts [rounds] — under each Node line to compare them.
+ */
+import { getHashes } from 'node:crypto';
+import { hashMessage } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { createSiweMessage } from 'viem/siwe';
+import { eip191Hash, eip191Signer, hashSigner } from '../packages/core/src/hash-signer.js';
+import {
+  buildSignInHeader,
+  nonceSource,
+  type SignInRequest,
+  signInMessage,
+} from '../packages/core/src/sign-in-message.js';
+
+const ROUNDS = Number(process.argv[2] ?? 5);
+const N = Number(process.env.N ?? 2000);
+const key = generatePrivateKey();
+const account = privateKeyToAccount(key);
+const request: SignInRequest = {
+  chainId: 8453,
+  domain: 'api.venice.ai',
+  uri: 'https://api.venice.ai',
+  statement: 'Sign in to Venice AI',
+  ttlSeconds: 300,
+};
+const nonce = nonceSource();
+const message = (at: number) =>
+  createSiweMessage({
+    address: account.address,
+    chainId: request.chainId,
+    domain: request.domain,
+    uri: request.uri,
+    version: '1',
+    nonce: nonce(),
+    issuedAt: new Date(at),
+    expirationTime: new Date(at + request.ttlSeconds * 1000),
+    statement: request.statement,
+  });
+const sample = message(Date.now());
+const hash = hashMessage(sample);
+const signHash = hashSigner(key);
+const signature = await account.signMessage({ message: sample });
+const sign = eip191Signer(key, () => account);
+const nativeKeccak = getHashes().includes('keccak-256');
+
+const steps: [string, () => unknown][] = [
+  ['message: `createSiweMessage` (viem/siwe, before)', () => message(1_700_000_000_000)],
+  [
+    'message: template filled in (`signInMessage`)',
+    () => signInMessage(account.address, request, nonce(), 1_700_000_000_000),
+  ],
+  ["hash: EIP-191 keccak-256, viem's `hashMessage` (before, JS)", () => hashMessage(sample)],
+  [
+    nativeKeccak
+      ? 'hash: EIP-191 keccak-256, `eip191Hash` (OpenSSL)'
+      : 'hash: EIP-191 keccak-256, `eip191Hash` (@noble/hashes)',
+    () => eip191Hash(sample),
+  ],
+  ['signature: libsecp256k1 (`tiny-secp256k1`, WASM)', () => signHash?.(hash)],
+  [
+    'encoding: JSON + base64',
+    () =>
+      Buffer.from(
+        JSON.stringify({ address: account.address, message: sample, signature, timestamp: 1, chainId: 8453 }),
+        'utf8',
+      ).toString('base64'),
+  ],
+];
+const asyncSteps: [string, () => Promise<unknown>][] = [
+  [
+    "signature: viem's JS curve (`account.signMessage`, fallback without tiny-secp256k1)",
+    () => account.signMessage({ message: sample }),
+  ],
+  [
+    'whole header: `buildSignInHeader` (what the thread runs per header)',
+    () => buildSignInHeader(account.address, sign, request, nonce(), Date.now()),
+  ],
+];
+
+const cpuUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+const results = new Map<string, number[]>();
+const record = (name: string, us: number) => results.set(name, [...(results.get(name) ?? []), us]);
+for (let r = 0; r <= ROUNDS; r++) {
+  for (const [name, run] of steps) {
+    const c = cpuUs();
+    for (let i = 0; i < N; i++) run();
+    if (r > 0) record(name, (cpuUs() - c) / N); // round 0 warms up
+  }
+  for (const [name, run] of asyncSteps) {
+    const n = Math.ceil(N / 4);
+    const c = cpuUs();
+    for (let i = 0; i < n; i++) await run();
+    if (r > 0) record(name, (cpuUs() - c) / n);
+  }
+}
+console.log(
+  `Node ${process.version}; ${ROUNDS} rounds of ${N} headers (viem's curve: ${Math.ceil(N / 4)}); CPU µs per header, min–max of the rounds\n`,
+);
+console.log('| step | CPU per header |');
+console.log('|---|---|');
+for (const [name, xs] of results) {
+  const s = [...xs].sort((a, b) => a - b);
+  console.log(`| ${name} | ${s[0]!.toFixed(1)}–${s.at(-1)!.toFixed(1)} µs |`);
+}
