@@ -2,7 +2,7 @@ import { StoreError, StoreInputError } from '../errors.js';
 import type { BudgetEmitter } from './budget-events.js';
 import type { BudgetTimers } from './budget-timers.js';
 import { CommitJournal } from './commit-journal.js';
-import type { BudgetStore, CommitArgs, CommitResult } from './store.js';
+import type { BudgetStore, CommitArgs, CommitResult, ReserveResult } from './store.js';
 
 const REPLAY_EVERY_MS = 1000;
 
@@ -27,6 +27,9 @@ export class JournaledStore implements BudgetStore {
   readonly logRefusal?: BudgetStore['logRefusal'];
   readonly refusals?: BudgetStore['refusals'];
 
+  /** Holds whose reserve or release answer was lost: freed when the store answers again (see `lostAnswer`). */
+  private readonly unanswered = new Set<string>();
+
   constructor(
     readonly inner: BudgetStore,
     private readonly options: { journalPath?: string; events: BudgetEmitter; timers: BudgetTimers; now: () => number },
@@ -46,10 +49,12 @@ export class JournaledStore implements BudgetStore {
   async reserve(args: Parameters<BudgetStore['reserve']>[0]) {
     this.journal.look(this.options.now());
     if (this.journal.size > 0) await this.replay();
+    let result: ReserveResult;
     try {
-      return await this.inner.reserve(args);
+      result = await this.inner.reserve(args);
     } catch (error) {
       if (refusedInput(error)) throw error;
+      this.lostAnswer(args.id);
       this.storeDown(error);
       throw error instanceof StoreError
         ? error
@@ -57,6 +62,27 @@ export class JournaledStore implements BudgetStore {
             cause: error,
             retryable: true,
           });
+    }
+    if (this.unanswered.size > 0) await this.freeUnanswered(args.now);
+    return result;
+  }
+
+  /**
+   * A reservation or release whose answer was lost (a server restarted mid-call) may have been applied: its hold
+   * is freed once the store answers again, rather than left to its TTL. Nobody can commit it: the caller got an error.
+   */
+  private lostAnswer(id: string) {
+    if (this.unanswered.size < MAX_UNANSWERED) this.unanswered.add(id);
+  }
+
+  private async freeUnanswered(now: number) {
+    for (const id of [...this.unanswered]) {
+      try {
+        await this.inner.release(id, now);
+        this.unanswered.delete(id);
+      } catch {
+        return; // still down: the next answered call tries again
+      }
     }
   }
 
@@ -83,8 +109,9 @@ export class JournaledStore implements BudgetStore {
     try {
       return await this.inner.release(id, now);
     } catch (error) {
+      this.lostAnswer(id);
       this.storeDown(error);
-      return true; // the hold lapses with its TTL
+      return true; // freed when the store answers again, else it lapses with its TTL
     }
   }
 
@@ -145,3 +172,6 @@ export class JournaledStore implements BudgetStore {
 
 /** A store's refusal of what it was given (not an outage): retrying or journaling it cannot help. */
 const refusedInput = (error: unknown) => error instanceof StoreInputError;
+
+/** At most this many lost answers are remembered; any beyond lapse with their TTL. */
+const MAX_UNANSWERED = 1024;

@@ -45,6 +45,8 @@ interface Hold {
   state: 'live' | 'settled';
   /** The amount it was committed at (settle-once: the same commit again changes nothing). */
   committed?: bigint;
+  /** Released while the store was down: the budget frees it at its next answered call (unless it crashes first). */
+  releaseLost?: boolean;
   reservation: Reservation;
 }
 
@@ -224,8 +226,8 @@ class Release implements Cmd {
       return;
     }
     if (!ok) throw new Error('releasing a live hold was refused');
-    // While the store is down the release is lost and the hold lapses with its TTL.
-    if (!m.storeDown) hold.state = 'settled';
+    if (m.storeDown) hold.releaseLost = true;
+    else hold.state = 'settled';
   }
   toString = () => `release(#${this.index})`;
 }
@@ -268,6 +270,8 @@ class StoreBack implements Cmd {
     // The next reservation replays the journal first; a zero hold then frees at once.
     const probe = await r.budget.reserve({ estimateMicros: 0n });
     await r.budget.release(probe);
+    // That answered call also freed the holds whose release was lost in the outage.
+    for (const h of m.holds) if (h.releaseLost && h.state === 'live') h.state = 'settled';
   }
   toString = () => 'store back';
 }
@@ -275,8 +279,11 @@ class StoreBack implements Cmd {
 /** The process dies and starts again over the same data: its live holds stay until their TTL. */
 class Restart implements Cmd {
   check = () => true;
-  async run(_m: BudgetModel, r: RealBudget) {
-    await r.restart?.();
+  async run(m: BudgetModel, r: RealBudget) {
+    if (!r.restart) return;
+    await r.restart();
+    // What the dead process meant to free is forgotten with it: those holds lapse with their TTL.
+    for (const h of m.holds) h.releaseLost = false;
   }
   toString = () => 'crash + restart';
 }
