@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { createWallet, type VeniceTransaction } from '@venice-x402/core';
+import { generatePrivateKey } from 'viem/accounts';
 import { defaultKeyFile, type GlobalOptions, loadBudget, loadWallet } from '../context.js';
 import { print, spin, table, UsageError, usd } from '../output.js';
 
@@ -101,24 +101,13 @@ export async function topup(opts: GlobalOptions, amountArg: string | undefined) 
   return 0;
 }
 
-/** secp256k1's group order: a private key is a number from 1 to N - 1. */
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-
-function newPrivateKey(): `0x${string}` {
-  for (;;) {
-    const hex = randomBytes(32).toString('hex');
-    const k = BigInt(`0x${hex}`);
-    if (k > 0n && k < SECP256K1_N) return `0x${hex}`;
-  }
-}
-
 /**
  * `wallet new`: a fresh EVM key. Written to `--key-file` (default ~/.venice-x402/wallet.key) with mode 0600 and
  * never over an existing file; printed only with `--print-key`. Either way the address is printed.
  */
 export async function walletNew(opts: GlobalOptions, subcommand: string | undefined, printKey: boolean) {
   if (subcommand !== 'new') throw new UsageError('Usage: venice-x402 wallet new [--key-file <path>] [--print-key]');
-  const privateKey = newPrivateKey();
+  const privateKey = generatePrivateKey(); // viem: uniform in [1, N) from the platform's CSPRNG
   const { address } = createWallet({ privateKey });
   if (printKey) {
     if (!opts.json) process.stderr.write('The key below is the wallet: anyone who sees it can spend its funds.\n');
