@@ -24,6 +24,7 @@ import {
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signal } from './helpers/signal.js';
 import { ManualClock } from './manual-clock.js';
 import {
   chatAnswer,
@@ -60,15 +61,6 @@ const post = (body = chatBody(), signal?: AbortSignal) => ({
   body,
   signal,
 });
-
-/** A promise with its resolver, for "the server has it now" moments. */
-function signal<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 /** Forwards a request to the simulator and reads its whole answer (the simulator bills it on receipt). */
 async function forward(req: IncomingMessage, body: string) {

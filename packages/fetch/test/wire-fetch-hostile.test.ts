@@ -9,7 +9,10 @@ import { type AddressInfo, createServer as createNetServer, type Socket } from '
 import * as zlib from 'node:zlib';
 import { createBudget, createEstimator, ProtocolError, TimeoutError } from '@venice-x402/core';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { signal } from '../../../test/helpers/signal.js';
+import { ManualClock } from '../../../test/manual-clock.js';
 import { createX402Fetch } from '../src/create-x402-fetch.js';
+import { outcomeOf } from '../src/outcome.js';
 import { wireFetch } from '../src/wire-fetch.js';
 import { WireResponse } from '../src/wire-response.js';
 
@@ -19,6 +22,8 @@ interface Server {
   open: Set<Socket>;
   /** Requests it saw (raw servers: one per connection's first packet). */
   hits: number;
+  /** Resolves once no socket that carried a request is open any more. */
+  drained(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +35,7 @@ afterEach(async () => {
 function track(server: ReturnType<typeof createNetServer>, hits: () => number): Promise<Server> {
   const open = new Set<Socket>();
   const all = new Set<Socket>();
+  const waiting: (() => void)[] = [];
   server.on('connection', (socket: Socket) => {
     all.add(socket);
     // After an abort undici opens a spare connection that sends nothing (fetch alike): not counted.
@@ -37,8 +43,10 @@ function track(server: ReturnType<typeof createNetServer>, hits: () => number): 
     socket.on('close', () => {
       open.delete(socket);
       all.delete(socket);
+      if (open.size === 0) for (const resolve of waiting.splice(0)) resolve();
     });
   });
+  const drained = () => (open.size === 0 ? Promise.resolve() : new Promise<void>((r) => waiting.push(r)));
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const s: Server = {
@@ -47,6 +55,7 @@ function track(server: ReturnType<typeof createNetServer>, hits: () => number): 
         get hits() {
           return hits();
         },
+        drained,
         close: () =>
           new Promise<void>((r) => {
             for (const socket of all) socket.destroy();
@@ -90,15 +99,6 @@ const head = (status: string, headers: Record<string, string> = {}) =>
   `HTTP/1.1 ${status}\r\n${Object.entries(headers)
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('')}\r\n`;
-
-/** Polls until `ok()` holds; only a hang makes it fail (the timeout is generous on purpose). */
-async function until(ok: () => boolean, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const get = (url: string, init: RequestInit = {}) => wireFetch(url, { redirect: 'manual', ...init });
 
@@ -153,7 +153,7 @@ describe('wireFetch against a hostile server', () => {
     });
     const res = await get(s.url);
     await expect(res.json()).rejects.toThrow(TypeError);
-    await until(() => s.open.size === 0, 'the client closes the connection');
+    await s.drained(); // the client closes the connection
   });
 
   it('cancelling a gzip stream closes the connection, as it does for a plain one', async () => {
@@ -167,7 +167,7 @@ describe('wireFetch against a hostile server', () => {
     const reader = res.body!.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: {"n":1}\n\n');
     await reader.cancel();
-    await until(() => s.open.size === 0, 'the client closes the connection');
+    await s.drained(); // the client closes the connection
   });
 
   it('aborting while a gzip body is read rejects with the reason and closes the connection', async () => {
@@ -179,10 +179,10 @@ describe('wireFetch against a hostile server', () => {
     });
     const ac = new AbortController();
     const res = await get(s.url, { signal: ac.signal });
-    const reading = res.json();
-    setTimeout(() => ac.abort(new TimeoutError('stalled')), 50);
+    const reading = res.json(); // the body never ends: only the abort can end the read
+    ac.abort(new TimeoutError('stalled'));
     await expect(reading).rejects.toThrow('stalled');
-    await until(() => s.open.size === 0, 'the client closes the connection');
+    await s.drained(); // the client closes the connection
   });
 
   it('decodes what fetch decodes: stacked codings, repeated headers, a gzip/deflate/br cut short', async () => {
@@ -256,21 +256,22 @@ describe('wireFetch against a hostile server', () => {
     const reader = res.body!.getReader();
     let got = 0;
     while (got < 4 * 1024 * 1024) got += (await reader.read()).value!.length;
+    // Kept real: a negative check (nothing to await) that gives an eager decoder time to run ahead.
     await new Promise((r) => setTimeout(r, 200));
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(128 * 1024 * 1024);
     await reader.cancel();
-    await until(() => s.open.size === 0, 'the client closes the connection');
+    await s.drained(); // the client closes the connection
   });
 
   it('a reset after the headers, read never, read later: the reader gets "terminated", nothing crashes', async () => {
     const s = await rawServer((socket) => {
       socket.write(head('200 OK', { 'content-length': '100' }));
       socket.write('{"a":');
-      setTimeout(() => socket.resetAndDestroy(), 20);
     });
     const unread = await get(s.url);
     const streamed = await get(s.url);
-    await until(() => s.open.size === 0, 'both sockets reset');
+    for (const socket of s.open) socket.resetAndDestroy(); // both calls have their headers: reset them now
+    await s.drained();
     await expect(unread.text()).rejects.toThrow('terminated');
     const reader = streamed.body!.getReader();
     await expect(
@@ -285,11 +286,11 @@ describe('wireFetch against a hostile server', () => {
     const s = await httpServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive' });
       res.end(JSON.stringify({ n: ++n }));
-      res.on('finish', () => setTimeout(() => req.socket.destroy(), 5));
+      res.on('finish', () => req.socket.destroy());
     });
     for (let i = 1; i <= 5; i++) {
       expect(await (await get(s.url, { method: 'POST', body: '{}' })).json()).toEqual({ n: i });
-      await until(() => s.open.size === 0, 'the server closed the socket');
+      await s.drained(); // the server closed the socket
     }
   });
 
@@ -390,21 +391,33 @@ describe('wireFetch against a hostile server', () => {
   });
 
   it('a slow-loris trickle of headers is cut by the caller’s abort, with its reason, and the socket closed', async () => {
+    const trickling = signal();
     const s = await rawServer((socket) => {
       socket.write('HTTP/1.1 200 OK\r\n');
-      const t = setInterval(() => socket.write('x-a: b\r\n'), 20);
+      let lines = 0;
+      // The server's own pace: a header line now and then, never the end of the head.
+      const t = setInterval(() => {
+        socket.write('x-a: b\r\n');
+        if (++lines === 3) trickling.resolve();
+      }, 20);
       socket.on('close', () => clearInterval(t));
     });
     const ac = new AbortController();
-    setTimeout(() => ac.abort(new TimeoutError('headers too slow')), 200);
-    await expect(get(s.url, { signal: ac.signal })).rejects.toThrow('headers too slow');
-    await until(() => s.open.size === 0, 'the client closes the connection');
+    const pending = get(s.url, { signal: ac.signal });
+    await trickling.promise;
+    ac.abort(new TimeoutError('headers too slow'));
+    await expect(pending).rejects.toThrow('headers too slow');
+    await s.drained(); // the client closes the connection
   });
 
   it('the caller aborting at every stage: its reason, no socket left, no listener left on its signal', async () => {
     let release = () => {};
+    let heldHead = signal();
     const s = await httpServer((req, res) => {
-      if (req.url === '/head') return void (release = () => res.writeHead(200).end('late'));
+      if (req.url === '/head') {
+        release = () => res.writeHead(200).end('late');
+        return heldHead.resolve();
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"a":');
     });
@@ -415,7 +428,11 @@ describe('wireFetch against a hostile server', () => {
       const path = stage === 'headers' ? '/head' : '/body';
       const pending = get(`${s.url}${path}`, { signal: ac.signal });
       if (stage === 'before' || stage === 'headers') {
-        if (stage === 'headers') setTimeout(() => ac.abort(reason), 50);
+        if (stage === 'headers') {
+          await heldHead.promise; // the server holds the request: no answer can come before the abort
+          heldHead = signal();
+          ac.abort(reason);
+        }
         await expect(pending).rejects.toBe(reason);
         release();
       } else {
@@ -423,30 +440,27 @@ describe('wireFetch against a hostile server', () => {
         if (stage === 'unread') {
           ac.abort(reason);
           await expect(res.text()).rejects.toBe(reason);
-        } else if (stage === 'json') {
-          const reading = res.json();
-          setTimeout(() => ac.abort(reason), 50);
-          await expect(reading).rejects.toBe(reason);
-        } else if (stage === 'stream') {
-          const reader = res.body!.getReader();
-          await reader.read();
-          setTimeout(() => ac.abort(reason), 50);
-          await expect(reader.read()).rejects.toBe(reason);
-        } else if (stage === 'blob') {
-          const reading = res.blob();
-          setTimeout(() => ac.abort(reason), 50);
-          await expect(reading).rejects.toBe(reason);
         } else {
-          const copy = res.clone();
-          const reading = copy.text();
-          setTimeout(() => ac.abort(reason), 50);
+          // The body never ends (the server sent part of it): only the abort can end these reads.
+          const reading = readUntilAborted(res, stage);
+          ac.abort(reason);
           await expect(reading).rejects.toBe(reason);
         }
       }
-      await until(() => s.open.size === 0, `no socket left after an abort at ${stage}`);
-      await until(() => getEventListeners(ac.signal, 'abort').length === 0, `no listener left at ${stage}`);
+      await s.drained(); // no socket left after the abort
+      await vi.waitFor(() => expect([stage, getEventListeners(ac.signal, 'abort')]).toEqual([stage, []]));
     }
   });
+
+  /** Starts reading, the way `stage` names, a body that never ends. */
+  async function readUntilAborted(res: Response, stage: 'json' | 'stream' | 'blob' | 'clone') {
+    if (stage === 'json') return res.json();
+    if (stage === 'blob') return res.blob();
+    if (stage === 'clone') return res.clone().text();
+    const reader = res.body!.getReader();
+    await reader.read();
+    return reader.read();
+  }
 
   it('read twice, clone after reading, body then json, json then body: as a Response does', async () => {
     const s = await httpServer((_req, res) =>
@@ -553,7 +567,10 @@ function paid(server: Server, extra: Record<string, unknown> = {}) {
   return { fetch, call, budget, held };
 }
 
-/** Reads whatever the paid fetch answered, however it failed: the outcome's kind, never a throw. */
+/**
+ * Reads whatever the paid fetch answered, however it failed: the outcome's kind, never a throw. It returns once
+ * the call is settled (a call that threw settled before it did).
+ */
 async function outcome(pending: Promise<Response>): Promise<string> {
   try {
     const res = await pending;
@@ -562,6 +579,8 @@ async function outcome(pending: Promise<Response>): Promise<string> {
       return `status ${res.status}`;
     } catch (error) {
       return `read ${(error as Error).constructor.name}`;
+    } finally {
+      await outcomeOf(res);
     }
   } catch (error) {
     return `call ${(error as Error).constructor.name}`;
@@ -603,6 +622,8 @@ describe('the paid fetch over the wire transport against a hostile server', () =
       ),
   };
 
+  // The two resets 20 ms after the first bytes are the server's own pacing, not a wait of the test: whenever the
+  // reset lands, the wire transport and fetch must agree, and no hold may be left.
   // Node 20's fetch never settles a body that is not the gzip it claims (undici 6.24): not compared there.
   const fetchHangs = new Set(['corrupt gzip']);
   for (const [name, answer] of Object.entries(hostile)) {
@@ -610,8 +631,8 @@ describe('the paid fetch over the wire transport against a hostile server', () =
       const s = await rawServer(answer);
       const wire = paid(s);
       const viaWire = await outcome(wire.call());
-      await until(() => s.open.size === 0, 'sockets closed');
-      await vi.waitFor(async () => expect(await wire.held()).toBe(0), { timeout: 10_000 });
+      await s.drained();
+      expect(await wire.held()).toBe(0);
       if (fetchHangs.has(name) || name === 'status 600') return;
       const old = paid(s, { fetch: globalThis.fetch });
       expect(viaWire).toBe(await outcome(old.call()));
@@ -644,11 +665,15 @@ describe('the paid fetch over the wire transport against a hostile server', () =
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: {"choices":[{"delta":{"content":"a"}}]}\n\n');
     });
-    const { call, held } = paid(s, { streamIdleTimeoutMs: 200 });
+    const clock = new ManualClock();
+    const { call, held } = paid(s, { clock, streamIdleTimeoutMs: 30_000 });
     const res = await call({ body: JSON.stringify({ ...JSON.parse(chat), stream: true }) });
     expect(res.status).toBe(200);
-    await vi.waitFor(async () => expect(await held()).toBe(0), { timeout: 10_000 });
-    await until(() => s.open.size === 0, 'the cut stream closed its socket');
+    await clock.scheduled((ms) => ms === 30_000);
+    clock.advance(30_000);
+    await outcomeOf(res);
+    expect(await held()).toBe(0);
+    await s.drained(); // the cut stream closed its socket
   });
 
   it('a gzip bomb answer is not buffered whole; the caller cancels, the hold is freed, the socket closed', async () => {
@@ -662,8 +687,9 @@ describe('the paid fetch over the wire transport against a hostile server', () =
     const res = await call();
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(128 * 1024 * 1024);
     await res.body!.cancel();
-    await vi.waitFor(async () => expect(await held()).toBe(0), { timeout: 10_000 });
-    await until(() => s.open.size === 0, 'the cancelled body closed its socket');
+    await outcomeOf(res);
+    expect(await held()).toBe(0);
+    await s.drained(); // the cancelled body closed its socket
   });
 
   it('a 200 MiB JSON answer streams through the paid fetch, every byte, and settles at its end', async () => {
@@ -687,21 +713,25 @@ describe('the paid fetch over the wire transport against a hostile server', () =
     let size = 0;
     for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) size += c.length;
     expect(size).toBe(total * chunk.length + 19 + 73);
-    await vi.waitFor(async () => expect(await held()).toBe(0), { timeout: 10_000 });
+    await outcomeOf(res);
+    expect(await held()).toBe(0);
     expect((await budget.report()).totalUsd).toBe(0.002);
   }, 120_000);
 
   it('the caller aborting mid-body: the abort reason, the hold freed, the socket closed', async () => {
+    const partSent = signal();
     const s = await httpServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"id":"x",');
+      res.write('{"id":"x",', () => partSent.resolve());
     });
     const { call, held } = paid(s);
     const ac = new AbortController();
     const reason = new TimeoutError('caller gave up');
-    setTimeout(() => ac.abort(reason), 100);
-    await expect(call({ signal: ac.signal })).rejects.toThrow();
+    const pending = call({ signal: ac.signal });
+    await partSent.promise;
+    ac.abort(reason);
+    await expect(pending).rejects.toThrow();
     expect(await held()).toBe(0);
-    await until(() => s.open.size === 0, 'the aborted call closed its socket');
+    await s.drained(); // the aborted call closed its socket
   });
 });
