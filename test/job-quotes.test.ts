@@ -13,6 +13,8 @@ import { createX402Fetch } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signal } from './helpers/signal.js';
+import { ManualClock } from './manual-clock.js';
 
 const usd = (micros: bigint) => Number(micros) / 1e6;
 const VIDEO = {
@@ -141,16 +143,24 @@ describe('a hostile job quote is a typed error and nothing is queued', () => {
       (res) => res.writeHead(307, { location: 'http://127.0.0.1:9/' }).end(),
       (e) => expect(e).toBeInstanceOf(HttpError),
     ],
-    ['slow (never answers)', () => {}, (e) => expect(e).toBeInstanceOf(TimeoutError)],
+    ['slow (never answers)', () => stalled.resolve(), (e) => expect(e).toBeInstanceOf(TimeoutError)],
   ];
+  const stalled = signal();
   for (const [name, serve, check] of cases) {
     it(`quote ${name}`, async () => {
       answer = serve;
       const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL: base });
       const budget = createBudget({ limits: { dailyUsd: 100 } });
-      const fetch = createX402Fetch({ wallet, budget, timeoutMs: 300 });
+      // The paid path's clock times the quote out: only the test moving it can end a quote that never comes.
+      const clock = new ManualClock();
+      const fetch = createX402Fetch({ wallet, budget, clock, timeoutMs: 60_000 });
       const before = queued;
-      const error = await fetch(`${base}/video/queue`, post(VIDEO)).catch((e) => e);
+      const pending = fetch(`${base}/video/queue`, post(VIDEO)).catch((e) => e);
+      if (serve === cases.at(-1)![1]) {
+        await stalled.promise;
+        clock.advance(60_000);
+      }
+      const error = await pending;
       check(error);
       expect(queued).toBe(before);
       expect((await budget.report()).windows[0]!.reservedUsd).toBe(0);

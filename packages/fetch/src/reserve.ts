@@ -32,6 +32,7 @@ export async function reserveFor(call: PaidCall): Promise<void> {
         body: call.request.body ?? new Uint8Array(),
         timeoutMs: ctx.timeoutMs,
         signal: call.request.signal,
+        timers: ctx.clock,
       });
     } catch (error) {
       await call.release();

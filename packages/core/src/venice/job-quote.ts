@@ -22,7 +22,14 @@ export interface JobQuoteRequest {
   body: Uint8Array;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** What times the quote out (the paid fetch passes its clock). Default: the global timers. */
+  timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
 }
+
+const globalTimers: JobQuoteRequest['timers'] & {} = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /**
  * Asks Venice what a video or music job will cost (`POST /video/quote`, `/audio/quote`: free, no credentials)
@@ -33,7 +40,11 @@ export interface JobQuoteRequest {
 export async function fetchJobQuote(request: JobQuoteRequest): Promise<Micros> {
   const path = new URL(request.url).pathname;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new TimeoutError(`No job quote from ${path}`)), request.timeoutMs);
+  const timers = request.timers ?? globalTimers;
+  const timer = timers.setTimeout(
+    () => controller.abort(new TimeoutError(`No job quote from ${path}`)),
+    request.timeoutMs,
+  );
   const onAbort = () => controller.abort(request.signal?.reason);
   if (request.signal?.aborted) onAbort();
   request.signal?.addEventListener('abort', onAbort, { once: true });
@@ -55,7 +66,7 @@ export async function fetchJobQuote(request: JobQuoteRequest): Promise<Micros> {
     if (controller.signal.reason instanceof TimeoutError && !request.signal?.aborted) throw controller.signal.reason;
     throw error;
   } finally {
-    clearTimeout(timer);
+    timers.clearTimeout(timer);
     request.signal?.removeEventListener('abort', onAbort);
   }
 }
