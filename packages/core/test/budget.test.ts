@@ -6,9 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signal } from '../../../test/helpers/signal.js';
 import {
   BudgetExceededError,
   type BudgetStore,
+  type BudgetTimers,
   ConfigError,
   createBudget,
   fileStore,
@@ -24,6 +26,11 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-'));
 const WORKER = fileURLToPath(new URL('./workers/budget-worker.ts', import.meta.url));
 const hasRedis = redisServerAvailable();
 
+/** Yields the event loop 0–2 times (no time passes), so concurrent callers interleave differently on each run. */
+async function randomTurns() {
+  for (let n = Math.floor(Math.random() * 3); n > 0; n--) await new Promise((r) => setImmediate(r));
+}
+
 /** 2,000 concurrent reserve → random actual → commit or release, against a $5 cap. */
 async function hammer(store: BudgetStore) {
   const budget = createBudget({ limits: { totalUsd: 5 } }, { store });
@@ -33,7 +40,7 @@ async function hammer(store: BudgetStore) {
     Array.from({ length: 2000 }, async (_, i) => {
       try {
         const r = await budget.reserve({ estimateMicros: 10_000n, scope: 'agent:a', model: 'm' });
-        await new Promise((res) => setTimeout(res, Math.random() * 3));
+        await randomTurns(); // other callers run between this one's reserve and its settlement
         if (i % 7 === 0) return budget.release(r);
         const actual = BigInt(Math.floor(Math.random() * 10_001));
         await budget.commit(r, actual, { requestId: `r${i}` });
@@ -210,19 +217,30 @@ describe.skipIf(!hasRedis)('Redis store', () => {
 
   it('lets exactly one of many processes’ callers top up', async () => {
     const client = new Redis(server.url);
-    const a = createBudget(
-      { topUp: { auto: true, minIntervalSeconds: 0 } },
-      { store: redisStore({ client, prefix: 'tu' }) },
-    );
-    const b = createBudget(
-      { topUp: { auto: true, minIntervalSeconds: 0 } },
-      { store: redisStore({ client, prefix: 'tu' }) },
-    );
+    // The top-up lasts until the other process has found it busy; that process looks again once it is done.
+    const otherWaits = signal();
+    const toppedUp = signal();
+    const timers: BudgetTimers = {
+      sleep: () => {
+        otherWaits.resolve();
+        return toppedUp.promise;
+      },
+      every: () => () => {},
+    };
+    const process = () => {
+      const budget = createBudget(
+        { topUp: { auto: true, minIntervalSeconds: 0 } },
+        { store: redisStore({ client, prefix: 'tu' }), timers },
+      );
+      budget.on('topup', () => toppedUp.resolve());
+      return budget;
+    };
+    const [a, b] = [process(), process()];
     let performed = 0;
     const started = Date.now() - 1;
     const perform = async () => {
       performed++;
-      await new Promise((r) => setTimeout(r, 150));
+      await otherWaits.promise;
       return { amountUsd: 10 };
     };
     const outcomes = await Promise.all(
@@ -339,15 +357,16 @@ describe('auto top-up gate', () => {
     const budget = createBudget({ topUp: { auto: true } });
     let performed = 0;
     const started = Date.now() - 1;
-    const results = await Promise.all(
-      Array.from({ length: 100 }, () =>
-        budget.topUpGate(started, async () => {
-          performed++;
-          await new Promise((r) => setTimeout(r, 20));
-          return { amountUsd: 10 };
-        }),
-      ),
+    const allAsked = signal();
+    const asking = Array.from({ length: 100 }, () =>
+      budget.topUpGate(started, async () => {
+        performed++;
+        await allAsked.promise; // the top-up is still running when the other 99 ask
+        return { amountUsd: 10 };
+      }),
     );
+    allAsked.resolve();
+    const results = await Promise.all(asking);
     expect(performed).toBe(1);
     expect(new Set(results)).toEqual(new Set(['performed']));
     // A caller whose request started before that top-up finished just retries.
