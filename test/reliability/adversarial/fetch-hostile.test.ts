@@ -16,6 +16,7 @@ import { decodeBase64Json } from '@venice-x402/core/internal';
 import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signal } from '../../helpers/signal.js';
 import { ManualClock } from '../../manual-clock.js';
 import { chatAnswer, chatBody, type Hostile, json, PAY_TO, quoteHeader, startHostile } from './hostile-server.js';
 
@@ -331,19 +332,36 @@ describe('9. slots and timeouts', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`data: ${JSON.stringify({ id: 'a', choices: [{ delta: { content: 'x' } }] })}\n\n`); // then nothing
     });
-    const { fetch, baseURL } = veniceFetch(api, {}, { streamIdleTimeoutMs: 300 });
+    const clock = new ManualClock();
+    const { fetch, baseURL } = veniceFetch(api, {}, { clock, streamIdleTimeoutMs: 30_000 });
     const abandoned = [];
     for (let i = 0; i < 5; i++)
       abandoned.push(await fetch(`${baseURL}/chat/completions`, post(chatBody({ stream: true }))));
-    const sixth = await fetch(`${baseURL}/chat/completions`, post(chatBody({ stream: true })));
+    const waiting = fetch(`${baseURL}/chat/completions`, post(chatBody({ stream: true }))); // no slot free
+    clock.advance(30_000); // the five go idle: cut, their slots freed
+    const sixth = await waiting;
     expect(sixth.status).toBe(200);
-    await expect(sixth.text()).rejects.toBeInstanceOf(TimeoutError);
+    const reading = sixth.text();
+    clock.advance(30_000);
+    await expect(reading).rejects.toBeInstanceOf(TimeoutError);
   });
 
   it('a server that never answers ends in a typed timeout; the slot is freed and the hold stays counted', async () => {
-    const api = await hostile(() => new Promise(() => {})); // slow loris: no headers, ever
-    const { fetch, budget, baseURL } = veniceFetch(api, { limits: { totalUsd: 1 } }, { timeoutMs: 300, maxRetries: 0 });
-    await expect(fetch(`${baseURL}/chat/completions`, post())).rejects.toBeInstanceOf(TimeoutError);
+    const arrived = signal();
+    const api = await hostile(() => {
+      arrived.resolve();
+      return new Promise(() => {}); // slow loris: no headers, ever
+    });
+    const clock = new ManualClock();
+    const { fetch, budget, baseURL } = veniceFetch(
+      api,
+      { limits: { totalUsd: 1 } },
+      { clock, timeoutMs: 60_000, maxRetries: 0 },
+    );
+    const call = fetch(`${baseURL}/chat/completions`, post());
+    await arrived.promise;
+    clock.advance(60_000); // only the timeout can end this call
+    await expect(call).rejects.toBeInstanceOf(TimeoutError);
     const report = await budget.report();
     expect(report.windows.find((w) => w.window === 'total')!.reservedUsd).toBe(0);
     // The server has the request and may bill it: counted (ambiguous) until reconciled, not released.
