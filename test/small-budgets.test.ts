@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { createVenice } from '@venice-x402/ai-sdk';
 import { BudgetExceededError, createBudget, createWallet } from '@venice-x402/core';
-import { createX402Fetch, OUTCOME_HEADERS } from '@venice-x402/fetch';
+import { createX402Fetch, OUTCOME_HEADERS, outcomeOf } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import * as ai from 'ai7';
 import OpenAI from 'openai';
@@ -45,13 +45,11 @@ describe('a $0.01-a-day budget makes ordinary Venice calls (issue 26 item 2)', (
       messages: [{ role: 'user', content: 'hi' }],
     });
     expect(reply.choices[0]!.message.content).toMatch(/Simulated/);
-    const stream = await client.chat.completions.create({
-      model: 'llama-3.3-70b',
-      messages: [{ role: 'user', content: 'hi' }],
-      stream: true,
-    });
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'llama-3.3-70b', messages: [{ role: 'user', content: 'hi' }], stream: true })
+      .withResponse();
     for await (const _ of stream);
-    await new Promise((r) => setTimeout(r, 20)); // the stream settles as its last frame is read
+    expect(await outcomeOf(response)).toMatchObject({ status: 'charged' }); // settled as its last frame is read
     expect((await budget.report()).totalUsd).toBeCloseTo(usd(sim.ledger.totalCharged(wallet.address)), 9);
   });
 
