@@ -1,27 +1,9 @@
-/**
- * restoreFromVenice and reconcile against a transaction list that cannot be trusted (issue 25.16 and 25.17): a real
- * wallet reads a hostile `node:http` server's `/x402/transactions`, and the budget is checked on every store.
- */
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  type BudgetStore,
-  createBudget,
-  createWallet,
-  fileStore,
-  memoryStore,
-  reconcile,
-  redisStore,
-  restoreFromVenice,
-  type Wallet,
-} from '@venice-x402/core';
-import { Redis } from 'ioredis';
+import { createBudget, createWallet, reconcile, restoreFromVenice, type Wallet } from '@venice-x402/core';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../packages/core/test/helpers/redis-server.js';
+import { everyStore, useRedis } from '../packages/core/test/helpers/budget-stores.js';
 
 interface Row {
   id: string;
@@ -63,9 +45,7 @@ const served = {
 
 let server: Server;
 let wallet: Wallet;
-let redis: RedisServer;
-let client: Redis;
-let prefixes = 0;
+const redis = useRedis();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -87,24 +67,15 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
   wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
-  redis = await startRedisServer();
-  client = new Redis(redis.url);
 });
 afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
   await new Promise<void>((r) => server.close(() => r()));
 });
 beforeEach(() => {
   Object.assign(served, { list: [], moreForever: false, endless: false, afterPage: undefined, pages: 0 });
 });
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-restore-'));
-const stores: [string, () => BudgetStore][] = [
-  ['memory', () => memoryStore()],
-  ['file', () => fileStore(join(tmp(), 'b.jsonl'))],
-  ['redis', () => redisStore({ client, prefix: `restore-hostile${++prefixes}` })],
-];
+const stores = everyStore('restore-hostile', redis);
 
 describe.each(stores)('%s store', (_name, makeStore) => {
   it('writes history whatever the limits say: 6 × $0.90 in one hour under a $1 hourly limit', async () => {

@@ -14,33 +14,14 @@ import {
   fileStore,
   memoryStore,
   PolicyDeniedError,
-  redisStore,
   StoreError,
 } from '@venice-x402/core';
 import { REFUSAL_LOG_SIZE } from '@venice-x402/core/internal';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type RedisServer,
-  redisServerAvailable,
-  startRedisServer,
-} from '../packages/core/test/helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { everyReopenableStore, useRedis } from '../packages/core/test/helpers/budget-stores.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-refusals-'));
-const hasRedis = redisServerAvailable();
-let redis: RedisServer | undefined;
-let client: Redis | undefined;
-let prefixes = 0;
-
-beforeAll(async () => {
-  if (!hasRedis) return;
-  redis = await startRedisServer();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const redis = useRedis({ optional: true });
 
 // The current time: a Redis store judges which windows ended by its own clock.
 const T0 = Date.now();
@@ -49,36 +30,7 @@ const ODD_SCOPE = 'team:a|b"c\\d';
 const ODD_MODEL = 'evil|model\n<img src=x onerror=alert(1)>';
 
 /** Each store, and a second opener of the same data (what a `venice-x402 dashboard` process reads). */
-const stores: [string, () => { writer: BudgetStore; reader: () => BudgetStore }][] = [
-  [
-    'memory',
-    () => {
-      const s = memoryStore();
-      return { writer: s, reader: () => s };
-    },
-  ],
-  [
-    'file',
-    () => {
-      const path = join(tmp(), 'b.jsonl');
-      return { writer: fileStore(path), reader: () => fileStore(path) };
-    },
-  ],
-  ...(hasRedis
-    ? [
-        [
-          'redis',
-          () => {
-            const prefix = `refusals${++prefixes}`;
-            return {
-              writer: redisStore({ client: client!, prefix }),
-              reader: () => redisStore({ client: client!, prefix }),
-            };
-          },
-        ] as [string, () => { writer: BudgetStore; reader: () => BudgetStore }],
-      ]
-    : []),
-];
+const stores = everyReopenableStore('refusals', redis);
 
 /** The store's log once the budget's best-effort writes landed (they are never awaited by the refusal). */
 async function settledLog(store: BudgetStore, expectedTotal: number) {
@@ -92,7 +44,7 @@ async function settledLog(store: BudgetStore, expectedTotal: number) {
 
 describe.each(stores)('%s store: refusal log', (_name, make) => {
   it('records each refused call with its reason, scope, window, model and estimate; a second opener reads them', async () => {
-    const { writer, reader } = make();
+    const { store: writer, reopen: reader } = make();
     const budget = createBudget(
       {
         limits: { dailyUsd: 0.005 },
@@ -142,7 +94,7 @@ describe.each(stores)('%s store: refusal log', (_name, make) => {
   });
 
   it(`keeps the last ${REFUSAL_LOG_SIZE} refusals and counts all of them`, async () => {
-    const { writer } = make();
+    const { store: writer } = make();
     const budget = createBudget({ limits: { perRequestUsd: 0.000001 } }, { store: writer, now: () => T0 });
     const n = REFUSAL_LOG_SIZE + 25;
     for (let i = 0; i < n; i++) {
@@ -158,7 +110,7 @@ describe.each(stores)('%s store: refusal log', (_name, make) => {
   });
 
   it('cuts a caller-chosen name to 200 characters: one record stays small', async () => {
-    const { writer } = make();
+    const { store: writer } = make();
     const budget = createBudget({ models: { deny: ['x*'] } }, { store: writer, now: () => T0 });
     await budget.reserve({ estimateMicros: 1n, model: 'x'.repeat(100_000) }).catch(() => {});
     const log = await settledLog(writer, 1);

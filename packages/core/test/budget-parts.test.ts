@@ -2,16 +2,11 @@
  * The budget's named parts as a user meets them: the policy gate (refusals, scope names), the report, the top-up
  * gate on every store, and the timer seam (issues 25.13, 26.4, 26.6, 26.7, 29.2 and the `refused` event).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  type BudgetStore,
   ConfigError,
   createBudget,
-  fileStore,
   memoryStore,
   PaymentRequiredError,
   PolicyDeniedError,
@@ -19,28 +14,11 @@ import {
   redisStore,
   TopUpError,
 } from '../src/index.js';
-import { type RedisServer, startRedisServer } from './helpers/redis-server.js';
+import { everyStore, useRedis } from './helpers/budget-stores.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-parts-'));
-let redis: RedisServer;
-let client: Redis;
-let prefixes = 0;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
-
-const stores: [string, () => BudgetStore][] = [
-  ['memory', () => memoryStore()],
-  ['file', () => fileStore(join(tmp(), 'b.jsonl'))],
-  ['redis', () => redisStore({ client, prefix: `parts${++prefixes}` })],
-];
+const redis = useRedis();
+const stores = everyStore('parts', redis);
 
 const configError = (fn: () => unknown): ConfigError => {
   try {
@@ -245,10 +223,10 @@ describe('timer seam', () => {
         return () => ticks.splice(ticks.indexOf(fn), 1);
       },
     };
-    const proxy = await startTcpProxy(redis.port);
+    const proxy = await startTcpProxy(redis.server.port);
     const c = new Redis(proxy.port, '127.0.0.1', { maxRetriesPerRequest: 0, enableOfflineQueue: false });
     await new Promise((res) => c.once('ready', res));
-    const store = redisStore({ client: c, prefix: `parts${++prefixes}` });
+    const store = redisStore({ client: c, prefix: redis.prefix('parts') });
     const budget = createBudget({ limits: { totalUsd: 1 } }, { store, timers });
     const restored = new Promise((resolve) => budget.on('store-restored', resolve));
     const r = await budget.reserve({ estimateMicros: 5n });

@@ -6,35 +6,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type BudgetStore,
   ConfigError,
   createBudget,
   fileStore,
   type JobRecord,
-  memoryStore,
   type RefundEvent,
-  redisStore,
 } from '../src/index.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from './helpers/redis-server.js';
+import { everyReopenableStore, useRedis } from './helpers/budget-stores.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-refund-'));
-const hasRedis = redisServerAvailable();
-let redis: RedisServer | undefined;
-let client: Redis | undefined;
-let prefixes = 0;
-
-beforeAll(async () => {
-  if (!hasRedis) return;
-  redis = await startRedisServer();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const redis = useRedis({ optional: true });
 
 // 23:59 UTC, one minute before the day ends, in a year to come: no store's own clock (Redis judges windows by
 // its TIME) has ended these windows yet.
@@ -42,36 +26,7 @@ const T0 = Date.UTC(new Date().getUTCFullYear() + 2, 10, 23, 23, 59);
 const DAY = 86_400_000;
 
 /** A store, and how to open a second handle on the same data (another process). */
-const stores: [string, () => { store: BudgetStore; reopen: () => BudgetStore }][] = [
-  [
-    'memory',
-    () => {
-      const store = memoryStore();
-      return { store, reopen: () => store };
-    },
-  ],
-  [
-    'file',
-    () => {
-      const path = join(tmp(), 'b.jsonl');
-      return { store: fileStore(path), reopen: () => fileStore(path) };
-    },
-  ],
-  ...(hasRedis
-    ? [
-        [
-          'redis',
-          () => {
-            const prefix = `refund${++prefixes}`;
-            return {
-              store: redisStore({ client: client!, prefix }),
-              reopen: () => redisStore({ client: client!, prefix }),
-            };
-          },
-        ] as [string, () => { store: BudgetStore; reopen: () => BudgetStore }],
-      ]
-    : []),
-];
+const stores = everyReopenableStore('refund', redis);
 
 const job = (over: Partial<JobRecord> = {}): JobRecord => ({
   id: 'q-1',

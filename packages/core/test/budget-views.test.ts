@@ -5,37 +5,17 @@
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BudgetStore, createBudget, fileStore, memoryStore, redisStore, StoreError } from '../src/index.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from './helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { createBudget, fileStore, memoryStore, StoreError } from '../src/index.js';
+import { everyStore, useRedis } from './helpers/budget-stores.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-views-'));
-const hasRedis = redisServerAvailable();
-let redis: RedisServer | undefined;
-let client: Redis | undefined;
-let prefixes = 0;
-
-beforeAll(async () => {
-  if (!hasRedis) return;
-  redis = await startRedisServer();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const redis = useRedis({ optional: true });
 
 const T0 = Date.UTC(2026, 10, 23, 20, 15); // 2026-11-23T20:15Z
 const HOUR = 3_600_000;
 
-const stores: [string, () => BudgetStore][] = [
-  ['memory', () => memoryStore()],
-  ['file', () => fileStore(join(tmp(), 'b.jsonl'))],
-  ...(hasRedis
-    ? [['redis', () => redisStore({ client: client!, prefix: `views${++prefixes}` })] as [string, () => BudgetStore]]
-    : []),
-];
+const stores = everyStore('views', redis);
 
 /** Sorts series rows so that stores with different iteration orders compare equal. */
 const sorted = <T extends { hour: string; model: string; scopes: string[] }>(rows: T[]) =>

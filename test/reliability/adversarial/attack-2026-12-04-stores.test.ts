@@ -1,34 +1,9 @@
-/**
- * Attacks of 2026-12-04 on the stores: names a server chooses (a model, a request id) that are hostile to an
- * encoding — lone UTF-16 surrogates, quotes, JSON, delimiters — on every store (memory, file, a real redis-server).
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BudgetStore, createBudget, fileStore, memoryStore, redisStore } from '@venice-x402/core';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../../packages/core/test/helpers/redis-server.js';
+import { createBudget } from '@venice-x402/core';
+import { describe, expect, it } from 'vitest';
+import { everyStore, useRedis } from '../../../packages/core/test/helpers/budget-stores.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-att-'));
-let redis: RedisServer;
-let client: Redis;
-let prefixes = 0;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
-
-const stores: [string, () => BudgetStore][] = [
-  ['memory', () => memoryStore()],
-  ['file', () => fileStore(join(tmp(), 'b.jsonl'))],
-  ['redis', () => redisStore({ client, prefix: `att${++prefixes}` })],
-];
+const redis = useRedis();
+const stores = everyStore('att', redis);
 
 const HOSTILE_NAMES = ['\ud800', 'a\udfffb', '"}],"x":{"', 'm|2099-01-01', 'a,global', '\u0000', '😀'];
 

@@ -5,40 +5,16 @@
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BudgetStore,
-  ConfigError,
-  createBudget,
-  fileStore,
-  memoryStore,
-  PolicyDeniedError,
-  parsePolicy,
-  redisStore,
-} from '@venice-x402/core';
+import { ConfigError, createBudget, fileStore, PolicyDeniedError, parsePolicy, redisStore } from '@venice-x402/core';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../../packages/core/test/helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { everyStore, useRedis } from '../../../packages/core/test/helpers/budget-stores.js';
+import { startRedisServer } from '../../../packages/core/test/helpers/redis-server.js';
 import { startTcpProxy } from '../../../packages/core/test/helpers/tcp-proxy.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-adv-'));
-let redis: RedisServer;
-let client: Redis;
-let prefixes = 0;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
-
-const stores: [string, () => BudgetStore][] = [
-  ['memory', () => memoryStore()],
-  ['file', () => fileStore(join(tmp(), 'b.jsonl'))],
-  ['redis', () => redisStore({ client, prefix: `adv${++prefixes}` })],
-];
+const redis = useRedis();
+const stores = everyStore('adv', redis);
 
 describe.each(stores)('%s store', (_name, makeStore) => {
   it('settles a reservation exactly once: another settlement or release is a typed error and changes nothing', async () => {
@@ -191,7 +167,7 @@ describe('file store journal', () => {
 
 describe('store outage at commit', () => {
   it('keeps the paid commit in a durable journal, refuses new calls while down, replays when back', async () => {
-    const proxy = await startTcpProxy(redis.port);
+    const proxy = await startTcpProxy(redis.server.port);
     const c = new Redis(proxy.port, '127.0.0.1', {
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
@@ -246,17 +222,17 @@ describe('store growth', () => {
 
   it('Redis removes the counters of windows that ended: a year of hourly use keeps the current fields only', async () => {
     let t = Date.parse('2026-01-01T00:30:00Z');
+    const prefix = redis.prefix('growth-');
     const budget = createBudget(
       { limits: { hourlyUsd: 1, dailyUsd: 10, monthlyUsd: 100, totalUsd: 1000 } },
-      { store: redisStore({ client, prefix: `growth-${prefixes++}` }), now: () => t },
+      { store: redisStore({ client: redis.client, prefix }), now: () => t },
     );
     for (let hour = 0; hour < 24 * 40; hour += 7) {
       t = Date.parse('2026-01-01T00:30:00Z') + hour * 3_600_000;
       const r = await budget.reserve({ estimateMicros: 10n });
       await budget.commit(r, 10n);
     }
-    const [key] = await client.keys(`*growth-${prefixes - 1}}:spent`);
-    const fields = await client.hkeys(key!);
+    const fields = await redis.client.hkeys(`{${prefix}}:spent`);
     // Alive: the total, this month (+ last month in its grace day), today (+ yesterday), this hour (+ a few in grace).
     expect(fields.filter((f) => f.includes('"h:')).length).toBeLessThanOrEqual(5);
     expect(fields.filter((f) => f.includes('"d:')).length).toBeLessThanOrEqual(2);
@@ -333,7 +309,7 @@ describe('Redis round trips', () => {
     const counting = {
       call: (command: string, ...args: (string | number)[]) => {
         commands++;
-        return client.call(command, ...args);
+        return redis.client.call(command, ...args);
       },
     };
     const budget = createBudget(
