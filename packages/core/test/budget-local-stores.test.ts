@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CommitArgs } from '../src/budget/store.js';
-import { type BudgetStore, createBudget, fileStore, memoryStore, StoreInputError, usdToMicros } from '../src/index.js';
+import { type BudgetStore, createBudget, fileStore, StoreInputError, usdToMicros } from '../src/index.js';
 import { encodeCounterKey } from '../src/internal.js';
+import { everyReopenableStore } from './helpers/budget-stores.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-local-'));
 const T0 = Date.UTC(2026, 10, 23, 20, 15); // 2026-11-23T20:15Z
@@ -17,22 +18,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 /** Each maker returns a fresh store and a way to open a second handle on the same books (another process). */
-const stores: [string, () => { store: BudgetStore; another: () => BudgetStore }][] = [
-  [
-    'memory',
-    () => {
-      const store = memoryStore();
-      return { store, another: () => store };
-    },
-  ],
-  [
-    'file',
-    () => {
-      const path = join(tmp(), 'b.jsonl');
-      return { store: fileStore(path), another: () => fileStore(path) };
-    },
-  ],
-];
+const stores = everyReopenableStore('local');
 
 const key = encodeCounterKey('global', 'd:2026-11-23');
 const reserveArgs = (id: string, amount: bigint, now = T0) => ({
@@ -117,7 +103,7 @@ describe.each(stores)('%s store', (_name, open) => {
     ];
     for (const [what, actual] of bad) {
       it(`a commit of ${what} is a StoreInputError and writes nothing`, async () => {
-        const { store, another } = open();
+        const { store, reopen: another } = open();
         await store.reserve(reserveArgs('e', 100_000n));
         const error = await store.commit(commitArgs('e', actual as bigint)).catch((e) => e);
         expect(error).toBeInstanceOf(StoreInputError);
@@ -151,7 +137,7 @@ describe.each(stores)('%s store', (_name, open) => {
   });
 
   it('a reservation id used again (live, settled or expired) is refused, and the books stay loadable', async () => {
-    const { store, another } = open();
+    const { store, reopen: another } = open();
     await store.reserve(reserveArgs('live', 10n));
     await store.reserve(reserveArgs('done', 10n));
     await store.commit(commitArgs('done', 10n));
@@ -182,7 +168,7 @@ describe.each(stores)('%s store', (_name, open) => {
 
     it('a process whose clock runs ahead by more than the TTL does not expire another agent’s live hold', async () => {
       vi.useFakeTimers({ now: T0 });
-      const { store, another } = open();
+      const { store, reopen: another } = open();
       const policy = { limits: { dailyUsd: 0.1 }, reservationTtlSeconds: 600 };
       const honest = createBudget(policy, { store, now: () => T0 });
       const skewed = createBudget(policy, { store: another(), now: () => T0 + 11 * 60_000 });
@@ -205,7 +191,7 @@ describe.each(stores)('%s store', (_name, open) => {
 
     it('a skewed reading does not take the top-up lock of a top-up still running', async () => {
       vi.useFakeTimers({ now: T0 });
-      const { store, another } = open();
+      const { store, reopen: another } = open();
       const claim = (s: BudgetStore, owner: string, now: number) =>
         s.claimTopUp({
           owner,

@@ -4,30 +4,18 @@
  * and a bounded ledger (issue "Every new surface" items 10, 11, 12, 14, 20; "By construction" item 3).
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommitArgs } from '../src/budget/store.js';
 import { dayOf } from '../src/budget/windows.js';
 import { BudgetExceededError, type BudgetStore, createBudget, redisStore, StoreInputError } from '../src/index.js';
 import { encodeCounterKey } from '../src/internal.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from './helpers/redis-server.js';
+import { useRedis } from './helpers/budget-stores.js';
+import { startRedisServer } from './helpers/redis-server.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
-const hasRedis = redisServerAvailable();
+const redis = useRedis({ optional: true });
+const hasRedis = redis.available;
 const HOUR = 3_600_000;
-let server: RedisServer;
-let client: Redis;
-let prefixes = 0;
-const nextPrefix = () => `rs${++prefixes}`;
-
-beforeAll(async () => {
-  if (!hasRedis) return;
-  server = await startRedisServer();
-  client = new Redis(server.url);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await server?.stop();
-});
 
 /** Polls `check` until it holds (a real outcome, such as the server's clock passing a hold's expiry). */
 async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
@@ -43,7 +31,7 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promi
 }
 
 const serverNow = async () => {
-  const [s, us] = (await client.time()) as [number, number];
+  const [s, us] = (await redis.client.time()) as [number, number];
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 };
 
@@ -51,7 +39,7 @@ describe.skipIf(!hasRedis)('names are data (issue 25.12)', () => {
   it('a comma in a scope name: 20 × $0.40 from tenant:evil,global against a $1 global daily limit, 2 go through', async () => {
     const budget = createBudget(
       { limits: { dailyUsd: 1 }, scopes: { 'tenant:evil,global': { dailyUsd: 100 } } },
-      { store: redisStore({ client, prefix: nextPrefix() }) },
+      { store: redisStore({ client: redis.client, prefix: redis.prefix('rs') }) },
     );
     let through = 0;
     for (let i = 0; i < 20; i++) {
@@ -69,7 +57,7 @@ describe.skipIf(!hasRedis)('names are data (issue 25.12)', () => {
   });
 
   it('tenant:Acme, Inc. leaks nothing: released holds free every counter they held', async () => {
-    const store = redisStore({ client, prefix: nextPrefix() });
+    const store = redisStore({ client: redis.client, prefix: redis.prefix('rs') });
     const budget = createBudget(
       { limits: { dailyUsd: 1, hourlyUsd: 1 }, scopes: { 'tenant:Acme, Inc.': { dailyUsd: 0.5 } } },
       { store },
@@ -82,7 +70,7 @@ describe.skipIf(!hasRedis)('names are data (issue 25.12)', () => {
   });
 
   it('a | in a model name files spend under the day it was spent', async () => {
-    const store = redisStore({ client, prefix: nextPrefix() });
+    const store = redisStore({ client: redis.client, prefix: redis.prefix('rs') });
     const budget = createBudget({}, { store });
     const model = 'gateway|2099-12-31';
     await budget.commit(await budget.reserve({ estimateMicros: 5n, model, scope: 'a|b' }), 5n);
@@ -101,7 +89,7 @@ describe.skipIf(!hasRedis)('names are data (issue 25.12)', () => {
 
 describe.skipIf(!hasRedis)('names that look like structure', () => {
   it('quotes, brackets, emoji and a lone surrogate (a hostile gateway’s model) are stored as names', async () => {
-    const store = redisStore({ client, prefix: nextPrefix() });
+    const store = redisStore({ client: redis.client, prefix: redis.prefix('rs') });
     const scope = '["global","d:2026-11-23"]';
     const budget = createBudget({ limits: { dailyUsd: 1 }, scopes: { [scope]: { dailyUsd: 0.5 } } }, { store });
     await budget.commit(await budget.reserve({ estimateMicros: 5n, model: 'm\ud800', scope }), 5n, {
@@ -127,7 +115,7 @@ describe.skipIf(!hasRedis)('scripts validate all input before they write (issue 
   });
 
   it('a server answering cost.usd = 1e13: the commit is refused whole, the hold stays, a valid commit still lands', async () => {
-    const store = redisStore({ client, prefix: nextPrefix() });
+    const store = redisStore({ client: redis.client, prefix: redis.prefix('rs') });
     await store.reserve(reserveArgs('r1'));
     const key = reserveArgs('r1').counters[0]!.key;
     const absurd: CommitArgs = { id: 'r1', actual: 10n ** 19n, keys: [key], usage, requestId: 'q1', now: Date.now() };
@@ -144,7 +132,7 @@ describe.skipIf(!hasRedis)('scripts validate all input before they write (issue 
   });
 
   it('refuses amounts, limits, TTLs and keys out of bounds with a typed error naming the field, holding nothing', async () => {
-    const store = redisStore({ client, prefix: nextPrefix() });
+    const store = redisStore({ client: redis.client, prefix: redis.prefix('rs') });
     const base = reserveArgs('bad');
     const cases: [string, Parameters<BudgetStore['reserve']>[0]][] = [
       ['amount', { ...base, amount: 10n ** 15n + 1n }],
@@ -165,7 +153,7 @@ describe.skipIf(!hasRedis)('scripts validate all input before they write (issue 
   });
 
   it('adds micro-USD exactly past 2^53 (Lua numbers are doubles)', async () => {
-    const store = redisStore({ client, prefix: nextPrefix() });
+    const store = redisStore({ client: redis.client, prefix: redis.prefix('rs') });
     const budget = createBudget({}, { store });
     for (let i = 0; i < 10; i++)
       await budget.commit(await budget.reserve({ estimateMicros: 0n }), 10n ** 15n, { requestId: 'big' });
@@ -177,7 +165,7 @@ describe.skipIf(!hasRedis)('scripts validate all input before they write (issue 
 
 describe.skipIf(!hasRedis)('a commit applied once is success when it is sent again (issue 25.10)', () => {
   it('the same id at the same amount twice is success and counts once; another amount is refused', async () => {
-    const store = redisStore({ client, prefix: nextPrefix() });
+    const store = redisStore({ client: redis.client, prefix: redis.prefix('rs') });
     const budget = createBudget({ limits: { dailyUsd: 1 } }, { store });
     const r = await budget.reserve({ estimateMicros: 100_000n });
     const args: CommitArgs = {
@@ -208,7 +196,7 @@ describe.skipIf(!hasRedis)('a commit applied once is success when it is sent aga
     const proxy = await startTcpProxy(own.port);
     const agent = new Redis(proxy.port, '127.0.0.1'); // defaults, as the README shows
     agent.on('error', () => {});
-    const prefix = nextPrefix();
+    const prefix = redis.prefix('rs');
     const budget = createBudget({ limits: { dailyUsd: 1 } }, { store: redisStore({ client: agent, prefix }) });
     try {
       await budget.commit(await budget.reserve({ estimateMicros: 0n }), 0n); // the server has the scripts
@@ -232,8 +220,8 @@ describe.skipIf(!hasRedis)('a commit applied once is success when it is sent aga
   });
 
   it('remembers settled ids for a bounded time: two generations, rotated by the server clock', async () => {
-    const prefix = nextPrefix();
-    const store = redisStore({ client, prefix });
+    const prefix = redis.prefix('rs');
+    const store = redisStore({ client: redis.client, prefix });
     const budget = createBudget({}, { store });
     const r = await budget.reserve({ estimateMicros: 5n });
     const args: CommitArgs = {
@@ -245,25 +233,25 @@ describe.skipIf(!hasRedis)('a commit applied once is success when it is sent aga
     };
     expect((await store.commit(args)).ok).toBe(true);
     const rotate = async () => {
-      await client.hset(`{${prefix}}:meta`, 'rotatedAt', String((await serverNow()) - 3 * 86_400_000 - 1));
+      await redis.client.hset(`{${prefix}}:meta`, 'rotatedAt', String((await serverNow()) - 3 * 86_400_000 - 1));
       await store.counters([], Date.now()); // sweeps
     };
     await rotate();
-    expect(await client.hexists(`{${prefix}}:settled-old`, r.id)).toBe(1);
+    expect(await redis.client.hexists(`{${prefix}}:settled-old`, r.id)).toBe(1);
     expect((await store.commit(args)).ok).toBe(true); // still known
     await rotate();
-    expect(await client.exists(`{${prefix}}:settled-old`, `{${prefix}}:settled`)).toBe(0);
+    expect(await redis.client.exists(`{${prefix}}:settled-old`, `{${prefix}}:settled`)).toBe(0);
     expect(await store.commit(args)).toEqual({ ok: false }); // forgotten: an unknown id is not applied
   });
 });
 
 describe.skipIf(!hasRedis)('the server’s clock decides what is old or expired (issue 25.14)', () => {
   it('a client whose clock runs 49 h ahead does not delete today’s counters for everyone', async () => {
-    const prefix = nextPrefix();
+    const prefix = redis.prefix('rs');
     const policy = { limits: { dailyUsd: 1, hourlyUsd: 1 } };
-    const healthy = createBudget(policy, { store: redisStore({ client, prefix }) });
+    const healthy = createBudget(policy, { store: redisStore({ client: redis.client, prefix }) });
     const skewed = createBudget(policy, {
-      store: redisStore({ client, prefix }),
+      store: redisStore({ client: redis.client, prefix }),
       now: () => Date.now() + 49 * HOUR,
     });
     await healthy.commit(await healthy.reserve({ estimateMicros: 600_000n }), 600_000n);
@@ -274,10 +262,13 @@ describe.skipIf(!hasRedis)('the server’s clock decides what is old or expired 
   });
 
   it('a process whose clock runs ahead by more than the TTL does not expire other agents’ live holds', async () => {
-    const prefix = nextPrefix();
+    const prefix = redis.prefix('rs');
     const policy = { limits: { dailyUsd: 0.1 }, reservationTtlSeconds: 60 };
-    const a = createBudget(policy, { store: redisStore({ client, prefix }) });
-    const b = createBudget(policy, { store: redisStore({ client, prefix }), now: () => Date.now() + 2 * 60_000 });
+    const a = createBudget(policy, { store: redisStore({ client: redis.client, prefix }) });
+    const b = createBudget(policy, {
+      store: redisStore({ client: redis.client, prefix }),
+      now: () => Date.now() + 2 * 60_000,
+    });
     const held = await a.reserve({ estimateMicros: 100_000n });
     await expect(b.reserve({ estimateMicros: 100_000n })).rejects.toBeInstanceOf(BudgetExceededError);
     await a.commit(held, 100_000n);
@@ -288,7 +279,7 @@ describe.skipIf(!hasRedis)('the server’s clock decides what is old or expired 
     const frozen = Date.UTC(2026, 10, 24, 12);
     const budget = createBudget(
       { limits: { totalUsd: 0.1 }, reservationTtlSeconds: 0.2 },
-      { store: redisStore({ client, prefix: nextPrefix() }), now: () => frozen },
+      { store: redisStore({ client: redis.client, prefix: redis.prefix('rs') }), now: () => frozen },
     );
     await budget.reserve({ estimateMicros: 100_000n }); // never settled: its process "died"
     await expect(budget.reserve({ estimateMicros: 100_000n })).rejects.toBeInstanceOf(BudgetExceededError);
@@ -296,15 +287,15 @@ describe.skipIf(!hasRedis)('the server’s clock decides what is old or expired 
   });
 
   it('renew moves the expiry on the server’s clock; a swept hold cannot be renewed, its late commit counts once', async () => {
-    const prefix = nextPrefix();
-    const store = redisStore({ client, prefix });
+    const prefix = redis.prefix('rs');
+    const store = redisStore({ client: redis.client, prefix });
     const frozen = Date.UTC(2026, 10, 24, 12);
     const budget = createBudget(
       { limits: { totalUsd: 0.1 }, reservationTtlSeconds: 0.3 },
       { store, now: () => frozen },
     );
     const live = await budget.reserve({ estimateMicros: 100_000n });
-    const firstExpiry = Number(await client.zscore(`{${prefix}}:exp`, live.id));
+    const firstExpiry = Number(await redis.client.zscore(`{${prefix}}:exp`, live.id));
     // Renewed until the server's clock is past the first expiry: still held.
     await eventually(async () => {
       await budget.renew(live);
@@ -321,7 +312,7 @@ describe.skipIf(!hasRedis)('the server’s clock decides what is old or expired 
   });
 
   it('holds() tells live holds by the server’s clock, their expiry on the caller’s', async () => {
-    const store = redisStore({ client, prefix: nextPrefix() });
+    const store = redisStore({ client: redis.client, prefix: redis.prefix('rs') });
     const caller = Date.UTC(2026, 10, 24, 12);
     await store.reserve({ id: 'h', amount: 7n, counters: [], expiresAt: caller + 60_000, now: caller });
     const [hold] = await store.holds!(caller);
@@ -333,12 +324,12 @@ describe.skipIf(!hasRedis)('the server’s clock decides what is old or expired 
 
 describe.skipIf(!hasRedis)('the ledger is bounded (issue 25.20)', () => {
   it('keeps request records per month with an expiry, and reads them with HSCAN a page at a time', async () => {
-    const prefix = nextPrefix();
+    const prefix = redis.prefix('rs');
     const verbs: string[] = [];
     const counting = {
       call: (command: string, ...args: (string | number)[]) => {
         verbs.push(command.toUpperCase());
-        return client.call(command, ...args);
+        return redis.client.call(command, ...args);
       },
     };
     const store = redisStore({ client: counting, prefix });
@@ -349,10 +340,10 @@ describe.skipIf(!hasRedis)('the ledger is bounded (issue 25.20)', () => {
       ),
     );
     const month = dayOf(Date.now()).slice(0, 7);
-    const ttl = await client.ttl(`{${prefix}}:req:${month}`);
+    const ttl = await redis.client.ttl(`{${prefix}}:req:${month}`);
     expect(ttl).toBeGreaterThan(61 * 86_400);
     expect(ttl).toBeLessThanOrEqual(62 * 86_400);
-    expect(await client.exists(`{${prefix}}:req`)).toBe(0);
+    expect(await redis.client.exists(`{${prefix}}:req`)).toBe(0);
     verbs.length = 0;
     const ledger = await store.requests();
     expect(ledger.size).toBe(1500);
@@ -364,25 +355,25 @@ describe.skipIf(!hasRedis)('the ledger is bounded (issue 25.20)', () => {
 
 describe.skipIf(!hasRedis)('a budget written by version 0.1 (issue 29.3)', () => {
   it('is migrated once, atomically, on first use: counters, windows, holds, usage and the ledger', async () => {
-    const prefix = nextPrefix();
+    const prefix = redis.prefix('rs');
     const P = `{${prefix}}:`;
     const today = dayOf(Date.now());
     const day = `d:${today}`;
     const acme = 'tenant:Acme, Inc.';
     const ends = Date.parse(`${today}T00:00:00Z`) + 2 * 86_400_000;
     // The 0.1 layout, written with raw commands.
-    await client.hset(`${P}spent`, `global|${day}`, '300000', `${acme}|${day}`, '100000', 'global|t', '300000');
-    await client.hset(`${P}reserved`, `global|${day}`, '50000', `${acme}|${day}`, '50000');
-    await client.zadd(`${P}wins`, String(ends), `global|${day}`, String(ends), `${acme}|${day}`);
-    await client.hset(`${P}res`, 'old-hold', `50000|global|${day},${acme}|${day}`);
-    await client.zadd(`${P}exp`, String(Date.now() + 600_000), 'old-hold');
-    await client.hset(`${P}usage`, `global|gw|x|${today}`, '300000', `${acme}|gw|x|${today}`, '100000');
-    await client.hset(`${P}calls`, `global|gw|x|${today}`, '3', `${acme}|gw|x|${today}`, '1');
-    await client.hset(`${P}req`, 'req-1', '300000|0', 'req-2', '5|1');
-    await client.sadd(`${P}settled:${today}`, 'done-before');
+    await redis.client.hset(`${P}spent`, `global|${day}`, '300000', `${acme}|${day}`, '100000', 'global|t', '300000');
+    await redis.client.hset(`${P}reserved`, `global|${day}`, '50000', `${acme}|${day}`, '50000');
+    await redis.client.zadd(`${P}wins`, String(ends), `global|${day}`, String(ends), `${acme}|${day}`);
+    await redis.client.hset(`${P}res`, 'old-hold', `50000|global|${day},${acme}|${day}`);
+    await redis.client.zadd(`${P}exp`, String(Date.now() + 600_000), 'old-hold');
+    await redis.client.hset(`${P}usage`, `global|gw|x|${today}`, '300000', `${acme}|gw|x|${today}`, '100000');
+    await redis.client.hset(`${P}calls`, `global|gw|x|${today}`, '3', `${acme}|gw|x|${today}`, '1');
+    await redis.client.hset(`${P}req`, 'req-1', '300000|0', 'req-2', '5|1');
+    await redis.client.sadd(`${P}settled:${today}`, 'done-before');
 
     const policy = { limits: { dailyUsd: 1, totalUsd: 10 }, scopes: { [acme]: { dailyUsd: 0.2 } } };
-    const store = redisStore({ client, prefix });
+    const store = redisStore({ client: redis.client, prefix });
     const budget = createBudget(policy, { store });
     // Acme spent $0.10 and holds $0.05 of its $0.20 a day.
     await expect(budget.reserve({ estimateMicros: 60_000n, scope: acme })).rejects.toMatchObject({
@@ -407,17 +398,17 @@ describe.skipIf(!hasRedis)('a budget written by version 0.1 (issue 29.3)', () =>
         ['req-2', { micros: 5n, ambiguous: true }],
       ]),
     );
-    expect((await client.hkeys(`${P}spent`)).every((k) => k.startsWith('['))).toBe(true);
-    expect(await client.zrange(`${P}wins`, '0', '-1')).toEqual(
+    expect((await redis.client.hkeys(`${P}spent`)).every((k) => k.startsWith('['))).toBe(true);
+    expect(await redis.client.zrange(`${P}wins`, '0', '-1')).toEqual(
       [encodeCounterKey('global', day), encodeCounterKey(acme, day)].sort(),
     );
-    expect(await client.exists(`${P}req`)).toBe(0);
-    expect(await client.ttl(`${P}req:legacy`)).toBeGreaterThan(0);
+    expect(await redis.client.exists(`${P}req`)).toBe(0);
+    expect(await redis.client.ttl(`${P}req:legacy`)).toBeGreaterThan(0);
     // A journal replay of a commit 0.1 had applied is found settled, not applied again.
     const replay = { id: 'done-before', actual: 7n, keys: [], usage: { scopes: ['global'], model: 'gw', day: today } };
     expect(await store.commit({ ...replay, replay: true, now: Date.now() })).toEqual({ ok: false });
     // Once: another process opening it changes nothing.
-    const again = createBudget(policy, { store: redisStore({ client, prefix }) });
+    const again = createBudget(policy, { store: redisStore({ client: redis.client, prefix }) });
     expect(await again.remaining()).toBe(0.7);
     expect((await again.report()).totalUsd).toBe(0.3);
   });
