@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BudgetStore, createBudget, fileStore, memoryStore, redisStore } from '../src/index.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from './helpers/redis-server.js';
+import { useRedis } from './helpers/budget-stores.js';
+import { redisServerAvailable } from './helpers/redis-server.js';
 
 // A server answering `cost.usd = 1e13` ($10 trillion): the budget neither writes an amount no store may hold (and
 // bricks itself or its journal) nor drops the charge. The hold stays counted, flagged for reconcile.
@@ -27,16 +27,7 @@ describe('a cost no call can have', () => {
   it('memory store', () => absurdCost(memoryStore()));
   it('file store', () => absurdCost(fileStore(join(mkdtempSync(join(tmpdir(), 'vx402-absurd-')), 'b.jsonl'))));
   describe.runIf(redisServerAvailable())('Redis store', () => {
-    let server: RedisServer;
-    let client: Redis;
-    beforeAll(async () => {
-      server = await startRedisServer();
-      client = new Redis(server.url);
-    });
-    afterAll(async () => {
-      client?.disconnect();
-      await server?.stop();
-    });
-    it('real redis-server', () => absurdCost(redisStore({ client, prefix: 'absurd' })));
+    const redis = useRedis();
+    it('real redis-server', () => absurdCost(redisStore({ client: redis.client, prefix: 'absurd' })));
   });
 });

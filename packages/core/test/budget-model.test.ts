@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import { type BudgetStore, fileStore, memoryStore, redisStore } from '../src/index.js';
 import {
@@ -13,7 +12,8 @@ import {
   realBudget,
   type TestClock,
 } from './helpers/budget-model.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from './helpers/redis-server.js';
+import { useRedis } from './helpers/budget-stores.js';
+import { redisServerAvailable } from './helpers/redis-server.js';
 
 // Model-based tests of the budget: random sequences of reserve / commit / release / renew / clock moves / store
 // outages / crashes / skewed neighbours, checked against a small reference model after every command.
@@ -110,25 +110,15 @@ describe('budget against a reference model', () => {
   });
 
   describe.runIf(redisServerAvailable())('Redis store', () => {
-    let server: RedisServer;
-    let client: Redis;
-    let n = 0;
-    beforeAll(async () => {
-      server = await startRedisServer();
-      client = new Redis(server.url);
-    });
-    afterAll(async () => {
-      client?.disconnect();
-      await server?.stop();
-    });
+    const redis = useRedis();
 
     it('real redis-server (crashes and restarts, a durable journal)', async () => {
       await check(
         () => {
           const dir = mkdtempSync(join(tmpdir(), 'vx402-model-'));
-          const prefix = `model-${n++}`;
+          const prefix = redis.prefix('model-');
           return {
-            store: () => redisStore({ client, prefix }),
+            store: () => redisStore({ client: redis.client, prefix }),
             journalPath: join(dir, 'journal.jsonl'),
             cleanup: async () => rmSync(dir, { recursive: true, force: true }),
           };
