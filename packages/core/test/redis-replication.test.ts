@@ -67,9 +67,7 @@ describe.skipIf(!hasRedis)('WAIT with a stalled replica', () => {
       }));
       const before = await waitsServed(probe);
       replica.freeze();
-      const started = performance.now();
       const outcomes = await Promise.allSettled(commits.map((args) => store.commit(args)));
-      const elapsed = performance.now() - started;
       replica.thaw();
       // Applied on the master, unconfirmed: each is a retryable StoreError (the budget journals and replays it).
       for (const outcome of outcomes) {
@@ -80,9 +78,8 @@ describe.skipIf(!hasRedis)('WAIT with a stalled replica', () => {
       }
       // One WAIT covered all five writes (at most two: a write can land just after one was sent). Before, each
       // commit sent its own, and the fifth waited behind four others: ≈ 5 timeouts.
+      // The server's count is the proof; no wall-clock bound (the WAIT timeout itself is the server's real time).
       expect((await waitsServed(probe)) - before).toBeLessThanOrEqual(2);
-      // A wall-clock bound only as a backstop, with room for a loaded machine: 2.5 timeouts against 5.
-      expect(elapsed).toBeLessThan(2.5 * TIMEOUT_MS);
       // Once the replica is back, a replay confirms them: nothing lost, nothing counted twice.
       for (const args of commits) expect((await store.commit({ ...args, replay: true })).ok).toBe(true);
       expect((await budget.report()).totalUsd).toBe(0.005);
