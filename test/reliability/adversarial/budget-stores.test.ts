@@ -255,7 +255,8 @@ describe('Redis restart', () => {
       retryStrategy: () => 50,
     });
     c.on('error', () => {}); // the outage is the point of the test
-    await new Promise((res) => c.once('ready', res));
+    const connected = () => new Promise((res) => (c.status === 'ready' ? res(null) : c.once('ready', res)));
+    await connected();
     const budget = createBudget(
       { limits: { totalUsd: 0.3 } },
       { store: redisStore({ client: c, prefix: 'restart' }), journalPath: join(tmp(), 'journal.jsonl') },
@@ -269,7 +270,9 @@ describe('Redis restart', () => {
           hold = await budget.reserve({ estimateMicros: 2_000n, scope: name });
         } catch (error) {
           if ((error as { code?: string }).code === 'BUDGET_EXCEEDED') return;
-          await new Promise((r) => setTimeout(r, 25)); // store down: wait and try again
+          // Store down: try again once the restart is done and the client is back.
+          await restarted;
+          await connected();
           i--;
           continue;
         }
@@ -287,7 +290,7 @@ describe('Redis restart', () => {
     try {
       await Promise.all(['a', 'b', 'c', 'd'].map((n) => agent(`agent:${n}`)));
       await restarted;
-      await new Promise((res) => (c.status === 'ready' ? res(null) : c.once('ready', res)));
+      await connected();
       await budget.release(await budget.reserve({ estimateMicros: 1n })); // replays anything journaled
       const total = committed.reduce((a, b) => a + b, 0n);
       expect(committed.length).toBeGreaterThan(100); // the restart came at 40: most spend happened after it
