@@ -23,28 +23,19 @@ import {
 } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import { generatePrivateKey } from 'viem/accounts';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signal } from './helpers/signal.js';
 import { ManualClock } from './manual-clock.js';
 import {
   chatAnswer,
   chatBody,
-  type Hostile,
   json,
   PAY_TO,
   quoteHeader,
-  startHostile,
+  useHostileServers,
 } from './reliability/adversarial/hostile-server.js';
 
-const servers: Hostile[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-const hostile = async (handler: Parameters<typeof startHostile>[0]) => {
-  const s = await startHostile(handler);
-  servers.push(s);
-  return s;
-};
+const hostile = useHostileServers();
 
 let sim: Simulator;
 beforeAll(async () => {

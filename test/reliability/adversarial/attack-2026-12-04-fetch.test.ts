@@ -5,7 +5,7 @@
 import { BudgetExceededError, createBudget, createEstimator, createWallet } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   flacFile,
   m4aFile,
@@ -14,17 +14,9 @@ import {
   wavFile,
   webmFile,
 } from '../../../packages/core/test/helpers/audio-files.js';
-import { chatAnswer, type Hostile, json, startHostile } from './hostile-server.js';
+import { chatAnswer, type Hostile, json, useHostileServers } from './hostile-server.js';
 
-const servers: Hostile[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-const hostile = async (...args: Parameters<typeof startHostile>) => {
-  const s = await startHostile(...args);
-  servers.push(s);
-  return s;
-};
+const hostile = useHostileServers();
 
 const estimator = () =>
   createEstimator({

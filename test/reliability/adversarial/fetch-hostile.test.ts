@@ -15,20 +15,12 @@ import {
 import { decodeBase64Json } from '@venice-x402/core/internal';
 import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signal } from '../../helpers/signal.js';
 import { ManualClock } from '../../manual-clock.js';
-import { chatAnswer, chatBody, type Hostile, json, PAY_TO, quoteHeader, startHostile } from './hostile-server.js';
+import { chatAnswer, chatBody, type Hostile, json, PAY_TO, quoteHeader, useHostileServers } from './hostile-server.js';
 
-const servers: Hostile[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-const hostile = async (...args: Parameters<typeof startHostile>) => {
-  const s = await startHostile(...args);
-  servers.push(s);
-  return s;
-};
+const hostile = useHostileServers();
 
 const estimator = () =>
   createEstimator({

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { BASE_NETWORK, BASE_USDC } from '@venice-x402/core';
 import { encodePaymentRequired } from '@venice-x402/core/internal';
+import { afterEach } from 'vitest';
 
 export interface Seen {
   method: string;
@@ -43,6 +44,19 @@ export async function startHostile(handler: Handler): Promise<Hostile> {
         server.closeAllConnections();
         server.close(() => r());
       }),
+  };
+}
+
+/** `hostile(handler)` for a test file: every server it starts is closed after the test that started it. */
+export function useHostileServers(): (handler: Handler) => Promise<Hostile> {
+  const open: Hostile[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  return async (handler) => {
+    const s = await startHostile(handler);
+    open.push(s);
+    return s;
   };
 }
 

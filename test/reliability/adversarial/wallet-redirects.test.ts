@@ -4,19 +4,11 @@
  */
 import { createWallet, HttpError } from '@venice-x402/core';
 import { generatePrivateKey } from 'viem/accounts';
-import { afterEach, expect, it } from 'vitest';
-import { type Hostile, json, quoteHeader, startHostile } from './hostile-server.js';
+import { expect, it } from 'vitest';
+import { json, quoteHeader, useHostileServers } from './hostile-server.js';
 
 const PAYMENT = ['payment-signature', 'x-payment', 'x-402-payment'];
-const servers: Hostile[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-async function hostile(...args: Parameters<typeof startHostile>) {
-  const s = await startHostile(...args);
-  servers.push(s);
-  return s;
-}
+const hostile = useHostileServers();
 
 it('balance, transactions and top-up never follow a redirect with the sign-in or the payment', async () => {
   const thief = await hostile((_req, res) => json(res, 200, { data: { balanceUsd: 1 } }));
