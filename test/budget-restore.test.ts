@@ -5,29 +5,23 @@
 import { BudgetExceededError, createBudget, createWallet, redisStore, restoreFromVenice } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
-import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../packages/core/test/helpers/redis-server.js';
+import { useRedis } from '../packages/core/test/helpers/budget-stores.js';
 
 let sim: Simulator;
-let redis: RedisServer;
-let client: Redis;
+const redis = useRedis();
 beforeAll(async () => {
-  [sim, redis] = await Promise.all([startSimulator(), startRedisServer()]);
-  client = new Redis(redis.url);
+  sim = await startSimulator();
 });
-afterAll(async () => {
-  client.disconnect();
-  await Promise.all([sim.stop(), redis.stop()]);
-});
+afterAll(() => sim.stop());
 
 it('rebuilds the windows of a wiped Redis budget from /x402/transactions, once', async () => {
   const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL: sim.baseURL });
   sim.credit(wallet.address, 5);
   const policy = { limits: { dailyUsd: 0.004 } };
-  const budget = createBudget(policy, { store: redisStore({ client, prefix: 'restore' }) });
+  const budget = createBudget(policy, { store: redisStore({ client: redis.client, prefix: 'restore' }) });
   const openai = new OpenAI({
     baseURL: sim.baseURL,
     apiKey: 'unused',
@@ -43,8 +37,8 @@ it('rebuilds the windows of a wiped Redis budget from /x402/transactions, once',
   const charged = Number(sim.ledger.totalCharged(wallet.address)) / 1e6;
   expect((await budget.report()).totalUsd).toBeCloseTo(charged, 9);
 
-  await client.flushall(); // the store is wiped: the budget would start again from zero
-  const wiped = createBudget(policy, { store: redisStore({ client, prefix: 'restore' }) });
+  await redis.client.flushall(); // the store is wiped: the budget would start again from zero
+  const wiped = createBudget(policy, { store: redisStore({ client: redis.client, prefix: 'restore' }) });
   expect((await wiped.report()).totalUsd).toBe(0);
 
   const report = await restoreFromVenice(wiped, wallet);

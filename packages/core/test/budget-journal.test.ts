@@ -12,23 +12,18 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBudget, redisStore } from '../src/index.js';
-import { type RedisServer, startRedisServer } from './helpers/redis-server.js';
+import { useRedis } from './helpers/budget-stores.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const WORKER = fileURLToPath(new URL('./workers/journal-worker.ts', import.meta.url));
-let redis: RedisServer;
+const redis = useRedis();
 let proxy: TcpProxy;
-let client: Redis;
 
 beforeAll(async () => {
-  redis = await startRedisServer();
-  proxy = await startTcpProxy(redis.port);
-  client = new Redis(redis.url);
+  proxy = await startTcpProxy(redis.server.port);
 });
 afterAll(async () => {
-  client.disconnect();
   await proxy.close();
-  await redis.stop();
 });
 
 /** An agent process; `send` writes a command and resolves with its one-line answer. */
@@ -66,9 +61,9 @@ it('two processes, one journal path, one killed during an outage: the survivor w
     proxy.restore();
     expect(await b.send('call')).toBe('ok'); // a new call first writes the journal: b's commits and a's
 
-    const requests = await redisStore({ client, prefix: 'fleet-journal' }).requests();
+    const requests = await redisStore({ client: redis.client, prefix: 'fleet-journal' }).requests();
     expect([...requests.keys()].sort()).toEqual(['a-0', 'a-1', 'a-2', 'a-3', 'b-0', 'b-1', 'b-2']);
-    const budget = createBudget({}, { store: redisStore({ client, prefix: 'fleet-journal' }) });
+    const budget = createBudget({}, { store: redisStore({ client: redis.client, prefix: 'fleet-journal' }) });
     expect((await budget.report()).totalUsd).toBe(7);
     expect(readFileSync(journalPath, 'utf8')).toBe('');
   } finally {
@@ -92,7 +87,7 @@ it("a process that starts later adopts a dead process's journal before its first
     expect(await again.send('call')).toBe('ok');
     for (const p of [late, again]) p.child.stdin.end();
     await Promise.all([late.exited, again.exited]);
-    const requests = await redisStore({ client, prefix: 'fleet-journal' }).requests();
+    const requests = await redisStore({ client: redis.client, prefix: 'fleet-journal' }).requests();
     expect(requests.get('c-0')?.micros).toBe(1_000_000n);
     expect(requests.get('c-1')?.micros).toBe(1_000_000n);
     expect(readFileSync(journalPath, 'utf8')).toBe('');
