@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signal } from '../../../test/helpers/signal.js';
 import {
   BudgetExceededError,
@@ -20,7 +20,8 @@ import {
   PolicyDeniedError,
   redisStore,
 } from '../src/index.js';
-import { type RedisServer, redisServerAvailable, startRedisServer } from './helpers/redis-server.js';
+import { useRedis } from './helpers/budget-stores.js';
+import { redisServerAvailable } from './helpers/redis-server.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vx402-'));
 const WORKER = fileURLToPath(new URL('./workers/budget-worker.ts', import.meta.url));
@@ -161,14 +162,10 @@ describe('budget under concurrency never exceeds its cap', () => {
 });
 
 describe.skipIf(!hasRedis)('Redis store', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await startRedisServer();
-  });
-  afterAll(() => server?.stop());
+  const redis = useRedis();
 
   it('holds the cap with 2,000 concurrent calls (ioredis)', async () => {
-    const client = new Redis(server.url);
+    const client = new Redis(redis.server.url);
     const { committed, report } = await hammer(redisStore({ client, prefix: 'io' }));
     expect(committed).toBeLessThanOrEqual(5_000_000n);
     expect(report.totalUsd).toBe(Number(committed) / 1e6);
@@ -176,7 +173,7 @@ describe.skipIf(!hasRedis)('Redis store', () => {
   });
 
   it('works with a node-redis client too', async () => {
-    const client = createClient({ url: server.url });
+    const client = createClient({ url: redis.server.url });
     await client.connect();
     const { committed, report } = await hammer(redisStore({ client, prefix: 'nr' }));
     expect(committed).toBeLessThanOrEqual(5_000_000n);
@@ -185,21 +182,23 @@ describe.skipIf(!hasRedis)('Redis store', () => {
   });
 
   it('4 processes share one Redis budget and the cap holds', async () => {
-    const results = await Promise.all(Array.from({ length: 4 }, () => runWorker(['redis', server.url, '400', '10'])));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => runWorker(['redis', redis.server.url, '400', '10'])),
+    );
     let total = 0n;
     for (const r of results) {
       expect(r.code).toBe(0);
       total += BigInt(JSON.parse(r.out.trim().split('\n').at(-1)!).committed);
     }
     expect(total).toBeLessThanOrEqual(10_000_000n);
-    const client = new Redis(server.url);
+    const client = new Redis(redis.server.url);
     const budget = createBudget({}, { store: redisStore({ client, prefix: 'multi' }) });
     expect((await budget.report()).totalUsd).toBe(Number(total) / 1e6);
     client.disconnect();
   }, 60_000);
 
   it('frees a dead holder’s reservation after its TTL (on the server’s clock)', async () => {
-    const client = new Redis(server.url);
+    const client = new Redis(redis.server.url);
     const budget = createBudget(
       { limits: { totalUsd: 1 }, reservationTtlSeconds: 0.2 },
       { store: redisStore({ client, prefix: 'ttl' }) },
@@ -216,7 +215,7 @@ describe.skipIf(!hasRedis)('Redis store', () => {
   });
 
   it('lets exactly one of many processes’ callers top up', async () => {
-    const client = new Redis(server.url);
+    const client = new Redis(redis.server.url);
     // The top-up lasts until the other process has found it busy; that process looks again once it is done.
     const otherWaits = signal();
     const toppedUp = signal();
