@@ -451,7 +451,7 @@ async function stopsAnswering(url: string, withinMs = 5000): Promise<boolean> {
     } catch {
       return true;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // kept real: the server is the CLI's grandchild, no exit event
   }
   return false;
 }

@@ -93,7 +93,7 @@ describe('packed and installed with npm', { timeout: 240_000 }, () => {
       const w = createWallet({ privateKey: generatePrivateKey() });
       await w.signIn();
       for (let i = 0; i < 100; i++) {
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 100)); // kept real: "signed ahead" is itself a matter of time
         const asked = Date.now();
         if (JSON.parse(Buffer.from(await w.signIn(), 'base64')).timestamp < asked - 50) return console.log('thread ok');
       }

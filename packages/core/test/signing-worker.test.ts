@@ -55,7 +55,7 @@ it('never keeps a process alive once its signatures are done', () => {
     // The thread runs from source too (and under --input-type, which a thread must not inherit): a header comes
     // back that was signed before it was asked for.
     for (let i = 0; i < 100; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 100)); // kept real: "signed ahead" is itself a matter of time
       const asked = Date.now();
       if (JSON.parse(Buffer.from(await w.signIn(), 'base64')).timestamp < asked - 50) {
         console.log('signed ahead');
@@ -90,7 +90,7 @@ async function takeReady(
   for (let i = 0; i < 200; i++) {
     const value = thread.takeSignInHeader(request, { target: 4, maxAgeMs });
     if (value) return value;
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 25)); // kept real: the thread fills the shared ring with no event
   }
   return undefined;
 }

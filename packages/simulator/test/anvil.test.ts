@@ -115,6 +115,7 @@ describe('anvil cleanup', () => {
           return false;
         }
       };
+      // kept real: anvil is a grandchild (under its guard), whose exit no event of this process reports
       for (let i = 0; i < 100 && alive(anvils[0]!); i++) await new Promise((r) => setTimeout(r, 50));
       expect(alive(anvils[0]!)).toBe(false);
     });

@@ -150,7 +150,7 @@ describe('redisStore on a Redis Cluster', () => {
             return await op();
           } catch (error) {
             if (i >= 50 || (error as { code?: string }).code !== 'STORE_ERROR') throw error;
-            await new Promise((r) => setTimeout(r, 100));
+            await new Promise((r) => setTimeout(r, 100)); // kept real: the replica acknowledges on its own time
           }
         }
       };

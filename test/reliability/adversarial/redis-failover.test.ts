@@ -24,6 +24,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => cluster?.stop());
 
+// kept real: a real Redis Cluster fails over on its own time (node timeout 1 s); agents retry meanwhile
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 it('a master killed mid-run: no commit lost, no overspend, no hold left', async () => {

@@ -155,6 +155,6 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000)
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('Redis Cluster did not reach the expected state');
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // kept real: a real cluster's state changes with no event to await
   }
 }
