@@ -22,40 +22,24 @@ import {
   type JobProgress,
   type RefundEvent,
   reconcile,
-  redisStore,
   type Wallet,
 } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
-import { Redis } from 'ioredis';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type RedisServer,
-  redisServerAvailable,
-  startRedisServer,
-} from '../packages/core/test/helpers/redis-server.js';
+import { everyReopenableStore, useRedis } from '../packages/core/test/helpers/budget-stores.js';
 
 const VIDEO = { model: 'wan-2.5-preview-text-to-video', prompt: 'A gondola at sunset', duration: '5s' };
 const PRIVATE = { ...VIDEO, model: 'grok-imagine-text-to-video-private' };
 const MUSIC = { model: 'elevenlabs-music', prompt: 'An indie-folk jingle', duration_seconds: 60 };
-const hasRedis = redisServerAvailable();
+const redis = useRedis({ optional: true });
 
 let sim: Simulator;
-let redis: RedisServer | undefined;
-let client: Redis | undefined;
 beforeAll(async () => {
   sim = await startSimulator({ jobPolls: 2 });
-  if (hasRedis) {
-    redis = await startRedisServer();
-    client = new Redis(redis.url);
-  }
 });
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-  await sim.stop();
-});
+afterAll(() => sim.stop());
 
 /** One process: a budget over `store`, its paid fetch, and the jobs API over them; polls wait on a recorded sleep. */
 function processOver(wallet: Wallet, store?: BudgetStore) {
@@ -222,32 +206,14 @@ describe('reconcile credits REFUND rows of jobs no process was polling', () => {
   });
 });
 
-const shared: [string, () => () => BudgetStore][] = [
-  [
-    'file',
-    () => {
-      const path = join(mkdtempSync(join(tmpdir(), 'vx402-jobs-')), 'budget.jsonl');
-      return () => fileStore(path);
-    },
-  ],
-  ...(hasRedis
-    ? [
-        [
-          'redis',
-          () => {
-            const prefix = `jobs-${Math.random().toString(36).slice(2)}`;
-            return () => redisStore({ client: client!, prefix });
-          },
-        ] as [string, () => () => BudgetStore],
-      ]
-    : []),
-];
+/** The stores several processes share (a memory store cannot be shared). */
+const shared = everyReopenableStore('jobs', redis).filter(([kind]) => kind !== 'memory');
 
 describe.each(shared)('a job survives its process (%s store)', (_name, sharedStore) => {
   it('a second process resumes a job the first queued and settles it exactly once', async () => {
     const wallet = newWallet();
-    const open = sharedStore();
-    const first = processOver(wallet, open());
+    const { store, reopen: open } = sharedStore();
+    const first = processOver(wallet, store);
     const queued = await first.jobs.queue('video', PRIVATE);
     await first.budget.close(); // the first process is gone: it never polled
 
@@ -271,8 +237,8 @@ describe.each(shared)('a job survives its process (%s store)', (_name, sharedSto
 
   it('two processes resuming one failed job refund it once', async () => {
     const wallet = newWallet();
-    const open = sharedStore();
-    const first = processOver(wallet, open());
+    const { store, reopen: open } = sharedStore();
+    const first = processOver(wallet, store);
     sim.setFaults([{ kind: 'job_failure', route: '/video/queue', count: 1 }]);
     const queued = await first.jobs.queue('video', VIDEO);
     sim.setFaults([]);
