@@ -9,6 +9,7 @@ import { hashMessage } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createSiweMessage } from 'viem/siwe';
 import { eip191Hash, eip191Signer, hashSigner } from '../packages/core/src/hash-signer.js';
+import { secp256k1, secp256k1Build } from '../packages/core/src/secp256k1.js';
 import {
   buildSignInHeader,
   nonceSource,
@@ -42,11 +43,13 @@ const message = (at: number) =>
   });
 const sample = message(Date.now());
 const hash = hashMessage(sample);
-const signHash = hashSigner(key);
+const signNative = hashSigner(key, secp256k1Build('native'));
+const signWasm = hashSigner(key, secp256k1Build('wasm'));
 const signature = await account.signMessage({ message: sample });
 const sign = eip191Signer(key, () => account);
 const nativeKeccak = getHashes().includes('keccak-256');
 
+const step = (name: string, run: () => unknown): [string, () => unknown] => [name, run];
 const steps: [string, () => unknown][] = [
   ['message: `createSiweMessage` (viem/siwe, before)', () => message(1_700_000_000_000)],
   [
@@ -60,7 +63,8 @@ const steps: [string, () => unknown][] = [
       : 'hash: EIP-191 keccak-256, `eip191Hash` (@noble/hashes)',
     () => eip191Hash(sample),
   ],
-  ['signature: libsecp256k1 (`tiny-secp256k1`, WASM)', () => signHash?.(hash)],
+  ...(signNative ? [step('signature: libsecp256k1, native (`secp256k1`, N-API)', () => signNative(hash))] : []),
+  ...(signWasm ? [step('signature: libsecp256k1, WASM (`tiny-secp256k1`)', () => signWasm(hash))] : []),
   [
     'encoding: JSON + base64',
     () =>
@@ -76,7 +80,7 @@ const asyncSteps: [string, () => Promise<unknown>][] = [
     () => account.signMessage({ message: sample }),
   ],
   [
-    'whole header: `buildSignInHeader` (what the thread runs per header)',
+    `whole header: \`buildSignInHeader\` (what the thread runs per header; signature: ${secp256k1()?.name ?? 'viem'})`,
     () => buildSignInHeader(account.address, sign, request, nonce(), Date.now()),
   ],
 ];
