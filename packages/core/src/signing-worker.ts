@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Address, Hex } from 'viem';
-import { createHeaderRing, type HeaderRing } from './header-ring.js';
+import { createHeaderRing, type HeaderRing, ringCounters } from './header-ring.js';
 import type { SignInRequest } from './sign-in-message.js';
 import type { FromThread, SigningThreadData, ToThread } from './signing-thread.js';
 
@@ -137,7 +137,10 @@ export function createWorkerSigner(
 
   return {
     signMessage: (message) => ask<Hex>({ message }),
-    signInHeaders: (signIn, count, at) => ask<string[]>({ signIn, count, at }),
+    signInHeaders(signIn, count, at) {
+      ringCounters.onRequest += count;
+      return ask<string[]>({ signIn, count, at });
+    },
     takeSignInHeader(request, { target, maxAgeMs }) {
       const current = use();
       if (!current) return undefined;

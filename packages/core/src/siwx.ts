@@ -29,7 +29,10 @@ export interface SignInOptions {
   ttlSeconds?: number;
   /** `SIGN-IN-WITH-X` (canonical, default) or the legacy `X-Sign-In-With-X`. Venice accepts both. */
   headerName?: typeof HEADERS.signIn | typeof HEADERS.signInLegacy;
-  /** How many headers to keep signed ahead of need. Default 4 for private keys, 0 for external signers. */
+  /**
+   * At most how many headers to keep signed ahead of need (as many as the pace of calls uses before they age).
+   * Default 8 for private keys, 0 for external signers.
+   */
   presign?: number;
 }
 

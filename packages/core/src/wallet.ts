@@ -131,7 +131,7 @@ export function createWallet(source: SignerSource | SolanaSignerSource, options:
     ...options.signIn,
     // EVM private keys sign ahead (in batches, off the event loop by default); Ed25519 signs in microseconds
     // and external signers only on demand.
-    defaultPresign: 'privateKey' in source ? 4 : 0,
+    defaultPresign: 'privateKey' in source ? 8 : 0,
   });
   return build(
     signer,
