@@ -31,7 +31,8 @@ export interface SignInOptions {
   headerName?: typeof HEADERS.signIn | typeof HEADERS.signInLegacy;
   /**
    * At most how many headers to keep signed ahead of need (as many as the pace of calls uses before they age).
-   * Default 8 for private keys, 0 for external signers.
+   * Default for private keys 16 with a signing thread (the most it shares), 4 when signing on the event loop
+   * (`signOffThread: false`); 0 for external signers.
    */
   presign?: number;
 }
