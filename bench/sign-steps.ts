@@ -9,7 +9,7 @@ import { hashMessage } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createSiweMessage } from 'viem/siwe';
 import { eip191Hash, eip191Signer, hashSigner } from '../packages/core/src/hash-signer.js';
-import { keccakImplementation, loadKeccak } from '../packages/core/src/keccak.js';
+import { keccakImplementation } from '../packages/core/src/keccak.js';
 import { secp256k1, secp256k1Build } from '../packages/core/src/secp256k1.js';
 import {
   buildSignInHeader,
@@ -48,13 +48,10 @@ const signNative = hashSigner(key, secp256k1Build('native'));
 const signWasm = hashSigner(key, secp256k1Build('wasm'));
 const signature = await account.signMessage({ message: sample });
 const sign = eip191Signer(key, () => account);
-await loadKeccak();
-// @noble/hashes is core's dependency (what its keccak was before on Node 20/22), not the bench's.
-const fromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
-const { keccak_256 } = fromCore('@noble/hashes/sha3') as { keccak_256(data: Uint8Array): Uint8Array };
-const keccakName = { openssl: 'OpenSSL', wasm: 'hash-wasm, WebAssembly', noble: '@noble/hashes' }[
-  keccakImplementation()
-];
+// @noble/hashes (core's keccak before on Node 20/22) is viem's dependency, not the bench's.
+const fromViem = createRequire(createRequire(import.meta.url).resolve('viem'));
+const { keccak_256 } = fromViem('@noble/hashes/sha3') as { keccak_256(data: Uint8Array): Uint8Array };
+const keccakName = keccakImplementation() === 'openssl' ? 'OpenSSL' : 'js-sha3';
 const prefixed = Buffer.from(`\x19Ethereum Signed Message:\n${Buffer.byteLength(sample)}${sample}`);
 
 const step = (name: string, run: () => unknown): [string, () => unknown] => [name, run];

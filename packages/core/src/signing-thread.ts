@@ -7,7 +7,6 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { Address, Hex } from 'viem';
 import { eip191Signer } from './hash-signer.js';
 import { type RingLayout, startRingProducer } from './header-ring.js';
-import { loadKeccak } from './keccak.js';
 import { lazy, viemAccounts } from './lazy.js';
 import { buildSignInHeader, nonceSource, type SignInRequest } from './sign-in-message.js';
 
@@ -57,5 +56,4 @@ function serve(port: MessagePort, data: SigningThreadData) {
 }
 
 const data = (workerData as { signingThread?: SigningThreadData } | null)?.signingThread;
-// The fast keccak first (a millisecond or two), so every header uses it; requests wait in the port meanwhile.
-if (parentPort && data) void loadKeccak().then(() => serve(parentPort!, data));
+if (parentPort && data) serve(parentPort, data);
