@@ -19,7 +19,8 @@ export interface WorkerSigner {
   signInHeaders(request: SignInRequest, count: number, at: number): Promise<string[]>;
   /**
    * A header signed ahead by the thread, taken from shared memory without a message; undefined when none is
-   * ready (the thread then signs `target` ahead for these parameters). Headers older than `maxAgeMs` are dropped.
+   * ready (the thread then signs up to `target` ahead for these parameters, as many as the pace of calls uses).
+   * Headers older than `maxAgeMs` are dropped.
    */
   takeSignInHeader(request: SignInRequest, options: { target: number; maxAgeMs: number }): string | undefined;
   /** Resolves once the thread can sign (starting it); rejects when it cannot start. */
