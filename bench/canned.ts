@@ -2,7 +2,7 @@
  * The client's own cost of one paid call, side by side in one run, against a server that verifies nothing
  * (bench/canned-server.ts, its own process): latency per sequential call, and main-thread (event-loop)
  * busy time per call from performance.eventLoopUtilization(); then 200 concurrent calls: throughput and p99
- * event-loop delay. Run: pnpm build && [RUNS=3] [ROUNDS=400] node --import tsx bench/canned.ts [--no-official]
+ * event-loop delay. Run: pnpm build && [RUNS=3] [ROUNDS=400] [CANNED_CLIENTS=<regex>] node --import tsx bench/canned.ts [--no-official]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createBudget, createEstimator, createWallet } from '@venice-x402/core';
+import { signInHeaderCounters } from '@venice-x402/core/internal';
 import { createX402Fetch } from '@venice-x402/fetch';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
@@ -87,7 +88,7 @@ const compareCore = process.env.CANNED_COMPARE_CORE;
 const otherWallet = compareCore
   ? ((await import(compareCore)) as typeof import('@venice-x402/core')).createWallet
   : undefined;
-const clients: [string, typeof fetch][] = [
+const allClients: [string, typeof fetch][] = [
   ['bare fetch', fetch],
   ['createX402Fetch, wallet (default: Node HTTP client, signing off-thread)', paid({})],
   ['createX402Fetch, wallet (signing on the main thread)', paid({ signOffThread: false })],
@@ -124,6 +125,12 @@ const clients: [string, typeof fetch][] = [
     : []),
 ];
 
+// CANNED_CLIENTS=<regex>: only the clients whose names match (bare fetch and the API key always run: the baselines).
+const only = process.env.CANNED_CLIENTS ? new RegExp(process.env.CANNED_CLIENTS) : undefined;
+const clients = allClients.filter(
+  ([name]) => !only || only.test(name) || name === 'bare fetch' || name === 'createX402Fetch, API key',
+);
+
 async function one(f: typeof fetch) {
   const res = await f(url, init());
   if (res.status !== 200) throw new Error(`status ${res.status}`);
@@ -133,6 +140,16 @@ async function one(f: typeof fetch) {
 // Sequential: every round runs each client for a batch of calls, alternating, so noise hits all alike. A run
 // gives each client the medians of its batches; several runs in this one process give each figure a min–max.
 type Figures = { latency: number; busy: number; cpu: number; procCpu: number };
+// Headers of this build's signing threads, per client, over all runs (only its own wallets' threads count them).
+type Counters = typeof signInHeaderCounters;
+const headerCounts = new Map<number, { calls: number } & Counters>();
+function countHeaders(j: number, before: Counters, calls: number) {
+  const total = headerCounts.get(j) ?? { calls: 0, handedOut: 0, thrownAway: 0, onRequest: 0, wakes: 0 };
+  total.calls += calls;
+  for (const k of ['handedOut', 'thrownAway', 'onRequest', 'wakes'] as const)
+    total[k] += signInHeaderCounters[k] - before[k];
+  headerCounts.set(j, total);
+}
 async function sequentialRun(): Promise<Figures[]> {
   const latency = clients.map(() => [] as number[]);
   const busy = clients.map(() => [] as number[]);
@@ -141,6 +158,7 @@ async function sequentialRun(): Promise<Figures[]> {
   const BATCH = 20;
   for (let r = 0; r < ROUNDS / BATCH; r++) {
     for (const [j, [, f]] of clients.entries()) {
+      const counted = { ...signInHeaderCounters };
       const elu0 = performance.eventLoopUtilization();
       const c0 = mainThreadNs();
       const p0 = processUs();
@@ -152,6 +170,7 @@ async function sequentialRun(): Promise<Figures[]> {
       procCpu[j]!.push((processUs() - p0) / BATCH);
       latency[j]!.push((elapsed / BATCH) * 1000);
       busy[j]!.push((elu.active / BATCH) * 1000);
+      countHeaders(j, counted, BATCH);
     }
   }
   return clients.map((_, j) => ({
@@ -196,6 +215,17 @@ clients.forEach(([name], j) => {
 console.log(
   `\nEach figure is the min–max over ${RUNS} runs in this one process of the run's median batch (differences and ratios are taken within a run). Process CPU is \`process.cpuUsage()\` (every thread of the client process: event loop, signing thread, GC, undici).`,
 );
+
+console.log('\n### Sign-In-With-X headers of the signing thread, per sequential call (all runs)\n');
+console.log('| client | signed ahead, used | signed ahead, thrown away | signed on request | thread woken |');
+console.log('|---|---|---|---|---|');
+for (const [j, c] of headerCounts) {
+  if (c.handedOut + c.thrownAway + c.onRequest === 0) continue;
+  const per = (n: number) => (n / c.calls).toFixed(3);
+  console.log(
+    `| ${clients[j]![0]} | ${per(c.handedOut)} | ${per(c.thrownAway)} | ${per(c.onRequest)} | ${per(c.wakes)} |`,
+  );
+}
 
 // Concurrent: 200 calls at once, throughput and p99 event-loop delay.
 console.log('\n## 200 concurrent calls\n');

@@ -490,14 +490,15 @@ out('- A Redis-backed paid call costs 2 round trips (reserve; commit, which answ
 out('  counting commands in `test/reliability/adversarial/budget-stores.test.ts` ("Redis round trips").');
 out('- Wallet calls sign one Sign-In-With-X per call (Venice headers are single-use). The signing thread keeps a few');
 out('  signed ahead and hands them over through shared memory; the event loop takes one with a few atomic loads. The');
-out("  signature (libsecp256k1 via the optional `tiny-secp256k1`, ~0.13 ms; viem's JS curve ~0.43 ms) still needs a");
+out("  signature (libsecp256k1's native binding via the optional `secp256k1`, ~35 µs; its WASM build ~0.1 ms; viem's");
+out('  JS curve ~0.4 ms) still needs a');
 out('  core: on this 2-core machine it competes with the server and the client, so latency is bounded by CPU.');
 out("- Transport: the paid fetch sends through Node's HTTP client (undici's global dispatcher, which Node's `fetch`");
 out("  uses too) unless given a `fetch`. Most of a loopback call's client CPU is fetch's own Request, Headers and");
 out('  WHATWG stream machinery, so the paid call costs the event loop less than a bare `fetch`; the "sent through');
 out('  fetch" rows show the paid path itself on the same transport as the bare call.');
-out('- Installed size: `tiny-secp256k1` adds 1.4 MB (an optional dependency: `npm install --omit=optional` leaves it');
-out('  out, and signing falls back to viem).');
+out('- Installed size: `secp256k1` adds ≈ 3.3 MB and `tiny-secp256k1` 1.4 MB (optional dependencies:');
+out('  `npm install --omit=optional` leaves them out, and signing falls back to viem).');
 out('- Reliability suite (in `pnpm test`): fuzzing runs ~6k cases per run; the long run');
 out(
   '  `FUZZ_RUNS=17000 npx vitest run test/reliability/fuzz.test.ts` ran 105,400 cases, all passing (typed errors only).',

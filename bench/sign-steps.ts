@@ -4,11 +4,13 @@
  * (process.cpuUsage: this process runs nothing else), over several rounds (min–max of the rounds' means).
  * Run: node --import tsx bench/sign-steps.ts [rounds] — under each Node line to compare them.
  */
-import { getHashes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { hashMessage } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createSiweMessage } from 'viem/siwe';
 import { eip191Hash, eip191Signer, hashSigner } from '../packages/core/src/hash-signer.js';
+import { keccakImplementation } from '../packages/core/src/keccak.js';
+import { secp256k1, secp256k1Build } from '../packages/core/src/secp256k1.js';
 import {
   buildSignInHeader,
   nonceSource,
@@ -42,11 +44,17 @@ const message = (at: number) =>
   });
 const sample = message(Date.now());
 const hash = hashMessage(sample);
-const signHash = hashSigner(key);
+const signNative = hashSigner(key, secp256k1Build('native'));
+const signWasm = hashSigner(key, secp256k1Build('wasm'));
 const signature = await account.signMessage({ message: sample });
 const sign = eip191Signer(key, () => account);
-const nativeKeccak = getHashes().includes('keccak-256');
+// @noble/hashes (core's keccak before on Node 20/22) is viem's dependency, not the bench's.
+const fromViem = createRequire(createRequire(import.meta.url).resolve('viem'));
+const { keccak_256 } = fromViem('@noble/hashes/sha3') as { keccak_256(data: Uint8Array): Uint8Array };
+const keccakName = keccakImplementation() === 'openssl' ? 'OpenSSL' : 'js-sha3';
+const prefixed = Buffer.from(`\x19Ethereum Signed Message:\n${Buffer.byteLength(sample)}${sample}`);
 
+const step = (name: string, run: () => unknown): [string, () => unknown] => [name, run];
 const steps: [string, () => unknown][] = [
   ['message: `createSiweMessage` (viem/siwe, before)', () => message(1_700_000_000_000)],
   [
@@ -54,13 +62,10 @@ const steps: [string, () => unknown][] = [
     () => signInMessage(account.address, request, nonce(), 1_700_000_000_000),
   ],
   ["hash: EIP-191 keccak-256, viem's `hashMessage` (before, JS)", () => hashMessage(sample)],
-  [
-    nativeKeccak
-      ? 'hash: EIP-191 keccak-256, `eip191Hash` (OpenSSL)'
-      : 'hash: EIP-191 keccak-256, `eip191Hash` (@noble/hashes)',
-    () => eip191Hash(sample),
-  ],
-  ['signature: libsecp256k1 (`tiny-secp256k1`, WASM)', () => signHash?.(hash)],
+  ['hash: EIP-191 keccak-256, @noble/hashes (before, on Node 20/22)', () => keccak_256(prefixed)],
+  [`hash: EIP-191 keccak-256, \`eip191Hash\` (${keccakName})`, () => eip191Hash(sample)],
+  ...(signNative ? [step('signature: libsecp256k1, native (`secp256k1`, N-API)', () => signNative(hash))] : []),
+  ...(signWasm ? [step('signature: libsecp256k1, WASM (`tiny-secp256k1`)', () => signWasm(hash))] : []),
   [
     'encoding: JSON + base64',
     () =>
@@ -76,7 +81,7 @@ const asyncSteps: [string, () => Promise<unknown>][] = [
     () => account.signMessage({ message: sample }),
   ],
   [
-    'whole header: `buildSignInHeader` (what the thread runs per header)',
+    `whole header: \`buildSignInHeader\` (what the thread runs per header; signature: ${secp256k1()?.name ?? 'viem'})`,
     () => buildSignInHeader(account.address, sign, request, nonce(), Date.now()),
   ],
 ];

@@ -1,3 +1,5 @@
+import { createSignAheadPace, shouldSignAhead } from './sign-ahead-pace.js';
+
 /**
  * Finished Sign-In-With-X headers handed from the signing thread to the event loop through shared memory: the
  * thread keeps a few signed ahead, the event loop takes one per call with a few loads and stores — no message,
@@ -37,50 +39,66 @@ export interface RingLayout {
   bytes: number;
 }
 
+/**
+ * Sign-In-With-X headers of signing threads in this process, ever (benchmarks, tests): signed ahead and handed out,
+ * signed ahead and thrown away (stale, or signed for other parameters), signed on request (none was ready), and
+ * how often the event loop woke a thread to sign more.
+ */
+export const ringCounters = { handedOut: 0, thrownAway: 0, onRequest: 0, wakes: 0 };
+
 export interface HeaderRing {
   readonly layout: RingLayout;
-  /** Asks the thread for `target` headers of generation `gen` (it learns the parameters by message). */
+  /** Asks the thread for up to `target` headers of generation `gen` (it learns the parameters by message). */
   want(gen: number, target: number): void;
-  /** A header of generation `gen` signed less than `maxAgeMs` ago, or undefined; stale ones are dropped. */
+  /**
+   * A header of generation `gen` signed less than `maxAgeMs` ago, or undefined; stale ones are dropped. Each call
+   * sets how many the thread keeps ahead from the pace of the calls (`createSignAheadPace`).
+   */
   take(gen: number, maxAgeMs: number): string | undefined;
 }
 
-export function createHeaderRing(): HeaderRing {
+export function createHeaderRing(now: () => number = Date.now): HeaderRing {
   const buffer = new SharedArrayBuffer(BYTES + RING_SLOTS * SLOT_BYTES);
   const ctrl = new Int32Array(buffer, 0, CONTROL_BYTES / 4);
   const meta = new Float64Array(buffer, META, RING_SLOTS * 2);
   const lens = new Int32Array(buffer, LENS, RING_SLOTS);
   const bytes = Buffer.from(buffer, BYTES, RING_SLOTS * SLOT_BYTES);
+  let pace = createSignAheadPace(0);
   let waking = false;
   const wake = () => {
     waking = false;
+    ringCounters.wakes++;
     Atomics.notify(ctrl, TAIL);
   };
   return {
     layout: { buffer, slots: RING_SLOTS, slotBytes: SLOT_BYTES, meta: META, lens: LENS, bytes: BYTES },
     want(gen, target) {
-      Atomics.store(ctrl, TARGET, Math.max(0, Math.min(RING_SLOTS, target)));
+      pace = createSignAheadPace(Math.max(0, Math.min(RING_SLOTS, target)));
+      Atomics.store(ctrl, TARGET, pace.ahead());
       Atomics.store(ctrl, GEN, gen);
       Atomics.notify(ctrl, TAIL);
     },
     take(gen, maxAgeMs) {
-      const now = Date.now();
-      for (;;) {
-        const tail = Atomics.load(ctrl, TAIL);
-        if (tail === Atomics.load(ctrl, HEAD)) return undefined;
+      const at = now();
+      const ahead = pace.next(at, maxAgeMs);
+      Atomics.store(ctrl, TARGET, ahead);
+      let value: string | undefined;
+      for (let tail = Atomics.load(ctrl, TAIL); !value && tail !== Atomics.load(ctrl, HEAD); tail++) {
         const slot = tail % RING_SLOTS;
-        const fresh = meta[slot * 2 + 1] === gen && now - meta[slot * 2]! < maxAgeMs;
-        const value = fresh ? bytes.toString('latin1', slot * SLOT_BYTES, slot * SLOT_BYTES + lens[slot]!) : undefined;
+        const fresh = meta[slot * 2 + 1] === gen && at - meta[slot * 2]! < maxAgeMs;
+        if (fresh) value = bytes.toString('latin1', slot * SLOT_BYTES, slot * SLOT_BYTES + lens[slot]!);
+        else ringCounters.thrownAway++;
         Atomics.store(ctrl, TAIL, tail + 1);
-        // Wake the thread once half the ring is used, not per header (it then refills in one go), and only
-        // once this turn of the event loop is done: by then the request that took the header is on the wire, so
-        // the signing overlaps the wait for its answer instead of competing with its sending.
-        if (!waking && Atomics.load(ctrl, HEAD) - tail - 1 <= Atomics.load(ctrl, TARGET) >> 1) {
-          waking = true;
-          setImmediate(wake).unref();
-        }
-        if (value) return value;
       }
+      // Wake the thread only when few are left (it then refills in one go), and only once this turn of the event
+      // loop is done: by then the request that took the header is on the wire, so the signing overlaps the wait
+      // for its answer instead of competing with its sending.
+      if (!waking && shouldSignAhead(Atomics.load(ctrl, HEAD) - Atomics.load(ctrl, TAIL), ahead)) {
+        waking = true;
+        setImmediate(wake).unref();
+      }
+      if (value) ringCounters.handedOut++;
+      return value;
     },
   };
 }
@@ -89,20 +107,26 @@ export function createHeaderRing(): HeaderRing {
  * The producer, run by the signing thread: keeps `TARGET` headers of the wanted generation ready, sleeping on the
  * tail word while the ring is full. `sign(request, at)` builds one header issued at `at`.
  */
-export function startRingProducer<R>(layout: RingLayout, sign: (request: R, at: number) => Promise<string>) {
+export function startRingProducer<R>(
+  layout: RingLayout,
+  sign: (request: R, at: number) => Promise<string>,
+  now: () => number = Date.now,
+) {
   const ctrl = new Int32Array(layout.buffer, 0, CONTROL_BYTES / 4);
   const meta = new Float64Array(layout.buffer, layout.meta, layout.slots * 2);
   const lens = new Int32Array(layout.buffer, layout.lens, layout.slots);
   const bytes = Buffer.from(layout.buffer, layout.bytes, layout.slots * layout.slotBytes);
   const requests = new Map<number, R>();
   (async () => {
+    let settled = false; // looked again after a turn of this thread's event loop since the last refill
     for (;;) {
       const head = Atomics.load(ctrl, HEAD);
       const tail = Atomics.load(ctrl, TAIL);
       const gen = Atomics.load(ctrl, GEN);
       const request = requests.get(gen);
       if (request && head - tail < Atomics.load(ctrl, TARGET)) {
-        const at = Date.now();
+        settled = false;
+        const at = now();
         const value = await sign(request, at);
         const slot = head % layout.slots;
         if (value.length > layout.slotBytes)
@@ -114,9 +138,14 @@ export function startRingProducer<R>(layout: RingLayout, sign: (request: R, at: 
           meta[slot * 2 + 1] = gen;
           Atomics.store(ctrl, HEAD, head + 1);
         }
-        await new Promise(setImmediate); // let signature requests in between
+        continue; // the whole refill in one go: one wake-up of this thread per few calls
+      }
+      if (!settled) {
+        settled = true;
+        await new Promise(setImmediate); // requests that came meanwhile (a new generation) first
         continue;
       }
+      settled = false;
       const waiting = waitAsync(ctrl, TAIL, tail);
       if (waiting.async) await waiting.value;
     }

@@ -6,6 +6,8 @@ export { PAYMENT_LOG_SIZE, REFUSAL_LOG_SIZE, SERIES_RETENTION_HOURS } from './bu
 export { dayOf, hourOf, scopeChain, windowId } from './budget/windows.js';
 export { USDC_EIP712 } from './constants.js';
 export { markError } from './errors.js';
+/** Counters of Sign-In-With-X headers signed ahead / on request (benchmarks). */
+export { ringCounters as signInHeaderCounters } from './header-ring.js';
 export { errorText, type FetchLike, joinUrl, readJson, send, sleep } from './http.js';
 /** zod (v4 API), loaded on first use: for the packages of this repo, so every package validates with one zod. */
 export { zod as loadZod } from './lazy.js';

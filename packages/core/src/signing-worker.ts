@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Address, Hex } from 'viem';
-import { createHeaderRing, type HeaderRing } from './header-ring.js';
+import { createHeaderRing, type HeaderRing, ringCounters } from './header-ring.js';
 import type { SignInRequest } from './sign-in-message.js';
 import type { FromThread, SigningThreadData, ToThread } from './signing-thread.js';
 
@@ -19,7 +19,8 @@ export interface WorkerSigner {
   signInHeaders(request: SignInRequest, count: number, at: number): Promise<string[]>;
   /**
    * A header signed ahead by the thread, taken from shared memory without a message; undefined when none is
-   * ready (the thread then signs `target` ahead for these parameters). Headers older than `maxAgeMs` are dropped.
+   * ready (the thread then signs up to `target` ahead for these parameters, as many as the pace of calls uses).
+   * Headers older than `maxAgeMs` are dropped.
    */
   takeSignInHeader(request: SignInRequest, options: { target: number; maxAgeMs: number }): string | undefined;
   /** Resolves once the thread can sign (starting it); rejects when it cannot start. */
@@ -137,7 +138,10 @@ export function createWorkerSigner(
 
   return {
     signMessage: (message) => ask<Hex>({ message }),
-    signInHeaders: (signIn, count, at) => ask<string[]>({ signIn, count, at }),
+    signInHeaders(signIn, count, at) {
+      ringCounters.onRequest += count;
+      return ask<string[]>({ signIn, count, at });
+    },
     takeSignInHeader(request, { target, maxAgeMs }) {
       const current = use();
       if (!current) return undefined;

@@ -29,7 +29,11 @@ export interface SignInOptions {
   ttlSeconds?: number;
   /** `SIGN-IN-WITH-X` (canonical, default) or the legacy `X-Sign-In-With-X`. Venice accepts both. */
   headerName?: typeof HEADERS.signIn | typeof HEADERS.signInLegacy;
-  /** How many headers to keep signed ahead of need. Default 4 for private keys, 0 for external signers. */
+  /**
+   * At most how many headers to keep signed ahead of need (as many as the pace of calls uses before they age).
+   * Default for private keys 16 with a signing thread (the most it shares), 4 when signing on the event loop
+   * (`signOffThread: false`); 0 for external signers.
+   */
   presign?: number;
 }
 

@@ -129,9 +129,9 @@ export function createWallet(source: SignerSource | SolanaSignerSource, options:
   const baseURL = (options.baseURL ?? process.env.VENICE_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   const signIn = createSignInFactory(signer, baseURL, {
     ...options.signIn,
-    // EVM private keys sign ahead (in batches, off the event loop by default); Ed25519 signs in microseconds
-    // and external signers only on demand.
-    defaultPresign: 'privateKey' in source ? 4 : 0,
+    // EVM private keys sign ahead in batches: a signing thread up to 16 (woken once per ~14 calls), the event
+    // loop up to 4 (a batch there delays its other work). Ed25519 signs in microseconds, external signers on demand.
+    defaultPresign: 'privateKey' in source ? (options.signOffThread === false ? 4 : 16) : 0,
   });
   return build(
     signer,

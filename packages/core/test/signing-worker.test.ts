@@ -154,7 +154,7 @@ it('libsecp256k1 signs messages and typed data byte for byte as viem does (RFC 6
   for (let i = 0; i < 40; i++) {
     const key = generatePrivateKey();
     const account = privateKeyToAccount(key);
-    expect(hashSigner(key)).toBeDefined(); // tiny-secp256k1 is installed here: the fast path is what this test checks
+    expect(hashSigner(key)).toBeDefined(); // libsecp256k1 is installed here: the fast path is what this test checks
     const signer = toSigner({ privateKey: key }); // inline: the event loop's own signatures
     const message = `Sign in ${i} ✓ ${'x'.repeat(i * 7)}\n${Math.random()}`;
     // OpenSSL's keccak where Node has it (24+), else @noble/hashes': the bytes viem hashes.

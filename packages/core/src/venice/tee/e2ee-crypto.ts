@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createECDH, ECDH, hkdfSync, randomBytes } from 'node:crypto';
-import { libsecp256k1 } from '../../hash-signer.js';
+import { tinySecp256k1 } from '../../secp256k1.js';
 
 /**
  * Venice's E2EE content encoding (venice-wire §13.2): ECDH on secp256k1 → HKDF-SHA256 (empty salt, info
@@ -19,11 +19,11 @@ const TAG_BYTES = 16;
 /** The shortest sealed content (empty plaintext), in hex characters. */
 export const MIN_SEALED_HEX = (KEY_BYTES + IV_BYTES + TAG_BYTES) * 2;
 
-let curveLib = libsecp256k1;
+let curveLib = tinySecp256k1;
 
 /** Which curve code runs: libsecp256k1 when installed (default), or always OpenSSL's (so tests can run both). */
 export function useCurve(which: 'default' | 'openssl') {
-  curveLib = which === 'openssl' ? () => null : libsecp256k1;
+  curveLib = which === 'openssl' ? () => null : tinySecp256k1;
 }
 
 /** A secp256k1 key pair; `publicKey` uncompressed (65 bytes). Never serialised: `privateKey` is not enumerable. */
