@@ -6,6 +6,8 @@ import { defineConfig } from 'tsup';
  * (`.d.ts` / `.d.cts`). Dependencies stay external; `import.meta.url` is shimmed in the CommonJS output.
  * A package with an `internal` subpath builds `src/internal.ts` too. ESM shares the code of both entries in chunks;
  * CommonJS gives each entry its own copy, so an `internal` entry holds only stateless helpers.
+ * A devDependency a package imports is bundled: core bundles the x402 EVM client schemes (they need no zod, so core
+ * does not bring @x402/core's zod 3; test/packaging/one-zod.test.ts keeps it so).
  */
 export default defineConfig({
   entry: existsSync('src/internal.ts') ? ['src/index.ts', 'src/internal.ts'] : ['src/index.ts'],

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackages } from '../helpers/build-packages.js';
+import { installedCopies, type NpmLock, zodCopies } from '../helpers/installed-tree.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const PACKAGES = ['core', 'fetch', 'ai-sdk', 'langchain', 'simulator', 'cli'];
@@ -29,7 +30,7 @@ const temp = (prefix: string) => {
 };
 afterAll(() => {
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
-});
+}, 300_000); // ~1 GB of small files: minutes on a loaded disk
 
 beforeAll(() => {
   buildPackages(); // under the shared build lock: other test files read dist/ meanwhile
@@ -108,6 +109,39 @@ describe('packed and installed with npm', { timeout: 240_000 }, () => {
       const dir = join(project, 'node_modules', '@venice-x402', name, 'dist');
       expect(readdirSync(dir)).toEqual(expect.arrayContaining(['index.d.ts', 'index.d.cts', 'index.js', 'index.cjs']));
     }
+  });
+
+  it('an app of both adapters installs one zod and no x402 package; the bundled x402 client signs from ESM and CJS', () => {
+    const app = temp('vx402-adapters-');
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'adapters', private: true }));
+    const ours = ['core', 'fetch', 'ai-sdk', 'langchain'].map((p) => tarballs[p]!);
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...ours, 'ai@^6', '@langchain/core@^1'], app);
+    const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as NpmLock;
+    expect(zodCopies(lock)).toEqual([{ path: 'node_modules/zod', version: expect.stringMatching(/^4\./) }]);
+    expect([...installedCopies(lock, '@x402/core'), ...installedCopies(lock, '@x402/evm')]).toEqual([]);
+    // EIP-3009 (exact) and Permit2 (upto) signing run from the bundled chunks: the code that left the dependencies.
+    const sign = (load: string) => `${load}
+      const policy = { ...defaultSigningPolicy, maxAmountMicros: 1000000n };
+      const quote = (scheme, extra) => ({ x402Version: 2, accepts: [{ scheme, network: BASE_NETWORK, amount: '10000',
+        asset: BASE_USDC, payTo: '0x1111111111111111111111111111111111111111', maxTimeoutSeconds: 60,
+        extra: { name: 'USD Coin', version: '2', ...extra } }] });
+      const wallet = createWallet({ privateKey: generatePrivateKey() });
+      (async () => {
+        const exact = await wallet.signPayment(selectRequirement(quote('exact', {}), policy));
+        const upto = await wallet.signPayment(selectRequirement(quote('upto', { assetTransferMethod: 'permit2',
+          facilitatorAddress: '0x2222222222222222222222222222222222222222' }), policy, 'evm', { permit2: true }));
+        console.log(exact.scheme, String(exact.amountMicros), upto.scheme, String(upto.amountMicros));
+        process.exit(0);
+      })();`;
+    const cjs =
+      sign(`const { createWallet, defaultSigningPolicy, BASE_NETWORK, BASE_USDC } = require('@venice-x402/core');
+      const { selectRequirement } = require('@venice-x402/core/internal');
+      const { generatePrivateKey } = require('viem/accounts');`);
+    const esm = sign(`import { createWallet, defaultSigningPolicy, BASE_NETWORK, BASE_USDC } from '@venice-x402/core';
+      import { selectRequirement } from '@venice-x402/core/internal';
+      import { generatePrivateKey } from 'viem/accounts';`);
+    expect(run(process.execPath, ['-e', cjs], app).trim()).toBe('exact 10000 upto 10000');
+    expect(run(process.execPath, ['--input-type=module', '-e', esm], app).trim()).toBe('exact 10000 upto 10000');
   });
 
   it('core alone installs without the Solana packages: a Solana wallet signs in, and names them when it must pay', () => {

@@ -1,5 +1,5 @@
 import type { ProviderErrorStructure } from '@ai-sdk/openai-compatible';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /** Venice errors come as `{ error: "text" }`, `{ error: { message } }` (OpenAI style) or `{ error: CODE, message }` (top-up). */
 const veniceErrorSchema = z.object({

@@ -75,7 +75,6 @@ export interface VeniceProvider extends ProviderV3 {
 export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvider {
   const { headers: extraHeaders, jobs: jobSettings = {}, ...credentials } = settings;
   const paid = createLazyVeniceFetch(credentials);
-  const budget = paid.budget;
   const paidFetch = notingOutcomes(paid.fetch as FetchFunction);
   const headers = () => withUserAgentSuffix(extraHeaders ?? {}, `venice-x402/ai-sdk/${VERSION}`);
   const url = ({ path }: { path: string }) => `${paid.baseURL}${path}`;
@@ -125,7 +124,7 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
       edit('edit')(modelId),
     );
   const { onProgress, ...polling } = jobSettings;
-  const jobs = () => createVeniceJobs({ ...polling, fetch: paid.fetch, budget, baseURL: paid.baseURL });
+  const jobs = () => createVeniceJobs({ ...polling, fetch: paid.fetch, budget: paid.budget, baseURL: paid.baseURL });
   const video = (modelId: string) => new VeniceVideoModel(modelId, { provider: 'venice.video', jobs, onProgress });
   const music = (modelId: string) => new VeniceMusicModel(modelId, { provider: 'venice.music', jobs, onProgress });
   const speech = (modelId: string) => new VeniceSpeechModel(modelId, { ...media, provider: 'venice.speech' });
@@ -160,7 +159,7 @@ export function createVenice(settings: VeniceProviderSettings = {}): VeniceProvi
     upscale: (modelId = 'upscaler') => edit('upscale')(modelId),
     backgroundRemoval: (modelId = 'bria-bg-remover') => edit('background-remove')(modelId),
   });
-  Object.defineProperty(provider, 'budget', { value: budget, enumerable: false });
+  Object.defineProperty(provider, 'budget', { get: () => paid.budget, enumerable: false });
   Object.defineProperty(provider, 'jobs', { get: jobs, enumerable: false });
   Object.defineProperty(provider, 'wallet', { get: () => paid.wallet(), enumerable: false });
   return provider;

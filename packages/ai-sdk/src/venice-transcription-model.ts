@@ -7,7 +7,7 @@ import {
   mediaTypeToExtension,
   postFormDataToApi,
 } from '@ai-sdk/provider-utils';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { veniceErrorStructure } from './venice-error.js';
 import { metadataFromHeaders } from './venice-metadata.js';
 import type { VeniceMediaConfig } from './venice-speech-model.js';

@@ -1,3 +1,4 @@
+import * as x402Evm from '@x402/evm';
 import { describe, expect, it } from 'vitest';
 import { BASE_NETWORK, BASE_USDC, type PaymentRequired, QuoteRejectedError } from '../src/index.js';
 import { type EvmAcceptedRequirement, permit2Contracts, selectRequirement } from '../src/internal.js';
@@ -62,6 +63,12 @@ describe('x402 quotes: upto and exact over Permit2', () => {
       rejection(() => selectRequirement(quoteOf(option(scheme, 10, extra)), policy, 'evm', { permit2: true }));
     const { permit2, uptoProxy, exactProxy } = permit2Contracts();
     expect(permit2).toBe('0x000000000022D473030F116dDEE9F6B43aC78BA3');
+    // Constants of ours: the ones @x402/evm (bundled into dist/, not a dependency) exports.
+    expect({ permit2, uptoProxy, exactProxy }).toEqual({
+      permit2: x402Evm.PERMIT2_ADDRESS,
+      uptoProxy: x402Evm.x402UptoPermit2ProxyAddress,
+      exactProxy: x402Evm.x402ExactPermit2ProxyAddress,
+    });
     for (const field of ['spender', 'proxy', 'proxyAddress', 'permit2Proxy', 'x402Proxy'])
       expect(refused({ [field]: FACILITATOR })).toBe('spender');
     for (const field of ['permit2', 'permit2Address', 'verifyingContract'])

@@ -53,7 +53,9 @@ export interface LazyVeniceFetch {
 export function createLazyVeniceFetch(credentials: VeniceCredentials = {}): LazyVeniceFetch {
   // Read at first use, like the credentials: a default instance may be created before the env is set.
   const baseURL = () => (credentials.baseURL ?? process.env.VENICE_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const budget = credentials.budget ?? createBudget();
+  // Made on first use: a default instance created at import (the AI SDK's `venice`) loads no policy schema.
+  let budget = credentials.budget;
+  const getBudget = () => (budget ??= createBudget());
   let resolved: { fetch: typeof fetch; wallet?: Wallet } | undefined;
   const resolve = () => {
     if (resolved) return resolved;
@@ -73,7 +75,7 @@ export function createLazyVeniceFetch(credentials: VeniceCredentials = {}): Lazy
       fetch: createX402Fetch({
         wallet,
         apiKey,
-        budget,
+        budget: getBudget(),
         baseURL: baseURL(),
         scope: credentials.scope,
         fetch: credentials.fetch,
@@ -88,7 +90,9 @@ export function createLazyVeniceFetch(credentials: VeniceCredentials = {}): Lazy
     get baseURL() {
       return baseURL();
     },
-    budget,
+    get budget() {
+      return getBudget();
+    },
     fetch: (input, init) => resolve().fetch(input, init),
     wallet: () => resolve().wallet,
   };

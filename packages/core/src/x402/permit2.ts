@@ -1,23 +1,19 @@
-import { createRequire } from 'node:module';
 import { QuoteRejectedError } from '../errors.js';
-import { isHexAddress, lazy } from '../lazy.js';
+import { isHexAddress } from '../lazy.js';
 import type { RawPaymentRequirements } from './schemas.js';
 
-const require = createRequire(import.meta.url);
-
 /**
- * The canonical contracts of x402's Permit2 schemes, as `@x402/evm` exports them: Uniswap's Permit2 (the contract a
- * wallet approves once and whose EIP-712 domain it signs) and the x402 proxies that may spend through it. Loaded by
- * the first Permit2 quote (the root module brings every scheme; viem is already loaded by then).
+ * The canonical contracts of x402's Permit2 schemes: Uniswap's Permit2 (the contract a wallet approves once and whose
+ * EIP-712 domain it signs) and the x402 proxies that may spend through it. The same on every chain; a test checks
+ * them against `@x402/evm`'s exports (constants here, so a quote check loads none of `@x402/evm`).
  */
-export const permit2Contracts = lazy(() => {
-  const evm = require('@x402/evm') as typeof import('@x402/evm');
-  return {
-    permit2: evm.PERMIT2_ADDRESS,
-    uptoProxy: evm.x402UptoPermit2ProxyAddress,
-    exactProxy: evm.x402ExactPermit2ProxyAddress,
-  };
-});
+const PERMIT2_CONTRACTS = Object.freeze({
+  permit2: '0x000000000022D473030F116dDEE9F6B43aC78BA3',
+  uptoProxy: '0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002',
+  exactProxy: '0x402085c248EeA27D92E8b30b2C58ed07f9E20001',
+} as const);
+
+export const permit2Contracts = () => PERMIT2_CONTRACTS;
 
 /** How an EVM payment moves the token: EIP-3009 `transferWithAuthorization`, or a Permit2 witness transfer. */
 export type TransferMethod = 'eip3009' | 'permit2';
