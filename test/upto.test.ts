@@ -129,7 +129,7 @@ describe('upto through the simulator: committed at the settled amount', () => {
     return wallet;
   }
 
-  it('an upto call commits what was settled, not the maximum it authorized (ledger = simulator charges)', async () => {
+  it('an upto call counts its maximum until reconciled; the outcome gives the settlement the receipt claims', async () => {
     const wallet = await funded();
     const budget = createBudget({ signing: { payees: [sim.payTo] } });
     const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
@@ -143,8 +143,10 @@ describe('upto through the simulator: committed at the settled amount', () => {
     const [paid] = sim.ledger.paygPayments.filter((p) => p.payer === wallet.address);
     expect(paid!.amountMicros).toBeLessThan(paid!.upto!.maxMicros); // paid by upto, settled below its maximum
     const report = await budget.report();
-    expect(report.totalUsd).toBeCloseTo(usd(paid!.amountMicros), 9);
-    expect(outcome?.status).toBe('charged');
+    // A receipt is the gateway's word: the signature allowed the maximum, which stays counted (ambiguous).
+    expect(report.totalUsd).toBeCloseTo(usd(paid!.upto!.maxMicros), 9);
+    expect(outcome).toMatchObject({ status: 'ambiguous', claimedUsd: usd(paid!.amountMicros) });
+    expect(outcome?.costUsd).toBeCloseTo(usd(paid!.upto!.maxMicros), 9);
     expect(await sim.usdcBalance(wallet.address)).toBe(1_000_000n - paid!.amountMicros);
     expect(report.windows.every((w) => w.reservedUsd === 0)).toBe(true);
   });
@@ -171,10 +173,10 @@ describe('upto through the simulator: committed at the settled amount', () => {
     const authorized = BigInt(seen[0].accepted.amount);
     const [paid] = sim.ledger.paygPayments.filter((p) => p.payer === wallet.address);
     expect(paid!.amountMicros).toBeLessThan(authorized);
-    expect((await budget.report()).totalUsd).toBeCloseTo(usd(paid!.amountMicros), 9);
+    expect((await budget.report()).totalUsd).toBeCloseTo(usd(authorized), 9);
   });
 
-  it('the Anthropic SDK pays with upto (JSON and stream); the budget equals the simulator charges', async () => {
+  it('the Anthropic SDK pays with upto (JSON and stream); the budget counts the maximums', async () => {
     const wallet = await funded();
     const budget = createBudget({ limits: { dailyUsd: 0.5 }, signing: { payees: [sim.payTo] } });
     const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
@@ -195,7 +197,8 @@ describe('upto through the simulator: committed at the settled amount', () => {
     expect(paid).toHaveLength(2);
     for (const p of paid) expect(p.amountMicros).toBeLessThan(p.upto!.maxMicros);
     const total = paid.reduce((s, p) => s + p.amountMicros, 0n);
-    expect((await budget.report()).totalUsd).toBeCloseTo(usd(total), 9);
+    const maximums = paid.reduce((s, p) => s + p.upto!.maxMicros, 0n);
+    expect((await budget.report()).totalUsd).toBeCloseTo(usd(maximums), 9);
     expect(await sim.usdcBalance(wallet.address)).toBe(1_000_000n - total);
   });
 
@@ -299,14 +302,52 @@ describe('upto against hostile gateways', () => {
     expect(Number(auth.deadline) - Date.now() / 1000).toBeLessThanOrEqual(61);
   });
 
-  it('commits the settled amount of PAYMENT-RESPONSE', async () => {
-    const server = await gateway(quote(), (p) => receiptOf(p, '12345'));
+  it('a receipt settling the whole maximum commits it: nothing more can move', async () => {
+    const server = await gateway(quote(), (p) => receiptOf(p, '50000'));
     const { wallet } = countingWallet();
     const { fetch, budget } = payg(wallet, server);
     const res = await fetch(`${server.url}/v1/chat/completions`, post());
-    expect(await outcomeOf(res)).toMatchObject({ status: 'charged', costUsd: 0.012345 });
-    expect((await budget.report()).totalUsd).toBe(0.012345);
+    expect(await outcomeOf(res)).toMatchObject({ status: 'charged', costUsd: 0.05 });
+    const requests = [...(await budget.store.requests()).values()];
+    expect(requests).toEqual([{ micros: 50_000n, ambiguous: false }]);
   });
+
+  // x402's facilitator answers a zero settlement with `success` and no transaction: the Permit2 signature stays
+  // unused and can still be settled up to the maximum until its deadline. A lower claim is the gateway's word.
+  for (const [claim, transaction] of [
+    ['0', ''],
+    ['12345', `0x${'ab'.repeat(32)}`],
+  ] as const) {
+    it(`a receipt claiming ${claim} of the maximum: the maximum stays counted as ambiguous, the claim is reported`, async () => {
+      const server = await gateway(quote(), (p) =>
+        encodeBase64Json({
+          success: true,
+          network: BASE_NETWORK,
+          payer: p.payload.permit2Authorization.from,
+          transaction,
+          amount: claim,
+        }),
+      );
+      const { wallet } = countingWallet();
+      const { fetch, budget } = payg(wallet, server, { limits: { dailyUsd: 0.09 } });
+      const charges: any[] = [];
+      budget.on('charge', (c) => charges.push(c));
+      const res = await fetch(`${server.url}/v1/chat/completions`, post());
+      expect(res.status).toBe(200);
+      expect(await outcomeOf(res)).toMatchObject({
+        status: 'ambiguous',
+        costUsd: 0.05,
+        claimedUsd: Number(claim) / 1e6,
+      });
+      expect((await budget.report()).totalUsd).toBe(0.05);
+      expect([...(await budget.store.requests()).values()]).toEqual([{ micros: 50_000n, ambiguous: true }]);
+      expect(charges[0]).toMatchObject({ ambiguous: true, costMicros: 50_000n });
+      expect(charges[0].note).toMatch(/claims \$0\.0/);
+      // A $0.09 day cannot be spent twice over by receipts that claim less than was authorized.
+      const second = await fetch(`${server.url}/v1/chat/completions`, post()).catch((e) => e);
+      expect(second).toBeInstanceOf(BudgetExceededError);
+    });
+  }
 
   it('a settled amount above the maximum commits the maximum and disputes the payee', async () => {
     const server = await gateway(quote(), (p) => receiptOf(p, '9000000'));
@@ -346,7 +387,8 @@ describe('upto against hostile gateways', () => {
 
   it('a stream: settled from the PAYMENT-RESPONSE sent with its headers, else ambiguous at the maximum', async () => {
     for (const [amount, status, costUsd] of [
-      ['4321', 'charged', 0.004321],
+      ['50000', 'charged', 0.05],
+      ['4321', 'ambiguous', 0.05],
       [undefined, 'ambiguous', 0.05],
     ] as const) {
       const server = await startHostile((req, res) => {
@@ -378,7 +420,7 @@ describe('upto against hostile gateways', () => {
     const a = payg(countingWallet().wallet, same);
     expect((await a.fetch(`${same.url}/v1/chat/completions`, post())).status).toBe(200);
     expect(sentPayload(same).accepted.scheme).toBe('upto');
-    expect((await a.budget.report()).totalUsd).toBe(0.001);
+    expect((await a.budget.report()).totalUsd).toBe(0.05); // the claim of $0.001 is not the chain's word
 
     const cheaper = await gateway(quote([{ amount: 50_000n }, { ...exact, amount: 20_000n }]), () => undefined);
     const b = payg(countingWallet().wallet, cheaper);
@@ -412,7 +454,7 @@ describe('upto against hostile gateways', () => {
     expect(signed).toEqual(['PermitWitnessTransferFrom', 'Permit']);
     const info = sentPayload(server).extensions.eip2612GasSponsoring.info;
     expect([info.spender, info.from, info.amount]).toEqual([permit2Contracts().permit2, wallet.address, '50000']);
-    expect((await budget.report()).totalUsd).toBe(0.000007);
+    expect((await budget.report()).totalUsd).toBe(0.05); // a claim of 7 base units: counted at the maximum
   });
 
   it('with an EVM RPC, a missing Permit2 approval is refused before signing', async () => {

@@ -10,8 +10,11 @@ export type Settlement =
   | { status: 'settled'; micros: Micros }
   /** More than was authorized: impossible on chain, so the answer lies; the maximum is what can have moved. */
   | { status: 'overcharged'; micros: Micros; claimed: string }
-  /** No usable receipt: the maximum stays counted as ambiguous until reconciled. */
-  | { status: 'unknown'; note: string };
+  /**
+   * No usable receipt, or one claiming less than the maximum (`claimedMicros`): the maximum stays counted as
+   * ambiguous until reconciled.
+   */
+  | { status: 'unknown'; note: string; claimedMicros?: Micros };
 
 /** A signed x402 payment attached to a request: money from the moment it is sent. */
 export interface Payment {
@@ -217,8 +220,16 @@ export class PaidCall {
             : 'sent to Venice, no complete answer (aborted, timed out or cut): counted until reconciled'),
       })
       .catch(() => {});
+    const settled = this.paymentSent ? this.payment?.settled : undefined;
+    const claimed = settled?.status === 'unknown' ? settled.claimedMicros : undefined;
     this.#resolve(
-      pruneOutcome({ status: 'ambiguous', costUsd: microsToUsd(counted), paymentTx: this.paymentTx, requestId }),
+      pruneOutcome({
+        status: 'ambiguous',
+        costUsd: microsToUsd(counted),
+        claimedUsd: claimed === undefined ? undefined : microsToUsd(claimed),
+        paymentTx: this.paymentTx,
+        requestId,
+      }),
     );
   }
 

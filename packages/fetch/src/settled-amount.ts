@@ -2,11 +2,14 @@ import { decodePaymentResponse, formatUsd, type Micros, type SettleResponse } fr
 import { disputePayee } from './disputes.js';
 import type { PaidCall, Settlement } from './paid-call.js';
 
-/** What the server says an `upto` payment settled. */
 /**
- * Reads `PAYMENT-RESPONSE` of a paid answer: its transaction, and for `upto` what was settled (a base-unit integer
- * no larger than the authorized maximum). A settlement above the maximum disputes the payee: it is paid no more
- * until a person clears it. A garbled receipt never undoes a paid answer.
+ * Reads `PAYMENT-RESPONSE` of a paid answer: its transaction, and for `upto` what the gateway says it settled. The
+ * receipt is the gateway's word, not the chain's: only a settlement of the whole maximum settles the call (nothing
+ * more can move). A claim below it leaves the maximum counted as ambiguous (`claimedMicros` says what was claimed):
+ * x402's own facilitator answers a zero settlement with a receipt and no transaction, which leaves the Permit2
+ * signature unused, so the facilitator may still settle up to the maximum until the deadline; and a claimed amount
+ * is not what a transaction moved. A settlement above the maximum disputes the payee. A garbled receipt never
+ * undoes a paid answer.
  */
 export function readSettlement(call: PaidCall, response: Response): void {
   const payment = call.payment;
@@ -44,7 +47,12 @@ function settlementOf(receipt: SettleResponse | undefined, garbled: boolean, max
     return unknown('PAYMENT-RESPONSE carries no settled amount');
   const micros = BigInt(amount);
   if (micros > max) return { status: 'overcharged', micros: max, claimed: amount };
-  return { status: 'settled', micros };
+  if (micros === max) return { status: 'settled', micros };
+  return {
+    status: 'unknown',
+    claimedMicros: micros,
+    note: `upto payment: the gateway's receipt claims $${formatUsd(micros)} of the $${formatUsd(max)} authorized; the signature allows up to the maximum until its deadline and the chain has not been read, so the maximum is counted until reconciled`,
+  };
 }
 
 /**
