@@ -93,6 +93,7 @@ const SURFACE: Record<string, string[]> = {
     'MICROS_PER_USD',
     'MIN_JOB_QUOTE_USD',
     'MIN_SEALED_HEX',
+    'MemoryStoreOptions',
     'Micros',
     'ModelPricing',
     'NetworkError',

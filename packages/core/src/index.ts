@@ -22,7 +22,7 @@ export {
 } from './budget/budget.js';
 export { createEstimator, type Estimate, type Estimator, type ModelPricing, parseModels } from './budget/estimator.js';
 export { type FileStore, type FileStoreOptions, fileStore } from './budget/file-store.js';
-export { memoryStore } from './budget/memory-store.js';
+export { type MemoryStoreOptions, memoryStore } from './budget/memory-store.js';
 export {
   type BudgetPolicy,
   type BudgetPolicyInput,
