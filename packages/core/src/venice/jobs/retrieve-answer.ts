@@ -1,4 +1,5 @@
 import { errorText } from '../../http.js';
+import { type MediaLimits, readMedia } from './media-body.js';
 
 /** What one `retrieve` answer means for a job. */
 export type RetrieveAnswer =
@@ -21,15 +22,15 @@ const RUNNING = new Set(['PROCESSING', 'QUEUED', 'PENDING', 'IN_PROGRESS', 'RUNN
  * (or JSON `COMPLETED` when a `download_url` was issued), an error when the provider failed it. A failure is told
  * apart from a passing server error by its verdict: 422, or a 5xx that says the generation failed or was refunded.
  */
-export async function readRetrieveAnswer(response: Response): Promise<RetrieveAnswer> {
+export async function readRetrieveAnswer(
+  response: Response,
+  limits: MediaLimits,
+  queueId: string,
+): Promise<RetrieveAnswer> {
   const type = response.headers.get('content-type') ?? '';
   const json = /json/i.test(type) || !response.ok;
   if (response.ok && !json) {
-    return {
-      kind: 'media',
-      bytes: new Uint8Array(await response.arrayBuffer()),
-      mediaType: type.split(';')[0]!.trim(),
-    };
+    return { kind: 'media', bytes: await readMedia(response, limits, queueId), mediaType: type.split(';')[0]!.trim() };
   }
   const text = await response.text().catch(() => '');
   let body: any;
