@@ -272,6 +272,39 @@ describe('hostile answers to an encrypted request fail closed', () => {
   }
 });
 
+describe('plaintext beside the sealed content fails closed (the AI SDK reads `reasoning` and `refusal` as text)', () => {
+  const sealed = /"content":"(04[0-9a-f]+)"/;
+  for (const [field, value] of [
+    ['reasoning', '"injected plaintext"'],
+    ['refusal', '"injected plaintext"'],
+    ['function_call', '{"name":"injected","arguments":"{}"}'],
+    ['audio', '{"transcript":"injected plaintext"}'],
+  ] as const) {
+    it(`JSON with a plaintext ${field}: E2EEError, nothing handed over`, async () => {
+      const relay = await proxy((body) => body.replace(sealed, (all) => `${all},"${field}":${value}`));
+      const baseURL = `${relay.url}/api/v1`;
+      const paid = createX402Fetch({ wallet: newWallet(baseURL), budget: createBudget(), baseURL });
+      const error = await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5')).catch((e) => e);
+      expect(error).toBeInstanceOf(E2EEError);
+      expect(error.reason).toBe('plaintext');
+      expect(error.message).toContain(field);
+    });
+
+    it(`SSE with a plaintext ${field} in a delta: the stream errors before that chunk`, async () => {
+      let n = 0;
+      const relay = await proxy((frame) =>
+        frame.replace(sealed, (all) => (n++ === 1 ? `${all},"${field}":${value}` : all)),
+      );
+      const baseURL = `${relay.url}/api/v1`;
+      const paid = createX402Fetch({ wallet: newWallet(baseURL), budget: createBudget(), baseURL });
+      const response = await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5', { stream: true }));
+      const error = await response.text().catch((e) => e);
+      expect(error).toBeInstanceOf(E2EEError);
+      expect(error.reason).toBe('plaintext');
+    });
+  }
+});
+
 describe('under the OpenAI SDK (which retries a thrown error as a connection error)', () => {
   it('a failed E2EE answer is a non-retryable 502: sent once, paid once', async () => {
     const relay = await proxy((body) => body.replace(/"content":"04[0-9a-f]+"/g, '"content":"a plaintext answer"'));
