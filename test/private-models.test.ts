@@ -305,6 +305,38 @@ describe('plaintext beside the sealed content fails closed (the AI SDK reads `re
   }
 });
 
+describe('SSE frames the decrypting reader must not mistake for something else', () => {
+  for (const [name, content, end] of [
+    ['ended by CR alone (as the SSE format allows, and SDK parsers read)', 'injected plaintext', '\r\r'],
+    ['holding a raw U+2028 in its JSON (valid JSON, not a line end for SSE)', 'injected\u2028plaintext', '\n\n'],
+  ]) {
+    it(`a plaintext frame ${name} is refused like any other, never handed over`, async () => {
+      let n = 0;
+      const relay = await proxy((frame) =>
+        frame.startsWith('data: {') && n++ === 1
+          ? `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}${end}`
+          : frame,
+      );
+      const baseURL = `${relay.url}/api/v1`;
+      const paid = createX402Fetch({ wallet: newWallet(baseURL), budget: createBudget(), baseURL });
+      const response = await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5', { stream: true }));
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let seen = '';
+      const error = await (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return undefined;
+          seen += decoder.decode(value);
+        }
+      })().catch((e) => e);
+      expect(error).toBeInstanceOf(E2EEError);
+      expect(error.reason).toBe('plaintext');
+      expect(seen).not.toContain('injected');
+    });
+  }
+});
+
 describe('under the OpenAI SDK (which retries a thrown error as a connection error)', () => {
   it('a failed E2EE answer is a non-retryable 502: sent once, paid once', async () => {
     const relay = await proxy((body) => body.replace(/"content":"04[0-9a-f]+"/g, '"content":"a plaintext answer"'));
