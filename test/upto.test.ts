@@ -20,6 +20,7 @@ import {
 } from '@venice-x402/core/internal';
 import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
+import { encodeFunctionData, parseAbi } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -32,6 +33,13 @@ import {
 } from './reliability/adversarial/hostile-server.js';
 
 const FACILITATOR = '0x2222222222222222222222222222222222222222';
+/** The x402 upto proxy's settlement call, as `@x402/evm`'s ABI declares it. */
+const UPTO_PROXY_ABI = parseAbi([
+  'struct TokenPermissions { address token; uint256 amount; }',
+  'struct Permit { TokenPermissions permitted; uint256 nonce; uint256 deadline; }',
+  'struct Witness { address to; address facilitator; uint256 validAfter; }',
+  'function settle(Permit permit, uint256 amount, address owner, Witness witness, bytes signature)',
+]);
 const post = (body = chatBody()) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body });
 const usd = (micros: bigint) => Number(micros) / 1e6;
 
@@ -348,6 +356,116 @@ describe('upto against hostile gateways', () => {
       expect(second).toBeInstanceOf(BudgetExceededError);
     });
   }
+
+  describe('with an EVM RPC, the transaction a receipt names is read on chain', () => {
+    const TX = `0x${'cd'.repeat(32)}`;
+    type Chain = { status?: '0x1' | '0x0'; nonce?: (n: bigint) => bigint; to?: string; amount: bigint };
+
+    /** A JSON-RPC node that knows one settlement transaction, built from the payment the gateway received. */
+    async function chainOf(gatewaySeen: () => any, chain: Chain) {
+      const rpc = await startHostile((_req, res, seen) => {
+        const call = JSON.parse(seen.body);
+        const answer = (result: unknown) => json(res, 200, { jsonrpc: '2.0', id: call.id, result });
+        if (call.method === 'eth_call') return answer(`0x${'f'.repeat(64)}`); // Permit2 allowance: plenty
+        const auth = gatewaySeen().payload.permit2Authorization;
+        const input = encodeFunctionData({
+          abi: UPTO_PROXY_ABI,
+          functionName: 'settle',
+          args: [
+            {
+              permitted: { token: auth.permitted.token, amount: BigInt(auth.permitted.amount) },
+              nonce: (chain.nonce ?? ((n) => n))(BigInt(auth.nonce)),
+              deadline: BigInt(auth.deadline),
+            },
+            chain.amount,
+            auth.from,
+            { to: auth.witness.to, facilitator: auth.witness.facilitator, validAfter: BigInt(auth.witness.validAfter) },
+            gatewaySeen().payload.signature,
+          ],
+        });
+        const block = { blockHash: `0x${'11'.repeat(32)}`, blockNumber: '0x1', transactionIndex: '0x0' };
+        const to = chain.to ?? permit2Contracts().uptoProxy;
+        if (call.method === 'eth_getTransactionByHash')
+          return answer({
+            ...block,
+            hash: TX,
+            from: FACILITATOR,
+            to,
+            input,
+            nonce: '0x0',
+            value: '0x0',
+            gas: '0x30000',
+            gasPrice: '0x1',
+            type: '0x0',
+            v: '0x1b',
+            r: '0x1',
+            s: '0x1',
+            chainId: '0x2105',
+          });
+        if (call.method === 'eth_getTransactionReceipt')
+          return answer({
+            ...block,
+            transactionHash: TX,
+            from: FACILITATOR,
+            to,
+            status: chain.status ?? '0x1',
+            logs: [],
+            logsBloom: `0x${'0'.repeat(512)}`,
+            gasUsed: '0x1',
+            cumulativeGasUsed: '0x1',
+            effectiveGasPrice: '0x1',
+            contractAddress: null,
+            type: '0x0',
+          });
+        json(res, 200, { jsonrpc: '2.0', id: call.id, error: { code: -32601, message: 'no such method' } });
+      });
+      servers.push(rpc);
+      return rpc;
+    }
+
+    async function callWith(claim: string, chain: Chain) {
+      let server: Hostile | undefined;
+      server = await gateway(quote(), (p) =>
+        encodeBase64Json({
+          success: true,
+          network: BASE_NETWORK,
+          payer: p.payload.permit2Authorization.from,
+          transaction: TX,
+          amount: claim,
+        }),
+      );
+      const rpc = await chainOf(() => sentPayload(server!), chain);
+      const { wallet } = countingWallet({ evmRpcUrl: rpc.url });
+      const { fetch, budget } = payg(wallet, server);
+      const res = await fetch(`${server.url}/v1/chat/completions`, post());
+      return { outcome: await outcomeOf(res), budget, rpc };
+    }
+
+    it('commits what the transaction moved, not what the receipt claimed', async () => {
+      const { outcome, budget } = await callWith('1', { amount: 40_000n });
+      expect(outcome).toMatchObject({ status: 'charged', costUsd: 0.04 });
+      expect([...(await budget.store.requests()).values()]).toEqual([{ micros: 40_000n, ambiguous: false }]);
+    });
+
+    it('a receipt the chain confirms commits the settled amount', async () => {
+      const { outcome, budget } = await callWith('12345', { amount: 12_345n });
+      expect(outcome).toMatchObject({ status: 'charged', costUsd: 0.012345 });
+      expect((await budget.report()).totalUsd).toBe(0.012345);
+    });
+
+    for (const [name, chain] of [
+      ['reverted', { amount: 1n, status: '0x0' }],
+      ['settling another authorization (nonce)', { amount: 1n, nonce: (n: bigint) => n + 1n }],
+      ['sent to another contract', { amount: 1n, to: '0x000000000000000000000000000000000000dEaD' }],
+    ] as [string, Chain][]) {
+      it(`a transaction ${name} proves nothing: the maximum stays counted as ambiguous`, async () => {
+        const { outcome, budget, rpc } = await callWith('1', chain);
+        expect(rpc.seen.some((s) => JSON.parse(s.body).method === 'eth_getTransactionByHash')).toBe(true);
+        expect(outcome).toMatchObject({ status: 'ambiguous', costUsd: 0.05, claimedUsd: 0.000001 });
+        expect((await budget.report()).totalUsd).toBe(0.05);
+      });
+    }
+  });
 
   it('a settled amount above the maximum commits the maximum and disputes the payee', async () => {
     const server = await gateway(quote(), (p) => receiptOf(p, '9000000'));

@@ -1,4 +1,11 @@
-import { decodePaymentResponse, formatUsd, type Micros, type SettleResponse } from '@venice-x402/core';
+import {
+  decodePaymentResponse,
+  formatUsd,
+  type Micros,
+  type SettleResponse,
+  type UptoAuthorization,
+} from '@venice-x402/core';
+import { decodeBase64Json } from '@venice-x402/core/internal';
 import { disputePayee } from './disputes.js';
 import type { PaidCall, Settlement } from './paid-call.js';
 
@@ -8,10 +15,11 @@ import type { PaidCall, Settlement } from './paid-call.js';
  * more can move). A claim below it leaves the maximum counted as ambiguous (`claimedMicros` says what was claimed):
  * x402's own facilitator answers a zero settlement with a receipt and no transaction, which leaves the Permit2
  * signature unused, so the facilitator may still settle up to the maximum until the deadline; and a claimed amount
- * is not what a transaction moved. A settlement above the maximum disputes the payee. A garbled receipt never
- * undoes a paid answer.
+ * is not what a transaction moved. With an EVM RPC (the wallet's `evmRpcUrl`) the transaction the receipt names is
+ * read on chain, and what it moved is committed. A settlement above the maximum disputes the payee. A garbled receipt
+ * never undoes a paid answer.
  */
-export function readSettlement(call: PaidCall, response: Response): void {
+export async function readSettlement(call: PaidCall, response: Response): Promise<void> {
   const payment = call.payment;
   if (!payment) return;
   let receipt: SettleResponse | undefined;
@@ -23,7 +31,8 @@ export function readSettlement(call: PaidCall, response: Response): void {
   }
   call.paymentTx = typeof receipt?.transaction === 'string' && receipt.transaction ? receipt.transaction : undefined;
   if (payment.scheme !== 'upto') return;
-  const settled = settlementOf(receipt, garbled, payment.amountMicros);
+  let settled = settlementOf(receipt, garbled, payment.amountMicros);
+  if (settled.status === 'unknown' && call.paymentTx) settled = (await onChain(call, call.paymentTx)) ?? settled;
   payment.settled = settled;
   if (settled.status === 'overcharged') {
     disputePayee(
@@ -31,6 +40,28 @@ export function readSettlement(call: PaidCall, response: Response): void {
       call.request.url.origin,
       `reported settling ${settled.claimed} base units, above the authorized maximum of $${formatUsd(payment.amountMicros)}`,
     );
+  }
+}
+
+/**
+ * The settlement a receipt's transaction shows on chain, through the wallet's EVM RPC (`uptoSettlement`): the
+ * amount that moved, whatever the receipt claimed. Undefined without an RPC or when the chain does not show it.
+ */
+async function onChain(call: PaidCall, transaction: string): Promise<Settlement | undefined> {
+  const auth = authorizationOf(call.payment!.value);
+  const micros = auth && (await call.ctx.wallet?.uptoSettlement?.(transaction, auth).catch(() => undefined));
+  if (micros === undefined || micros === null || micros > call.payment!.amountMicros) return undefined;
+  return { status: 'settled', micros };
+}
+
+/** The Permit2 authorization a signed `upto` payment header carries (what we signed, so trusted as data). */
+function authorizationOf(header: string): UptoAuthorization | undefined {
+  try {
+    const a = (decodeBase64Json(header, 'payment') as any)?.payload?.permit2Authorization;
+    if (!a) return undefined;
+    return { owner: a.from, token: a.permitted.token, nonce: BigInt(a.nonce), payTo: a.witness.to };
+  } catch {
+    return undefined;
   }
 }
 
