@@ -7,6 +7,7 @@ import {
   createBudget,
   createVeniceJobs,
   createWallet,
+  HttpError,
   ProtocolError,
   TimeoutError,
   type VeniceJobsOptions,
@@ -81,6 +82,22 @@ describe('media bodies', () => {
     expect(error).toBeInstanceOf(TimeoutError);
     expect((await jobs.pending()).map((j) => j.id)).toEqual(['q-stall']);
     expect((await budget.report()).totalUsd).toBe(0.1);
+  });
+
+  it('a JSON status that stops sending is a failed poll after mediaIdleTimeoutMs: polling ends, the job stays pending', async () => {
+    const server = await venice(
+      () => ({ queue_id: 'q-status-stall' }),
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"status":');
+      },
+    );
+    const { jobs } = setup(server, { mediaIdleTimeoutMs: 50, maxPollErrors: 3 });
+    const error = await jobs.run('video', JOB).catch((e) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error.message).toMatch(/kept failing/);
+    expect(server.seen.filter((s) => s.url === '/api/v1/video/retrieve')).toHaveLength(3);
+    expect((await jobs.pending()).map((j) => j.id)).toEqual(['q-status-stall']);
   });
 
   it('a retrieve body that never ends is refused past maxMediaBytes, not read into memory', async () => {

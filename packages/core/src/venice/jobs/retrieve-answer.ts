@@ -14,6 +14,7 @@ export type RetrieveAnswer =
   /** An answer no poll should get (400, 401, 403, 404: not ours, or gone). */
   | { kind: 'refused'; reason: string; status: number };
 
+const STATUS_BYTES = 1024 * 1024;
 const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 const RUNNING = new Set(['PROCESSING', 'QUEUED', 'PENDING', 'IN_PROGRESS', 'RUNNING']);
 
@@ -32,7 +33,12 @@ export async function readRetrieveAnswer(
   if (response.ok && !json) {
     return { kind: 'media', bytes: await readMedia(response, limits, queueId), mediaType: type.split(';')[0]!.trim() };
   }
-  const text = await response.text().catch(() => '');
+  // A status is small: one that does not end (or is huge) is read no further and counts as a failed poll.
+  const bounds = { maxBytes: STATUS_BYTES, idleMs: limits.idleMs };
+  const text = await readMedia(response, bounds, queueId).then(
+    (bytes) => new TextDecoder().decode(bytes),
+    () => '',
+  );
   let body: any;
   try {
     body = text ? JSON.parse(text) : undefined;
