@@ -137,7 +137,13 @@ function attest(call: PaidCall, self: typeof fetch, origin: string): Promise<Att
   const model = attestedModelId(call.info.model!);
   // Shared by concurrent calls: the caller's signal is not the load's (one caller's abort must not fail the rest).
   return ctx.attestations.get(origin, model, () =>
-    fetchAttestation({ fetch: self, baseURL: ctx.base!.href, model, now: () => ctx.clock.now() }),
+    fetchAttestation({
+      fetch: self,
+      baseURL: ctx.base!.href,
+      model,
+      now: () => ctx.clock.now(),
+      idleTimeoutMs: Math.min(ctx.timeoutMs, 30_000),
+    }),
   );
 }
 

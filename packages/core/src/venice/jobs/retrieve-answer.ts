@@ -1,5 +1,5 @@
+import { type BodyLimits, readBounded } from '../../bounded-body.js';
 import { errorText } from '../../http.js';
-import { type MediaLimits, readMedia } from './media-body.js';
 
 /** What one `retrieve` answer means for a job. */
 export type RetrieveAnswer =
@@ -15,6 +15,12 @@ export type RetrieveAnswer =
   | { kind: 'refused'; reason: string; status: number };
 
 const STATUS_BYTES = 1024 * 1024;
+
+/** How a job's media is named in the errors of `readBounded` (maxMediaBytes, mediaIdleTimeoutMs). */
+export const mediaLabel = (queueId: string) => ({
+  what: "The job's media (maxMediaBytes, mediaIdleTimeoutMs)",
+  details: { queueId },
+});
 const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 const RUNNING = new Set(['PROCESSING', 'QUEUED', 'PENDING', 'IN_PROGRESS', 'RUNNING']);
 
@@ -25,17 +31,21 @@ const RUNNING = new Set(['PROCESSING', 'QUEUED', 'PENDING', 'IN_PROGRESS', 'RUNN
  */
 export async function readRetrieveAnswer(
   response: Response,
-  limits: MediaLimits,
+  limits: BodyLimits,
   queueId: string,
 ): Promise<RetrieveAnswer> {
   const type = response.headers.get('content-type') ?? '';
   const json = /json/i.test(type) || !response.ok;
   if (response.ok && !json) {
-    return { kind: 'media', bytes: await readMedia(response, limits, queueId), mediaType: type.split(';')[0]!.trim() };
+    return {
+      kind: 'media',
+      bytes: await readBounded(response, limits, mediaLabel(queueId)),
+      mediaType: type.split(';')[0]!.trim(),
+    };
   }
   // A status is small: one that does not end (or is huge) is read no further and counts as a failed poll.
   const bounds = { maxBytes: STATUS_BYTES, idleMs: limits.idleMs };
-  const text = await readMedia(response, bounds, queueId).then(
+  const text = await readBounded(response, bounds, { what: "The job's status", details: { queueId } }).then(
     (bytes) => new TextDecoder().decode(bytes),
     () => '',
   );

@@ -1,3 +1,4 @@
+import { readBounded } from '../../bounded-body.js';
 import type { ChargeEvent } from '../../budget/budget-types.js';
 import type { JobRecord } from '../../budget/store.js';
 import { scopeChain } from '../../budget/windows.js';
@@ -9,8 +10,7 @@ import { fetchJobQuote } from '../job-quote.js';
 import { fetchDownload } from './download-link.js';
 import { JobBook } from './job-book.js';
 import type { JobKind, JobMedia, JobResult, JobWaitOptions, VeniceJobsOptions } from './job-types.js';
-import { readMedia } from './media-body.js';
-import { readRetrieveAnswer } from './retrieve-answer.js';
+import { mediaLabel, readRetrieveAnswer } from './retrieve-answer.js';
 
 export interface VeniceJobs {
   /** What a job would cost (USD), from Venice's free quote route. */
@@ -212,7 +212,7 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
       });
     }
     const mediaType = (response.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim();
-    return { bytes: await readMedia(response, media, record.id), mediaType };
+    return { bytes: await readBounded(response, media, mediaLabel(record.id)), mediaType };
   }
 
   /** Delivered: settle once (queued → delivered), clean up on Venice, then mark completed. */
