@@ -66,6 +66,26 @@ describe('queue ids', () => {
     expect(await jobs.pending()).toEqual([first]);
     expect((await budget.report()).totalUsd).toBe(0.2);
   });
+
+  it('a queue answer that never ends is refused past 1 MiB, not read into memory; its charge stays counted', async () => {
+    const server = await hostile((req, res) => {
+      if (req.url?.startsWith('/api/v1/models')) return json(res, 200, { data: [] });
+      if (req.url === '/api/v1/video/quote') return json(res, 200, { quote: 0.1 });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"queue_id":"q-endless","padding":"');
+      const chunk = Buffer.alloc(64 * 1024, 'a');
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+    });
+    const { jobs, budget } = setup(server);
+    const error = await jobs.queue('video', JOB).catch((e) => e);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect(error.message).toMatch(/queue answer is larger than 1048576 bytes/);
+    expect((await budget.report()).totalUsd).toBe(0.1);
+  });
 });
 
 describe('media bodies', () => {

@@ -4,7 +4,7 @@ import type { JobRecord } from '../../budget/store.js';
 import { scopeChain } from '../../budget/windows.js';
 import { DEFAULT_BASE_URL } from '../../constants.js';
 import { ConfigError, HttpError, JobFailedError, NetworkError, ProtocolError, TimeoutError } from '../../errors.js';
-import { errorText, joinUrl, readJson, sleep as realSleep, send } from '../../http.js';
+import { errorText, joinUrl, jsonOf, sleep as realSleep, send } from '../../http.js';
 import { type Micros, microsToUsd } from '../../money.js';
 import { fetchJobQuote } from '../job-quote.js';
 import { fetchDownload } from './download-link.js';
@@ -30,6 +30,7 @@ export interface VeniceJobs {
 }
 
 const MAX_ID = 200;
+const QUEUE_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * Venice's video and music jobs as one lifecycle over a paid fetch: quote → queue (the paid fetch holds exactly the
@@ -77,7 +78,9 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
     let response: Response;
     try {
       response = await post(kind, 'queue', body);
-      answer = await readJson(response);
+      // A queue answer is a few fields: one that does not end is not read into memory.
+      const queueAnswer = { maxBytes: QUEUE_ANSWER_BYTES, idleMs: media.idleMs };
+      answer = jsonOf(await readBounded(response, queueAnswer, { what: `The ${kind} queue answer` }));
     } finally {
       stop?.();
     }
