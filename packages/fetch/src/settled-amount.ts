@@ -10,9 +10,9 @@ import { disputePayee } from './disputes.js';
 import type { PaidCall, Settlement } from './paid-call.js';
 
 /**
- * Reads `PAYMENT-RESPONSE` of a paid answer: its transaction, and for `upto` what the gateway says it settled. The
- * receipt is the gateway's word, not the chain's: only a settlement of the whole maximum settles the call (nothing
- * more can move). A claim below it leaves the maximum counted as ambiguous (`claimedMicros` says what was claimed):
+ * Reads `PAYMENT-RESPONSE` of a paid answer (docs/venice-protocol.md §14): its transaction, and for `upto` what the
+ * gateway says it settled. The receipt is the gateway's word, not the chain's: only a settlement of the whole maximum
+ * settles the call (nothing more can move). A claim below it leaves the maximum counted as ambiguous (`claimedMicros` says what was claimed):
  * x402's own facilitator answers a zero settlement with a receipt and no transaction, which leaves the Permit2
  * signature unused, so the facilitator may still settle up to the maximum until the deadline; and a claimed amount
  * is not what a transaction moved. With an EVM RPC (the wallet's `evmRpcUrl`) the transaction the receipt names is
