@@ -20,9 +20,10 @@ import {
 } from '@venice-x402/core/internal';
 import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
-import { encodeFunctionData, parseAbi } from 'viem';
+import { encodeFunctionData, parseAbi, toFunctionSelector } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from './manual-clock.js';
 import {
   chatAnswer,
   chatBody,
@@ -465,6 +466,58 @@ describe('upto against hostile gateways', () => {
         expect((await budget.report()).totalUsd).toBe(0.05);
       });
     }
+  });
+
+  describe('with an EVM RPC, an ambiguous upto payment whose deadline passed unused is credited back', () => {
+    const NONCE_BITMAP = toFunctionSelector('function nonceBitmap(address owner, uint256 wordPos)');
+
+    /** An RPC whose Permit2 allowance is plenty and whose nonce bitmap says `used` for every nonce. */
+    async function permit2Rpc(used: boolean) {
+      const rpc = await startHostile((_req, res, seen) => {
+        const call = JSON.parse(seen.body);
+        const data: string = call.params?.[0]?.data ?? '';
+        const word = data.startsWith(NONCE_BITMAP) && !used ? '0'.repeat(64) : 'f'.repeat(64);
+        json(res, 200, { jsonrpc: '2.0', id: call.id, result: `0x${word}` });
+      });
+      servers.push(rpc);
+      return rpc;
+    }
+
+    async function zeroReceiptCall(rpcUrl: string | undefined) {
+      const server = await gateway(quote(), (p) =>
+        encodeBase64Json({
+          success: true,
+          network: BASE_NETWORK,
+          payer: p.payload.permit2Authorization.from,
+          transaction: '',
+          amount: '0',
+        }),
+      );
+      const { wallet } = countingWallet(rpcUrl ? { evmRpcUrl: rpcUrl } : {});
+      const budget = createBudget({ signing: { payees: [PAY_TO] } });
+      const clock = new ManualClock();
+      const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: server.url, maxRetries: 0, clock });
+      const res = await fetch(`${server.url}/v1/chat/completions`, post());
+      expect(await outcomeOf(res)).toMatchObject({ status: 'ambiguous', costUsd: 0.05, claimedUsd: 0 });
+      expect((await budget.report()).totalUsd).toBe(0.05);
+      return { budget, clock };
+    }
+
+    it('a zero receipt whose Permit2 nonce is still unused after the deadline: credited, $0 counted', async () => {
+      const rpc = await permit2Rpc(false);
+      const { budget, clock } = await zeroReceiptCall(rpc.url);
+      const refunded = new Promise((resolve) => budget.on('refund', resolve));
+      clock.advance(10 * 60_000);
+      expect(await refunded).toMatchObject({ refundMicros: 50_000n });
+      expect((await budget.report()).totalUsd).toBe(0);
+      expect(rpc.seen.some((s) => JSON.parse(s.body).params?.[0]?.data?.startsWith(NONCE_BITMAP))).toBe(true);
+    });
+
+    it('without an RPC nothing is asked and the maximum stays counted', async () => {
+      const { budget, clock } = await zeroReceiptCall(undefined);
+      clock.advance(10 * 60_000);
+      expect((await budget.report()).totalUsd).toBe(0.05);
+    });
   });
 
   it('a settled amount above the maximum commits the maximum and disputes the payee', async () => {

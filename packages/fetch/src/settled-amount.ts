@@ -1,13 +1,7 @@
-import {
-  decodePaymentResponse,
-  formatUsd,
-  type Micros,
-  type SettleResponse,
-  type UptoAuthorization,
-} from '@venice-x402/core';
-import { decodeBase64Json } from '@venice-x402/core/internal';
+import { decodePaymentResponse, formatUsd, type Micros, type SettleResponse } from '@venice-x402/core';
 import { disputePayee } from './disputes.js';
 import type { PaidCall, Settlement } from './paid-call.js';
+import { authorizationOf } from './upto-expiry.js';
 
 /**
  * Reads `PAYMENT-RESPONSE` of a paid answer (docs/venice-protocol.md §14): its transaction, and for `upto` what the
@@ -52,17 +46,6 @@ async function onChain(call: PaidCall, transaction: string): Promise<Settlement 
   const micros = auth && (await call.ctx.wallet?.uptoSettlement?.(transaction, auth).catch(() => undefined));
   if (micros === undefined || micros === null || micros > call.payment!.amountMicros) return undefined;
   return { status: 'settled', micros };
-}
-
-/** The Permit2 authorization a signed `upto` payment header carries (what we signed, so trusted as data). */
-function authorizationOf(header: string): UptoAuthorization | undefined {
-  try {
-    const a = (decodeBase64Json(header, 'payment') as any)?.payload?.permit2Authorization;
-    if (!a) return undefined;
-    return { owner: a.from, token: a.permitted.token, nonce: BigInt(a.nonce), payTo: a.witness.to };
-  } catch {
-    return undefined;
-  }
 }
 
 function settlementOf(receipt: SettleResponse | undefined, garbled: boolean, max: Micros): Settlement {

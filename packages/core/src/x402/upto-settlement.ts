@@ -10,6 +10,8 @@ export interface UptoAuthorization {
   /** Permit2's nonce: used once, by the one settlement that moved anything. */
   nonce: bigint;
   payTo: string;
+  /** Seconds since the epoch after which Permit2 refuses the signature. */
+  deadline?: bigint;
 }
 
 const HASH = /^0x[0-9a-fA-F]{64}$/;
@@ -51,6 +53,27 @@ export async function uptoSettlementOnChain(
       same(witness.to, auth.payTo) &&
       amount <= permit.permitted.amount;
     return matches ? amount : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether Permit2 has marked an authorization's nonce used (`nonceBitmap(owner, nonce >> 8)`, bit `nonce & 255`):
+ * false after its deadline proves the signature never moved anything, and never will. Undefined on an RPC error.
+ */
+export async function permit2NonceUsed(rpcUrl: string, auth: UptoAuthorization): Promise<boolean | undefined> {
+  const { createPublicClient, http, parseAbi } = viem();
+  const { PERMIT2_ADDRESS } = require('@x402/evm') as typeof import('@x402/evm');
+  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) });
+  try {
+    const word = await client.readContract({
+      address: PERMIT2_ADDRESS,
+      abi: parseAbi(['function nonceBitmap(address owner, uint256 wordPos) view returns (uint256)']),
+      functionName: 'nonceBitmap',
+      args: [auth.owner as `0x${string}`, auth.nonce >> 8n],
+    });
+    return ((word >> (auth.nonce & 255n)) & 1n) === 1n;
   } catch {
     return undefined;
   }
