@@ -305,6 +305,23 @@ describe('plaintext beside the sealed content fails closed (the AI SDK reads `re
   }
 });
 
+describe('an SSE line that never ends', () => {
+  it('is refused past 1 MiB instead of being held back in memory while the server keeps sending', async () => {
+    let n = 0;
+    const relay = await proxy((frame) =>
+      frame.startsWith('data: {') && n++ === 1
+        ? `data: {"choices":[{"delta":{"content":"${'a'.repeat(2 << 20)}`
+        : frame,
+    );
+    const baseURL = `${relay.url}/api/v1`;
+    const paid = createX402Fetch({ wallet: newWallet(baseURL), budget: createBudget(), baseURL });
+    const response = await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5', { stream: true }));
+    const error = await response.text().catch((e) => e);
+    expect(error).toBeInstanceOf(E2EEError);
+    expect(error.message).toMatch(/over 1 MiB/);
+  });
+});
+
 describe('SSE frames the decrypting reader must not mistake for something else', () => {
   for (const [name, content, end] of [
     ['ended by CR alone (as the SSE format allows, and SDK parsers read)', 'injected plaintext', '\r\r'],

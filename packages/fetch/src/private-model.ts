@@ -14,7 +14,7 @@ import { parseJson } from './request-body.js';
 import type { Target } from './send.js';
 import { readUpTo } from './settle-answer.js';
 import { SettledResponse } from './settled-response.js';
-import { completeLinesEnd, mapSseLines } from './sse-lines.js';
+import { completeLinesEnd, MAX_SSE_LINE_CHARS, mapSseLines } from './sse-lines.js';
 
 const encoder = new TextEncoder();
 const MAX_ERROR_BYTES = 64 * 1024;
@@ -195,6 +195,13 @@ function decryptSse(body: ReadableStream<Uint8Array>, session: E2eeSession): Rea
           }
           pending += decoder.decode(value, { stream: true });
           const end = completeLinesEnd(pending);
+          if (end < 0 && pending.length > MAX_SSE_LINE_CHARS) {
+            const error = new E2EEError('plaintext', `The stream of ${session.model} sent a line over 1 MiB: refused`, {
+              model: session.model,
+            });
+            await reader.cancel(error).catch(() => {});
+            throw error;
+          }
           if (end < 0) continue;
           const complete = pending.slice(0, end);
           pending = pending.slice(end);

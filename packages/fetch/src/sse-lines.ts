@@ -20,3 +20,6 @@ export const mapSseLines = (text: string, map: (line: string) => string): string
     .split(LINE_ENDS)
     .map((part, i) => (i % 2 === 0 ? map(part) : part))
     .join('');
+
+/** Longest SSE line a reader holds back while it waits for its end (a chat frame is well under a KiB). */
+export const MAX_SSE_LINE_CHARS = 1024 * 1024;
