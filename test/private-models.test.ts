@@ -272,6 +272,88 @@ describe('hostile answers to an encrypted request fail closed', () => {
   }
 });
 
+describe('plaintext beside the sealed content fails closed (the AI SDK reads `reasoning` and `refusal` as text)', () => {
+  const sealed = /"content":"(04[0-9a-f]+)"/;
+  for (const [field, value] of [
+    ['reasoning', '"injected plaintext"'],
+    ['refusal', '"injected plaintext"'],
+    ['function_call', '{"name":"injected","arguments":"{}"}'],
+    ['audio', '{"transcript":"injected plaintext"}'],
+  ] as const) {
+    it(`JSON with a plaintext ${field}: E2EEError, nothing handed over`, async () => {
+      const relay = await proxy((body) => body.replace(sealed, (all) => `${all},"${field}":${value}`));
+      const baseURL = `${relay.url}/api/v1`;
+      const paid = createX402Fetch({ wallet: newWallet(baseURL), budget: createBudget(), baseURL });
+      const error = await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5')).catch((e) => e);
+      expect(error).toBeInstanceOf(E2EEError);
+      expect(error.reason).toBe('plaintext');
+      expect(error.message).toContain(field);
+    });
+
+    it(`SSE with a plaintext ${field} in a delta: the stream errors before that chunk`, async () => {
+      let n = 0;
+      const relay = await proxy((frame) =>
+        frame.replace(sealed, (all) => (n++ === 1 ? `${all},"${field}":${value}` : all)),
+      );
+      const baseURL = `${relay.url}/api/v1`;
+      const paid = createX402Fetch({ wallet: newWallet(baseURL), budget: createBudget(), baseURL });
+      const response = await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5', { stream: true }));
+      const error = await response.text().catch((e) => e);
+      expect(error).toBeInstanceOf(E2EEError);
+      expect(error.reason).toBe('plaintext');
+    });
+  }
+});
+
+describe('an SSE line that never ends', () => {
+  it('is refused past 1 MiB instead of being held back in memory while the server keeps sending', async () => {
+    let n = 0;
+    const relay = await proxy((frame) =>
+      frame.startsWith('data: {') && n++ === 1
+        ? `data: {"choices":[{"delta":{"content":"${'a'.repeat(2 << 20)}`
+        : frame,
+    );
+    const baseURL = `${relay.url}/api/v1`;
+    const paid = createX402Fetch({ wallet: newWallet(baseURL), budget: createBudget(), baseURL });
+    const response = await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5', { stream: true }));
+    const error = await response.text().catch((e) => e);
+    expect(error).toBeInstanceOf(E2EEError);
+    expect(error.message).toMatch(/over 1 MiB/);
+  });
+});
+
+describe('SSE frames the decrypting reader must not mistake for something else', () => {
+  for (const [name, content, end] of [
+    ['ended by CR alone (as the SSE format allows, and SDK parsers read)', 'injected plaintext', '\r\r'],
+    ['holding a raw U+2028 in its JSON (valid JSON, not a line end for SSE)', 'injected\u2028plaintext', '\n\n'],
+  ]) {
+    it(`a plaintext frame ${name} is refused like any other, never handed over`, async () => {
+      let n = 0;
+      const relay = await proxy((frame) =>
+        frame.startsWith('data: {') && n++ === 1
+          ? `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}${end}`
+          : frame,
+      );
+      const baseURL = `${relay.url}/api/v1`;
+      const paid = createX402Fetch({ wallet: newWallet(baseURL), budget: createBudget(), baseURL });
+      const response = await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5', { stream: true }));
+      const reader = response.body!.getReader();
+      const decoder = new TextDecoder();
+      let seen = '';
+      const error = await (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return undefined;
+          seen += decoder.decode(value);
+        }
+      })().catch((e) => e);
+      expect(error).toBeInstanceOf(E2EEError);
+      expect(error.reason).toBe('plaintext');
+      expect(seen).not.toContain('injected');
+    });
+  }
+});
+
 describe('under the OpenAI SDK (which retries a thrown error as a connection error)', () => {
   it('a failed E2EE answer is a non-retryable 502: sent once, paid once', async () => {
     const relay = await proxy((body) => body.replace(/"content":"04[0-9a-f]+"/g, '"content":"a plaintext answer"'));

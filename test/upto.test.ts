@@ -20,8 +20,10 @@ import {
 } from '@venice-x402/core/internal';
 import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
+import { encodeFunctionData, parseAbi, toFunctionSelector } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from './manual-clock.js';
 import {
   chatAnswer,
   chatBody,
@@ -32,6 +34,13 @@ import {
 } from './reliability/adversarial/hostile-server.js';
 
 const FACILITATOR = '0x2222222222222222222222222222222222222222';
+/** The x402 upto proxy's settlement call, as `@x402/evm`'s ABI declares it. */
+const UPTO_PROXY_ABI = parseAbi([
+  'struct TokenPermissions { address token; uint256 amount; }',
+  'struct Permit { TokenPermissions permitted; uint256 nonce; uint256 deadline; }',
+  'struct Witness { address to; address facilitator; uint256 validAfter; }',
+  'function settle(Permit permit, uint256 amount, address owner, Witness witness, bytes signature)',
+]);
 const post = (body = chatBody()) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body });
 const usd = (micros: bigint) => Number(micros) / 1e6;
 
@@ -129,7 +138,7 @@ describe('upto through the simulator: committed at the settled amount', () => {
     return wallet;
   }
 
-  it('an upto call commits what was settled, not the maximum it authorized (ledger = simulator charges)', async () => {
+  it('an upto call counts its maximum until reconciled; the outcome gives the settlement the receipt claims', async () => {
     const wallet = await funded();
     const budget = createBudget({ signing: { payees: [sim.payTo] } });
     const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
@@ -143,8 +152,10 @@ describe('upto through the simulator: committed at the settled amount', () => {
     const [paid] = sim.ledger.paygPayments.filter((p) => p.payer === wallet.address);
     expect(paid!.amountMicros).toBeLessThan(paid!.upto!.maxMicros); // paid by upto, settled below its maximum
     const report = await budget.report();
-    expect(report.totalUsd).toBeCloseTo(usd(paid!.amountMicros), 9);
-    expect(outcome?.status).toBe('charged');
+    // A receipt is the gateway's word: the signature allowed the maximum, which stays counted (ambiguous).
+    expect(report.totalUsd).toBeCloseTo(usd(paid!.upto!.maxMicros), 9);
+    expect(outcome).toMatchObject({ status: 'ambiguous', claimedUsd: usd(paid!.amountMicros) });
+    expect(outcome?.costUsd).toBeCloseTo(usd(paid!.upto!.maxMicros), 9);
     expect(await sim.usdcBalance(wallet.address)).toBe(1_000_000n - paid!.amountMicros);
     expect(report.windows.every((w) => w.reservedUsd === 0)).toBe(true);
   });
@@ -171,10 +182,10 @@ describe('upto through the simulator: committed at the settled amount', () => {
     const authorized = BigInt(seen[0].accepted.amount);
     const [paid] = sim.ledger.paygPayments.filter((p) => p.payer === wallet.address);
     expect(paid!.amountMicros).toBeLessThan(authorized);
-    expect((await budget.report()).totalUsd).toBeCloseTo(usd(paid!.amountMicros), 9);
+    expect((await budget.report()).totalUsd).toBeCloseTo(usd(authorized), 9);
   });
 
-  it('the Anthropic SDK pays with upto (JSON and stream); the budget equals the simulator charges', async () => {
+  it('the Anthropic SDK pays with upto (JSON and stream); the budget counts the maximums', async () => {
     const wallet = await funded();
     const budget = createBudget({ limits: { dailyUsd: 0.5 }, signing: { payees: [sim.payTo] } });
     const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: sim.url });
@@ -195,7 +206,8 @@ describe('upto through the simulator: committed at the settled amount', () => {
     expect(paid).toHaveLength(2);
     for (const p of paid) expect(p.amountMicros).toBeLessThan(p.upto!.maxMicros);
     const total = paid.reduce((s, p) => s + p.amountMicros, 0n);
-    expect((await budget.report()).totalUsd).toBeCloseTo(usd(total), 9);
+    const maximums = paid.reduce((s, p) => s + p.upto!.maxMicros, 0n);
+    expect((await budget.report()).totalUsd).toBeCloseTo(usd(maximums), 9);
     expect(await sim.usdcBalance(wallet.address)).toBe(1_000_000n - total);
   });
 
@@ -299,13 +311,213 @@ describe('upto against hostile gateways', () => {
     expect(Number(auth.deadline) - Date.now() / 1000).toBeLessThanOrEqual(61);
   });
 
-  it('commits the settled amount of PAYMENT-RESPONSE', async () => {
-    const server = await gateway(quote(), (p) => receiptOf(p, '12345'));
+  it('a receipt settling the whole maximum commits it: nothing more can move', async () => {
+    const server = await gateway(quote(), (p) => receiptOf(p, '50000'));
     const { wallet } = countingWallet();
     const { fetch, budget } = payg(wallet, server);
     const res = await fetch(`${server.url}/v1/chat/completions`, post());
-    expect(await outcomeOf(res)).toMatchObject({ status: 'charged', costUsd: 0.012345 });
-    expect((await budget.report()).totalUsd).toBe(0.012345);
+    expect(await outcomeOf(res)).toMatchObject({ status: 'charged', costUsd: 0.05 });
+    const requests = [...(await budget.store.requests()).values()];
+    expect(requests).toEqual([{ micros: 50_000n, ambiguous: false }]);
+  });
+
+  // x402's facilitator answers a zero settlement with `success` and no transaction: the Permit2 signature stays
+  // unused and can still be settled up to the maximum until its deadline. A lower claim is the gateway's word.
+  for (const [claim, transaction] of [
+    ['0', ''],
+    ['12345', `0x${'ab'.repeat(32)}`],
+  ] as const) {
+    it(`a receipt claiming ${claim} of the maximum: the maximum stays counted as ambiguous, the claim is reported`, async () => {
+      const server = await gateway(quote(), (p) =>
+        encodeBase64Json({
+          success: true,
+          network: BASE_NETWORK,
+          payer: p.payload.permit2Authorization.from,
+          transaction,
+          amount: claim,
+        }),
+      );
+      const { wallet } = countingWallet();
+      const { fetch, budget } = payg(wallet, server, { limits: { dailyUsd: 0.09 } });
+      const charges: any[] = [];
+      budget.on('charge', (c) => charges.push(c));
+      const res = await fetch(`${server.url}/v1/chat/completions`, post());
+      expect(res.status).toBe(200);
+      expect(await outcomeOf(res)).toMatchObject({
+        status: 'ambiguous',
+        costUsd: 0.05,
+        claimedUsd: Number(claim) / 1e6,
+      });
+      expect((await budget.report()).totalUsd).toBe(0.05);
+      expect([...(await budget.store.requests()).values()]).toEqual([{ micros: 50_000n, ambiguous: true }]);
+      expect(charges[0]).toMatchObject({ ambiguous: true, costMicros: 50_000n });
+      expect(charges[0].note).toMatch(/claims \$0\.0/);
+      // A $0.09 day cannot be spent twice over by receipts that claim less than was authorized.
+      const second = await fetch(`${server.url}/v1/chat/completions`, post()).catch((e) => e);
+      expect(second).toBeInstanceOf(BudgetExceededError);
+    });
+  }
+
+  describe('with an EVM RPC, the transaction a receipt names is read on chain', () => {
+    const TX = `0x${'cd'.repeat(32)}`;
+    type Chain = { status?: '0x1' | '0x0'; nonce?: (n: bigint) => bigint; to?: string; amount: bigint };
+
+    /** A JSON-RPC node that knows one settlement transaction, built from the payment the gateway received. */
+    async function chainOf(gatewaySeen: () => any, chain: Chain) {
+      const rpc = await startHostile((_req, res, seen) => {
+        const call = JSON.parse(seen.body);
+        const answer = (result: unknown) => json(res, 200, { jsonrpc: '2.0', id: call.id, result });
+        if (call.method === 'eth_call') return answer(`0x${'f'.repeat(64)}`); // Permit2 allowance: plenty
+        const auth = gatewaySeen().payload.permit2Authorization;
+        const input = encodeFunctionData({
+          abi: UPTO_PROXY_ABI,
+          functionName: 'settle',
+          args: [
+            {
+              permitted: { token: auth.permitted.token, amount: BigInt(auth.permitted.amount) },
+              nonce: (chain.nonce ?? ((n) => n))(BigInt(auth.nonce)),
+              deadline: BigInt(auth.deadline),
+            },
+            chain.amount,
+            auth.from,
+            { to: auth.witness.to, facilitator: auth.witness.facilitator, validAfter: BigInt(auth.witness.validAfter) },
+            gatewaySeen().payload.signature,
+          ],
+        });
+        const block = { blockHash: `0x${'11'.repeat(32)}`, blockNumber: '0x1', transactionIndex: '0x0' };
+        const to = chain.to ?? permit2Contracts().uptoProxy;
+        if (call.method === 'eth_getTransactionByHash')
+          return answer({
+            ...block,
+            hash: TX,
+            from: FACILITATOR,
+            to,
+            input,
+            nonce: '0x0',
+            value: '0x0',
+            gas: '0x30000',
+            gasPrice: '0x1',
+            type: '0x0',
+            v: '0x1b',
+            r: '0x1',
+            s: '0x1',
+            chainId: '0x2105',
+          });
+        if (call.method === 'eth_getTransactionReceipt')
+          return answer({
+            ...block,
+            transactionHash: TX,
+            from: FACILITATOR,
+            to,
+            status: chain.status ?? '0x1',
+            logs: [],
+            logsBloom: `0x${'0'.repeat(512)}`,
+            gasUsed: '0x1',
+            cumulativeGasUsed: '0x1',
+            effectiveGasPrice: '0x1',
+            contractAddress: null,
+            type: '0x0',
+          });
+        json(res, 200, { jsonrpc: '2.0', id: call.id, error: { code: -32601, message: 'no such method' } });
+      });
+      servers.push(rpc);
+      return rpc;
+    }
+
+    async function callWith(claim: string, chain: Chain) {
+      let server: Hostile | undefined;
+      server = await gateway(quote(), (p) =>
+        encodeBase64Json({
+          success: true,
+          network: BASE_NETWORK,
+          payer: p.payload.permit2Authorization.from,
+          transaction: TX,
+          amount: claim,
+        }),
+      );
+      const rpc = await chainOf(() => sentPayload(server!), chain);
+      const { wallet } = countingWallet({ evmRpcUrl: rpc.url });
+      const { fetch, budget } = payg(wallet, server);
+      const res = await fetch(`${server.url}/v1/chat/completions`, post());
+      return { outcome: await outcomeOf(res), budget, rpc };
+    }
+
+    it('commits what the transaction moved, not what the receipt claimed', async () => {
+      const { outcome, budget } = await callWith('1', { amount: 40_000n });
+      expect(outcome).toMatchObject({ status: 'charged', costUsd: 0.04 });
+      expect([...(await budget.store.requests()).values()]).toEqual([{ micros: 40_000n, ambiguous: false }]);
+    });
+
+    it('a receipt the chain confirms commits the settled amount', async () => {
+      const { outcome, budget } = await callWith('12345', { amount: 12_345n });
+      expect(outcome).toMatchObject({ status: 'charged', costUsd: 0.012345 });
+      expect((await budget.report()).totalUsd).toBe(0.012345);
+    });
+
+    for (const [name, chain] of [
+      ['reverted', { amount: 1n, status: '0x0' }],
+      ['settling another authorization (nonce)', { amount: 1n, nonce: (n: bigint) => n + 1n }],
+      ['sent to another contract', { amount: 1n, to: '0x000000000000000000000000000000000000dEaD' }],
+    ] as [string, Chain][]) {
+      it(`a transaction ${name} proves nothing: the maximum stays counted as ambiguous`, async () => {
+        const { outcome, budget, rpc } = await callWith('1', chain);
+        expect(rpc.seen.some((s) => JSON.parse(s.body).method === 'eth_getTransactionByHash')).toBe(true);
+        expect(outcome).toMatchObject({ status: 'ambiguous', costUsd: 0.05, claimedUsd: 0.000001 });
+        expect((await budget.report()).totalUsd).toBe(0.05);
+      });
+    }
+  });
+
+  describe('with an EVM RPC, an ambiguous upto payment whose deadline passed unused is credited back', () => {
+    const NONCE_BITMAP = toFunctionSelector('function nonceBitmap(address owner, uint256 wordPos)');
+
+    /** An RPC whose Permit2 allowance is plenty and whose nonce bitmap says `used` for every nonce. */
+    async function permit2Rpc(used: boolean) {
+      const rpc = await startHostile((_req, res, seen) => {
+        const call = JSON.parse(seen.body);
+        const data: string = call.params?.[0]?.data ?? '';
+        const word = data.startsWith(NONCE_BITMAP) && !used ? '0'.repeat(64) : 'f'.repeat(64);
+        json(res, 200, { jsonrpc: '2.0', id: call.id, result: `0x${word}` });
+      });
+      servers.push(rpc);
+      return rpc;
+    }
+
+    async function zeroReceiptCall(rpcUrl: string | undefined) {
+      const server = await gateway(quote(), (p) =>
+        encodeBase64Json({
+          success: true,
+          network: BASE_NETWORK,
+          payer: p.payload.permit2Authorization.from,
+          transaction: '',
+          amount: '0',
+        }),
+      );
+      const { wallet } = countingWallet(rpcUrl ? { evmRpcUrl: rpcUrl } : {});
+      const budget = createBudget({ signing: { payees: [PAY_TO] } });
+      const clock = new ManualClock();
+      const fetch = createX402Fetch({ wallet, budget, mode: 'payg', baseURL: server.url, maxRetries: 0, clock });
+      const res = await fetch(`${server.url}/v1/chat/completions`, post());
+      expect(await outcomeOf(res)).toMatchObject({ status: 'ambiguous', costUsd: 0.05, claimedUsd: 0 });
+      expect((await budget.report()).totalUsd).toBe(0.05);
+      return { budget, clock };
+    }
+
+    it('a zero receipt whose Permit2 nonce is still unused after the deadline: credited, $0 counted', async () => {
+      const rpc = await permit2Rpc(false);
+      const { budget, clock } = await zeroReceiptCall(rpc.url);
+      const refunded = new Promise((resolve) => budget.on('refund', resolve));
+      clock.advance(10 * 60_000);
+      expect(await refunded).toMatchObject({ refundMicros: 50_000n });
+      expect((await budget.report()).totalUsd).toBe(0);
+      expect(rpc.seen.some((s) => JSON.parse(s.body).params?.[0]?.data?.startsWith(NONCE_BITMAP))).toBe(true);
+    });
+
+    it('without an RPC nothing is asked and the maximum stays counted', async () => {
+      const { budget, clock } = await zeroReceiptCall(undefined);
+      clock.advance(10 * 60_000);
+      expect((await budget.report()).totalUsd).toBe(0.05);
+    });
   });
 
   it('a settled amount above the maximum commits the maximum and disputes the payee', async () => {
@@ -346,7 +558,8 @@ describe('upto against hostile gateways', () => {
 
   it('a stream: settled from the PAYMENT-RESPONSE sent with its headers, else ambiguous at the maximum', async () => {
     for (const [amount, status, costUsd] of [
-      ['4321', 'charged', 0.004321],
+      ['50000', 'charged', 0.05],
+      ['4321', 'ambiguous', 0.05],
       [undefined, 'ambiguous', 0.05],
     ] as const) {
       const server = await startHostile((req, res) => {
@@ -378,7 +591,7 @@ describe('upto against hostile gateways', () => {
     const a = payg(countingWallet().wallet, same);
     expect((await a.fetch(`${same.url}/v1/chat/completions`, post())).status).toBe(200);
     expect(sentPayload(same).accepted.scheme).toBe('upto');
-    expect((await a.budget.report()).totalUsd).toBe(0.001);
+    expect((await a.budget.report()).totalUsd).toBe(0.05); // the claim of $0.001 is not the chain's word
 
     const cheaper = await gateway(quote([{ amount: 50_000n }, { ...exact, amount: 20_000n }]), () => undefined);
     const b = payg(countingWallet().wallet, cheaper);
@@ -412,7 +625,7 @@ describe('upto against hostile gateways', () => {
     expect(signed).toEqual(['PermitWitnessTransferFrom', 'Permit']);
     const info = sentPayload(server).extensions.eip2612GasSponsoring.info;
     expect([info.spender, info.from, info.amount]).toEqual([permit2Contracts().permit2, wallet.address, '50000']);
-    expect((await budget.report()).totalUsd).toBe(0.000007);
+    expect((await budget.report()).totalUsd).toBe(0.05); // a claim of 7 base units: counted at the maximum
   });
 
   it('with an EVM RPC, a missing Permit2 approval is refused before signing', async () => {

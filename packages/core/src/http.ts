@@ -20,10 +20,15 @@ export async function send(fetchImpl: FetchLike, url: string, init: RequestInit)
 
 /** Reads a body as JSON; returns undefined when it is empty or not JSON. */
 export async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text().catch(() => '');
-  if (!text) return undefined;
+  return jsonOf(await response.text().catch(() => ''));
+}
+
+/** Text (or UTF-8 bytes) as JSON; undefined when it is empty or not JSON. */
+export function jsonOf(text: string | Uint8Array): unknown {
+  const s = typeof text === 'string' ? text : new TextDecoder().decode(text);
+  if (!s) return undefined;
   try {
-    return JSON.parse(text);
+    return JSON.parse(s);
   } catch {
     return undefined;
   }

@@ -22,7 +22,7 @@ export {
 } from './budget/budget.js';
 export { createEstimator, type Estimate, type Estimator, type ModelPricing, parseModels } from './budget/estimator.js';
 export { type FileStore, type FileStoreOptions, fileStore } from './budget/file-store.js';
-export { memoryStore } from './budget/memory-store.js';
+export { type MemoryStoreOptions, memoryStore } from './budget/memory-store.js';
 export {
   type BudgetPolicy,
   type BudgetPolicyInput,
@@ -134,3 +134,4 @@ export { defaultSigningPolicy } from './x402/quote.js';
 export type { PaymentPayload, PaymentRequired, RawPaymentRequirements, SettleResponse } from './x402/schemas.js';
 export { type PaymentShape, type SignedPayment, type SignPaymentOptions, signPayment } from './x402/sign.js';
 export type { SigningPolicy } from './x402/terms.js';
+export { type UptoAuthorization, uptoSettlementOnChain } from './x402/upto-settlement.js';

@@ -27,6 +27,7 @@ import {
 import { type AcceptedRequirement, defaultSigningPolicy, memoryPayeePins, type PayeePins } from './x402/quote.js';
 import { type PaymentShape, type SignedPayment, type SignPaymentOptions, signPayment } from './x402/sign.js';
 import type { SigningPolicy } from './x402/terms.js';
+import { permit2NonceUsed, type UptoAuthorization, uptoSettlementOnChain } from './x402/upto-settlement.js';
 
 export interface WalletOptions {
   /** Venice API base URL. Default `https://api.venice.ai/api/v1` (or VENICE_BASE_URL). */
@@ -90,6 +91,13 @@ interface WalletCommon {
   allTransactions(pageSize?: number): AsyncGenerator<VeniceTransaction>;
   /** Signs a payment for a requirement that already passed `selectRequirement` (pay-per-call). */
   signPayment(requirement: AcceptedRequirement, options?: SignPaymentOptions): Promise<SignedPayment>;
+  /**
+   * What an `upto` payment settled, read from the chain through `evmRpcUrl` (`uptoSettlementOnChain`); undefined
+   * without an RPC or when the chain does not show that settlement. Optional: a wallet of your own may leave it out.
+   */
+  uptoSettlement?(transaction: string, authorization: UptoAuthorization): Promise<bigint | undefined>;
+  /** Whether Permit2 has used an `upto` authorization's nonce, through `evmRpcUrl`; undefined without one. */
+  uptoNonceUsed?(authorization: UptoAuthorization): Promise<boolean | undefined>;
 }
 
 /** A wallet with an EVM key (Base): EIP-191 sign-in, EIP-3009 payments. */
@@ -185,6 +193,10 @@ function build(
         evmRpcUrl: options.evmRpcUrl,
         ...opts,
       }),
+    uptoSettlement: async (transaction: string, authorization: UptoAuthorization) =>
+      options.evmRpcUrl ? uptoSettlementOnChain(options.evmRpcUrl, transaction, authorization) : undefined,
+    uptoNonceUsed: async (authorization: UptoAuthorization) =>
+      options.evmRpcUrl ? permit2NonceUsed(options.evmRpcUrl, authorization) : undefined,
     withPolicy: (policy: SigningPolicy, pins: PayeePins) => build(signer, baseURL, signIn, options, policy, pins),
   } as Wallet;
   // Serialisation and inspection show the address only.

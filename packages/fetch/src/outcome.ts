@@ -39,6 +39,11 @@ export interface CallOutcome {
    */
   status?: 'charged' | 'ambiguous' | 'free';
   costUsd?: number;
+  /**
+   * `ambiguous` `upto` payment: what the gateway's receipt claims it settled, below the maximum counted in `costUsd`
+   * (a receipt is not the chain: the rest could still be taken until the authorization's deadline).
+   */
+  claimedUsd?: number;
   /** The wallet's prepaid balance after this call, when the server reported one. */
   balanceRemainingUsd?: number;
   /** USD left in the tightest budget window of the call's scope chain (none when no limit applies). */

@@ -4,14 +4,18 @@ import type { Classified } from './classify.js';
 import type { FetchContext } from './options.js';
 import { type CallOutcome, pruneOutcome, type TeeFacts } from './outcome.js';
 import type { RequestParts } from './request.js';
+import { authorizationOf, creditIfNeverSettled } from './upto-expiry.js';
 
 /** What a paid answer's receipt says was settled (`settled-amount.ts` reads it). */
 export type Settlement =
   | { status: 'settled'; micros: Micros }
   /** More than was authorized: impossible on chain, so the answer lies; the maximum is what can have moved. */
   | { status: 'overcharged'; micros: Micros; claimed: string }
-  /** No usable receipt: the maximum stays counted as ambiguous until reconciled. */
-  | { status: 'unknown'; note: string };
+  /**
+   * No usable receipt, or one claiming less than the maximum (`claimedMicros`): the maximum stays counted as
+   * ambiguous until reconciled.
+   */
+  | { status: 'unknown'; note: string; claimedMicros?: Micros };
 
 /** A signed x402 payment attached to a request: money from the moment it is sent. */
 export interface Payment {
@@ -204,10 +208,13 @@ export class PaidCall {
     }
     const outstanding = this.paymentSent ? this.payment?.amountMicros : undefined;
     const counted = outstanding !== undefined && outstanding < held.amountMicros ? outstanding : held.amountMicros;
+    const upto = this.paymentSent && this.payment?.scheme === 'upto' ? this.payment : undefined;
+    // An upto payment is known in the ledger by its Permit2 nonce when the answer named no request.
+    const ledgerId = requestId ?? (upto && authorizationOf(upto.value)?.nonce.toString());
     await this.ctx.budget
       .markAmbiguous(held, {
         model: this.model,
-        requestId,
+        requestId: ledgerId,
         paymentTx: this.paymentTx,
         outstandingMicros: outstanding,
         note:
@@ -217,8 +224,20 @@ export class PaidCall {
             : 'sent to Venice, no complete answer (aborted, timed out or cut): counted until reconciled'),
       })
       .catch(() => {});
+    if (upto && ledgerId) {
+      const { clock, wallet, budget } = this.ctx;
+      creditIfNeverSettled({ clock, wallet, budget, header: upto.value, held, requestId: ledgerId, micros: counted });
+    }
+    const settled = this.paymentSent ? this.payment?.settled : undefined;
+    const claimed = settled?.status === 'unknown' ? settled.claimedMicros : undefined;
     this.#resolve(
-      pruneOutcome({ status: 'ambiguous', costUsd: microsToUsd(counted), paymentTx: this.paymentTx, requestId }),
+      pruneOutcome({
+        status: 'ambiguous',
+        costUsd: microsToUsd(counted),
+        claimedUsd: claimed === undefined ? undefined : microsToUsd(claimed),
+        paymentTx: this.paymentTx,
+        requestId,
+      }),
     );
   }
 

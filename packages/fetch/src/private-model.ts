@@ -14,6 +14,7 @@ import { parseJson } from './request-body.js';
 import type { Target } from './send.js';
 import { readUpTo } from './settle-answer.js';
 import { SettledResponse } from './settled-response.js';
+import { completeLinesEnd, MAX_SSE_LINE_CHARS, mapSseLines } from './sse-lines.js';
 
 const encoder = new TextEncoder();
 const MAX_ERROR_BYTES = 64 * 1024;
@@ -136,7 +137,13 @@ function attest(call: PaidCall, self: typeof fetch, origin: string): Promise<Att
   const model = attestedModelId(call.info.model!);
   // Shared by concurrent calls: the caller's signal is not the load's (one caller's abort must not fail the rest).
   return ctx.attestations.get(origin, model, () =>
-    fetchAttestation({ fetch: self, baseURL: ctx.base!.href, model, now: () => ctx.clock.now() }),
+    fetchAttestation({
+      fetch: self,
+      baseURL: ctx.base!.href,
+      model,
+      now: () => ctx.clock.now(),
+      idleTimeoutMs: Math.min(ctx.timeoutMs, 30_000),
+    }),
   );
 }
 
@@ -154,7 +161,7 @@ function decryptSse(body: ReadableStream<Uint8Array>, session: E2eeSession): Rea
   const decoder = new TextDecoder();
   let pending = '';
   const openLine = (line: string) => {
-    const m = /^data:\s?(.*?)(\r?)$/.exec(line);
+    const m = /^data:\s?(.*)$/s.exec(line); // `s`: a raw U+2028 in a JSON string is still this line
     if (!m || m[1] === '[DONE]' || m[1] === '') return line;
     let frame: unknown;
     try {
@@ -165,11 +172,11 @@ function decryptSse(body: ReadableStream<Uint8Array>, session: E2eeSession): Rea
       });
     }
     session.openDeltas(frame);
-    return `data: ${JSON.stringify(frame)}${m[2]}`;
+    return `data: ${JSON.stringify(frame)}`;
   };
   const open = async (text: string) => {
     try {
-      return encoder.encode(text.split('\n').map(openLine).join('\n'));
+      return encoder.encode(mapSseLines(text, openLine));
     } catch (error) {
       await reader.cancel(error).catch(() => {});
       throw error;
@@ -187,10 +194,17 @@ function decryptSse(body: ReadableStream<Uint8Array>, session: E2eeSession): Rea
             return;
           }
           pending += decoder.decode(value, { stream: true });
-          const end = pending.lastIndexOf('\n');
+          const end = completeLinesEnd(pending);
+          if (end < 0 && pending.length > MAX_SSE_LINE_CHARS) {
+            const error = new E2EEError('plaintext', `The stream of ${session.model} sent a line over 1 MiB: refused`, {
+              model: session.model,
+            });
+            await reader.cancel(error).catch(() => {});
+            throw error;
+          }
           if (end < 0) continue;
-          const complete = pending.slice(0, end + 1);
-          pending = pending.slice(end + 1);
+          const complete = pending.slice(0, end);
+          pending = pending.slice(end);
           controller.enqueue(await open(complete));
           return;
         }

@@ -17,7 +17,7 @@ const STRIP_ON_REBUILD = ['content-encoding', 'content-length', 'transfer-encodi
  * headers; anything larger streams through and settles at its end.
  */
 export async function settleAnswer(call: PaidCall, response: Response): Promise<Response> {
-  readSettlement(call, response);
+  await readSettlement(call, response);
   const contentType = response.headers.get('content-type') ?? '';
   const { streamIdleTimeoutMs: idle, clock } = call.ctx;
   if (contentType.includes('text/event-stream') && response.body) {

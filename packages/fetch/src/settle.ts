@@ -1,6 +1,7 @@
 import { type Micros, TimeoutError, usdToMicros } from '@venice-x402/core';
 import { parseUsdString } from '@venice-x402/core/internal';
 import { type Clock, systemClock } from './clock.js';
+import { completeLinesEnd, sseLines } from './sse-lines.js';
 
 export interface Usage {
   promptTokens?: number;
@@ -200,12 +201,11 @@ export function tapSse(
     {
       chunk(bytes) {
         pending += decoder.decode(bytes, { stream: true });
-        let nl: number;
-        while ((nl = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, nl).replace(/\r$/, '');
-          pending = pending.slice(nl + 1);
+        const end = completeLinesEnd(pending);
+        if (end < 0) return;
+        for (const line of sseLines(pending.slice(0, end)))
           if (line.startsWith('data:')) frame(line.slice(5).trimStart());
-        }
+        pending = pending.slice(end);
       },
       end(cut) {
         state.cut = cut && !state.done;

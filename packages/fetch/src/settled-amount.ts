@@ -1,14 +1,19 @@
 import { decodePaymentResponse, formatUsd, type Micros, type SettleResponse } from '@venice-x402/core';
 import { disputePayee } from './disputes.js';
 import type { PaidCall, Settlement } from './paid-call.js';
+import { authorizationOf } from './upto-expiry.js';
 
-/** What the server says an `upto` payment settled. */
 /**
- * Reads `PAYMENT-RESPONSE` of a paid answer: its transaction, and for `upto` what was settled (a base-unit integer
- * no larger than the authorized maximum). A settlement above the maximum disputes the payee: it is paid no more
- * until a person clears it. A garbled receipt never undoes a paid answer.
+ * Reads `PAYMENT-RESPONSE` of a paid answer (docs/venice-protocol.md §14): its transaction, and for `upto` what the
+ * gateway says it settled. The receipt is the gateway's word, not the chain's: only a settlement of the whole maximum
+ * settles the call (nothing more can move). A claim below it leaves the maximum counted as ambiguous (`claimedMicros` says what was claimed):
+ * x402's own facilitator answers a zero settlement with a receipt and no transaction, which leaves the Permit2
+ * signature unused, so the facilitator may still settle up to the maximum until the deadline; and a claimed amount
+ * is not what a transaction moved. With an EVM RPC (the wallet's `evmRpcUrl`) the transaction the receipt names is
+ * read on chain, and what it moved is committed. A settlement above the maximum disputes the payee. A garbled receipt
+ * never undoes a paid answer.
  */
-export function readSettlement(call: PaidCall, response: Response): void {
+export async function readSettlement(call: PaidCall, response: Response): Promise<void> {
   const payment = call.payment;
   if (!payment) return;
   let receipt: SettleResponse | undefined;
@@ -20,7 +25,8 @@ export function readSettlement(call: PaidCall, response: Response): void {
   }
   call.paymentTx = typeof receipt?.transaction === 'string' && receipt.transaction ? receipt.transaction : undefined;
   if (payment.scheme !== 'upto') return;
-  const settled = settlementOf(receipt, garbled, payment.amountMicros);
+  let settled = settlementOf(receipt, garbled, payment.amountMicros);
+  if (settled.status === 'unknown' && call.paymentTx) settled = (await onChain(call, call.paymentTx)) ?? settled;
   payment.settled = settled;
   if (settled.status === 'overcharged') {
     disputePayee(
@@ -29,6 +35,17 @@ export function readSettlement(call: PaidCall, response: Response): void {
       `reported settling ${settled.claimed} base units, above the authorized maximum of $${formatUsd(payment.amountMicros)}`,
     );
   }
+}
+
+/**
+ * The settlement a receipt's transaction shows on chain, through the wallet's EVM RPC (`uptoSettlement`): the
+ * amount that moved, whatever the receipt claimed. Undefined without an RPC or when the chain does not show it.
+ */
+async function onChain(call: PaidCall, transaction: string): Promise<Settlement | undefined> {
+  const auth = authorizationOf(call.payment!.value);
+  const micros = auth && (await call.ctx.wallet?.uptoSettlement?.(transaction, auth).catch(() => undefined));
+  if (micros === undefined || micros === null || micros > call.payment!.amountMicros) return undefined;
+  return { status: 'settled', micros };
 }
 
 function settlementOf(receipt: SettleResponse | undefined, garbled: boolean, max: Micros): Settlement {
@@ -44,7 +61,12 @@ function settlementOf(receipt: SettleResponse | undefined, garbled: boolean, max
     return unknown('PAYMENT-RESPONSE carries no settled amount');
   const micros = BigInt(amount);
   if (micros > max) return { status: 'overcharged', micros: max, claimed: amount };
-  return { status: 'settled', micros };
+  if (micros === max) return { status: 'settled', micros };
+  return {
+    status: 'unknown',
+    claimedMicros: micros,
+    note: `upto payment: the gateway's receipt claims $${formatUsd(micros)} of the $${formatUsd(max)} authorized; the signature allows up to the maximum until its deadline and the chain has not been read, so the maximum is counted until reconciled`,
+  };
 }
 
 /**

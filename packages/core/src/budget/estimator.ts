@@ -148,7 +148,7 @@ export function createEstimator(options: {
       } else if (path.endsWith('/images/generations') || path.endsWith('/image/generate')) {
         micros = usdToMicros((p.image ?? 0) * imagesAsked(b), 'ceil');
       } else if (imageEditModel(path, b)) {
-        micros = imageEditMicros(path, b, p);
+        micros = imageEditMicros(path, body === undefined ? undefined : b, p);
       } else if (path.endsWith('/audio/speech')) {
         micros = perMillion(String(b.input ?? '').length, p.input);
       } else if (path.endsWith('/audio/transcriptions')) {

@@ -3,12 +3,21 @@ import { JournalFile } from './file-journal.js';
 import { type JournalEntry, journalLine } from './file-journal-schema.js';
 import { jobToJson } from './job-record.js';
 import { refusalJson } from './refusal-log.js';
-import type { BudgetStore, CommitArgs } from './store.js';
-import { checkCommit, checkRenew, checkReserve, checkTopUpClaim, checkTopUpFinish } from './store-input.js';
+import { type BudgetStore, type CommitArgs, JOB_RETENTION_MS } from './store.js';
+import {
+  checkCommit,
+  checkJobRetention,
+  checkRenew,
+  checkReserve,
+  checkTopUpClaim,
+  checkTopUpFinish,
+} from './store-input.js';
 
 export interface FileStoreOptions {
   /** Rewrite the journal as a snapshot when it grows past this. Default 8 MiB. */
   compactAtBytes?: number;
+  /** How long a settled job record (failed, completed) is kept after it settled. Default `JOB_RETENTION_MS` (7 days). */
+  jobRetentionMs?: number;
 }
 
 /** A file store: a `BudgetStore` that can also be compacted on demand. */
@@ -41,6 +50,7 @@ const commitEntry = (a: CommitArgs): JournalEntry => ({
  * bricks the file for the others.
  */
 export function fileStore(path: string, options: FileStoreOptions = {}): FileStore {
+  const retention = checkJobRetention(options.jobRetentionMs ?? JOB_RETENTION_MS);
   const journal = new JournalFile(path, options.compactAtBytes ?? 8 * 1024 * 1024);
   const op = <T>(fn: () => T) => journal.run(fn);
   const append = (line: Buffer, durable: boolean) => journal.append(line, durable);
@@ -133,7 +143,7 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
       });
     },
     refusals: (limit) => op(() => journal.state.views.refusalLog(limit)),
-    ...jobOperations(journal),
+    ...jobOperations(journal, retention),
     getPin: (key) => op(() => journal.state.pins.get(key)),
     setPinIfAbsent: async (key, value) => {
       if (typeof key !== 'string' || typeof value !== 'string')
@@ -153,7 +163,10 @@ export function fileStore(path: string, options: FileStoreOptions = {}): FileSto
 }
 
 /** Refund credits and job records (`venice/jobs`): the store's optional job operations. */
-function jobOperations(journal: JournalFile): Pick<BudgetStore, 'refund' | 'saveJob' | 'jobs' | 'job'> {
+function jobOperations(
+  journal: JournalFile,
+  retentionMs: number,
+): Pick<BudgetStore, 'refund' | 'saveJob' | 'jobs' | 'job'> {
   const op = <T>(fn: () => T) => journal.run(fn);
   const append = (line: Buffer, durable: boolean) => journal.append(line, durable);
   return {
@@ -168,12 +181,17 @@ function jobOperations(journal: JournalFile): Pick<BudgetStore, 'refund' | 'save
     saveJob: async (job, expected) => {
       const line = journalLine({ type: 'job', job: jobToJson(job), expected });
       return op(() => {
+        journal.state.forgetSettledJobs(retentionMs);
         if (!journal.state.saveJob(job, expected)) return false;
         append(line, true);
         return true;
       });
     },
-    jobs: () => op(() => journal.state.jobRecords()),
+    jobs: () =>
+      op(() => {
+        journal.state.forgetSettledJobs(retentionMs);
+        return journal.state.jobRecords();
+      }),
     job: (id) => op(() => journal.state.jobRecord(id)),
   };
 }

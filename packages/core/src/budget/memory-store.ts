@@ -1,11 +1,24 @@
 import { refusalJson } from './refusal-log.js';
 import { BudgetState } from './state.js';
-import type { BudgetStore } from './store.js';
-import { checkCommit, checkRenew, checkReserve, checkTopUpClaim, checkTopUpFinish } from './store-input.js';
+import { type BudgetStore, JOB_RETENTION_MS } from './store.js';
+import {
+  checkCommit,
+  checkJobRetention,
+  checkRenew,
+  checkReserve,
+  checkTopUpClaim,
+  checkTopUpFinish,
+} from './store-input.js';
+
+export interface MemoryStoreOptions {
+  /** How long a settled job record (failed, completed) is kept after it settled. Default `JOB_RETENTION_MS` (7 days). */
+  jobRetentionMs?: number;
+}
 
 /** Single-process store (the default). Fast: no I/O, no locks. Bad input is a `StoreInputError` and changes nothing. */
-export function memoryStore(): BudgetStore {
+export function memoryStore(options: MemoryStoreOptions = {}): BudgetStore {
   const s = new BudgetState();
+  const retention = checkJobRetention(options.jobRetentionMs ?? JOB_RETENTION_MS);
   return {
     reserve: async (args) => {
       checkReserve(args);
@@ -42,8 +55,14 @@ export function memoryStore(): BudgetStore {
     },
     refusals: async (limit) => s.views.refusalLog(limit),
     refund: async (args) => s.refund(args),
-    saveJob: async (job, expected) => s.saveJob(job, expected),
-    jobs: async () => s.jobRecords(),
+    saveJob: async (job, expected) => {
+      s.forgetSettledJobs(retention);
+      return s.saveJob(job, expected);
+    },
+    jobs: async () => {
+      s.forgetSettledJobs(retention);
+      return s.jobRecords();
+    },
     job: async (id) => s.jobRecord(id),
     close: async () => {},
   };

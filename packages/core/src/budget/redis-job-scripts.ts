@@ -2,6 +2,9 @@
  * The Redis store's refund and job-record scripts (prefixed with `LUA_PRELUDE` when run, like the others).
  */
 
+/** Longest job retention the script takes: ten years in ms (as `checkJobRetention`). */
+const MAX_JOB_RETENTION_MS = 10 * 365 * 86_400_000;
+
 const MONTH = `'^%d%d%d%d%-%d%d$'`;
 
 /**
@@ -51,21 +54,36 @@ lower(K.series, A.series)
 return amount
 `;
 
-/** `{id, expected, record}` → 1 written (the record's state was `expected`, '' for none), 0 when it was not. */
+/**
+ * `{id, expected, record, retention}` → 1 written (the record's state was `expected`, '' for none), 0 when it was
+ * not. First forgets settled records (failed, completed) that settled more than `retention` ms ago by the server's
+ * clock, at most 100 a call; a queued or delivered record is never forgotten.
+ */
 export const SAVE_JOB = `
 local A, err = input(function(A)
   text(A.id, 'id')
   text(A.record, 'record')
   if type(A.expected) ~= 'string' then bad('expected', 'must be a string') end
+  whole(A.retention, 'retention', 0, ${MAX_JOB_RETENTION_MS})
 end)
 if not A then return err end
-local state = ''
-local cur = redis.call('HGET', K.jobs, A.id)
-if cur then
-  local ok, j = pcall(cjson.decode, cur)
-  if ok and type(j) == 'table' and type(j.state) == 'string' then state = j.state end
+local function stateOf(value)
+  if not value then return '' end
+  local ok, j = pcall(cjson.decode, value)
+  if ok and type(j) == 'table' and type(j.state) == 'string' then return j.state end
+  return '?'
 end
+local function settled(state) return state == 'failed' or state == 'completed' end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.jobsSettled, '-inf', ms(now - A.retention), 'LIMIT', 0, 100)) do
+  if settled(stateOf(redis.call('HGET', K.jobs, id))) then redis.call('HDEL', K.jobs, id) end
+  redis.call('ZREM', K.jobsSettled, id)
+end
+local state = stateOf(redis.call('HGET', K.jobs, A.id))
+if state == '?' then state = '' end
 if state ~= A.expected then return 0 end
+local next = stateOf(A.record)
 redis.call('HSET', K.jobs, A.id, A.record)
+if not settled(next) then redis.call('ZREM', K.jobsSettled, A.id)
+elseif not redis.call('ZSCORE', K.jobsSettled, A.id) then redis.call('ZADD', K.jobsSettled, ms(now), A.id) end
 return 1
 `;

@@ -41,6 +41,8 @@ const FIXED = {
   refunded: 'refunded',
   /** hash: queue id → JSON job record (video and music jobs) */
   jobs: 'jobs',
+  /** zset: queue id of a settled job record (failed, completed) by the server ms it settled: what retention forgets */
+  jobsSettled: 'jobs-settled',
   /** hash: request id → micros, ambiguous, as version 0.1 wrote it (`micros|0`); renamed away by the migration */
   legacyRequests: 'req',
 } as const;

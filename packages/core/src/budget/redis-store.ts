@@ -23,12 +23,14 @@ import {
   type BudgetStore,
   type CommitArgs,
   type CounterState,
+  JOB_RETENTION_MS,
   PAYMENT_LOG_SIZE,
   type PaymentRecord,
   REFUSAL_LOG_SIZE,
   type TopUpClaim,
   type TopUpClaimArgs,
 } from './store.js';
+import { checkJobRetention } from './store-input.js';
 import { hourOf, windowExpiry } from './windows.js';
 
 export type { RedisLike } from './redis-client.js';
@@ -54,6 +56,8 @@ export interface RedisStoreOptions {
    * stall costs each call at most two of these.
    */
   replicaTimeoutMs?: number;
+  /** How long a settled job record (failed, completed) is kept after it settled. Default `JOB_RETENTION_MS` (7 days). */
+  jobRetentionMs?: number;
 }
 
 /**
@@ -68,7 +72,9 @@ export function redisStore({
   volatile = false,
   replicas,
   replicaTimeoutMs = 2000,
+  jobRetentionMs = JOB_RETENTION_MS,
 }: RedisStoreOptions): BudgetStore {
+  const retention = checkJobRetention(jobRetentionMs);
   const keys = redisKeys(prefix);
   const adapter = redisAdapter(client);
   const replicaCount = checkedReplicaCount(client, replicas ?? (adapter.isCluster ? 1 : 0), replicaTimeoutMs);
@@ -174,7 +180,7 @@ export function redisStore({
       await ready();
       return readRefusals(send, keys, limit);
     },
-    ...jobOperations(runner, send, keys),
+    ...jobOperations(runner, send, keys, retention),
     async getPin(key) {
       const v = await send(['HGET', keys.key('pins'), key]);
       return v == null ? undefined : str(v);
@@ -279,6 +285,7 @@ function jobOperations(
   { run, script, ready }: ReturnType<typeof redisRunner>,
   send: ReturnType<typeof redisAdapter>['send'],
   keys: ReturnType<typeof redisKeys>,
+  retention: number,
 ): Pick<BudgetStore, 'refund' | 'saveJob' | 'jobs' | 'job'> {
   return {
     async refund(args) {
@@ -298,7 +305,7 @@ function jobOperations(
     },
     async saveJob(job, expected) {
       await ready();
-      const input = { id: job.id, expected: expected ?? '', record: JSON.stringify(jobToJson(job)) };
+      const input = { id: job.id, expected: expected ?? '', record: JSON.stringify(jobToJson(job)), retention };
       return Number(await script(SAVE_JOB, input, 'job')) === 1;
     },
     async jobs() {

@@ -16,6 +16,7 @@ import type {
   TopUpClaimArgs,
   TopUpRecord,
 } from './store.js';
+import { isSettledJob } from './store.js';
 import { StoreClock } from './store-clock.js';
 import { hourOf, windowExpiry } from './windows.js';
 
@@ -100,6 +101,8 @@ export class BudgetState {
   readonly refunded = new Set<string>();
   /** Async jobs by queue id. */
   readonly jobs = new Map<string, JobRecord>();
+  /** Settled job records (failed, completed) → when they settled on the store's clock, in settlement order. */
+  private readonly settledJobs = new Map<string, number>();
   topUp = {
     count: 0,
     lastAt: 0,
@@ -228,7 +231,22 @@ export class BudgetState {
   saveJob(job: JobRecord, expected: JobState | null): boolean {
     if ((this.jobs.get(job.id)?.state ?? null) !== expected) return false;
     this.jobs.set(job.id, { ...job, scopes: [...job.scopes] });
+    if (!isSettledJob(job.state)) this.settledJobs.delete(job.id);
+    else if (!this.settledJobs.has(job.id)) this.settledJobs.set(job.id, this.clock.trusted(job.updatedAt));
     return true;
+  }
+
+  /**
+   * Forgets settled job records older than `retentionMs` on the store's clock, oldest first; never a queued or
+   * delivered one. Live operations call it; a journal replay does not (it applies what writers decided).
+   */
+  forgetSettledJobs(retentionMs: number) {
+    const t = this.clock.anchored();
+    for (const [id, at] of this.settledJobs) {
+      if (at + retentionMs > t) break;
+      this.settledJobs.delete(id);
+      if (isSettledJob(this.jobs.get(id)?.state)) this.jobs.delete(id);
+    }
   }
 
   jobRecord(id: string): JobRecord | undefined {
@@ -373,7 +391,8 @@ export class BudgetState {
     for (const r of image.refusals ?? []) st.views.logRefusal(r);
     st.views.refusalTotal = Math.max(st.views.refusals.length, image.refusalTotal ?? 0);
     for (const id of image.refunded ?? []) st.refunded.add(id);
-    for (const j of image.jobs ?? []) st.jobs.set(j.id, jobFromJson(j));
+    const jobs = (image.jobs ?? []).map(jobFromJson).sort((a, b) => a.updatedAt - b.updatedAt);
+    for (const j of jobs) st.saveJob(j, st.jobs.get(j.id)?.state ?? null);
     st.topUp = {
       count: image.topUp.count,
       lastAt: image.topUp.lastAt,

@@ -1,4 +1,4 @@
-import { StoreInputError } from '../errors.js';
+import { ConfigError, StoreInputError } from '../errors.js';
 import type { CommitArgs, ReserveArgs, TopUpClaimArgs, TopUpRecord } from './store.js';
 
 /** The largest amount one store write may carry: $1bn, exact as a JS number (stores count in numbers). */
@@ -14,6 +14,18 @@ export const HOUR_PATTERN = /^\d{4}-\d\d-\d\dT\d\d$/;
  */
 export const boundedName = <T extends string | undefined>(name: T): T =>
   (typeof name === 'string' && name.length > MAX_ID_LENGTH ? name.slice(0, MAX_ID_LENGTH) : name) as T;
+
+/** Longest job retention a store takes: ten years, in ms (Redis scores and JS numbers stay exact). */
+const MAX_JOB_RETENTION_MS = 10 * 365 * 86_400_000;
+
+/** A store's `jobRetentionMs` option: whole ms from 0 to ten years, else a ConfigError at open. */
+export function checkJobRetention(ms: unknown): number {
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_JOB_RETENTION_MS)
+    throw new ConfigError('jobRetentionMs must be a whole number of milliseconds from 0 to ten years', {
+      jobRetentionMs: String(ms).slice(0, 40),
+    });
+  return ms;
+}
 
 const MICROS_RULE = 'must be an integer amount of micro-USD from 0 to 10^15 ($1bn)';
 const ID_RULE = `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`;

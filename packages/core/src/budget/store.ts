@@ -145,6 +145,15 @@ export interface RefundArgs {
 /** Where an async job (video, music) stands: queued (charged, running), then delivered or failed, then completed. */
 export type JobState = 'queued' | 'delivered' | 'failed' | 'completed';
 
+/**
+ * How long a store keeps a settled job record (failed, or completed: nothing left to poll, refund or clean up)
+ * after it settled, by the store's clock. A queued or delivered record is never forgotten.
+ */
+export const JOB_RETENTION_MS = 7 * 86_400_000;
+
+/** Whether a job record is settled for good: what retention may forget. */
+export const isSettledJob = (state: JobState | undefined) => state === 'failed' || state === 'completed';
+
 /** A queued video or music job as the store keeps it, so any process can resume polling and settle it once. */
 export interface JobRecord {
   /** Venice's `queue_id`: the job's id and the request id its charge (and refund) is known by. */
@@ -230,7 +239,7 @@ export interface BudgetStore {
   refund?(args: RefundArgs): Promise<bigint>;
   /** Writes a job record when its current state is `expected` (null: no record yet). False: someone else moved it. */
   saveJob?(job: JobRecord, expected: JobState | null): Promise<boolean>;
-  /** Every job record the store keeps. */
+  /** Every job record the store keeps (settled ones for `JOB_RETENTION_MS` after they settled, or the store's option). */
   jobs?(): Promise<JobRecord[]>;
   /** One job record by its queue id. */
   job?(id: string): Promise<JobRecord | undefined>;

@@ -31,14 +31,19 @@ export function imageEditModel(route: string, body: Record<string, unknown>): st
 
 /**
  * What one image edit costs at catalogue prices: an upscale at its `upscale{2x,4x}` price by `scale` (a factor
- * above 2, or one that is not a number, is the 4x price), any other edit at the model's per-image price (one image
- * comes back). Undefined when the route is not an edit or the catalogue has no such price.
+ * above 2, or one that is not a number, is the 4x price; so is a body that was not read, too large to parse), any
+ * other edit at the model's per-image price (one image comes back). Undefined when the route is not an edit or the
+ * catalogue has no such price.
  */
-export function imageEditMicros(route: string, body: Record<string, unknown>, p: ImageEditPricing): Micros | undefined {
+export function imageEditMicros(
+  route: string,
+  body: Record<string, unknown> | undefined,
+  p: ImageEditPricing,
+): Micros | undefined {
   const r = editRoute(route);
   if (!r) return undefined;
   if (r !== '/image/upscale') return p.image === undefined ? undefined : usdToMicros(p.image, 'ceil');
-  const scale = body.scale ?? 2;
+  const scale = body ? (body.scale ?? 2) : 'unread';
   const usd = typeof scale === 'number' && scale <= 2 ? (p.upscale2x ?? p.upscale4x) : p.upscale4x;
   return usd === undefined ? undefined : usdToMicros(usd, 'ceil');
 }

@@ -65,6 +65,10 @@ export interface VeniceJobsOptions {
   maxPolls?: number;
   /** Transient poll failures in a row (5xx, 429, network) before giving up. Default 10. */
   maxPollErrors?: number;
+  /** Largest media read (from `retrieve` or the download link); a larger one is a ProtocolError. Default 1 GiB. */
+  maxMediaBytes?: number;
+  /** Media that sends nothing for this long is cut with a TimeoutError (the job stays pending). Default 2 min. */
+  mediaIdleTimeoutMs?: number;
 }
 
 export interface JobWaitOptions {

@@ -1,3 +1,4 @@
+import { type BodyLimits, readBounded } from '../../bounded-body.js';
 import { errorText } from '../../http.js';
 
 /** What one `retrieve` answer means for a job. */
@@ -13,6 +14,13 @@ export type RetrieveAnswer =
   /** An answer no poll should get (400, 401, 403, 404: not ours, or gone). */
   | { kind: 'refused'; reason: string; status: number };
 
+const STATUS_BYTES = 1024 * 1024;
+
+/** How a job's media is named in the errors of `readBounded` (maxMediaBytes, mediaIdleTimeoutMs). */
+export const mediaLabel = (queueId: string) => ({
+  what: "The job's media (maxMediaBytes, mediaIdleTimeoutMs)",
+  details: { queueId },
+});
 const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
 const RUNNING = new Set(['PROCESSING', 'QUEUED', 'PENDING', 'IN_PROGRESS', 'RUNNING']);
 
@@ -21,17 +29,26 @@ const RUNNING = new Set(['PROCESSING', 'QUEUED', 'PENDING', 'IN_PROGRESS', 'RUNN
  * (or JSON `COMPLETED` when a `download_url` was issued), an error when the provider failed it. A failure is told
  * apart from a passing server error by its verdict: 422, or a 5xx that says the generation failed or was refunded.
  */
-export async function readRetrieveAnswer(response: Response): Promise<RetrieveAnswer> {
+export async function readRetrieveAnswer(
+  response: Response,
+  limits: BodyLimits,
+  queueId: string,
+): Promise<RetrieveAnswer> {
   const type = response.headers.get('content-type') ?? '';
   const json = /json/i.test(type) || !response.ok;
   if (response.ok && !json) {
     return {
       kind: 'media',
-      bytes: new Uint8Array(await response.arrayBuffer()),
+      bytes: await readBounded(response, limits, mediaLabel(queueId)),
       mediaType: type.split(';')[0]!.trim(),
     };
   }
-  const text = await response.text().catch(() => '');
+  // A status is small: one that does not end (or is huge) is read no further and counts as a failed poll.
+  const bounds = { maxBytes: STATUS_BYTES, idleMs: limits.idleMs };
+  const text = await readBounded(response, bounds, { what: "The job's status", details: { queueId } }).then(
+    (bytes) => new TextDecoder().decode(bytes),
+    () => '',
+  );
   let body: any;
   try {
     body = text ? JSON.parse(text) : undefined;

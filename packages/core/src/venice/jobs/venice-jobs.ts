@@ -1,14 +1,16 @@
+import { readBounded } from '../../bounded-body.js';
 import type { ChargeEvent } from '../../budget/budget-types.js';
 import type { JobRecord } from '../../budget/store.js';
 import { scopeChain } from '../../budget/windows.js';
 import { DEFAULT_BASE_URL } from '../../constants.js';
 import { ConfigError, HttpError, JobFailedError, NetworkError, ProtocolError, TimeoutError } from '../../errors.js';
-import { errorText, joinUrl, readJson, sleep as realSleep, send } from '../../http.js';
+import { errorText, joinUrl, jsonOf, sleep as realSleep, send } from '../../http.js';
 import { type Micros, microsToUsd } from '../../money.js';
 import { fetchJobQuote } from '../job-quote.js';
+import { fetchDownload } from './download-link.js';
 import { JobBook } from './job-book.js';
 import type { JobKind, JobMedia, JobResult, JobWaitOptions, VeniceJobsOptions } from './job-types.js';
-import { readRetrieveAnswer } from './retrieve-answer.js';
+import { mediaLabel, readRetrieveAnswer } from './retrieve-answer.js';
 
 export interface VeniceJobs {
   /** What a job would cost (USD), from Venice's free quote route. */
@@ -28,6 +30,7 @@ export interface VeniceJobs {
 }
 
 const MAX_ID = 200;
+const QUEUE_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * Venice's video and music jobs as one lifecycle over a paid fetch: quote → queue (the paid fetch holds exactly the
@@ -43,6 +46,10 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
   const longest = Math.max(first, positive(options.maxPollIntervalMs, 15_000));
   const maxPolls = positive(options.maxPolls, 720);
   const maxErrors = positive(options.maxPollErrors, 10);
+  const media = {
+    maxBytes: positive(options.maxMediaBytes, 1024 * 1024 * 1024),
+    idleMs: positive(options.mediaIdleTimeoutMs, 120_000),
+  };
   const book = new JobBook(options.budget);
   const url = (kind: JobKind, step: string) => joinUrl(base, `${kind}/${step}`);
 
@@ -71,7 +78,9 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
     let response: Response;
     try {
       response = await post(kind, 'queue', body);
-      answer = await readJson(response);
+      // A queue answer is a few fields: one that does not end is not read into memory.
+      const queueAnswer = { maxBytes: QUEUE_ANSWER_BYTES, idleMs: media.idleMs };
+      answer = jsonOf(await readBounded(response, queueAnswer, { what: `The ${kind} queue answer` }));
     } finally {
       stop?.();
     }
@@ -97,7 +106,11 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
       downloadUrl,
       updatedAt: now(),
     };
-    await book.save(record, null);
+    if (!(await book.save(record, null)))
+      // Another job already has this id: its record is not overwritten, and this charge stays counted.
+      throw new ProtocolError('Venice answered a queue_id another job already has: this job was not recorded', {
+        queueId,
+      });
     return record;
   }
 
@@ -133,6 +146,8 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
             return undefined;
           },
         )) ?? new Response(null, { status: 599 }),
+        media,
+        record.id,
       );
       let next = Math.min(longest, first * 1.5 ** (polls - 1));
       if (answer.kind === 'media') return deliver(record, answer, opts);
@@ -188,7 +203,7 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
       throw new ProtocolError('Venice said the job is done but sent no media and the job has no download_url', {
         queueId: record.id,
       });
-    const response = await (options.download ?? fetch)(record.downloadUrl, { redirect: 'follow', signal });
+    const response = await fetchDownload(options.download ?? fetch, record.downloadUrl, record.id, signal);
     if (response.status === 404) {
       await response.body?.cancel();
       return undefined;
@@ -200,7 +215,7 @@ export function createVeniceJobs(options: VeniceJobsOptions): VeniceJobs {
       });
     }
     const mediaType = (response.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim();
-    return { bytes: new Uint8Array(await response.arrayBuffer()), mediaType };
+    return { bytes: await readBounded(response, media, mediaLabel(record.id)), mediaType };
   }
 
   /** Delivered: settle once (queued → delivered), clean up on Venice, then mark completed. */

@@ -1,6 +1,7 @@
 import { randomBytes, createHash as sha, timingSafeEqual } from 'node:crypto';
+import { readBounded } from '../../bounded-body.js';
 import { AttestationError } from '../../errors.js';
-import { type FetchLike, joinUrl, readJson, send } from '../../http.js';
+import { type FetchLike, joinUrl, jsonOf, send } from '../../http.js';
 import { viem } from '../../lazy.js';
 import { publicKeyBytes } from './e2ee-crypto.js';
 import { parseTdxQuote } from './tdx-quote.js';
@@ -28,7 +29,12 @@ export interface AttestRequest {
   model: string;
   now?: () => number;
   signal?: AbortSignal;
+  /** How long the answer may send nothing before it is cut (default 30 s). */
+  idleTimeoutMs?: number;
 }
+
+/** An attestation is a few KiB (a TDX quote, an NVIDIA payload): more than this is not one. */
+const MAX_ATTESTATION_BYTES = 4 * 1024 * 1024;
 
 /**
  * `GET /tee/attestation?model=…&nonce=…` with 32 fresh random bytes (64 hex digits, as `venice-e2ee` sends), then
@@ -45,7 +51,13 @@ export async function fetchAttestation(request: AttestRequest): Promise<Attestat
     headers: { accept: 'application/json' },
     signal: request.signal,
   });
-  const body = await readJson(response);
+  const limits = { maxBytes: MAX_ATTESTATION_BYTES, idleMs: request.idleTimeoutMs ?? 30_000 };
+  const bytes = await readBounded(response, limits, { what: `The attestation of ${model}`, details: { model } }).catch(
+    (error: Error) => {
+      throw new AttestationError('unavailable', `No attestation for ${model}: ${error.message}`, { model });
+    },
+  );
+  const body = jsonOf(bytes);
   if (!response.ok || !body || typeof body !== 'object')
     throw new AttestationError('unavailable', `No attestation for ${model} (HTTP ${response.status})`, {
       model,

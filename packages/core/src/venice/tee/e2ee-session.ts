@@ -78,8 +78,12 @@ export class E2eeSession {
 
   #openMessage(message: any) {
     if (!message || typeof message !== 'object') return;
-    if (message.tool_calls !== undefined && message.tool_calls !== null) throw this.#failure('plaintext', 'tool calls');
-    for (const field of ['content', 'reasoning_content'] as const) {
+    // Fields an SDK hands over as the model's output that E2EE never seals: present at all, they are plaintext.
+    for (const field of PLAINTEXT_ONLY) {
+      const value = message[field];
+      if (value !== undefined && value !== null && value !== '') throw this.#failure('plaintext', field);
+    }
+    for (const field of SEALED) {
       const value = message[field];
       if (value === undefined || value === null) continue;
       if (typeof value !== 'string') throw this.#failure('plaintext', field);
@@ -99,6 +103,11 @@ export class E2eeSession {
     return new E2EEError(why, message, { model: this.model });
   }
 }
+
+/** Answer fields Venice seals (`reasoning` is what some servers call `reasoning_content`; SDKs read both). */
+const SEALED = ['content', 'reasoning_content', 'reasoning'] as const;
+/** Answer fields SDKs read as output (the AI SDK: `refusal` as text) that an E2EE answer cannot carry sealed. */
+const PLAINTEXT_ONLY = ['tool_calls', 'function_call', 'refusal', 'audio'] as const;
 
 function textOf(content: unknown, refuse: (what: string) => Error): string {
   if (typeof content === 'string') return content;
