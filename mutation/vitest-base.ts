@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+import base from '../vitest.config.js';
+
+/** The root Vitest config with only `include` replaced (`mergeConfig` would append it to the whole suite's list). */
+export function mutationVitestConfig(include: string[]) {
+  return defineConfig({
+    ...base,
+    test: {
+      ...base.test,
+      root: new URL('..', import.meta.url).pathname,
+      // A short model-based run per mutant; `FC_RUNS` raises it for the ordinary suite.
+      env: { ...base.test?.env, FC_RUNS: '20' },
+      include,
+    },
+  });
+}
