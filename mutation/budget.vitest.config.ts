@@ -13,6 +13,7 @@ export default mutationVitestConfig([
   'packages/core/test/budget-parts.test.ts',
   'packages/core/test/budget-policy.test.ts',
   'packages/core/test/budget-refund.test.ts',
+  'packages/core/test/budget-state.test.ts',
   'packages/core/test/budget-views.test.ts',
   'packages/core/test/money.test.ts',
 ]);

@@ -9,7 +9,16 @@ export function strykerConfig({ name, mutate }) {
     vitest: { configFile: `mutation/${name}.vitest.config.ts`, related: false, pool: 'forks' },
     coverageAnalysis: 'perTest',
     mutate,
-    ignorePatterns: ['/bench', '/examples', '/docs', '/reports', '/coverage', '/test-artifacts', '/.venice-x402'],
+    ignorePatterns: [
+      '/.stryker-tmp',
+      '/bench',
+      '/examples',
+      '/docs',
+      '/reports',
+      '/coverage',
+      '/test-artifacts',
+      '/.venice-x402',
+    ],
     concurrency: 2,
     timeoutMS: 30_000,
     incremental: true,
@@ -18,7 +27,7 @@ export function strykerConfig({ name, mutate }) {
     clearTextReporter: { reportMutants: false, reportTests: false },
     htmlReporter: { fileName: `reports/mutation/${name}.html` },
     jsonReporter: { fileName: `reports/mutation/${name}.json` },
-    tempDirName: '.stryker-tmp',
+    tempDirName: `.stryker-tmp/${name}`,
     cleanTempDir: 'always',
   };
 }
