@@ -8,6 +8,7 @@ import { mutationVitestConfig } from './vitest-base.js';
 export default mutationVitestConfig([
   'packages/core/test/budget-absurd-cost.test.ts',
   'packages/core/test/budget-local-stores.test.ts',
+  'packages/core/test/budget-memory-store.test.ts',
   'packages/core/test/budget-model.test.ts',
   'packages/core/test/budget-mutants.test.ts',
   'packages/core/test/budget-parts.test.ts',

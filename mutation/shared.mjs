@@ -20,7 +20,8 @@ export function strykerConfig({ name, mutate }) {
       '/.venice-x402',
     ],
     concurrency: 2,
-    timeoutMS: 30_000,
+    // A mutant that loops (a resend without end) is cut this long after its tests' normal time.
+    timeoutMS: 10_000,
     incremental: true,
     incrementalFile: `mutation/${name}.incremental.json`,
     reporters: ['clear-text', 'progress-append-only', 'html', 'json'],

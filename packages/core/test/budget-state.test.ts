@@ -340,6 +340,26 @@ describe('the snapshot image (file store compaction)', () => {
     expect(counter(back, DAY_KEY, T0 + 500)).toEqual({ spent: 180n, reserved: 100n });
   });
 
+  it('loads an image written before released ids, refusals, refunds and jobs were kept', () => {
+    const s = books();
+    reserve(s, 'paid', 300n, 10_000n);
+    commit(s, 'paid', 200n);
+    const old = JSON.parse(JSON.stringify(s.image()));
+    delete old.released;
+    const back = BudgetState.fromImage(old, exactClock);
+    expect(counter(back)).toEqual({ spent: 200n, reserved: 0n });
+    expect(back.image()).toMatchObject({ released: [], topUp: { count: 0, lastAt: 0, perDay: [] } });
+    expect(back.views.refusalLog().total).toBe(0);
+  });
+
+  it('keeps the count of refusals beyond the ones it still lists, and counts a listed log without a total', () => {
+    const s = books();
+    s.views.logRefusal({ at: T0, reason: 'budget' });
+    const image = JSON.parse(JSON.stringify(s.image()));
+    expect(BudgetState.fromImage({ ...image, refusalTotal: 7 }, exactClock).views.refusalLog().total).toBe(7);
+    expect(BudgetState.fromImage({ ...image, refusalTotal: undefined }, exactClock).views.refusalLog().total).toBe(1);
+  });
+
   it('an image of books that never refused, refunded or queued a job carries none of those fields', () => {
     const image = books().image();
     expect(image).not.toHaveProperty('refusals');
