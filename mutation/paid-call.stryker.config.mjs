@@ -5,7 +5,6 @@ export default strykerConfig({
   name: 'paid-call',
   mutate: [
     'packages/fetch/src/paid-call.ts',
-    'packages/fetch/src/answers.ts',
     'packages/fetch/src/redirects.ts',
     'packages/fetch/src/retry.ts',
     'packages/fetch/src/settled-amount.ts',
