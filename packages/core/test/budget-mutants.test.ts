@@ -62,6 +62,20 @@ describe('window ids and ends', () => {
 });
 
 describe.each(stores)('%s store', (_name, makeStore) => {
+  it.each(['perRequestUsd', 'hourlyUsd', 'dailyUsd', 'monthlyUsd', 'totalUsd'])(
+    'a %s limit refuses what would pass it',
+    async (limit) => {
+      const budget = createBudget({ limits: { [limit]: 1 } }, { store: makeStore() });
+      if (limit !== 'perRequestUsd') await budget.commit(await budget.reserve({ estimateMicros: 600_000n }), 600_000n);
+      await expect(
+        budget.reserve({ estimateMicros: 1_000_001n - (limit === 'perRequestUsd' ? 0n : 600_000n) }),
+      ).rejects.toMatchObject({
+        code: 'BUDGET_EXCEEDED',
+      });
+      await budget.close();
+    },
+  );
+
   it('a monthly limit holds across the days of its month, and only then resets', async () => {
     let t = NOV_1;
     const budget = createBudget({ limits: { monthlyUsd: 1 } }, { store: makeStore(), now: () => t });

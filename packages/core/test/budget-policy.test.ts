@@ -109,6 +109,14 @@ describe('invalid policies', () => {
     );
   });
 
+  it('scopes that are not an object of limits are refused, not dropped (their agents would run unlimited)', () => {
+    for (const scopes of [5, 'agent:a', [{ dailyUsd: 1 }], null, true])
+      expect(configError(() => parsePolicy({ scopes })).details.issues, JSON.stringify(scopes)).toEqual([
+        'scopes: must be an object of limits by scope',
+      ]);
+    expect(parsePolicy({ scopes: {} }).scopes).toEqual({});
+  });
+
   it('names every scope name that cannot be one', () => {
     const error = configError(() => parsePolicy({ scopes: { 'a/b': {}, ' x': {}, '': {}, global: {} } }));
     expect(error.details.issues).toEqual([

@@ -374,6 +374,13 @@ describe('the snapshot image (file store compaction)', () => {
     });
 
     const image = JSON.parse(JSON.stringify(s.image()));
+    expect(image.requests).toEqual([{ id: 'req-paid', micros: 180, ambiguous: false }]);
+    expect(image.pins).toEqual([{ key: 'venice', value: '0xabc' }]);
+    expect(image.refusals).toEqual([
+      { at: T0, reason: 'budget', scope: 'global', window: 'daily', estimateMicros: '5' },
+    ]);
+    expect(image.topUp.perDay).toEqual([{ day: '2026-11-23', micros: 5 }]);
+    expect(image.released).toEqual([{ id: 'freed', at: T0 }]);
     const back = BudgetState.fromImage(image, exactClock);
     expect(back.image()).toEqual(image);
     expect(image.refunded).toEqual(['req-paid']);
@@ -396,6 +403,7 @@ describe('the snapshot image (file store compaction)', () => {
     const back = BudgetState.fromImage(old, exactClock);
     expect(counter(back)).toEqual({ spent: 200n, reserved: 0n });
     expect(back.image()).toMatchObject({ released: [], topUp: { count: 0, lastAt: 0, perDay: [] } });
+    expect(back.image()).not.toHaveProperty('refunded');
     expect(back.views.refusalLog().total).toBe(0);
   });
 
