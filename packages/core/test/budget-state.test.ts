@@ -53,7 +53,7 @@ describe('reserve', () => {
   it('an id is used once: held, settled or expired', () => {
     const s = books();
     reserve(s, 'a', 1n, 10n);
-    expect(() => reserve(s, 'a', 1n, 10n)).toThrow(/already in use/);
+    expect(() => reserve(s, 'a', 1n, 10n)).toThrow('Budget store refused a reservation: id is already in use');
     commit(s, 'a', 1n);
     expect(() => reserve(s, 'a', 1n, 10n)).toThrow(/already in use/);
     reserve(s, 'b', 1n, 10n, T0 + 10);
