@@ -49,6 +49,9 @@ describe('policy defaults', () => {
   });
 
   it('a partly written section gets the same defaults for the rest', () => {
+    expect(parsePolicy({ signing: { maxPaymentUsd: 2 } }).signing).toEqual({ ...defaults.signing, maxPaymentUsd: 2 });
+    expect(parsePolicy({ signing: { maxTimeoutSeconds: 86_400 } }).signing.maxTimeoutSeconds).toBe(86_400);
+    expect(() => parsePolicy({ signing: { maxTimeoutSeconds: 86_401 } })).toThrow(ConfigError);
     expect(parsePolicy({ signing: { payees: ['0xabc'] } }).signing).toEqual({ ...defaults.signing, payees: ['0xabc'] });
     expect(parsePolicy({ topUp: { auto: true } }).topUp).toEqual({ ...defaults.topUp, auto: true });
   });

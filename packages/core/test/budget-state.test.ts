@@ -95,6 +95,15 @@ describe('holds and their TTL', () => {
     expect(counter(other, DAY_KEY, T0 + 2_000)).toEqual({ spent: 0n, reserved: 0n });
   });
 
+  it('after a sweep, the next one comes at the earliest expiry left, not the last one listed', () => {
+    const s = books();
+    reserve(s, 'first', 1n, 1_000n, T0 + 1_000);
+    reserve(s, 'second', 10n, 1_000n, T0 + 2_000);
+    reserve(s, 'third', 100n, 1_000n, T0 + 3_000);
+    expect(counter(s, DAY_KEY, T0 + 1_000)).toEqual({ spent: 0n, reserved: 110n });
+    expect(counter(s, DAY_KEY, T0 + 2_000)).toEqual({ spent: 0n, reserved: 100n });
+  });
+
   it('a counter never used reads as zero', () => {
     expect(counter(books(), TOTAL_KEY)).toEqual({ spent: 0n, reserved: 0n });
   });

@@ -103,14 +103,15 @@ export function parsePolicy(input: unknown): BudgetPolicy {
   const raw = (input ?? {}) as Record<string, unknown>;
   // Scope names are data: `__proto__` or `constructor` must be a scope like any other, so the record is
   // validated entry by entry into a null-prototype object (a plain record would drop or alias them).
-  const given = typeof raw === 'object' ? raw.scopes : undefined;
-  const rawScopes = given === undefined ? {} : given;
+  const rawScopes = raw.scopes === undefined ? {} : raw.scopes;
   const result = budgetPolicySchema.safeParse(typeof raw === 'object' ? { ...raw, scopes: {} } : raw);
   const issues: Issue[] = result.success ? [] : [...result.error.issues];
   // `scopes: 5` or a list would otherwise be dropped, and its scopes run unlimited.
   const scopesAreRecord = typeof rawScopes === 'object' && rawScopes !== null && !Array.isArray(rawScopes);
-  if (!scopesAreRecord)
+  if (!scopesAreRecord) {
+    // Stryker disable next-line StringLiteral: equivalent, only `unrecognized_keys` is told apart by its code
     issues.push({ code: 'custom', path: ['scopes'], message: 'must be an object of limits by scope' });
+  }
   const scopes: Record<string, Limits> = Object.create(null);
   for (const [name, limits] of Object.entries(scopesAreRecord ? rawScopes : {})) {
     const scope = limitsSchema.safeParse(limits);
