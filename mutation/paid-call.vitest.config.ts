@@ -8,6 +8,7 @@ import { mutationVitestConfig } from './vitest-base.js';
 export default mutationVitestConfig([
   'packages/fetch/test/paid-call-owner.test.ts',
   'packages/fetch/test/redirects-and-retries.test.ts',
+  'packages/fetch/test/settled-amount.test.ts',
   'test/paid-call.test.ts',
   'test/upto.test.ts',
   'test/reliability/adversarial/fetch-hostile.test.ts',
