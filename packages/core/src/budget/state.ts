@@ -309,13 +309,18 @@ export class BudgetState {
     if (lock?.owner !== owner) return;
     this.topUp.lock = undefined;
     if (ok) this.topUp.lastAt = now;
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a claim writes both (or, before 0.2, neither)
-    else if (lock.day !== undefined && lock.amount !== undefined) {
+    else this.giveBack(lock);
+    if (ok && topUp) this.views.logPayment({ kind: 'topup', at: now, micros: Number(topUp.micros), tx: topUp.tx });
+  }
+
+  /** A claim's count, day total and last time, given back (a lock from before 0.2 carries none of them). */
+  private giveBack(lock: TopUpLock) {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a claim writes both or neither
+    if (lock.day !== undefined && lock.amount !== undefined) {
       this.topUp.count--;
       this.topUp.perDay.set(lock.day, (this.topUp.perDay.get(lock.day) ?? 0) - lock.amount);
       this.topUp.lastAt = lock.lastAtBefore ?? 0;
     }
-    if (ok && topUp) this.views.logPayment({ kind: 'topup', at: now, micros: Number(topUp.micros), tx: topUp.tx });
   }
 
   holdRecords(now: number): HoldRecord[] {
