@@ -13,12 +13,16 @@ import { PaidCall, type Payment } from '../src/paid-call.js';
 import { readRequest } from '../src/request.js';
 
 const BASE = 'https://api.venice.ai/api/v1';
+const GATEWAY = 'https://gateway.example';
 
-async function paidCall(limitUsd = 1) {
+async function paidCall(limitUsd = 1, payg = false) {
   const clock = new ManualClock();
   const budget = createBudget({ limits: { totalUsd: limitUsd } }, { now: clock.now });
-  const ctx = createContext({ baseURL: BASE, apiKey: 'test-key', budget, clock });
-  const request = await readRequest(`${BASE}/chat/completions`, { method: 'POST', body: '{"model":"m"}' });
+  const ctx = payg
+    ? createContext({ mode: 'payg', payOrigins: [GATEWAY], budget, clock })
+    : createContext({ baseURL: BASE, apiKey: 'test-key', budget, clock });
+  const url = payg ? `${GATEWAY}/paid` : `${BASE}/chat/completions`;
+  const request = await readRequest(url, { method: 'POST', body: '{"model":"m"}' });
   const call = new PaidCall(ctx, request, classify(ctx, request)!);
   const remaining = () => budget.remaining();
   const holds = () => budget.store.holds!(Date.now());
@@ -139,6 +143,15 @@ describe('PaidCall', () => {
     await call.fail(new Error('boom')).catch((e) => expect(e.message).toBe('boom'));
     expect(freed).toEqual([1, 2, 3]);
     expect(await call.settled).toEqual({ status: 'free', costUsd: 0 });
+  });
+
+  it('a pay-per-call request sent without a payment and left unanswered is not billed: released', async () => {
+    const { call, remaining } = await paidCall(1, true);
+    await call.hold(20_000n);
+    call.beginAttempt(() => {}, undefined);
+    await call.release();
+    expect(await call.settled).toEqual({ status: 'free', costUsd: 0 });
+    expect(await remaining()).toBe(1);
   });
 
   it('a request Venice bills on receipt, sent with no complete answer, stays counted at its hold', async () => {

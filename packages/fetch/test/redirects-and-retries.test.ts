@@ -102,6 +102,9 @@ describe('retryDelayMs', () => {
     expect(delay({ 'x-ratelimit-reset-requests': String(NOW + 4_000) })).toBe(4_000);
     expect(delay({ 'x-ratelimit-reset-requests': String(NOW / 1000 + 5) })).toBe(5_000);
     expect(delay({ 'x-ratelimit-reset-requests': '2' })).toBe(2_000);
+    // At the edges: 1e12 is read as seconds (far off: the cap), 1e9 as a relative number of seconds (the cap).
+    expect(delay({ 'x-ratelimit-reset-requests': '1000000000000' }, 0, 5_000)).toBe(5_000);
+    expect(delay({ 'x-ratelimit-reset-requests': '1000000000' }, 0, 5_000)).toBe(5_000);
     // Retry-After wins over the reset header.
     expect(delay({ 'retry-after': '1', 'x-ratelimit-reset-requests': '9' })).toBe(1_000);
   });
