@@ -52,11 +52,30 @@ describe('window ids and ends', () => {
     expect(ends('a|b', 'm:2026-02')).toBe(Date.UTC(2026, 2, 1) + DAY);
     expect(ends('global', 't')).toBeUndefined();
     expect(ends('global', 'd:garbage')).toBeUndefined();
+    // Only a whole id is a window: anything before or after it makes it none.
+    for (const id of ['h:2026-11-23T20', 'd:2026-11-23', 'm:2026-11']) {
+      expect(ends('global', `${id.slice(0, 2)}x${id}`)).toBeUndefined();
+      expect(ends('global', `${id}0`)).toBeUndefined();
+    }
     expect(windowExpiry('global|d:2026-11-23')).toBeUndefined(); // not a key this version writes
   });
 });
 
 describe.each(stores)('%s store', (_name, makeStore) => {
+  it.each(['perRequestUsd', 'hourlyUsd', 'dailyUsd', 'monthlyUsd', 'totalUsd'])(
+    'a %s limit refuses what would pass it',
+    async (limit) => {
+      const budget = createBudget({ limits: { [limit]: 1 } }, { store: makeStore() });
+      if (limit !== 'perRequestUsd') await budget.commit(await budget.reserve({ estimateMicros: 600_000n }), 600_000n);
+      await expect(
+        budget.reserve({ estimateMicros: 1_000_001n - (limit === 'perRequestUsd' ? 0n : 600_000n) }),
+      ).rejects.toMatchObject({
+        code: 'BUDGET_EXCEEDED',
+      });
+      await budget.close();
+    },
+  );
+
   it('a monthly limit holds across the days of its month, and only then resets', async () => {
     let t = NOV_1;
     const budget = createBudget({ limits: { monthlyUsd: 1 } }, { store: makeStore(), now: () => t });

@@ -1,6 +1,98 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetExceededError, createBudget, formatUsd } from '../src/index.js';
-import { formatUsdAmount } from '../src/internal.js';
+import {
+  BudgetExceededError,
+  createBudget,
+  formatUsd,
+  MICROS_PER_USD,
+  microsToUsd,
+  ProtocolError,
+  usdToMicros,
+} from '../src/index.js';
+import { formatUsdAmount, parseBaseUnits, parseUsdString } from '../src/internal.js';
+
+// Every figure the ledger counts crosses into micro-USD here: one micro off per call is an agent overspending.
+describe('money enters the ledger exactly', () => {
+  it('usdToMicros: rounds to the nearest micro by default, up when asked, and ignores binary noise', () => {
+    expect(MICROS_PER_USD).toBe(1_000_000n);
+    expect(usdToMicros(12.5)).toBe(12_500_000n);
+    expect(usdToMicros(0.0000066)).toBe(7n);
+    expect(usdToMicros(0.0000064)).toBe(6n);
+    expect(usdToMicros(0.0000064, 'ceil')).toBe(7n);
+    expect(usdToMicros(0.0000061, 'ceil')).toBe(7n);
+    // 0.15 * 1e6 is 150000.00000000003: noise, not a micro more.
+    expect(usdToMicros(0.15, 'ceil')).toBe(150_000n);
+    expect(usdToMicros(0.29, 'ceil')).toBe(290_000n);
+    // A real fraction of a micro beyond the noise still rounds up.
+    expect(usdToMicros(0.0000010011, 'ceil')).toBe(2n);
+    expect(usdToMicros(0)).toBe(0n);
+  });
+
+  it('usdToMicros: a non-finite amount is a ProtocolError, not a NaN in the books', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const error = (() => {
+        try {
+          usdToMicros(bad);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect((error as ProtocolError).message).toBe('Amount is not a finite number');
+      expect((error as ProtocolError).details).toEqual({ value: String(bad) });
+    }
+  });
+
+  it('microsToUsd: micro-USD back to a USD number', () => {
+    expect(microsToUsd(1_500_000n)).toBe(1.5);
+    expect(microsToUsd(7n)).toBe(0.000007);
+  });
+
+  it('parseBaseUnits: plain non-negative integers only (string or safe number)', () => {
+    expect(parseBaseUnits('5000000')).toBe(5_000_000n);
+    expect(parseBaseUnits('0')).toBe(0n);
+    expect(parseBaseUnits(42)).toBe(42n);
+    expect(parseBaseUnits(0)).toBe(0n);
+    expect(parseBaseUnits('1'.repeat(30))).toBe(BigInt('1'.repeat(30)));
+    for (const bad of [-1, 1.5, 2 ** 53, '1'.repeat(31), '', '-5', '1.5', ' 5', '5 ', '0x10', null, undefined, {}]) {
+      expect(() => parseBaseUnits(bad), String(bad)).toThrow(ProtocolError);
+    }
+    const error = (() => {
+      try {
+        parseBaseUnits(`9${'x'.repeat(100)}`);
+      } catch (e) {
+        return e as ProtocolError;
+      }
+    })();
+    expect(error?.message).toBe('Amount is not a base-unit integer string');
+    expect(error?.details.value).toBe(`9${'x'.repeat(39)}`);
+  });
+
+  it('parseUsdString: a decimal USD string to micros, any sub-micro remainder rounded up', () => {
+    expect(parseUsdString('4.230000')).toBe(4_230_000n);
+    expect(parseUsdString('4.23')).toBe(4_230_000n);
+    expect(parseUsdString('7')).toBe(7_000_000n);
+    expect(parseUsdString(' 0.000001 ')).toBe(1n);
+    expect(parseUsdString('0.0000001')).toBe(1n);
+    expect(parseUsdString('0.0000010000')).toBe(1n);
+    expect(parseUsdString('0.000001000000000001')).toBe(2n);
+    expect(parseUsdString('1'.repeat(15))).toBe(BigInt('1'.repeat(15)) * 1_000_000n);
+    for (const bad of [
+      null,
+      undefined,
+      '',
+      '1'.repeat(16),
+      `1.${'1'.repeat(19)}`,
+      '-1',
+      '1.',
+      '.5',
+      '1e3',
+      'x1',
+      '1x',
+    ]) {
+      expect(parseUsdString(bad), String(bad)).toBeUndefined();
+    }
+  });
+});
 
 describe('money figures show every digit they need', () => {
   it('formatUsd: at least the asked decimals, more for sub-cent amounts, never rounded', () => {

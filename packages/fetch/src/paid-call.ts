@@ -207,6 +207,7 @@ export class PaidCall {
       return;
     }
     const outstanding = this.paymentSent ? this.payment?.amountMicros : undefined;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, `undefined < n` is false and `<=` picks the same amount
     const counted = outstanding !== undefined && outstanding < held.amountMicros ? outstanding : held.amountMicros;
     const upto = this.paymentSent && this.payment?.scheme === 'upto' ? this.payment : undefined;
     // An upto payment is known in the ledger by its Permit2 nonce when the answer named no request.

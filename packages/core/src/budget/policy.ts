@@ -32,6 +32,7 @@ function build() {
     .object({
       limits: limitsSchema.default({}),
       /** Limits per scope id (`agent:planner`, `team:research`). A call charges every scope in its chain. */
+      // Stryker disable next-line MethodExpression: equivalent, the type only (`parsePolicy` checks scopes one by one)
       scopes: z.record(z.string().min(1), limitsSchema).default({}),
       models: globsSchema.default({}),
       routes: globsSchema.default({}),
@@ -102,13 +103,20 @@ export function parsePolicy(input: unknown): BudgetPolicy {
   const raw = (input ?? {}) as Record<string, unknown>;
   // Scope names are data: `__proto__` or `constructor` must be a scope like any other, so the record is
   // validated entry by entry into a null-prototype object (a plain record would drop or alias them).
-  const rawScopes = typeof raw === 'object' && raw.scopes && typeof raw.scopes === 'object' ? raw.scopes : {};
+  const rawScopes = raw.scopes === undefined ? {} : raw.scopes;
   const result = budgetPolicySchema.safeParse(typeof raw === 'object' ? { ...raw, scopes: {} } : raw);
   const issues: Issue[] = result.success ? [] : [...result.error.issues];
+  // `scopes: 5` or a list would otherwise be dropped, and its scopes run unlimited.
+  const scopesAreRecord = typeof rawScopes === 'object' && rawScopes !== null && !Array.isArray(rawScopes);
+  if (!scopesAreRecord) {
+    // Stryker disable next-line StringLiteral: equivalent, only `unrecognized_keys` is told apart by its code
+    issues.push({ code: 'custom', path: ['scopes'], message: 'must be an object of limits by scope' });
+  }
   const scopes: Record<string, Limits> = Object.create(null);
-  for (const [name, limits] of Object.entries(rawScopes)) {
+  for (const [name, limits] of Object.entries(scopesAreRecord ? rawScopes : {})) {
     const scope = limitsSchema.safeParse(limits);
     const problem = scopeNameProblem(name);
+    // Stryker disable next-line StringLiteral: equivalent, only `unrecognized_keys` is told apart by its code
     if (problem) issues.push({ code: 'custom', path: ['scopes', name], message: `this scope name ${problem}` });
     if (scope.success) scopes[name] = scope.data;
     else for (const i of scope.error.issues) issues.push({ ...i, path: ['scopes', name, ...i.path] });
@@ -140,11 +148,13 @@ function describeIssue(issue: Issue): string {
       .map((p, i) => {
         if (typeof p === 'number') return `[${p}]`;
         // A scope name is quoted whatever it is, so spaces at its ends show.
+        // Stryker disable next-line Regex: equivalent, every field name of the schema is a plain identifier
         const plain = /^[A-Za-z_]\w*$/.test(String(p)) && !(i === 1 && issue.path[0] === 'scopes');
         return plain ? `${i ? '.' : ''}${String(p)}` : `[${quote(p)}]`;
       })
       .join('') || '(root)';
   if (issue.code === 'unrecognized_keys') {
+    // Stryker disable next-line OptionalChaining: equivalent, zod always lists the unknown keys
     const n = issue.keys?.length ?? 1;
     return `${where}: ${n} unknown field${n === 1 ? '' : 's'}`;
   }
@@ -155,6 +165,7 @@ function describeIssue(issue: Issue): string {
 export function loadPolicyFile(path: string): BudgetPolicy {
   let text: string;
   try {
+    // Stryker disable next-line StringLiteral: equivalent, JSON.parse reads a Buffer as UTF-8 text as well
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`Cannot read budget policy file ${path}`, { cause: (error as Error).message });
