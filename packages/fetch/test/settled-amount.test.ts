@@ -34,7 +34,7 @@ async function call(scheme?: 'exact' | 'upto') {
 describe('readSettlement / paidMicros / unsettledNote', () => {
   it('an exact payment costs its amount, and its transaction is recorded', async () => {
     const { paid } = await call('exact');
-    readSettlement(paid, answer(settled({ amount: '10' })));
+    await readSettlement(paid, answer(settled({ amount: '10' })));
     expect(paid.paymentTx).toBe('0xtx');
     expect(paid.payment?.settled).toBeUndefined();
     expect(paidMicros(paid)).toBe(5_000n);
@@ -43,31 +43,36 @@ describe('readSettlement / paidMicros / unsettledNote', () => {
 
   it('no payment: nothing read, nothing paid', async () => {
     const { paid } = await call();
-    readSettlement(paid, answer(settled()));
+    await readSettlement(paid, answer(settled()));
     expect(paid.paymentTx).toBeUndefined();
     expect(paidMicros(paid)).toBeUndefined();
     expect(unsettledNote(paid)).toBeUndefined();
   });
 
-  it('an upto payment costs what was settled', async () => {
+  it('an upto payment costs a settlement of its whole maximum; a lower claim leaves the maximum counted', async () => {
     const { paid } = await call('upto');
     expect(unsettledNote(paid)).toBe(
       'upto payment: no settlement read; the authorized maximum is counted until reconciled',
     );
-    readSettlement(paid, answer(settled({ amount: '1234' })));
-    expect(paid.payment?.settled).toEqual({ status: 'settled', micros: 1_234n });
-    expect(paidMicros(paid)).toBe(1_234n);
+    await readSettlement(paid, answer(settled({ amount: '5000' })));
+    expect(paid.payment?.settled).toEqual({ status: 'settled', micros: 5_000n });
+    expect(paidMicros(paid)).toBe(5_000n);
     expect(unsettledNote(paid)).toBeUndefined();
+    const claimed = await call('upto');
+    await readSettlement(claimed.paid, answer(settled({ amount: '1234' })));
+    expect(claimed.paid.payment?.settled).toMatchObject({ status: 'unknown', claimedMicros: 1_234n });
+    expect(paidMicros(claimed.paid)).toBeUndefined();
+    expect(unsettledNote(claimed.paid)).toMatch(/receipt claims \$0\.001234 of the \$/);
   });
 
   it('an upto settlement above the maximum counts the maximum and disputes the payee', async () => {
     const { paid, budget } = await call('upto');
-    readSettlement(paid, answer(settled({ amount: '5001' })));
+    await readSettlement(paid, answer(settled({ amount: '5001' })));
     expect(paid.payment?.settled).toEqual({ status: 'overcharged', micros: 5_000n, claimed: '5001' });
     expect(paidMicros(paid)).toBe(5_000n);
     expect([...disputedPayees(budget).keys()]).toEqual([GATEWAY]);
     const exact = await call('upto');
-    readSettlement(exact.paid, answer(settled({ amount: '5000' })));
+    await readSettlement(exact.paid, answer(settled({ amount: '5000' })));
     expect(paidMicros(exact.paid)).toBe(5_000n);
     expect(disputedPayees(exact.budget).size).toBe(0);
   });
@@ -82,7 +87,7 @@ describe('readSettlement / paidMicros / unsettledNote', () => {
     ];
     for (const [header, why] of cases) {
       const { paid } = await call('upto');
-      readSettlement(paid, answer(header));
+      await readSettlement(paid, answer(header));
       const note = `upto payment: ${why}; the authorized maximum is counted until reconciled`;
       expect(paid.payment?.settled, why).toEqual({ status: 'unknown', note });
       expect(paidMicros(paid)).toBeUndefined();
@@ -94,7 +99,7 @@ describe('readSettlement / paidMicros / unsettledNote', () => {
     for (const header of ['%%%', settled({ transaction: '' }), settled({ transaction: 5 })]) {
       const { paid } = await call('exact');
       paid.paymentTx = 'stale';
-      readSettlement(paid, answer(header));
+      await readSettlement(paid, answer(header));
       expect(paid.paymentTx).toBeUndefined();
     }
   });
