@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
+import { createStopFlags, haltNativeCalls, stopGuard } from '../src/thread-stop.js';
 
 /**
  * secp256k1@5 (node-addon-api 5) aborts the whole process when a thread is terminated inside one of its calls
@@ -72,3 +73,13 @@ it('closing a wallet while its thread signs, and the idle stop, never abort', as
   );
   expect(bad).toEqual([]);
 }, 300_000);
+
+it('halting never hangs on a call that does not end, and a guard runs calls until halted', () => {
+  const buffer = createStopFlags();
+  const flags = new Int32Array(buffer);
+  expect(stopGuard(buffer)(() => 42)).toBe(42);
+  expect(Array.from(flags)).toEqual([0, 0]); // not busy after the call: an exit does not wait at all
+  Atomics.store(flags, 1, 1); // a native call that never returns
+  haltNativeCalls(buffer, 20);
+  expect(Atomics.load(flags, 0)).toBe(1);
+});
