@@ -36,6 +36,14 @@ function optional<T>(name: string): T | undefined {
   }
 }
 
+/** Wraps every call into the native binding, its loading included (a signing thread's stop guard). */
+let nativeCall = <T>(call: () => T): T => call();
+
+/** Routes this thread's native calls through `guard` (see `thread-stop.ts`); set before the binding loads. */
+export function guardNativeCalls(guard: <T>(call: () => T) => T): void {
+  nativeCall = guard;
+}
+
 let tiny: TinySecp256k1 | null | undefined;
 
 /** `tiny-secp256k1` (libsecp256k1 compiled to WASM), an optional dependency; null when it is not installed. */
@@ -47,17 +55,17 @@ export function tinySecp256k1(): TinySecp256k1 | null {
 const loaders: Record<Secp256k1['name'], () => Secp256k1 | undefined> = {
   // `secp256k1/bindings` loads the prebuilt N-API binary through node-gyp-build (no compiler at install).
   native() {
-    const lib = optional<NativeBinding>('secp256k1/bindings');
+    const lib = nativeCall(() => optional<NativeBinding>('secp256k1/bindings'));
     if (!lib) return undefined;
     return {
       name: 'native',
       sign(hash, key) {
         // Its libsecp256k1 feeds RFC 6979 the hash unreduced: for a hash ≥ n (odds ~2⁻¹²⁸) the nonce differs.
         if (!belowOrder(hash)) return undefined;
-        const { signature, recid } = lib.ecdsaSign(hash, key);
+        const { signature, recid } = nativeCall(() => lib.ecdsaSign(hash, key));
         return { signature, recoveryId: recid };
       },
-      publicKey: (key) => (lib.privateKeyVerify(key) ? lib.publicKeyCreate(key, false) : undefined),
+      publicKey: (key) => nativeCall(() => (lib.privateKeyVerify(key) ? lib.publicKeyCreate(key, false) : undefined)),
     };
   },
   wasm() {

@@ -8,7 +8,9 @@ import type { Address, Hex } from 'viem';
 import { eip191Signer } from './hash-signer.js';
 import { type RingLayout, startRingProducer } from './header-ring.js';
 import { lazy, viemAccounts } from './lazy.js';
+import { guardNativeCalls } from './secp256k1.js';
 import { buildSignInHeader, nonceSource, type SignInRequest } from './sign-in-message.js';
+import { stopGuard } from './thread-stop.js';
 
 /** What the thread is started with (`workerData.signingThread`). The key is never logged or echoed. */
 export interface SigningThreadData {
@@ -16,6 +18,8 @@ export interface SigningThreadData {
   /** The key's address (public), so the thread need not load viem's accounts to learn it. */
   address?: Address;
   ring: RingLayout;
+  /** The stop handshake's flags (`thread-stop.ts`): no native call may run while the thread is ended. */
+  stop: SharedArrayBuffer;
 }
 
 /** Requests to the thread. */
@@ -32,6 +36,7 @@ export type FromThread =
   | { id: number; error: string };
 
 function serve(port: MessagePort, data: SigningThreadData) {
+  guardNativeCalls(stopGuard(data.stop));
   // viem's accounts load only where libsecp256k1 is missing (or for a signature it cannot express).
   const account = lazy(() => viemAccounts().privateKeyToAccount(data.key));
   const address = data.address ?? account().address;

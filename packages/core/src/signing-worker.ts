@@ -3,6 +3,7 @@ import type { Address, Hex } from 'viem';
 import { createHeaderRing, type HeaderRing, ringCounters } from './header-ring.js';
 import type { SignInRequest } from './sign-in-message.js';
 import type { FromThread, SigningThreadData, ToThread } from './signing-thread.js';
+import { createStopFlags, haltNativeCalls, haltOnExit } from './thread-stop.js';
 
 export type { SignInRequest } from './sign-in-message.js';
 
@@ -36,6 +37,8 @@ export const signingThreadCount = () => running.size;
 interface Thread {
   worker: Worker;
   ring: HeaderRing;
+  /** Its stop handshake: halted before every termination (`thread-stop.ts`). */
+  stopFlags: SharedArrayBuffer;
   ready: boolean;
   /** Stopped on purpose (idle, close), not a failure to start. */
   stopped: boolean;
@@ -120,6 +123,7 @@ export function createWorkerSigner(
     if (!current) return;
     current.stopped = true;
     failAll(new Error('Signing thread stopped')); // its callers sign on the event loop instead
+    haltNativeCalls(current.stopFlags);
     await current.worker.terminate();
     await current.exited;
   }
@@ -176,7 +180,8 @@ function launch(
   on: { answer(answer: Exclude<FromThread, { ready: true }>): void; gone(thread: Thread, why: string): void },
 ): Thread | undefined {
   const ring = createHeaderRing();
-  const signingThread: SigningThreadData = { key: privateKey, address, ring: ring.layout };
+  const stopFlags = createStopFlags();
+  const signingThread: SigningThreadData = { key: privateKey, address, ring: ring.layout, stop: stopFlags };
   let worker: Worker;
   try {
     worker = new Worker(program.entry, {
@@ -190,11 +195,13 @@ function launch(
     return undefined;
   }
   running.add(worker);
+  const forgetOnExit = haltOnExit(stopFlags);
   let ready!: () => void;
   let failed!: (e: Error) => void;
   const thread: Thread = {
     worker,
     ring,
+    stopFlags,
     ready: false,
     stopped: false,
     whenReady: new Promise<void>((resolve, reject) => {
@@ -216,6 +223,7 @@ function launch(
   worker.on('error', () => gone('failed'));
   worker.once('exit', () => {
     running.delete(worker);
+    forgetOnExit();
     gone('exited');
   });
   worker.unref(); // after the listeners: adding a 'message' listener refs the worker again
