@@ -1,8 +1,10 @@
 import * as x402Evm from '@x402/evm';
+import { type Abi, type AbiFunction, getAbiItem, parseAbi, toFunctionSelector } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { BASE_NETWORK, BASE_USDC, type PaymentRequired, QuoteRejectedError } from '../src/index.js';
 import { type EvmAcceptedRequirement, permit2Contracts, selectRequirement } from '../src/internal.js';
 import { defaultSigningPolicy } from '../src/x402/quote.js';
+import { UPTO_PROXY_SETTLE_ABI } from '../src/x402/upto-settlement.js';
 
 const PAY_TO = '0x1111111111111111111111111111111111111111';
 const FACILITATOR = '0x2222222222222222222222222222222222222222';
@@ -56,6 +58,16 @@ describe('x402 quotes: upto and exact over Permit2', () => {
     expect(pick(option('upto', 10), option('exact', 10)).scheme).toBe('upto');
     expect(pick(option('upto', 11), option('exact', 10)).scheme).toBe('exact');
     expect(pick(option('exact', 10, { assetTransferMethod: 'permit2' }), option('exact', 10)).transfer).toBe('eip3009');
+  });
+
+  it("decode the upto proxy's settle calls with our ABI exactly as with @x402/evm's", () => {
+    const ours = parseAbi(UPTO_PROXY_SETTLE_ABI);
+    const theirs = x402Evm.x402UptoPermit2ProxyABI;
+    for (const name of ['settle', 'settleWithPermit'] as const) {
+      const signature = (abi: readonly unknown[]) =>
+        toFunctionSelector(getAbiItem({ abi: abi as Abi, name }) as AbiFunction);
+      expect(signature(ours), name).toBe(signature(theirs));
+    }
   });
 
   it('refuse any spender or Permit2 other than the canonical contracts, and an upto quote without a facilitator', () => {

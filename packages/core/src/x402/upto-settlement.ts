@@ -1,7 +1,18 @@
-import { createRequire } from 'node:module';
 import { viem } from '../lazy.js';
+import { permit2Contracts } from './permit2.js';
 
-const require = createRequire(import.meta.url);
+/**
+ * The two settling functions of the x402 upto proxy, in viem's human-readable form (ours, so a settlement check
+ * loads none of `@x402/evm`; a test checks them against its ABI).
+ */
+export const UPTO_PROXY_SETTLE_ABI = [
+  'struct TokenPermissions { address token; uint256 amount; }',
+  'struct PermitTransferFrom { TokenPermissions permitted; uint256 nonce; uint256 deadline; }',
+  'struct Witness { address to; address facilitator; uint256 validAfter; }',
+  'struct EIP2612Permit { uint256 value; uint256 deadline; bytes32 r; bytes32 s; uint8 v; }',
+  'function settle(PermitTransferFrom permit, uint256 amount, address owner, Witness witness, bytes signature)',
+  'function settleWithPermit(EIP2612Permit permit2612, PermitTransferFrom permit, uint256 amount, address owner, Witness witness, bytes signature)',
+] as const;
 
 /** What an `upto` payment authorized (its Permit2 witness transfer): what a settlement on chain must match. */
 export interface UptoAuthorization {
@@ -30,14 +41,13 @@ export async function uptoSettlementOnChain(
   auth: UptoAuthorization,
 ): Promise<bigint | undefined> {
   if (!HASH.test(transaction)) return undefined;
-  const { createPublicClient, decodeFunctionData, http } = viem();
-  const { x402UptoPermit2ProxyABI, x402UptoPermit2ProxyAddress } = require('@x402/evm') as typeof import('@x402/evm');
+  const { createPublicClient, decodeFunctionData, http, parseAbi } = viem();
   const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) });
   const hash = transaction as `0x${string}`;
   try {
     const [receipt, tx] = await Promise.all([client.getTransactionReceipt({ hash }), client.getTransaction({ hash })]);
-    if (receipt.status !== 'success' || !tx.to || !same(tx.to, x402UptoPermit2ProxyAddress)) return undefined;
-    const call = decodeFunctionData({ abi: x402UptoPermit2ProxyABI, data: tx.input });
+    if (receipt.status !== 'success' || !tx.to || !same(tx.to, permit2Contracts().uptoProxy)) return undefined;
+    const call = decodeFunctionData({ abi: parseAbi(UPTO_PROXY_SETTLE_ABI), data: tx.input });
     const args = (call.functionName === 'settleWithPermit' ? call.args.slice(1) : call.args) as readonly unknown[];
     if (call.functionName !== 'settle' && call.functionName !== 'settleWithPermit') return undefined;
     const [permit, amount, owner, witness] = args as [
@@ -64,11 +74,10 @@ export async function uptoSettlementOnChain(
  */
 export async function permit2NonceUsed(rpcUrl: string, auth: UptoAuthorization): Promise<boolean | undefined> {
   const { createPublicClient, http, parseAbi } = viem();
-  const { PERMIT2_ADDRESS } = require('@x402/evm') as typeof import('@x402/evm');
   const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) });
   try {
     const word = await client.readContract({
-      address: PERMIT2_ADDRESS,
+      address: permit2Contracts().permit2,
       abi: parseAbi(['function nonceBitmap(address owner, uint256 wordPos) view returns (uint256)']),
       functionName: 'nonceBitmap',
       args: [auth.owner as `0x${string}`, auth.nonce >> 8n],
