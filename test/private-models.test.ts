@@ -252,16 +252,7 @@ describe('hostile answers to an encrypted request fail closed', () => {
       const budget = createBudget();
       const paid = createX402Fetch({ wallet, budget, baseURL });
       const response = await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5', { stream: true }));
-      const reader = response.body!.getReader();
-      const decoder = new TextDecoder();
-      let seen = '';
-      const error = await (async () => {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return undefined;
-          seen += decoder.decode(value);
-        }
-      })().catch((e) => e);
+      const { error, seen } = await readUntilError(response);
       expect(error).toBeInstanceOf(E2EEError);
       expect(error.reason).toBe(reason);
       expect(seen).not.toMatch(/plaintext answer|abab/);
@@ -337,16 +328,7 @@ describe('SSE frames the decrypting reader must not mistake for something else',
       const baseURL = `${relay.url}/api/v1`;
       const paid = createX402Fetch({ wallet: newWallet(baseURL), budget: createBudget(), baseURL });
       const response = await paid(`${baseURL}/chat/completions`, chat('e2ee-glm-5', { stream: true }));
-      const reader = response.body!.getReader();
-      const decoder = new TextDecoder();
-      let seen = '';
-      const error = await (async () => {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return undefined;
-          seen += decoder.decode(value);
-        }
-      })().catch((e) => e);
+      const { error, seen } = await readUntilError(response);
       expect(error).toBeInstanceOf(E2EEError);
       expect(error.reason).toBe('plaintext');
       expect(seen).not.toContain('injected');
@@ -459,3 +441,19 @@ describe('a hostile attestation server', () => {
     expect((await outcomeOf(response))!.tee?.signingAddress).toBe(getAddress(`0x${address}`));
   });
 });
+
+/** Reads a streamed answer to its end or its first error: what the app saw before it, and the error. */
+async function readUntilError(response: Response): Promise<{ error: any; seen: string }> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let seen = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { error: undefined, seen };
+      seen += decoder.decode(value);
+    }
+  } catch (error) {
+    return { error, seen };
+  }
+}
