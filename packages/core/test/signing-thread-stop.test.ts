@@ -56,8 +56,8 @@ const randomMs = () => String(Math.floor(Math.random() * 30));
 
 it('a process that exits (process.exit or its natural end) while its thread signs never aborts', async () => {
   const jobs = [
-    ...Array.from({ length: 80 }, () => ['exit', randomMs()]),
-    ...Array.from({ length: 20 }, () => ['end', randomMs()]),
+    ...Array.from({ length: 40 }, () => ['exit', randomMs()]),
+    ...Array.from({ length: 8 }, () => ['end', randomMs()]),
   ];
   expect(await failures(jobs)).toEqual([]);
 }, 300_000);

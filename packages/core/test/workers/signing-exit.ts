@@ -73,6 +73,7 @@ async function stopWhenIdle() {
       if (thread.takeSignInHeader(request, { target: 16, maxAgeMs: 60_000 })) taken++;
       await turn();
     }
+    // kept real: the idle stop is the thread's own timer (idleMs); nothing to await but its count
     while (signingThreadCount() > 0) await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
