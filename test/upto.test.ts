@@ -471,10 +471,18 @@ describe('upto against hostile gateways', () => {
   describe('with an EVM RPC, an ambiguous upto payment whose deadline passed unused is credited back', () => {
     const NONCE_BITMAP = toFunctionSelector('function nonceBitmap(address owner, uint256 wordPos)');
 
-    /** An RPC whose Permit2 allowance is plenty and whose nonce bitmap says `used` for every nonce. */
-    async function permit2Rpc(used: boolean) {
+    /**
+     * An RPC whose nonce bitmap says `used` (or not) for every nonce, and whose latest block is `chainAheadS`
+     * seconds from now on the chain's clock (the authorization's deadline is a minute away when signed).
+     */
+    async function permit2Rpc(used: boolean, chainAheadS = 3_600) {
       const rpc = await startHostile((_req, res, seen) => {
         const call = JSON.parse(seen.body);
+        if (call.method === 'eth_getBlockByNumber') {
+          const timestamp = `0x${(Math.floor(Date.now() / 1000) + chainAheadS).toString(16)}`;
+          const block = { number: '0x10', hash: `0x${'ab'.repeat(32)}`, timestamp, transactions: [] };
+          return json(res, 200, { jsonrpc: '2.0', id: call.id, result: block });
+        }
         const data: string = call.params?.[0]?.data ?? '';
         const word = data.startsWith(NONCE_BITMAP) && !used ? '0'.repeat(64) : 'f'.repeat(64);
         json(res, 200, { jsonrpc: '2.0', id: call.id, result: `0x${word}` });
@@ -511,6 +519,23 @@ describe('upto against hostile gateways', () => {
       expect(await refunded).toMatchObject({ refundMicros: 50_000n });
       expect((await budget.report()).totalUsd).toBe(0);
       expect(rpc.seen.some((s) => JSON.parse(s.body).params?.[0]?.data?.startsWith(NONCE_BITMAP))).toBe(true);
+    });
+
+    it("asks Permit2 only at a block past the deadline on the chain's clock, never on a host clock running ahead", async () => {
+      const deadline = BigInt(Math.floor(Date.now() / 1000) + 60);
+      const auth = { owner: PAY_TO, token: BASE_USDC, nonce: 7n, payTo: PAY_TO, deadline };
+      const early = await permit2Rpc(false, 0);
+      const wallet = createWallet({ privateKey: generatePrivateKey() }, { evmRpcUrl: early.url });
+      expect(await wallet.uptoNonceUsed!(auth)).toBeUndefined();
+      expect(early.seen.some((s) => JSON.parse(s.body).params?.[0]?.data?.startsWith(NONCE_BITMAP))).toBe(false);
+      const late = await permit2Rpc(false);
+      expect(
+        await createWallet({ privateKey: generatePrivateKey() }, { evmRpcUrl: late.url }).uptoNonceUsed!(auth),
+      ).toBe(false);
+      const used = await permit2Rpc(true);
+      expect(
+        await createWallet({ privateKey: generatePrivateKey() }, { evmRpcUrl: used.url }).uptoNonceUsed!(auth),
+      ).toBe(true);
     });
 
     it('without an RPC nothing is asked and the maximum stays counted', async () => {

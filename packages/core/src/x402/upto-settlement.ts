@@ -69,14 +69,19 @@ export async function uptoSettlementOnChain(
 }
 
 /**
- * Whether Permit2 has marked an authorization's nonce used (`nonceBitmap(owner, nonce >> 8)`, bit `nonce & 255`):
- * false after its deadline proves the signature never moved anything, and never will. Undefined on an RPC error.
+ * Whether Permit2 has marked an authorization's nonce used (`nonceBitmap(owner, nonce >> 8)`, bit `nonce & 255`),
+ * read at the chain's latest block: false there proves the signature never moved anything, and never will, because
+ * that block is past its deadline (the chain's clock, not ours: a host clock running ahead must not credit a payment
+ * the facilitator can still settle). Undefined on an RPC error or before the deadline on chain.
  */
 export async function permit2NonceUsed(rpcUrl: string, auth: UptoAuthorization): Promise<boolean | undefined> {
   const { createPublicClient, http, parseAbi } = viem();
   const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) });
   try {
+    const block = await client.getBlock({ blockTag: 'latest' });
+    if (auth.deadline === undefined || block.number === null || block.timestamp <= auth.deadline) return undefined;
     const word = await client.readContract({
+      blockNumber: block.number,
       address: permit2Contracts().permit2,
       abi: parseAbi(['function nonceBitmap(address owner, uint256 wordPos) view returns (uint256)']),
       functionName: 'nonceBitmap',
