@@ -6,9 +6,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 let n = 0;
+// CANNED_DELAY_MS: answer this much later (a server that takes its time, as one verifying a signature does).
+const delayMs = Number(process.env.CANNED_DELAY_MS ?? 0);
 const server = createServer((req, res) => {
   req.resume();
-  req.on('end', () => {
+  req.on('end', () => (delayMs > 0 ? setTimeout(answer, delayMs) : answer()));
+  function answer() {
     const body = JSON.stringify({
       id: `chatcmpl-${++n}`,
       object: 'chat.completion',
@@ -23,7 +26,7 @@ const server = createServer((req, res) => {
       'x-balance-remaining': '99.5',
     });
     res.end(body);
-  });
+  }
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {

@@ -180,7 +180,10 @@ async function sequentialRun(): Promise<Figures[]> {
     procCpu: median(procCpu[j]!),
   }));
 }
-for (const [, f] of clients) for (let i = 0; i < 50; i++) await one(f); // warm-up
+// Warm-up to steady state: V8 keeps optimising the paths of a paid call for some 5,000 calls, on its own threads;
+// measured before that, their compile work lands in whichever batch triggers it (process CPU) as noise.
+const WARMUP = Number(process.env.WARMUP ?? 3000);
+for (const [, f] of clients) for (let i = 0; i < WARMUP; i++) await one(f);
 const runs: Figures[][] = [];
 for (let run = 0; run < RUNS; run++) runs.push(await sequentialRun());
 

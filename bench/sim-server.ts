@@ -1,4 +1,4 @@
-/** The benchmark's server in its own process, as a real API would be: credits CREDIT_ADDRESS and prints its URLs. */
+/** The benchmark's server in its own process, as a real API would be: credits CREDIT_ADDRESSES and API_KEYS and prints its URLs. */
 import { startSimulator } from '@venice-x402/simulator';
 
 // Venice's own client signs for the host it is given (127.0.0.1 here), and a benchmark bursts past route limits.
@@ -7,6 +7,13 @@ const sim = await startSimulator({
   mode: process.env.SIM_MODE === 'payg' ? 'payg' : 'venice',
   allowedDomains: ['127.0.0.1'],
   rateLimits: false,
+  // API_KEYS=<key,…>: Bearer keys with a balance, for the API-key client beside the wallet.
+  apiKeys: Object.fromEntries(
+    (process.env.API_KEYS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((key) => [key, 1000]),
+  ),
 });
 for (const address of (process.env.CREDIT_ADDRESSES ?? '').split(',').filter(Boolean)) {
   sim.credit(address, 1000);

@@ -13,18 +13,13 @@ const SLOT_BYTES = 4096;
 
 /** Indices of the control words. */
 export const HEAD = 0; // headers written, ever (the thread stores it after the slot is complete)
-export const TAIL = 1; // headers taken, ever (the event loop stores it, then wakes the thread)
+export const TAIL = 1; // headers taken, ever (the event loop stores it)
 export const TARGET = 2; // how many to keep ready
 export const GEN = 3; // which sign-in parameters are wanted; a slot of another generation is thrown away
+export const BELL = 4; // rung (incremented) by the event loop whenever the thread has something to do
 
 const CONTROL_BYTES = 32;
 
-/** `Atomics.waitAsync` (Node 16+; typed only from lib ES2024). */
-const waitAsync = (
-  Atomics as unknown as {
-    waitAsync(a: Int32Array, i: number, v: number): { async: false } | { async: true; value: Promise<unknown> };
-  }
-).waitAsync.bind(Atomics);
 const META = CONTROL_BYTES;
 const LENS = META + RING_SLOTS * 16;
 const BYTES = LENS + RING_SLOTS * 4;
@@ -48,6 +43,8 @@ export const ringCounters = { handedOut: 0, thrownAway: 0, onRequest: 0, wakes: 
 
 export interface HeaderRing {
   readonly layout: RingLayout;
+  /** Wakes the thread: something changed (a message was posted to it, the wanted parameters). */
+  ring(): void;
   /** Asks the thread for up to `target` headers of generation `gen` (it learns the parameters by message). */
   want(gen: number, target: number): void;
   /**
@@ -65,18 +62,23 @@ export function createHeaderRing(now: () => number = Date.now): HeaderRing {
   const bytes = Buffer.from(buffer, BYTES, RING_SLOTS * SLOT_BYTES);
   let pace = createSignAheadPace(0);
   let waking = false;
+  const ring = () => {
+    Atomics.add(ctrl, BELL, 1);
+    Atomics.notify(ctrl, BELL);
+  };
   const wake = () => {
     waking = false;
     ringCounters.wakes++;
-    Atomics.notify(ctrl, TAIL);
+    ring();
   };
   return {
     layout: { buffer, slots: RING_SLOTS, slotBytes: SLOT_BYTES, meta: META, lens: LENS, bytes: BYTES },
+    ring,
     want(gen, target) {
       pace = createSignAheadPace(Math.max(0, Math.min(RING_SLOTS, target)));
       Atomics.store(ctrl, TARGET, pace.ahead());
       Atomics.store(ctrl, GEN, gen);
-      Atomics.notify(ctrl, TAIL);
+      ring();
     },
     take(gen, maxAgeMs) {
       const at = now();
@@ -104,12 +106,13 @@ export function createHeaderRing(now: () => number = Date.now): HeaderRing {
 }
 
 /**
- * The producer, run by the signing thread: keeps `TARGET` headers of the wanted generation ready, sleeping on the
- * tail word while the ring is full. `sign(request, at)` builds one header issued at `at`.
+ * The producer, run by the signing thread: keeps `TARGET` headers of the wanted generation ready. `sign(request, at)`
+ * builds one header issued at `at`. The thread calls `signOne()` until it answers false, then sleeps on the bell
+ * (`waitForBell`): a blocking wait, so waking it is one futex call, not a task on its event loop.
  */
-export function startRingProducer<R>(
+export function createRingProducer<R>(
   layout: RingLayout,
-  sign: (request: R, at: number) => Promise<string>,
+  sign: (request: R, at: number) => string | Promise<string>,
   now: () => number = Date.now,
 ) {
   const ctrl = new Int32Array(layout.buffer, 0, CONTROL_BYTES / 4);
@@ -117,45 +120,37 @@ export function startRingProducer<R>(
   const lens = new Int32Array(layout.buffer, layout.lens, layout.slots);
   const bytes = Buffer.from(layout.buffer, layout.bytes, layout.slots * layout.slotBytes);
   const requests = new Map<number, R>();
-  (async () => {
-    let settled = false; // looked again after a turn of this thread's event loop since the last refill
-    for (;;) {
-      const head = Atomics.load(ctrl, HEAD);
-      const tail = Atomics.load(ctrl, TAIL);
-      const gen = Atomics.load(ctrl, GEN);
-      const request = requests.get(gen);
-      if (request && head - tail < Atomics.load(ctrl, TARGET)) {
-        settled = false;
-        const at = now();
-        const value = await sign(request, at);
-        const slot = head % layout.slots;
-        if (value.length > layout.slotBytes)
-          requests.delete(gen); // too long to share: signed on request only
-        else if (Atomics.load(ctrl, GEN) === gen) {
-          bytes.write(value, slot * layout.slotBytes, 'latin1');
-          lens[slot] = value.length;
-          meta[slot * 2] = at;
-          meta[slot * 2 + 1] = gen;
-          Atomics.store(ctrl, HEAD, head + 1);
-        }
-        continue; // the whole refill in one go: one wake-up of this thread per few calls
-      }
-      if (!settled) {
-        settled = true;
-        await new Promise(setImmediate); // requests that came meanwhile (a new generation) first
-        continue;
-      }
-      settled = false;
-      const waiting = waitAsync(ctrl, TAIL, tail);
-      if (waiting.async) await waiting.value;
-    }
-  })();
   return {
     /** The parameters of a generation, sent once by message. */
     define(gen: number, request: R) {
       for (const g of requests.keys()) if (g < gen) requests.delete(g);
       requests.set(gen, request);
-      Atomics.notify(ctrl, TAIL);
+    },
+    /** Signs one header if one is wanted; false when there is nothing to do. */
+    async signOne(): Promise<boolean> {
+      const head = Atomics.load(ctrl, HEAD);
+      const gen = Atomics.load(ctrl, GEN);
+      const request = requests.get(gen);
+      if (!request || head - Atomics.load(ctrl, TAIL) >= Atomics.load(ctrl, TARGET)) return false;
+      const at = now();
+      const value = await sign(request, at);
+      const slot = head % layout.slots;
+      if (value.length > layout.slotBytes)
+        requests.delete(gen); // too long to share: signed on request only
+      else if (Atomics.load(ctrl, GEN) === gen) {
+        bytes.write(value, slot * layout.slotBytes, 'latin1');
+        lens[slot] = value.length;
+        meta[slot * 2] = at;
+        meta[slot * 2 + 1] = gen;
+        Atomics.store(ctrl, HEAD, head + 1);
+      }
+      return true;
+    },
+    /** The bell's count now: read it before looking for work, then wait on it. */
+    bell: () => Atomics.load(ctrl, BELL),
+    /** Blocks this thread until the bell rings past `seen` (at once if it already has). */
+    waitForBell(seen: number) {
+      Atomics.wait(ctrl, BELL, seen);
     },
   };
 }

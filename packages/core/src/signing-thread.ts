@@ -3,10 +3,10 @@
  * account that keeps Sign-In-With-X headers signed ahead in the shared ring and signs on request. It builds headers
  * with the same module as the event loop (`sign-in-message.ts`).
  */
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { Address, Hex } from 'viem';
 import { eip191Signer } from './hash-signer.js';
-import { type RingLayout, startRingProducer } from './header-ring.js';
+import { createRingProducer, type RingLayout } from './header-ring.js';
 import { lazy, viemAccounts } from './lazy.js';
 import { guardNativeCalls } from './secp256k1.js';
 import { buildSignInHeader, nonceSource, type SignInRequest } from './sign-in-message.js';
@@ -43,10 +43,10 @@ function serve(port: MessagePort, data: SigningThreadData) {
   const sign = eip191Signer(data.key, account);
   const nonce = nonceSource();
   const header = (request: SignInRequest, at: number) => buildSignInHeader(address, sign, request, nonce(), at);
-  const ring = startRingProducer(data.ring, header);
+  const producer = createRingProducer(data.ring, header);
   const answer = (reply: FromThread) => port.postMessage(reply);
-  port.on('message', async (request: ToThread) => {
-    if ('define' in request) return ring.define(request.define.gen, request.define.request);
+  async function handle(request: ToThread) {
+    if ('define' in request) return producer.define(request.define.gen, request.define.request);
     try {
       if ('signIn' in request) {
         const headers: string[] = [];
@@ -56,8 +56,22 @@ function serve(port: MessagePort, data: SigningThreadData) {
     } catch (error) {
       answer({ id: request.id, error: String((error as Error)?.message).slice(0, 200) });
     }
-  });
+  }
   answer({ ready: true });
+  // The thread's whole life: requests first (they are waited for), then one header ahead at a time, then sleep
+  // until the event loop rings. It never returns to its own event loop, so the event loop posts and then rings.
+  (async () => {
+    for (;;) {
+      const bell = producer.bell();
+      let worked = false;
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+        await handle(m.message as ToThread);
+        worked = true;
+      }
+      if ((await producer.signOne()) || worked) continue;
+      producer.waitForBell(bell);
+    }
+  })();
 }
 
 const data = (workerData as { signingThread?: SigningThreadData } | null)?.signingThread;

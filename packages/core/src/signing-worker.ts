@@ -137,6 +137,7 @@ export function createWorkerSigner(
       current.worker.ref(); // a pending signature keeps the process alive, as any I/O would
       const message: ToThread = { ...request, id };
       current.worker.postMessage(message);
+      current.ring.ring(); // the thread reads its messages only when woken
     });
   }
 
@@ -156,7 +157,7 @@ export function createWorkerSigner(
           wanted = { request, key, gen: ++gen };
           const define: ToThread = { define: { gen, request } };
           current.worker.postMessage(define);
-          current.ring.want(gen, target);
+          current.ring.want(gen, target); // and rings
           return undefined;
         }
       }
