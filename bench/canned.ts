@@ -2,7 +2,7 @@
  * The client's own cost of one paid call, side by side in one run, against a server that verifies nothing
  * (bench/canned-server.ts, its own process): latency per sequential call, and main-thread (event-loop)
  * busy time per call from performance.eventLoopUtilization(); then 200 concurrent calls: throughput and p99
- * event-loop delay. Run: pnpm build && [RUNS=3] [ROUNDS=400] [CANNED_CLIENTS=<regex>] node --import tsx bench/canned.ts [--no-official]
+ * event-loop delay. Run: pnpm build && [RUNS=3] [ROUNDS=2000] [WARMUP=5000] [CANNED_CLIENTS=<regex>] [CANNED_COMPARE_CORE=<index.js>] node --import tsx bench/canned.ts [--no-official]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { createX402Fetch } from '@venice-x402/fetch';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const ROUNDS = Number(process.env.ROUNDS ?? 400);
+const ROUNDS = Number(process.env.ROUNDS ?? 2000);
 const RUNS = Number(process.env.RUNS ?? 3);
 
 function serverProcess(): Promise<{ baseURL: string; url: string; stop: () => void }> {
@@ -46,6 +46,7 @@ const processUs = () => {
 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
 
 const server = await serverProcess();
 const key = generatePrivateKey();
@@ -138,7 +139,8 @@ async function one(f: typeof fetch) {
 }
 
 // Sequential: every round runs each client for a batch of calls, alternating, so noise hits all alike. A run
-// gives each client the medians of its batches; several runs in this one process give each figure a min–max.
+// gives each client the medians of its batches' latency and busy time, and the mean of their CPU (the signing
+// thread refills once per ~10 calls: a median would leave those batches out); several runs give each a min–max.
 type Figures = { latency: number; busy: number; cpu: number; procCpu: number };
 // Headers of this build's signing threads, per client, over all runs (only its own wallets' threads count them).
 type Counters = typeof signInHeaderCounters;
@@ -176,13 +178,13 @@ async function sequentialRun(): Promise<Figures[]> {
   return clients.map((_, j) => ({
     latency: median(latency[j]!),
     busy: median(busy[j]!),
-    cpu: median(cpu[j]!),
-    procCpu: median(procCpu[j]!),
+    cpu: mean(cpu[j]!),
+    procCpu: mean(procCpu[j]!),
   }));
 }
 // Warm-up to steady state: V8 keeps optimising the paths of a paid call for some 5,000 calls, on its own threads;
 // measured before that, their compile work lands in whichever batch triggers it (process CPU) as noise.
-const WARMUP = Number(process.env.WARMUP ?? 3000);
+const WARMUP = Number(process.env.WARMUP ?? 5000);
 for (const [, f] of clients) for (let i = 0; i < WARMUP; i++) await one(f);
 const runs: Figures[][] = [];
 for (let run = 0; run < RUNS; run++) runs.push(await sequentialRun());
@@ -206,17 +208,18 @@ console.log(
   `## Paid call against a canned server (verifies nothing), ${ROUNDS} sequential calls per client, ${RUNS} runs (Node ${process.version})\n`,
 );
 console.log(
-  '| client | latency / call | ratio to bare | event-loop busy / call | over bare | main-thread CPU / call | process CPU / call (all threads) | process CPU over API key |',
+  "| client | latency / call | ratio to bare | event-loop busy / call | over bare | main-thread CPU / call | other threads' CPU / call (signing thread, GC, JIT) | process CPU / call (all threads) | process CPU over API key |",
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|');
 clients.forEach(([name], j) => {
   const cs = hasSchedstat ? range(j, (run, k) => run[k]!.cpu) : 'n/a';
+  const others = hasSchedstat ? range(j, (run, k) => run[k]!.procCpu - run[k]!.cpu) : 'n/a';
   console.log(
-    `| ${name} | ${range(j, (run, k) => run[k]!.latency)} | ${range(j, (run, k) => run[k]!.latency / run[0]!.latency, 2, '×')} | ${range(j, (run, k) => run[k]!.busy)} | ${j === 0 ? '—' : diff(j, (run, k) => run[k]!.busy - run[0]!.busy)} | ${cs} | ${range(j, (run, k) => run[k]!.procCpu)} | ${j === KEY ? '—' : diff(j, (run, k) => run[k]!.procCpu - run[KEY]!.procCpu)} |`,
+    `| ${name} | ${range(j, (run, k) => run[k]!.latency)} | ${range(j, (run, k) => run[k]!.latency / run[0]!.latency, 2, '×')} | ${range(j, (run, k) => run[k]!.busy)} | ${j === 0 ? '—' : diff(j, (run, k) => run[k]!.busy - run[0]!.busy)} | ${cs} | ${others} | ${range(j, (run, k) => run[k]!.procCpu)} | ${j === KEY ? '—' : diff(j, (run, k) => run[k]!.procCpu - run[KEY]!.procCpu)} |`,
   );
 });
 console.log(
-  `\nEach figure is the min–max over ${RUNS} runs in this one process of the run's median batch (differences and ratios are taken within a run). Process CPU is \`process.cpuUsage()\` (every thread of the client process: event loop, signing thread, GC, undici).`,
+  `\nEach figure is the min–max over ${RUNS} runs in this one process of the run's median batch, CPU figures of its mean batch (differences and ratios are taken within a run), after ${WARMUP} warm-up calls per client. Process CPU is \`process.cpuUsage()\` (every thread of the client process: event loop, signing thread, GC, undici).`,
 );
 
 console.log('\n### Sign-In-With-X headers of the signing thread, per sequential call (all runs)\n');
