@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   BudgetExceededError,
   ConfigError,
@@ -24,6 +26,7 @@ import {
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SseOutcome, tapSse } from '../packages/fetch/src/settle.js';
 import { signal } from './helpers/signal.js';
 import { ManualClock } from './manual-clock.js';
 import {
@@ -419,5 +422,59 @@ describe('25.6 a server cannot write our outcome headers', () => {
     expect(ours(moved)).toEqual([]);
     const elsewhere = await fetch(`${server.url}/not-the-api/models`);
     expect(ours(elsewhere)).toEqual([]);
+  });
+});
+
+describe('a stream line that never ends is passed on, never held', () => {
+  it('a 2 MiB frame carrying a tiny cost is passed through unread: counted at the hold until reconciled', async () => {
+    const huge = `data: ${JSON.stringify({ id: 'huge', choices: [{ delta: { content: 'x'.repeat(2 * 1024 * 1024) } }], cost: { usd: 0.000001 } })}\n\n`;
+    const server = await hostile(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < huge.length; i += 64 * 1024) res.write(huge.slice(i, i + 64 * 1024));
+      res.end('data: [DONE]\n\n');
+    });
+    const baseURL = `${server.url}/api/v1`;
+    const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+    const budget = createBudget();
+    const events: string[] = [];
+    budget.on('ambiguous', (e: any) => events.push(String(e?.note ?? '')));
+    const fetch = createX402Fetch({ wallet, budget, baseURL, estimator: flat(0.005) });
+    const res = await fetch(`${baseURL}/chat/completions`, post(chatBody({ stream: true })));
+    const text = await res.text();
+    expect(text).toBe(`${huge}data: [DONE]\n\n`); // the caller gets every byte
+    expect(await outcomeOf(res)).toEqual({ status: 'ambiguous', costUsd: 0.005, requestId: undefined });
+    expect((await budget.report()).totalUsd).toBe(0.005);
+  });
+
+  it('the watcher holds at most about 1 MiB of a line that never ends (16 MiB streamed)', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let sent = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(new TextEncoder().encode('data: {"choices":[{"delta":{"content":"'));
+        if (sent++ < 256) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    let outcome: SseOutcome | undefined;
+    let peak = 0;
+    const reader = tapSse(source, (o) => {
+      outcome = o;
+    }).getReader();
+    // Live memory, not garbage: a full collection before each reading.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let n = 0; ; n++) {
+      const { done } = await reader.read();
+      if (done) break;
+      if (n % 16 === 0) {
+        gc();
+        peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+      }
+    }
+    expect(peak).toBeLessThan(8 * 1024 * 1024); // held whole, the line alone is 16 MiB
+    expect(outcome?.unreadLine).toBe(true);
   });
 });

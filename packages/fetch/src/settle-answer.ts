@@ -8,6 +8,7 @@ import { parseJson } from './request-body.js';
 import { type BodyFacts, balanceFromHeaders, factsFromJson, type SseOutcome, tapLargeJson, tapSse } from './settle.js';
 import { paidMicros, readSettlement, unsettledNote } from './settled-amount.js';
 import { SettledResponse } from './settled-response.js';
+import { MAX_SSE_LINE_CHARS } from './sse-lines.js';
 
 const STRIP_ON_REBUILD = ['content-encoding', 'content-length', 'transfer-encoding'];
 
@@ -134,6 +135,12 @@ async function settleStream(call: PaidCall, outcome: SseOutcome, balanceAtStart:
   const unsettled = unsettledNote(call);
   if (unsettled) return call.release(unsettled, outcome.requestId);
   const facts = { model: call.model, paygMicros: paidMicros(call) };
+  if (outcome.unreadLine && facts.paygMicros === undefined) {
+    return call.release(
+      `stream sent a line over ${MAX_SSE_LINE_CHARS / 1024 / 1024} MiB, passed on but not read for usage: counted at the hold until reconciled`,
+      outcome.requestId,
+    );
+  }
   if (outcome.cut && facts.paygMicros === undefined) {
     const promptTokens = promptTokensOf(call.info.json);
     const partial = await partialCost(call.ctx.estimator, held, outcome, { ...facts, promptTokens });

@@ -1,7 +1,7 @@
 import { type Micros, TimeoutError, usdToMicros } from '@venice-x402/core';
 import { parseUsdString } from '@venice-x402/core/internal';
 import { type Clock, systemClock } from './clock.js';
-import { completeLinesEnd, sseLines } from './sse-lines.js';
+import { completeLinesEnd, MAX_SSE_LINE_CHARS, sseLines } from './sse-lines.js';
 
 export interface Usage {
   promptTokens?: number;
@@ -58,6 +58,8 @@ export interface SseOutcome extends BodyFacts {
   streamedTokens: number;
   /** An in-band error frame (`data: {"error": …}`). */
   error?: string;
+  /** A line over `MAX_SSE_LINE_CHARS` went by unread: what it said about usage or cost is unknown. */
+  unreadLine?: boolean;
 }
 
 /** Watches a body passing through; `end` runs once, with `cut` when it did not finish normally. */
@@ -160,6 +162,7 @@ export function tapSse(
   const decoder = new TextDecoder();
   const state: SseOutcome = { done: false, cut: false, streamedTokens: 0 };
   let pending = '';
+  let skipping = false; // inside a line over the limit, dropped unread up to its end
 
   const frame = (data: string) => {
     if (data === '[DONE]') {
@@ -202,9 +205,22 @@ export function tapSse(
       chunk(bytes) {
         pending += decoder.decode(bytes, { stream: true });
         const end = completeLinesEnd(pending);
-        if (end < 0) return;
-        for (const line of sseLines(pending.slice(0, end)))
-          if (line.startsWith('data:')) frame(line.slice(5).trimStart());
+        if (end < 0) {
+          // A line that never ends is passed through but not held: past the limit it is dropped unread, up to its end.
+          if (pending.length > MAX_SSE_LINE_CHARS) {
+            pending = '';
+            skipping = true;
+            state.unreadLine = true;
+          }
+          return;
+        }
+        const lines = sseLines(pending.slice(0, end));
+        if (skipping) lines.shift(); // the end of the line dropped unread
+        skipping = false;
+        for (const line of lines) {
+          if (line.length > MAX_SSE_LINE_CHARS) state.unreadLine = true;
+          else if (line.startsWith('data:')) frame(line.slice(5).trimStart());
+        }
         pending = pending.slice(end);
       },
       end(cut) {
