@@ -133,7 +133,13 @@ export function createRingProducer<R>(
       const request = requests.get(gen);
       if (!request || head - Atomics.load(ctrl, TAIL) >= Atomics.load(ctrl, TARGET)) return false;
       const at = now();
-      const value = await sign(request, at);
+      let value: string;
+      try {
+        value = await sign(request, at);
+      } catch {
+        requests.delete(gen); // these parameters cannot be signed: on request only, where the caller hears why
+        return true;
+      }
       const slot = head % layout.slots;
       if (value.length > layout.slotBytes)
         requests.delete(gen); // too long to share: signed on request only

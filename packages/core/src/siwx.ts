@@ -6,6 +6,7 @@ import {
   isPlainStatement,
   nonceSource,
   type SignInRequest,
+  signInMessage,
   VENICE_STATEMENTS,
 } from './sign-in-message.js';
 import { canSignInHeaders, type Signer } from './signer.js';
@@ -78,6 +79,15 @@ export function createSignInFactory(
   options: SignInOptions & { defaultPresign?: number } = {},
 ): SignInFactory {
   const { ttlSeconds, statement, configuredDomain } = settings(options);
+  const evm = !isSolanaSigner(signer);
+  if (evm && (configuredDomain !== undefined || options.uri !== undefined)) {
+    const probe = { domain: configuredDomain ?? 'localhost', uri: options.uri ?? 'https://localhost', statement };
+    if (!carried(probe)) {
+      throw new ConfigError('signIn.domain and signIn.uri must fit an EIP-4361 message (a host; an absolute URI)', {
+        option: options.uri !== undefined ? 'signIn.uri' : 'signIn.domain',
+      });
+    }
+  }
   const base = new URL(baseURL);
   const baseOrigin = base.origin;
   const maxAgeMs = Math.min(MAX_AHEAD_AGE_MS, (ttlSeconds * 1000) / 2);
@@ -159,6 +169,14 @@ export function createSignInFactory(
       }
       const tuning = challengeTuning(info, origin);
       if (!tuning) return;
+      // A challenge whose fields no EIP-4361 message can carry (a URI viem refuses) changes nothing: followed, it
+      // would make every later sign-in for this origin fail.
+      const probe = {
+        domain: tuning.domain ?? origin.host,
+        uri: tuning.uri ?? origin.origin,
+        statement: tuning.statement ?? statement,
+      };
+      if (evm && !carried(probe)) return;
       if (!tuned.has(origin.origin) && tuned.size >= MAX_TUNED_ORIGINS) tuned.delete(tuned.keys().next().value!);
       tuned.set(origin.origin, tuning);
       if (origin.origin !== baseOrigin || !baseRequest) return;
@@ -174,6 +192,17 @@ export function createSignInFactory(
       if (canSignInHeaders(signer)) await signer.close();
     },
   };
+}
+
+/** Whether an EVM sign-in message can be built with these fields (the template's checks, else viem's). */
+function carried(fields: { domain: string; uri: string; statement: string }): boolean {
+  try {
+    const request = { chainId: BASE_CHAIN_ID, ttlSeconds: 300, ...fields };
+    signInMessage('0x0000000000000000000000000000000000000000', request, 'abcdefgh12345678', 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The options that shape every message, validated: a bad one is a `ConfigError` when the wallet is made. */

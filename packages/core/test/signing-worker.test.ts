@@ -147,6 +147,21 @@ it('a header too long to share is signed on request instead; a restarted thread 
   await thread.close();
 });
 
+it('parameters the thread cannot sign leave it running: they are signed on request, where the caller hears why', async () => {
+  const thread = createWorkerSigner(generatePrivateKey());
+  await thread.ready();
+  const threads = signingThreadCount();
+  const unsignable = { ...signInRequest(), uri: 'https://api.venice.ai/%zz' }; // a URI viem's SIWE builder refuses
+  expect(thread.takeSignInHeader(unsignable, { target: 4, maxAgeMs: 60_000 })).toBeUndefined();
+  // Requests are read before the next header is signed: an answer means the thread came through the failure.
+  await expect(thread.signMessage('still here')).resolves.toMatch(/^0x[0-9a-f]{130}$/);
+  await expect(thread.signInHeaders(unsignable, 1, Date.now())).rejects.toThrow(/uri/i);
+  await expect(thread.signMessage('and still')).resolves.toMatch(/^0x[0-9a-f]{130}$/);
+  expect(signingThreadCount()).toBe(threads);
+  expect(await takeReady(thread, signInRequest())).toBeDefined();
+  await thread.close();
+});
+
 it('libsecp256k1 signs messages and typed data byte for byte as viem does (RFC 6979, low s)', async () => {
   const { addressOfKey, eip191Hash, hashSigner } = await import('../src/hash-signer.js');
   const { toSigner } = await import('../src/signer.js');

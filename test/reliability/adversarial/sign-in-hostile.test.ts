@@ -3,7 +3,7 @@
  * would accept, a gateway's challenge never rewrites Venice's sign-in, and a header signed ahead is never handed out
  * once too old for its TTL. Venice is the strict simulator; the gateways are small node:http servers of the test's own.
  */
-import { createWallet, type Wallet, type WalletOptions } from '@venice-x402/core';
+import { ConfigError, createEstimator, createWallet, type Wallet, type WalletOptions } from '@venice-x402/core';
 import { createX402Fetch } from '@venice-x402/fetch';
 import { type Simulator, startSimulator } from '@venice-x402/simulator';
 import { generatePrivateKey } from 'viem/accounts';
@@ -168,5 +168,39 @@ describe('a header signed ahead is handed out only while it has life left (item 
     expect(signed).toHaveLength(2);
     const resigned = JSON.parse(Buffer.from(signed[1]!, 'base64').toString());
     expect(resigned.timestamp).toBe(now); // issued now, on this thread's clock: not one signed ahead
+  });
+});
+
+describe('a challenge no sign-in message can carry changes nothing', () => {
+  it("a 401 from the wallet's own API naming a URI viem's SIWE builder refuses: later calls sign as before", async () => {
+    let challenged = false;
+    const api = await startHostile((_req, res) => {
+      if (challenged) return json(res, 200, chatAnswer(0.0001, 'ok'));
+      challenged = true;
+      json(res, 401, {
+        error: 'Sign-in required',
+        code: 'X402_SIGN_IN_EXPIRED',
+        siwxChallenge: {
+          info: { domain: new URL(api.url).host, uri: `${api.url}/%zz`, statement: 'Sign in to Venice API' },
+        },
+      });
+    });
+    servers.push(api);
+    const baseURL = `${api.url}/api/v1`;
+    const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+    wallets.push(wallet);
+    const estimator = createEstimator({ baseURL: null, defaultEstimateUsd: 0.01 }); // no price list to fetch
+    const paid = createX402Fetch({ wallet, baseURL, estimator });
+    await paid(`${baseURL}/chat/completions`, post()).catch(() => {}); // the challenge (and the one re-sign)
+    for (let i = 0; i < 3; i++) expect((await paid(`${baseURL}/chat/completions`, post())).status).toBe(200);
+    const signed = api.seen.map((seen) => signInOf(seen.headers)).filter(Boolean);
+    expect(signed.length).toBeGreaterThanOrEqual(4);
+    for (const header of signed) expect(messageOf(header)).not.toContain('%zz');
+  });
+
+  it('a configured signIn.uri or signIn.domain a message cannot carry is a ConfigError when the wallet is made', () => {
+    for (const signIn of [{ uri: 'https://api.venice.ai/%zz' }, { uri: 'not a uri' }, { domain: 'api_venice.ai' }]) {
+      expect(() => createWallet({ privateKey: generatePrivateKey() }, { signIn })).toThrow(ConfigError);
+    }
   });
 });
