@@ -34,8 +34,15 @@ const processUs = () => {
   return u.user + u.system;
 };
 
-async function budgetPairs(store: BudgetStore, concurrency: number, seconds: number): Promise<number> {
-  const budget = createBudget({ limits: { dailyUsd: 1e9, totalUsd: 1e9 } }, { store });
+type BudgetCore = Pick<typeof import('@venice-x402/core'), 'createBudget' | 'memoryStore' | 'fileStore' | 'redisStore'>;
+
+async function budgetPairs(
+  core: BudgetCore,
+  store: BudgetStore,
+  concurrency: number,
+  seconds: number,
+): Promise<number> {
+  const budget = core.createBudget({ limits: { dailyUsd: 1e9, totalUsd: 1e9 } }, { store });
   let pairs = 0;
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(
@@ -53,32 +60,51 @@ async function budgetPairs(store: BudgetStore, concurrency: number, seconds: num
   return pairs / seconds;
 }
 
+/**
+ * Reserve + commit pairs per second on each store. BUDGET_COMPARE_CORE=<another core build's index.js>: that build
+ * too, each store measured for both builds in turn (this build, the other, this, the other), side by side.
+ */
 async function benchBudget() {
+  const self: BudgetCore = { createBudget, memoryStore, fileStore, redisStore };
+  const compare = process.env.BUDGET_COMPARE_CORE;
+  const builds: [string, BudgetCore][] = [
+    ['', self],
+    ...(compare ? ([[` — ${compare}`, (await import(compare)) as BudgetCore]] as [string, BudgetCore][]) : []),
+  ];
+  const turns = compare ? 2 : 1;
   out('## Budget engine: reserve + commit pairs per second');
   out('');
   out('| store | 1 caller | 64 concurrent callers |');
   out('|---|---|---|');
   const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
-  out(`| memory | ${fmt(await budgetPairs(memoryStore(), 1, 2))} | ${fmt(await budgetPairs(memoryStore(), 64, 2))} |`);
+  /** One row per build: pairs/s with 1 and 64 callers, the best of `turns` alternating turns. */
+  const rows = async (label: string, store: (core: BudgetCore, tag: string) => BudgetStore) => {
+    const best = builds.map(() => [0, 0]);
+    let n = 0;
+    for (let turn = 0; turn < turns; turn++)
+      for (const [j, [, core]] of builds.entries())
+        for (const [k, callers] of [1, 64].entries())
+          best[j]![k] = Math.max(best[j]![k]!, await budgetPairs(core, store(core, `s${n++}`), callers, 2));
+    for (const [j, [suffix]] of builds.entries())
+      out(`| ${label}${suffix} | ${fmt(best[j]![0]!)} | ${fmt(best[j]![1]!)} |`);
+  };
+  await rows('memory', (core) => core.memoryStore());
   const dir = mkdtempSync(join(tmpdir(), 'vx402-bench-'));
-  out(
-    `| file (fsync per commit) | ${fmt(await budgetPairs(fileStore(join(dir, 'a.jsonl')), 1, 2))} | ${fmt(await budgetPairs(fileStore(join(dir, 'b.jsonl')), 64, 2))} |`,
-  );
+  await rows('file (fsync per commit)', (core, tag) => core.fileStore(join(dir, `${tag}.jsonl`)));
   if (redisServerAvailable()) {
     const server = await startRedisServer();
     const client = new Redis(server.url);
-    out(
-      `| Redis (loopback, ioredis) | ${fmt(await budgetPairs(redisStore({ client, prefix: 'b1' }), 1, 2))} | ${fmt(await budgetPairs(redisStore({ client, prefix: 'b2' }), 64, 2))} |`,
-    );
+    await rows('Redis (loopback, ioredis)', (core, tag) => core.redisStore({ client, prefix: tag }));
     client.disconnect();
     await server.stop();
     const cluster = await startRedisCluster();
     const nodes = new Cluster(cluster.ports.slice(0, 3).map((port) => ({ host: '127.0.0.1', port })));
-    out(
-      `| Redis Cluster (3 masters + replicas, loopback, ioredis; each write WAITs for its replica, the default) | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c1' }), 1, 2))} | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c2' }), 64, 2))} |`,
+    await rows(
+      'Redis Cluster (3 masters + replicas, loopback, ioredis; each write WAITs for its replica, the default)',
+      (core, tag) => core.redisStore({ client: nodes, prefix: tag }),
     );
-    out(
-      `| Redis Cluster, \`replicas: 0\` (no WAIT: a failover can lose the last writes) | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c3', replicas: 0 }), 1, 2))} | ${fmt(await budgetPairs(redisStore({ client: nodes, prefix: 'c4', replicas: 0 }), 64, 2))} |`,
+    await rows('Redis Cluster, `replicas: 0` (no WAIT: a failover can lose the last writes)', (core, tag) =>
+      core.redisStore({ client: nodes, prefix: tag, replicas: 0 }),
     );
     nodes.disconnect();
     await cluster.stop();
@@ -506,8 +532,8 @@ out(
 );
 out('');
 await benchBudget();
-benchFleet();
 if (args.has('--budget-only')) process.exit(0);
+benchFleet();
 benchCanned();
 benchSignSteps();
 benchFirstCall();
