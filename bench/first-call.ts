@@ -20,19 +20,21 @@ const server: { baseURL: string } = await new Promise((r) =>
 );
 const other = process.argv[3];
 type Mode = 'wallet' | 'key' | 'bare';
-const variants: { name: string; mode: Mode; core: string; preload?: boolean }[] = [
+const variants: { name: string; mode: Mode; core: string; preload?: boolean; warm?: boolean }[] = [
   { name: 'wallet', mode: 'wallet', core: '' },
   { name: 'API key', mode: 'key', core: '' },
   { name: 'bare `fetch`, unpaid', mode: 'bare', core: '' },
   { name: 'wallet, in an app that already loaded fetch and zod', mode: 'wallet', core: '', preload: true },
   { name: 'API key, in an app that already loaded fetch and zod', mode: 'key', core: '', preload: true },
   { name: 'bare `fetch`, in an app that already loaded fetch', mode: 'bare', core: '', preload: true },
+  { name: 'a new wallet, in a process that made calls with another', mode: 'wallet', core: '', warm: true },
+  { name: 'a new API-key fetch, in a process that made calls with a wallet', mode: 'key', core: '', warm: true },
   ...(other ? [{ name: `wallet of ${other}`, mode: 'wallet' as const, core: other }] : []),
 ];
 type Sample = { budgetMs: number; walletMs: number; calls: number[] };
 const samples = variants.map(() => [] as Sample[]);
 for (let i = 0; i < SAMPLES; i++) {
-  for (const [j, { mode, core, preload }] of variants.entries()) {
+  for (const [j, { mode, core, preload, warm }] of variants.entries()) {
     const r = spawnSync(process.execPath, [join(here, 'first-call-child.mjs')], {
       cwd: here,
       encoding: 'utf8',
@@ -42,6 +44,7 @@ for (let i = 0; i < SAMPLES; i++) {
         FIRST_CALL_MODE: mode,
         FIRST_CALL_CORE: core,
         FIRST_CALL_PRELOAD: preload ? '1' : '',
+        FIRST_CALL_WARM: warm ? '1' : '',
       },
     });
     if (r.status !== 0) throw new Error(r.stderr);
