@@ -203,10 +203,14 @@ export function tapSse(
     body,
     {
       chunk(bytes) {
-        pending += decoder.decode(bytes, { stream: true });
-        const end = completeLinesEnd(pending);
+        // Only the new text is searched for a line end (what is held has none): a line sent in small pieces costs
+        // its length once, not once per piece.
+        const text = decoder.decode(bytes, { stream: true });
+        const end = completeLinesEnd(text);
         if (end < 0) {
           // A line that never ends is passed through but not held: past the limit it is dropped unread, up to its end.
+          if (skipping) return;
+          pending += text;
           if (pending.length > MAX_SSE_LINE_CHARS) {
             pending = '';
             skipping = true;
@@ -214,14 +218,14 @@ export function tapSse(
           }
           return;
         }
-        const lines = sseLines(pending.slice(0, end));
+        const lines = sseLines(pending + text.slice(0, end));
         if (skipping) lines.shift(); // the end of the line dropped unread
         skipping = false;
         for (const line of lines) {
           if (line.length > MAX_SSE_LINE_CHARS) state.unreadLine = true;
           else if (line.startsWith('data:')) frame(line.slice(5).trimStart());
         }
-        pending = pending.slice(end);
+        pending = text.slice(end);
       },
       end(cut) {
         state.cut = cut && !state.done;

@@ -1,0 +1,75 @@
+/**
+ * Attack on the SSE watcher and on the cost a server claims (2026-12-05): a hostile server sends a long line in
+ * small pieces, or a cost no call can have. Real node:http servers; the watcher itself for the piecewise line.
+ */
+import { createBudget, createEstimator, createWallet } from '@venice-x402/core';
+import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
+import { generatePrivateKey } from 'viem/accounts';
+import { describe, expect, it } from 'vitest';
+import { type SseOutcome, tapSse } from '../../../packages/fetch/src/settle.js';
+import { chatBody, json, useHostileServers } from './hostile-server.js';
+
+const hostile = useHostileServers();
+const flat = (usd: number) => createEstimator({ baseURL: null, defaultEstimateUsd: usd });
+const post = (body = chatBody()) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+/** `text` as a stream of `size`-byte chunks. */
+function inPieces(text: string, size: number): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.subarray(at, at + size));
+      at += size;
+    },
+  });
+}
+
+describe('a line just under the limit, sent 8 bytes at a time', () => {
+  // Before, each piece rescanned (and re-flattened) everything held of the line: ~10^11 character copies for this
+  // one line, minutes of the event loop. Now each character is looked at a bounded number of times.
+  it('is read once, and the cost frame after it still counts', async () => {
+    const filler = `data: ${JSON.stringify({ id: 'long', choices: [{ delta: { content: 'x'.repeat(1024 * 1024 - 100) } }] })}\n`;
+    const last = `data: ${JSON.stringify({ id: 'long', cost: { usd: 0.0025 } })}\n\ndata: [DONE]\n\n`;
+    let outcome: SseOutcome | undefined;
+    const reader = tapSse(inPieces(filler + last, 8), (o) => {
+      outcome = o;
+    }).getReader();
+    let bytes = 0;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) bytes += r.value.length;
+    expect(bytes).toBe(new TextEncoder().encode(filler + last).length);
+    expect(outcome).toMatchObject({ done: true, cut: false, costMicros: 2500n, requestId: 'long' });
+    expect(outcome?.unreadLine).toBeUndefined();
+  });
+});
+
+describe('a cost no call can have', () => {
+  const answers = {
+    json: (cost: number) => (_req: unknown, res: any) =>
+      json(res, 200, { id: 'absurd', choices: [{ message: { content: 'hi' } }], cost: { usd: cost } }),
+    sse: (cost: number) => (_req: unknown, res: any) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${JSON.stringify({ id: 'absurd', cost: { usd: cost } })}\n\ndata: [DONE]\n\n`);
+    },
+  };
+  for (const kind of ['json', 'sse'] as const) {
+    // 1e308: before, converting it threw a raw RangeError (a JSON answer was lost after it was paid for).
+    // 1e20: before, the outcome said "charged $1e20" while the budget counted the hold, ambiguous.
+    for (const cost of [1e308, 1e20]) {
+      it(`${kind} cost.usd = ${cost}: the answer is delivered, counted at its hold, ambiguous`, async () => {
+        const server = await hostile(answers[kind](cost));
+        const baseURL = `${server.url}/api/v1`;
+        const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+        const budget = createBudget();
+        const fetch = createX402Fetch({ wallet, budget, baseURL, estimator: flat(0.005) });
+        const res = await fetch(`${baseURL}/chat/completions`, post(chatBody({ stream: kind === 'sse' })));
+        expect(res.status).toBe(200);
+        expect(await res.text()).toContain('absurd');
+        expect(await outcomeOf(res)).toMatchObject({ status: 'ambiguous', costUsd: 0.005 });
+        expect((await budget.report()).totalUsd).toBe(0.005);
+        await wallet.close();
+      });
+    }
+  }
+});
