@@ -24,7 +24,12 @@ export async function settleAnswer(call: PaidCall, response: Response): Promise<
   if (contentType.includes('text/event-stream') && response.body) {
     call.stopTimeout(); // from here the idle timer watches the stream
     const balance = balanceFromHeaders(response.headers);
-    const body = tapSse(response.body, (outcome) => settleStream(call, outcome, balance), idle, clock);
+    const body = tapSse(
+      response.body,
+      (outcome) => settleOrRelease(call, settleStream(call, outcome, balance)),
+      idle,
+      clock,
+    );
     // What is known when the stream starts (cost comes in its last frame): balance, payment, request id.
     const known: Record<string, string> = {};
     if (balance !== undefined) known[OUTCOME_HEADERS.balanceUsd] = formatUsd(balance);
@@ -65,7 +70,12 @@ export async function settleAnswer(call: PaidCall, response: Response): Promise<
   }
   if (!(buffer instanceof Uint8Array)) {
     call.stopTimeout();
-    const body = tapLargeJson(buffer, (facts, cut) => settleFacts(call, response, facts, cut), idle, clock);
+    const body = tapLargeJson(
+      buffer,
+      (facts, cut) => settleOrRelease(call, settleFacts(call, response, facts, cut)),
+      idle,
+      clock,
+    );
     return rebuild(response, body);
   }
   const parsed = contentType.includes('json') ? parseJson(buffer) : undefined;
@@ -90,6 +100,20 @@ export async function settleAnswer(call: PaidCall, response: Response): Promise<
     { status: response.status, statusText: response.statusText, headers },
     response.url,
   );
+}
+
+/**
+ * A streamed body's settling, which nobody awaits for an error (the body's reader is not the place to throw one):
+ * if it fails, the call still ends, counted at its hold, ambiguous, and its in-flight slot is freed.
+ */
+async function settleOrRelease(call: PaidCall, settling: Promise<unknown>): Promise<void> {
+  try {
+    await settling;
+  } catch (error) {
+    await call.release(
+      `the answer could not be settled (${String((error as Error)?.message).slice(0, 120)}): counted until reconciled`,
+    );
+  }
 }
 
 /** Settles a complete (or, `cut`, incomplete) JSON answer; undefined when it was left counted as ambiguous. */

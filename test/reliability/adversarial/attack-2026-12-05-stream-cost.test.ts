@@ -73,3 +73,35 @@ describe('a cost no call can have', () => {
     }
   }
 });
+
+describe('usage no call can have', () => {
+  // Before, usage × price past a double's range threw a raw RangeError: a JSON answer was lost after it was paid
+  // for; a stream's call never settled (its outcome never came, its hold and in-flight slot stayed taken).
+  const priced = () =>
+    createEstimator({
+      baseURL: null,
+      defaultEstimateUsd: 0.005,
+      models: [{ id: 'qwen3-4b', type: 'text', input: 2, output: 8, maxCompletionTokens: 100 }],
+    });
+  const usage = { prompt_tokens: 1e308, completion_tokens: 1e308 };
+  for (const kind of ['json', 'sse'] as const) {
+    it(`${kind} usage of 1e308 tokens: the answer is delivered and the call ends, counted at its hold, ambiguous`, async () => {
+      const server = await hostile((_req, res) => {
+        if (kind === 'json') return json(res, 200, { id: 'u', choices: [{ message: { content: 'hi' } }], usage });
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`data: ${JSON.stringify({ id: 'u', usage })}\n\ndata: [DONE]\n\n`);
+      });
+      const baseURL = `${server.url}/api/v1`;
+      const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+      const budget = createBudget();
+      const fetch = createX402Fetch({ wallet, budget, baseURL, estimator: priced() });
+      const res = await fetch(`${baseURL}/chat/completions`, post(chatBody({ stream: kind === 'sse' })));
+      expect(await res.text()).toContain('1e+308');
+      const outcome = await outcomeOf(res);
+      expect(outcome?.status).toBe('ambiguous');
+      expect((await budget.report()).totalUsd).toBe(outcome?.costUsd);
+      expect(outcome?.costUsd).toBeGreaterThan(0);
+      await wallet.close();
+    });
+  }
+});
