@@ -105,3 +105,38 @@ describe('usage no call can have', () => {
     });
   }
 });
+
+describe('the 1 MiB limit, at its edge (holds)', () => {
+  const MiB = 1024 * 1024;
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  /** A `data:` line of exactly `chars` characters of `fill` in `size`-byte chunks, its line end split across two. */
+  async function watch(chars: number, fill: string, size: number) {
+    const head = 'data: {"id":"edge","cost":{"usd":0.002},"pad":"';
+    const line = `${head}${fill.repeat(chars - head.length - 2)}"}`;
+    expect(line.length).toBe(chars);
+    const pieces: Uint8Array[] = [];
+    for (let at = 0, all = bytes(line); at < all.length; at += size) pieces.push(all.subarray(at, at + size));
+    pieces.push(bytes('\r'), bytes('\n\r\ndata: [DONE]\n\n'));
+    let outcome: SseOutcome | undefined;
+    const source = new ReadableStream<Uint8Array>({
+      pull: (controller) => (pieces.length ? controller.enqueue(pieces.shift()!) : controller.close()),
+    });
+    const reader = tapSse(source, (o) => {
+      outcome = o;
+    }).getReader();
+    while (!(await reader.read()).done);
+    return outcome;
+  }
+  // 3-byte characters in 64 KiB + 1 byte chunks: chunk boundaries split characters; CR and LF in separate chunks.
+  it('a line of exactly 1 MiB characters is read; one more and it is not, whatever the bytes and the line ends', async () => {
+    for (const [fill, size] of [
+      ['x', 65_536],
+      ['€', 65_537],
+    ] as const) {
+      expect(await watch(MiB, fill, size)).toMatchObject({ costMicros: 2000n, done: true });
+      const over = await watch(MiB + 1, fill, size);
+      expect(over).toMatchObject({ unreadLine: true, done: true });
+      expect(over?.costMicros).toBeUndefined();
+    }
+  });
+});
