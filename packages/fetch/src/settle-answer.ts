@@ -145,6 +145,7 @@ async function settleFacts(call: PaidCall, response: Response, facts: BodyFacts,
     balanceMicros: balance,
     note: cut ? 'body cut before its end' : undefined,
   });
+  if (outcome?.ambiguous) return undefined; // a cost past belief: the budget kept the hold, ambiguous
   return { cost: cost.micros, balance, requestId, remainingUsd: outcome?.remainingUsd };
 }
 

@@ -3,7 +3,7 @@
  * small pieces, or a cost no call can have. Real node:http servers; the watcher itself for the piecewise line.
  */
 import { createBudget, createEstimator, createWallet } from '@venice-x402/core';
-import { createX402Fetch, outcomeOf } from '@venice-x402/fetch';
+import { createX402Fetch, outcomeOf, readOutcome } from '@venice-x402/fetch';
 import { generatePrivateKey } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { type SseOutcome, tapSse } from '../../../packages/fetch/src/settle.js';
@@ -67,6 +67,7 @@ describe('a cost no call can have', () => {
         expect(res.status).toBe(200);
         expect(await res.text()).toContain('absurd');
         expect(await outcomeOf(res)).toMatchObject({ status: 'ambiguous', costUsd: 0.005 });
+        expect(readOutcome(res).costUsd).toBeUndefined(); // nor do the outcome headers claim the absurd cost
         expect((await budget.report()).totalUsd).toBe(0.005);
         await wallet.close();
       });
