@@ -4,6 +4,7 @@
  */
 import { createBudget, createEstimator, createWallet } from '@venice-x402/core';
 import { createX402Fetch, outcomeOf, readOutcome } from '@venice-x402/fetch';
+import fc from 'fast-check';
 import { generatePrivateKey } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { type SseOutcome, tapSse } from '../../../packages/fetch/src/settle.js';
@@ -139,5 +140,48 @@ describe('the 1 MiB limit, at its edge (holds)', () => {
       expect(over).toMatchObject({ unreadLine: true, done: true });
       expect(over?.costMicros).toBeUndefined();
     }
+  });
+});
+
+describe('however a stream is cut into chunks (holds)', () => {
+  const frames = fc.constantFrom(
+    'data: {"id":"f","choices":[{"delta":{"content":"h€"}}]}',
+    'data: {"usage":{"prompt_tokens":5,"completion_tokens":7}}',
+    'data: {"cost":{"usd":0.0031}}',
+    ': keep-alive',
+    '',
+    'data: [DONE]',
+  );
+  const ends = fc.constantFrom('\n', '\r', '\r\n');
+  it('the watcher sees the same frames as when the stream comes in one piece', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(frames, ends), { maxLength: 12 }),
+        fc.array(fc.nat(40)),
+        async (lines, cuts) => {
+          const all = new TextEncoder().encode(lines.map(([line, end]) => line + end).join(''));
+          const watch = async (pieces: Uint8Array[]) => {
+            let outcome: SseOutcome | undefined;
+            const source = new ReadableStream<Uint8Array>({
+              pull: (c) => (pieces.length ? c.enqueue(pieces.shift()!) : c.close()),
+            });
+            const reader = tapSse(source, (o) => {
+              outcome = o;
+            }).getReader();
+            while (!(await reader.read()).done);
+            return outcome;
+          };
+          const pieces: Uint8Array[] = [];
+          let at = 0;
+          for (const cut of cuts) {
+            pieces.push(all.subarray(at, at + cut + 1));
+            at += cut + 1;
+          }
+          pieces.push(all.subarray(at));
+          expect(await watch(pieces)).toEqual(await watch([all]));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
