@@ -80,7 +80,7 @@ export async function settleAnswer(call: PaidCall, response: Response): Promise<
   }
   const parsed = contentType.includes('json') ? parseJson(buffer) : undefined;
   const facts = parsed !== undefined ? factsFromJson(parsed) : {};
-  const settled = await settleFacts(call, response, facts, false);
+  const settled = await settleOrRelease(call, settleFacts(call, response, facts, false));
   const headers = new Headers(response.headers);
   for (const h of STRIP_ON_REBUILD) headers.delete(h);
   if (settled) {
@@ -103,16 +103,17 @@ export async function settleAnswer(call: PaidCall, response: Response): Promise<
 }
 
 /**
- * A streamed body's settling, which nobody awaits for an error (the body's reader is not the place to throw one):
- * if it fails, the call still ends, counted at its hold, ambiguous, and its in-flight slot is freed.
+ * Settling that fails (a pricing lookup that throws, say) never loses the paid answer nor leaves its call open: the
+ * call still ends, counted at its hold, ambiguous, and its in-flight slot is freed. Undefined then.
  */
-async function settleOrRelease(call: PaidCall, settling: Promise<unknown>): Promise<void> {
+async function settleOrRelease<T>(call: PaidCall, settling: Promise<T>): Promise<T | undefined> {
   try {
-    await settling;
+    return await settling;
   } catch (error) {
     await call.release(
       `the answer could not be settled (${String((error as Error)?.message).slice(0, 120)}): counted until reconciled`,
     );
+    return undefined;
   }
 }
 

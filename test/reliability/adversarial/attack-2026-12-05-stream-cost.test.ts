@@ -2,7 +2,7 @@
  * Attack on the SSE watcher and on the cost a server claims (2026-12-05): a hostile server sends a long line in
  * small pieces, or a cost no call can have. Real node:http servers; the watcher itself for the piecewise line.
  */
-import { createBudget, createEstimator, createWallet } from '@venice-x402/core';
+import { createBudget, createEstimator, createWallet, type Estimator } from '@venice-x402/core';
 import { createX402Fetch, outcomeOf, readOutcome } from '@venice-x402/fetch';
 import fc from 'fast-check';
 import { generatePrivateKey } from 'viem/accounts';
@@ -184,4 +184,35 @@ describe('however a stream is cut into chunks (holds)', () => {
       { numRuns: 300 },
     );
   });
+});
+
+describe('settling that throws', () => {
+  // An app's own estimator whose price lookup fails when the answer is settled. Before, a JSON answer was lost
+  // (the caller got the estimator's error after paying) and a stream's call never ended.
+  const failingPricing: Estimator = {
+    estimate: async () => ({ micros: 5000n, basis: 'default' }),
+    pricing: async () => {
+      throw new Error('price list unreachable');
+    },
+    refresh: async () => {},
+  };
+  for (const kind of ['json', 'sse'] as const) {
+    it(`${kind}: the answer is delivered and the call ends, counted at its hold, ambiguous`, async () => {
+      const usage = { prompt_tokens: 3, completion_tokens: 4 };
+      const server = await hostile((_req, res) => {
+        if (kind === 'json') return json(res, 200, { id: 'p', choices: [{ message: { content: 'hi' } }], usage });
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`data: ${JSON.stringify({ id: 'p', usage })}\n\ndata: [DONE]\n\n`);
+      });
+      const baseURL = `${server.url}/api/v1`;
+      const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+      const budget = createBudget();
+      const fetch = createX402Fetch({ wallet, budget, baseURL, estimator: failingPricing });
+      const res = await fetch(`${baseURL}/chat/completions`, post(chatBody({ stream: kind === 'sse' })));
+      expect(await res.text()).toContain('"p"');
+      expect(await outcomeOf(res)).toMatchObject({ status: 'ambiguous', costUsd: 0.005 });
+      expect((await budget.report()).totalUsd).toBe(0.005);
+      await wallet.close();
+    });
+  }
 });
