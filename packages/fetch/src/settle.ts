@@ -195,8 +195,15 @@ export function tapSse(
       (typeof delta?.text === 'string' ? delta.text : '') +
       (typeof delta === 'string' ? delta : '') +
       (typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : '') +
-      (delta?.tool_calls?.map?.((c: any) => c?.function?.arguments ?? '').join('') ?? '');
+      (Array.isArray(delta?.tool_calls) ? delta.tool_calls.map((c: any) => c?.function?.arguments ?? '').join('') : '');
     if (text) state.streamedTokens += 1;
+  };
+
+  // One frame of a shape nobody expected is skipped, never the frames after it (a cost, the end).
+  const watchFrame = (data: string) => {
+    try {
+      frame(data);
+    } catch {}
   };
 
   return passThrough(
@@ -223,7 +230,7 @@ export function tapSse(
         skipping = false;
         for (const line of lines) {
           if (line.length > MAX_SSE_LINE_CHARS) state.unreadLine = true;
-          else if (line.startsWith('data:')) frame(line.slice(5).trimStart());
+          else if (line.startsWith('data:')) watchFrame(line.slice(5).trimStart());
         }
         pending = text.slice(end);
       },

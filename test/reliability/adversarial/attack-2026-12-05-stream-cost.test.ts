@@ -216,3 +216,22 @@ describe('settling that throws', () => {
     });
   }
 });
+
+describe('a frame of an unexpected shape', () => {
+  // `tool_calls: {"map": 1}` made the watcher throw: the rest of that chunk (here the cost, and the end) went unread,
+  // and the call was charged its hold instead of the cost the server reported.
+  it('does not hide the frames after it in the same chunk', async () => {
+    const text = [
+      'data: {"id":"odd","choices":[{"delta":{"tool_calls":{"map":1}}}]}',
+      'data: {"id":"odd","cost":{"usd":0.02}}',
+      'data: [DONE]',
+      '',
+    ].join('\n\n');
+    let outcome: SseOutcome | undefined;
+    const reader = tapSse(inPieces(text, text.length), (o) => {
+      outcome = o;
+    }).getReader();
+    while (!(await reader.read()).done);
+    expect(outcome).toMatchObject({ costMicros: 20_000n, done: true });
+  });
+});
