@@ -20,6 +20,13 @@ export const BELL = 4; // rung (incremented) by the event loop whenever the thre
 
 const CONTROL_BYTES = 32;
 
+// HEAD and TAIL are Int32 counters that wrap after 2^31 headers: counted and indexed modulo 2^32 (a multiple of the
+// slot count), so a long-lived thread's ring goes on across the wrap.
+const next = (count: number) => (count + 1) | 0;
+const slotOf = (count: number, slots: number) => (count >>> 0) % slots;
+/** Headers written and not yet taken. */
+const ready = (ctrl: Int32Array) => (Atomics.load(ctrl, HEAD) - Atomics.load(ctrl, TAIL)) | 0;
+
 const META = CONTROL_BYTES;
 const LENS = META + RING_SLOTS * 16;
 const BYTES = LENS + RING_SLOTS * 4;
@@ -85,17 +92,17 @@ export function createHeaderRing(now: () => number = Date.now): HeaderRing {
       const ahead = pace.next(at, maxAgeMs);
       Atomics.store(ctrl, TARGET, ahead);
       let value: string | undefined;
-      for (let tail = Atomics.load(ctrl, TAIL); !value && tail !== Atomics.load(ctrl, HEAD); tail++) {
-        const slot = tail % RING_SLOTS;
+      for (let tail = Atomics.load(ctrl, TAIL); !value && tail !== Atomics.load(ctrl, HEAD); tail = next(tail)) {
+        const slot = slotOf(tail, RING_SLOTS);
         const fresh = meta[slot * 2 + 1] === gen && at - meta[slot * 2]! < maxAgeMs;
         if (fresh) value = bytes.toString('latin1', slot * SLOT_BYTES, slot * SLOT_BYTES + lens[slot]!);
         else ringCounters.thrownAway++;
-        Atomics.store(ctrl, TAIL, tail + 1);
+        Atomics.store(ctrl, TAIL, next(tail));
       }
       // Wake the thread only when few are left (it then refills in one go), and only once this turn of the event
       // loop is done: by then the request that took the header is on the wire, so the signing overlaps the wait
       // for its answer instead of competing with its sending.
-      if (!waking && shouldSignAhead(Atomics.load(ctrl, HEAD) - Atomics.load(ctrl, TAIL), ahead)) {
+      if (!waking && shouldSignAhead(ready(ctrl), ahead)) {
         waking = true;
         setImmediate(wake).unref();
       }
@@ -131,7 +138,7 @@ export function createRingProducer<R>(
       const head = Atomics.load(ctrl, HEAD);
       const gen = Atomics.load(ctrl, GEN);
       const request = requests.get(gen);
-      if (!request || head - Atomics.load(ctrl, TAIL) >= Atomics.load(ctrl, TARGET)) return false;
+      if (!request || ready(ctrl) >= Atomics.load(ctrl, TARGET)) return false;
       const at = now();
       let value: string;
       try {
@@ -140,7 +147,7 @@ export function createRingProducer<R>(
         requests.delete(gen); // these parameters cannot be signed: on request only, where the caller hears why
         return true;
       }
-      const slot = head % layout.slots;
+      const slot = slotOf(head, layout.slots);
       if (value.length > layout.slotBytes)
         requests.delete(gen); // too long to share: signed on request only
       else if (Atomics.load(ctrl, GEN) === gen) {
@@ -148,7 +155,7 @@ export function createRingProducer<R>(
         lens[slot] = value.length;
         meta[slot * 2] = at;
         meta[slot * 2 + 1] = gen;
-        Atomics.store(ctrl, HEAD, head + 1);
+        Atomics.store(ctrl, HEAD, next(head));
       }
       return true;
     },

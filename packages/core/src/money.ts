@@ -13,6 +13,8 @@ export const MICROS_PER_USD = 1_000_000n;
 export function usdToMicros(usd: number, rounding: 'ceil' | 'round' = 'round'): Micros {
   if (!Number.isFinite(usd)) throw new ProtocolError('Amount is not a finite number', { value: String(usd) });
   const scaled = usd * 1e6;
+  // A figure this large is whole micros already; cleaning it would overflow to Infinity (no BigInt of that).
+  if (!Number.isFinite(scaled * 1e3)) return BigInt(usd) * MICROS_PER_USD;
   // Guard against binary noise (0.15 * 1e6 = 150000.00000000003) before rounding up.
   const cleaned = Math.round(scaled * 1e3) / 1e3;
   return BigInt(rounding === 'ceil' ? Math.ceil(cleaned) : Math.round(cleaned));

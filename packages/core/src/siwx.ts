@@ -94,6 +94,7 @@ export function createSignInFactory(
   const presign = Math.max(0, Math.min(16, options.presign ?? options.defaultPresign ?? 0));
   const nonce = nonceSource();
   const tuned = new Map<string, Partial<SiwxChallengeInfo>>();
+  const carriable = new WeakSet<SignInRequest>(); // requests whose fields a message can carry (checked once each)
   // The base's parameters while they hold, as one object: what is signed ahead is signed for it (by identity).
   let baseRequest: SignInRequest | undefined;
 
@@ -154,6 +155,17 @@ export function createSignInFactory(
         resourceUrl === undefined ? base : typeof resourceUrl === 'string' ? parseUrl(resourceUrl) : resourceUrl;
       if (!url) throw new ConfigError('signIn(resourceUrl): not an absolute URL', { option: 'resourceUrl' });
       const request = requestFor(url, target?.venice === true);
+      if (evm && !carriable.has(request)) {
+        // A host no EIP-4361 message can name (`http://venice-sim:8080` has no dot): say what to set, once per request.
+        if (!carried(request)) {
+          throw new ConfigError('No EIP-4361 sign-in can name this host: set signIn.domain (and signIn.uri)', {
+            option: 'signIn.domain',
+            domain: request.domain,
+            uri: request.uri,
+          });
+        }
+        carriable.add(request);
+      }
       if (presign > 0 && target?.fresh !== true && request === baseRequest) {
         const ready = takeAhead(request);
         if (ready) return ready;

@@ -1,10 +1,21 @@
-import { type Estimator, type Micros, type Reservation, usdToMicros } from '@venice-x402/core';
+import { type Estimator, MICROS_PER_USD, type Micros, type Reservation, usdToMicros } from '@venice-x402/core';
 import { jobQuoteRoute } from '@venice-x402/core/internal';
 import type { BodyFacts, SseOutcome } from './settle.js';
 
 export type CostSource = 'cost' | 'usage' | 'payment' | 'partial' | 'estimate';
 
-export const tokenMicros = (units: number, usdPerMillion = 0) => BigInt(Math.ceil(units * usdPerMillion));
+/** Tokens × USD per million tokens, which is micro-USD, rounded up. */
+export const tokenMicros = (units: number, usdPerMillion = 0) => productMicros(units, usdPerMillion);
+
+/**
+ * `a × b` micro-USD rounded up, for finite `a` and `b`. A product past a double's range (a hostile usage or
+ * duration figure) is still an amount, one the budget does not believe (it keeps the hold, ambiguous): never a throw
+ * that would lose a paid answer or leave its call unsettled.
+ */
+function productMicros(a: number, b: number): Micros {
+  const product = a * b;
+  return Number.isFinite(product) ? BigInt(Math.ceil(product)) : BigInt(Math.ceil(a)) * BigInt(Math.ceil(b));
+}
 
 /**
  * What a finished answer cost: the pay-per-call amount, else `cost.usd` in the body, else a queued job's quote,
@@ -33,7 +44,11 @@ export async function actualCost(
   if (pricing?.image !== undefined && body.images)
     return { micros: usdToMicros(pricing.image, 'ceil') * BigInt(body.images), source: 'usage' };
   if (pricing?.perAudioSecond !== undefined && body.audioSeconds !== undefined) {
-    return { micros: usdToMicros(body.audioSeconds * pricing.perAudioSecond, 'ceil'), source: 'usage' };
+    const usd = body.audioSeconds * pricing.perAudioSecond;
+    const micros = Number.isFinite(usd)
+      ? usdToMicros(usd, 'ceil')
+      : productMicros(body.audioSeconds, pricing.perAudioSecond) * MICROS_PER_USD;
+    return { micros, source: 'usage' };
   }
   if (pricing?.input !== undefined && held.route.endsWith('/audio/speech') && typeof request?.input === 'string') {
     return { micros: tokenMicros(request.input.length, pricing.input), source: 'usage' };

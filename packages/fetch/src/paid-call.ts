@@ -166,8 +166,8 @@ export class PaidCall {
     } finally {
       this.#resolve(
         pruneOutcome({
-          status: 'charged',
-          costUsd: microsToUsd(micros),
+          status: outcome?.ambiguous ? 'ambiguous' : 'charged',
+          costUsd: microsToUsd(outcome?.ambiguous ? held.amountMicros : micros),
           balanceRemainingUsd: balanceMicros === undefined ? undefined : microsToUsd(balanceMicros),
           budgetRemainingUsd: outcome?.remainingUsd,
           paymentTx: this.paymentTx ?? this.topUpTx,

@@ -24,7 +24,12 @@ export async function settleAnswer(call: PaidCall, response: Response): Promise<
   if (contentType.includes('text/event-stream') && response.body) {
     call.stopTimeout(); // from here the idle timer watches the stream
     const balance = balanceFromHeaders(response.headers);
-    const body = tapSse(response.body, (outcome) => settleStream(call, outcome, balance), idle, clock);
+    const body = tapSse(
+      response.body,
+      (outcome) => settleOrRelease(call, settleStream(call, outcome, balance)),
+      idle,
+      clock,
+    );
     // What is known when the stream starts (cost comes in its last frame): balance, payment, request id.
     const known: Record<string, string> = {};
     if (balance !== undefined) known[OUTCOME_HEADERS.balanceUsd] = formatUsd(balance);
@@ -65,12 +70,17 @@ export async function settleAnswer(call: PaidCall, response: Response): Promise<
   }
   if (!(buffer instanceof Uint8Array)) {
     call.stopTimeout();
-    const body = tapLargeJson(buffer, (facts, cut) => settleFacts(call, response, facts, cut), idle, clock);
+    const body = tapLargeJson(
+      buffer,
+      (facts, cut) => settleOrRelease(call, settleFacts(call, response, facts, cut)),
+      idle,
+      clock,
+    );
     return rebuild(response, body);
   }
   const parsed = contentType.includes('json') ? parseJson(buffer) : undefined;
   const facts = parsed !== undefined ? factsFromJson(parsed) : {};
-  const settled = await settleFacts(call, response, facts, false);
+  const settled = await settleOrRelease(call, settleFacts(call, response, facts, false));
   const headers = new Headers(response.headers);
   for (const h of STRIP_ON_REBUILD) headers.delete(h);
   if (settled) {
@@ -90,6 +100,21 @@ export async function settleAnswer(call: PaidCall, response: Response): Promise<
     { status: response.status, statusText: response.statusText, headers },
     response.url,
   );
+}
+
+/**
+ * Settling that fails (a pricing lookup that throws, say) never loses the paid answer nor leaves its call open: the
+ * call still ends, counted at its hold, ambiguous, and its in-flight slot is freed. Undefined then.
+ */
+async function settleOrRelease<T>(call: PaidCall, settling: Promise<T>): Promise<T | undefined> {
+  try {
+    return await settling;
+  } catch (error) {
+    await call.release(
+      `the answer could not be settled (${String((error as Error)?.message).slice(0, 120)}): counted until reconciled`,
+    );
+    return undefined;
+  }
 }
 
 /** Settles a complete (or, `cut`, incomplete) JSON answer; undefined when it was left counted as ambiguous. */
@@ -121,6 +146,7 @@ async function settleFacts(call: PaidCall, response: Response, facts: BodyFacts,
     balanceMicros: balance,
     note: cut ? 'body cut before its end' : undefined,
   });
+  if (outcome?.ambiguous) return undefined; // a cost past belief: the budget kept the hold, ambiguous
   return { cost: cost.micros, balance, requestId, remainingUsd: outcome?.remainingUsd };
 }
 

@@ -195,18 +195,29 @@ export function tapSse(
       (typeof delta?.text === 'string' ? delta.text : '') +
       (typeof delta === 'string' ? delta : '') +
       (typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : '') +
-      (delta?.tool_calls?.map?.((c: any) => c?.function?.arguments ?? '').join('') ?? '');
+      (Array.isArray(delta?.tool_calls) ? delta.tool_calls.map((c: any) => c?.function?.arguments ?? '').join('') : '');
     if (text) state.streamedTokens += 1;
+  };
+
+  // One frame of a shape nobody expected is skipped, never the frames after it (a cost, the end).
+  const watchFrame = (data: string) => {
+    try {
+      frame(data);
+    } catch {}
   };
 
   return passThrough(
     body,
     {
       chunk(bytes) {
-        pending += decoder.decode(bytes, { stream: true });
-        const end = completeLinesEnd(pending);
+        // Only the new text is searched for a line end (what is held has none): a line sent in small pieces costs
+        // its length once, not once per piece.
+        const text = decoder.decode(bytes, { stream: true });
+        const end = completeLinesEnd(text);
         if (end < 0) {
           // A line that never ends is passed through but not held: past the limit it is dropped unread, up to its end.
+          if (skipping) return;
+          pending += text;
           if (pending.length > MAX_SSE_LINE_CHARS) {
             pending = '';
             skipping = true;
@@ -214,14 +225,14 @@ export function tapSse(
           }
           return;
         }
-        const lines = sseLines(pending.slice(0, end));
+        const lines = sseLines(pending + text.slice(0, end));
         if (skipping) lines.shift(); // the end of the line dropped unread
         skipping = false;
         for (const line of lines) {
           if (line.length > MAX_SSE_LINE_CHARS) state.unreadLine = true;
-          else if (line.startsWith('data:')) frame(line.slice(5).trimStart());
+          else if (line.startsWith('data:')) watchFrame(line.slice(5).trimStart());
         }
-        pending = pending.slice(end);
+        pending = text.slice(end);
       },
       end(cut) {
         state.cut = cut && !state.done;

@@ -123,6 +123,8 @@ export interface BudgetEvents {
 export interface CommitOutcome {
   /** USD left in the tightest window of the reservation's scope chain; undefined when no limit applies. */
   remainingUsd?: number;
+  /** The cost was past belief (over $1bn): not charged; the hold stays counted, ambiguous, until reconciled. */
+  ambiguous?: true;
 }
 
 export interface BudgetOptions {

@@ -152,7 +152,7 @@ export function createBudget(policyInput: BudgetPolicyInput | BudgetPolicy = {},
         // flagged for reconcile, rather than writing an amount no store may hold or dropping the charge.
         const note = 'the server reported an impossible cost (over $1bn): counted at the hold until reconciled';
         await markAmbiguous(reservation, { ...details, note });
-        return {};
+        return { ambiguous: true };
       }
       const actual = actualMicros < 0n ? 0n : actualMicros;
       const written = await settle('commit', reservation, {
