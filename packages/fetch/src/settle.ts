@@ -257,17 +257,27 @@ export function tapLargeJson(
   clock: Clock,
 ): ReadableStream<Uint8Array> {
   let head = '';
-  let tail = Buffer.alloc(0);
+  // The last chunks, at least TAIL_BYTES of them once there are: kept as a list, so that a body sent in tiny pieces
+  // costs a copy of each piece, not of the whole tail per piece.
+  let tail: Uint8Array[] = [];
+  let first = 0; // chunks before this one are no longer needed
+  let tailBytes = 0;
   return passThrough(
     body,
     {
       chunk(bytes) {
         if (head.length < 4096) head += Buffer.from(bytes.subarray(0, 4096)).toString('utf8');
-        tail = Buffer.concat([tail, bytes]);
-        if (tail.length > TAIL_BYTES) tail = tail.subarray(tail.length - TAIL_BYTES);
+        tail.push(bytes);
+        tailBytes += bytes.length;
+        while (tailBytes - tail[first]!.length >= TAIL_BYTES) tailBytes -= tail[first++]!.length;
+        if (first > 1024) {
+          tail = tail.slice(first);
+          first = 0;
+        }
       },
       end(cut) {
-        return onEnd(factsFromText(head, tail.toString('utf8')), cut);
+        const kept = Buffer.concat(tail.slice(first));
+        return onEnd(factsFromText(head, kept.subarray(Math.max(0, kept.length - TAIL_BYTES)).toString('utf8')), cut);
       },
     },
     idleMs,

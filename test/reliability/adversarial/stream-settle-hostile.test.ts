@@ -7,7 +7,8 @@ import { createX402Fetch, outcomeOf, readOutcome } from '@venice-x402/fetch';
 import fc from 'fast-check';
 import { generatePrivateKey } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
-import { type SseOutcome, tapSse } from '../../../packages/fetch/src/settle.js';
+import { systemClock } from '../../../packages/fetch/src/clock.js';
+import { type SseOutcome, tapLargeJson, tapSse } from '../../../packages/fetch/src/settle.js';
 import { chatBody, json, useHostileServers } from './hostile-server.js';
 
 const hostile = useHostileServers();
@@ -233,5 +234,26 @@ describe('a frame of an unexpected shape', () => {
     }).getReader();
     while (!(await reader.read()).done);
     expect(outcome).toMatchObject({ costMicros: 20_000n, done: true });
+  });
+});
+
+describe('a JSON body too large to buffer, sent in tiny pieces', () => {
+  it('still settles from its head and tail (300 kB in 7-byte pieces: the kept tail is trimmed as it goes)', async () => {
+    const body = JSON.stringify({
+      id: 'tiny-pieces',
+      model: 'm',
+      filler: 'y'.repeat(300_000),
+      usage: { prompt_tokens: 3, completion_tokens: 4 },
+      cost: { usd: 0.0042 },
+    });
+    let facts: Parameters<Parameters<typeof tapLargeJson>[1]>[0] | undefined;
+    const out = tapLargeJson(inPieces(body, 7), (f) => void (facts = f), 60_000, systemClock);
+    expect(new TextDecoder().decode(await new Response(out).arrayBuffer())).toBe(body);
+    expect(facts).toEqual({
+      costMicros: 4200n,
+      usage: { promptTokens: 3, completionTokens: 4 },
+      requestId: 'tiny-pieces',
+      model: 'm',
+    });
   });
 });
