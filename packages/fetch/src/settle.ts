@@ -164,18 +164,19 @@ export function tapSse(
   let pending = '';
   let skipping = false; // inside a line over the limit, dropped unread up to its end
 
-  const frame = (data: string) => {
+  /** Reads one event's data; false when it is not an event of ours (not JSON, not `[DONE]`). */
+  const frame = (data: string): boolean => {
     if (data === '[DONE]') {
       state.done = true;
-      return;
+      return true;
     }
     let json: any;
     try {
       json = JSON.parse(data);
     } catch {
-      return; // not JSON: not ours to judge
+      return false; // not JSON: not ours to judge
     }
-    if (!json || typeof json !== 'object') return;
+    if (!json || typeof json !== 'object') return false;
     // Chat chunks carry id/model/usage at the top; Anthropic under `message`; Responses events under `response`.
     const inner = json.message ?? json.response;
     state.requestId ??= typeof json.id === 'string' ? json.id : (inner?.id as string | undefined);
@@ -197,14 +198,42 @@ export function tapSse(
       (typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : '') +
       (Array.isArray(delta?.tool_calls) ? delta.tool_calls.map((c: any) => c?.function?.arguments ?? '').join('') : '');
     if (text) state.streamedTokens += 1;
+    return true;
   };
 
   // One frame of a shape nobody expected is skipped, never the frames after it (a cost, the end).
-  const watchFrame = (data: string) => {
+  const watchFrame = (data: string): boolean => {
     try {
-      frame(data);
-    } catch {}
+      return frame(data);
+    } catch {
+      return true; // JSON of a shape nobody expected: read (as far as it went), not to be read again joined
+    }
   };
+
+  // The data lines of the event being read. The SSE format joins an event's data lines with "\n", so a server may
+  // split one JSON event over several. Each line is read on its own first (most servers send one per event, and some
+  // never send the blank line that ends one); an event none of whose lines was ours is read again, joined, at its end.
+  let event: string[] = [];
+  let eventChars = 0;
+  let eventRead = false;
+  let eventCut = false; // part of it went unread (a line over the limit, or the event grew past it)
+  const eventLine = (value: string) => {
+    if (watchFrame(value)) eventRead = true;
+    if (eventCut) return;
+    eventChars += value.length;
+    if (eventChars > MAX_SSE_LINE_CHARS) {
+      event = [];
+      eventCut = true;
+    } else event.push(value);
+  };
+  const endEvent = () => {
+    if (event.length > 1 && !eventRead && !eventCut) watchFrame(event.join('\n'));
+    event = [];
+    eventChars = 0;
+    eventRead = false;
+    eventCut = false;
+  };
+  let lastCR = false; // the text so far ends with CR: an LF that starts the next chunk is the rest of that line end
 
   return passThrough(
     body,
@@ -212,7 +241,12 @@ export function tapSse(
       chunk(bytes) {
         // Only the new text is searched for a line end (what is held has none): a line sent in small pieces costs
         // its length once, not once per piece.
-        const text = decoder.decode(bytes, { stream: true });
+        let text = decoder.decode(bytes, { stream: true });
+        if (lastCR && text.startsWith('\n')) {
+          text = text.slice(1);
+          lastCR = false;
+        }
+        if (text) lastCR = text.endsWith('\r');
         const end = completeLinesEnd(text);
         if (end < 0) {
           // A line that never ends is passed through but not held: past the limit it is dropped unread, up to its end.
@@ -226,15 +260,23 @@ export function tapSse(
           return;
         }
         const lines = sseLines(pending + text.slice(0, end));
-        if (skipping) lines.shift(); // the end of the line dropped unread
+        lines.pop(); // what follows the last line end: nothing (the text was cut there), not a blank line
+        if (skipping) {
+          lines.shift(); // the end of the line dropped unread
+          eventCut = true;
+        }
         skipping = false;
         for (const line of lines) {
-          if (line.length > MAX_SSE_LINE_CHARS) state.unreadLine = true;
-          else if (line.startsWith('data:')) watchFrame(line.slice(5).trimStart());
+          if (line.length > MAX_SSE_LINE_CHARS) {
+            state.unreadLine = true;
+            eventCut = true;
+          } else if (line === '') endEvent();
+          else if (line.startsWith('data:')) eventLine(line.slice(5).trimStart());
         }
         pending = text.slice(end);
       },
       end(cut) {
+        endEvent(); // an event the stream did not close with a blank line is still read
         state.cut = cut && !state.done;
         return onEnd(state);
       },

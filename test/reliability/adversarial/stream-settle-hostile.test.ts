@@ -152,6 +152,7 @@ describe('however a stream is cut into chunks (holds)', () => {
     ': keep-alive',
     '',
     'data: [DONE]',
+    'data: {"usage":\ndata: {"prompt_tokens":2,"completion_tokens":3}}',
   );
   const ends = fc.constantFrom('\n', '\r', '\r\n');
   it('the watcher sees the same frames as when the stream comes in one piece', async () => {
@@ -255,5 +256,53 @@ describe('a JSON body too large to buffer, sent in tiny pieces', () => {
       requestId: 'tiny-pieces',
       model: 'm',
     });
+  });
+});
+
+describe('an event whose JSON is split over several data lines (the SSE format joins them)', () => {
+  const watch = async (text: string, piece: number) => {
+    let outcome: SseOutcome | undefined;
+    const reader = tapSse(inPieces(text, piece), (o) => {
+      outcome = o;
+    }).getReader();
+    while (!(await reader.read()).done);
+    return outcome;
+  };
+
+  it('is read joined, in one piece or cut anywhere, CRLF split included: the cost the server reported is charged', async () => {
+    const text = [
+      'data: {"id":"split","model":"m",\r\ndata: "usage":{"prompt_tokens":5,"completion_tokens":7},\r\ndata: "cost":{"usd":0.0031}}',
+      'data: [DONE]',
+      '',
+    ].join('\r\n\r\n');
+    for (const piece of [text.length, 1, 2, 7, 31]) {
+      expect(await watch(text, piece)).toMatchObject({
+        requestId: 'split',
+        costMicros: 3100n,
+        usage: { promptTokens: 5, completionTokens: 7 },
+        done: true,
+      });
+    }
+  });
+
+  it('lines that each read on their own are read once each, never again joined (no double count)', async () => {
+    const text =
+      'data: {"id":"a","choices":[{"delta":{"content":"x"}}]}\ndata: {"cost":{"usd":0.001}}\n\ndata: [DONE]\n\n';
+    expect(await watch(text, 5)).toMatchObject({ costMicros: 1000n, streamedTokens: 1, done: true });
+  });
+
+  it('a paid stream whose last event is split is charged its reported cost, not its hold', async () => {
+    const server = await hostile((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"id":"split","choices":[{"delta":{"content":"hi"}}]}\n\n');
+      res.end('data: {"id":"split",\ndata: "cost":{"usd":0.0007}}\n\ndata: [DONE]\n\n');
+    });
+    const baseURL = `${server.url}/api/v1`;
+    const wallet = createWallet({ privateKey: generatePrivateKey() }, { baseURL });
+    const budget = createBudget();
+    const paid = createX402Fetch({ wallet, budget, baseURL, estimator: flat(0.01) });
+    const res = await paid(`${baseURL}/chat/completions`, post(chatBody({ stream: true })));
+    await res.text();
+    expect(await outcomeOf(res)).toMatchObject({ status: 'charged', costUsd: 0.0007 });
   });
 });
