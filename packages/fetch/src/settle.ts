@@ -149,6 +149,43 @@ export function passThrough(
   );
 }
 
+/** Reads one SSE event's data into `state`; false when it is not an event of ours (not JSON, not `[DONE]`). */
+function readSseFrame(state: SseOutcome, data: string): boolean {
+  if (data === '[DONE]') {
+    state.done = true;
+    return true;
+  }
+  let json: any;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return false; // not JSON: not ours to judge
+  }
+  if (!json || typeof json !== 'object') return false;
+  // Chat chunks carry id/model/usage at the top; Anthropic under `message`; Responses events under `response`.
+  const inner = json.message ?? json.response;
+  state.requestId ??= typeof json.id === 'string' ? json.id : (inner?.id as string | undefined);
+  state.model ??= typeof json.model === 'string' ? json.model : (inner?.model as string | undefined);
+  if (json.error) {
+    state.error = String(json.error?.message ?? json.error).slice(0, 200);
+    state.done = true;
+  }
+  const usage = usageOf(json.usage ?? inner?.usage);
+  if (usage) state.usage = { ...state.usage, ...Object.fromEntries(Object.entries(usage).filter(([, v]) => v)) };
+  const cost = num(json.cost?.usd);
+  if (cost !== undefined) state.costMicros = usdToMicros(cost);
+  if (json.type === 'message_stop' || json.type === 'response.completed') state.done = true;
+  const delta = json.choices?.[0]?.delta ?? json.delta;
+  const text =
+    (typeof delta?.content === 'string' ? delta.content : '') +
+    (typeof delta?.text === 'string' ? delta.text : '') +
+    (typeof delta === 'string' ? delta : '') +
+    (typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : '') +
+    (Array.isArray(delta?.tool_calls) ? delta.tool_calls.map((c: any) => c?.function?.arguments ?? '').join('') : '');
+  if (text) state.streamedTokens += 1;
+  return true;
+}
+
 /**
  * An SSE body passed through while its frames are watched for usage, cost and the end marker. `onEnd`
  * runs exactly once: at the end, on an upstream error, on an idle cut, or when the consumer cancels.
@@ -164,47 +201,10 @@ export function tapSse(
   let pending = '';
   let skipping = false; // inside a line over the limit, dropped unread up to its end
 
-  /** Reads one event's data; false when it is not an event of ours (not JSON, not `[DONE]`). */
-  const frame = (data: string): boolean => {
-    if (data === '[DONE]') {
-      state.done = true;
-      return true;
-    }
-    let json: any;
-    try {
-      json = JSON.parse(data);
-    } catch {
-      return false; // not JSON: not ours to judge
-    }
-    if (!json || typeof json !== 'object') return false;
-    // Chat chunks carry id/model/usage at the top; Anthropic under `message`; Responses events under `response`.
-    const inner = json.message ?? json.response;
-    state.requestId ??= typeof json.id === 'string' ? json.id : (inner?.id as string | undefined);
-    state.model ??= typeof json.model === 'string' ? json.model : (inner?.model as string | undefined);
-    if (json.error) {
-      state.error = String(json.error?.message ?? json.error).slice(0, 200);
-      state.done = true;
-    }
-    const usage = usageOf(json.usage ?? inner?.usage);
-    if (usage) state.usage = { ...state.usage, ...Object.fromEntries(Object.entries(usage).filter(([, v]) => v)) };
-    const cost = num(json.cost?.usd);
-    if (cost !== undefined) state.costMicros = usdToMicros(cost);
-    if (json.type === 'message_stop' || json.type === 'response.completed') state.done = true;
-    const delta = json.choices?.[0]?.delta ?? json.delta;
-    const text =
-      (typeof delta?.content === 'string' ? delta.content : '') +
-      (typeof delta?.text === 'string' ? delta.text : '') +
-      (typeof delta === 'string' ? delta : '') +
-      (typeof delta?.reasoning_content === 'string' ? delta.reasoning_content : '') +
-      (Array.isArray(delta?.tool_calls) ? delta.tool_calls.map((c: any) => c?.function?.arguments ?? '').join('') : '');
-    if (text) state.streamedTokens += 1;
-    return true;
-  };
-
   // One frame of a shape nobody expected is skipped, never the frames after it (a cost, the end).
   const watchFrame = (data: string): boolean => {
     try {
-      return frame(data);
+      return readSseFrame(state, data);
     } catch {
       return true; // JSON of a shape nobody expected: read (as far as it went), not to be read again joined
     }
