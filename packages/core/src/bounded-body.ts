@@ -37,13 +37,7 @@ export async function readBounded(response: Response, limits: BodyLimits, label:
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return Buffer.concat(chunks, size);
 }
 
 function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: number, label: BodyLabel) {
